@@ -1,0 +1,75 @@
+// libaudit's value encoding (audit_value_needs_encoding / audit_encode_nv_string), on bytes.
+// A value is written as NAME="VALUE" unless one of its bytes is '"', below 0x21 or above 0x7E;
+// then it is written as NAME=HEX, upper-case, covering the whole value.
+
+const HEX_DIGITS = '0123456789ABCDEF';
+const UTF8 = new TextEncoder();
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export type AuditBytes = Uint8Array;
+
+export function toBytes(value: string | AuditBytes): AuditBytes {
+  return typeof value === 'string' ? UTF8.encode(value) : value;
+}
+
+export function byteNeedsEncoding(byte: number): boolean {
+  return byte === 0x22 || byte < 0x21 || byte > 0x7e;
+}
+
+export function valueNeedsEncoding(value: string | AuditBytes): boolean {
+  const bytes = toBytes(value);
+  for (const byte of bytes) {
+    if (byteNeedsEncoding(byte)) return true;
+  }
+  return false;
+}
+
+export function bytesToHex(bytes: AuditBytes): string {
+  let hex = '';
+  for (const byte of bytes) hex += HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 0x0f]!;
+  return hex;
+}
+
+const UPPER_HEX = /^(?:[0-9A-F]{2})+$/;
+
+export function isAuditHex(text: string): boolean {
+  return UPPER_HEX.test(text);
+}
+
+export function hexToBytes(hex: string): AuditBytes {
+  if (!isAuditHex(hex)) throw new RangeError(`not an even-length upper-case hex string: ${hex}`);
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/** The text libaudit writes after `NAME=`: `"value"` or HEX. A null value is libvirt's `"?"`. */
+export function encodeValue(value: string | AuditBytes | null): string {
+  if (value === null) return '"?"';
+  const bytes = toBytes(value);
+  if (!valueNeedsEncoding(bytes)) return `"${latin1(bytes)}"`;
+  return bytesToHex(bytes);
+}
+
+/** audit_encode_nv_string(name, value, 0): `NAME="value"` or `NAME=HEX`. */
+export function encodeField(name: string, value: string | AuditBytes | null): string {
+  return `${name}=${encodeValue(value)}`;
+}
+
+/** Bytes to a JS string, one char per byte (how the reader keeps raw line text). */
+export function latin1(bytes: AuditBytes): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+export function fromLatin1(text: string): AuditBytes {
+  return new Uint8Array(Buffer.from(text, 'latin1'));
+}
+
+/** UTF-8 text of some bytes, or null when they are not valid UTF-8. */
+export function utf8OrNull(bytes: AuditBytes): string | null {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,74 @@
+// The one JSON form of a VIRT record, used by `verify --records`, the schemas and the emitter's input:
+// audit field names with decoded values, `?` as null, plus type/node/time/serial, the kernel's header
+// fields, libaudit's tail, the ENRICHED block and the record's place (file, line).
+import type { AuditField } from '../model/audit-field.js';
+import type { AuditRecord, AuditTime } from '../model/audit-record.js';
+import { splitLibauditTail } from './libaudit-tail.js';
+import type { PayloadLayout } from './layouts.js';
+import { isNumericClass } from './value-classes.js';
+
+export type JsonValue = string | number | null;
+
+export interface VirtRecordJson {
+  type: string;
+  node: string | null;
+  time: string | null;
+  serial: number | null;
+  [field: string]: unknown;
+}
+
+const HEADER_INTEGERS = new Set(['pid', 'uid', 'auid', 'ses']);
+const INTEGER = /^-?\d+$/;
+
+export function timeToIso(time: AuditTime): string | null {
+  const millis = time.sec * 1000 + time.ms;
+  return Number.isSafeInteger(millis) && millis <= 253402300799999 ? new Date(millis).toISOString() : null;
+}
+
+/** Seconds and milliseconds back from the JSON form's ISO time. */
+export function isoToTime(iso: string): AuditTime {
+  const millis = Date.parse(iso);
+  if (Number.isNaN(millis)) throw new RangeError(`not an ISO 8601 time: ${iso}`);
+  return { sec: Math.floor(millis / 1000), ms: millis % 1000 };
+}
+
+function toInteger(value: string | null): JsonValue {
+  if (value === null || !INTEGER.test(value)) return value;
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+}
+
+function put(json: VirtRecordJson, duplicates: Array<{ name: string; value: JsonValue }>, name: string, value: JsonValue): void {
+  if (Object.hasOwn(json, name)) duplicates.push({ name, value });
+  else json[name] = value;
+}
+
+export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRecordJson {
+  const json: VirtRecordJson = {
+    type: record.type,
+    node: record.node,
+    time: record.time === null ? null : timeToIso(record.time),
+    serial: record.serial,
+  };
+  const duplicates: Array<{ name: string; value: JsonValue }> = [];
+  for (const field of record.header) {
+    put(json, duplicates, field.name, HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
+  }
+  const { body, tail } = splitLibauditTail(record.payload ?? []);
+  const numeric = new Set(layout?.fields.filter((spec) => isNumericClass(spec.value)).map((spec) => spec.name));
+  for (const field of body) put(json, duplicates, field.name, numeric.has(field.name) ? toInteger(field.value) : field.value);
+  for (const field of tail ?? []) put(json, duplicates, field.name, field.value);
+  if (duplicates.length > 0) json.duplicates = duplicates;
+  if (record.enrichment.length > 0) json.enrichment = fieldsObject(record.enrichment);
+  if (record.form !== 'raw') json.form = record.form;
+  if (record.timeText !== undefined) json.timeText = record.timeText;
+  json.file = record.file;
+  json.line = record.line;
+  return json;
+}
+
+function fieldsObject(fields: readonly AuditField[]): Record<string, string | null> {
+  const object: Record<string, string | null> = {};
+  for (const field of fields) if (!Object.hasOwn(object, field.name)) object[field.name] = field.value;
+  return object;
+}

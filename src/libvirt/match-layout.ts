@@ -1,0 +1,50 @@
+import type { AuditField } from '../model/audit-field.js';
+import type { LibvirtRecordType } from '../tables/record-types.js';
+import { layoutsFor, type PayloadLayout, type Profile } from './layouts.js';
+
+export interface LayoutMatch {
+  readonly layout: PayloadLayout;
+  /** The field names are exactly the layout's, in its order. */
+  readonly exact: boolean;
+}
+
+function discriminatorsHold(layout: PayloadLayout, body: readonly AuditField[]): boolean {
+  for (const spec of layout.fields) {
+    if (spec.values?.length !== 1) continue;
+    const field = body.find((candidate) => candidate.name === spec.name);
+    if (field?.value !== spec.values[0]) return false;
+  }
+  return true;
+}
+
+function sameNames(layout: PayloadLayout, body: readonly AuditField[]): boolean {
+  return layout.fields.length === body.length && layout.fields.every((spec, index) => spec.name === body[index]!.name);
+}
+
+function sharedNames(layout: PayloadLayout, body: readonly AuditField[]): number {
+  const names = new Set(body.map((field) => field.name));
+  return layout.fields.filter((spec) => names.has(spec.name)).length - Math.abs(layout.fields.length - body.length);
+}
+
+/**
+ * The layout a libvirt payload (without the libaudit tail) was built from: an exact match of the
+ * current libvirt layouts first, then of the legacy ones, else the closest one whose discriminators
+ * (resrc, op=init, class, reason=open) hold — for reporting what differs. Null when none fits at all.
+ */
+export function matchLayout(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch | null {
+  const candidates = layoutsFor(profile).filter(
+    (layout) => layout.recordType === type && discriminatorsHold(layout, body),
+  );
+  const exact = candidates.find((layout) => sameNames(layout, body));
+  if (exact) return { layout: exact, exact: true };
+  let best: PayloadLayout | undefined;
+  let bestScore = -Infinity;
+  for (const layout of candidates) {
+    const score = sharedNames(layout, body) + (layout.profile === 'libvirt' ? 0.5 : 0);
+    if (score > bestScore) {
+      best = layout;
+      bestScore = score;
+    }
+  }
+  return best ? { layout: best, exact: false } : null;
+}

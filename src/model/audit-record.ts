@@ -1,0 +1,184 @@
+import { findField, tokenizeFields, type AuditField } from './audit-field.js';
+
+/** How the line carrying a record was written. */
+export type RecordForm =
+  | 'raw' // auditd log_format RAW (or ENRICHED: see `enrichment`)
+  | 'printk' // the kernel log's `audit: type=NNNN audit(...)` (no auditd registered), also via journald
+  | 'journald' // `<date> <host> audit[pid]: TYPE body`: no timestamp of the record's own, no serial
+  | 'interpreted'; // `ausearch -i` output: values interpreted, encoding lost
+
+export interface AuditTime {
+  readonly sec: number;
+  readonly ms: number;
+}
+
+export interface RecordIssue {
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface RecordInit {
+  readonly file: string;
+  readonly line: number;
+  readonly form: RecordForm;
+  readonly node: string | null;
+  readonly type: string;
+  readonly typeNumber: number | null;
+  readonly time: AuditTime | null;
+  /** The timestamp as written, when it could not be read as one (interpreted, journald). */
+  readonly timeText?: string;
+  readonly serial: number | null;
+  /** Everything after `): ` up to the enrichment separator. */
+  readonly body: string;
+  /** Text after the 0x1D separator (ENRICHED), or null. */
+  readonly enrichmentText: string | null;
+  readonly text: string;
+  readonly issues: readonly RecordIssue[];
+}
+
+/**
+ * One audit record. Header data is read when the line is parsed; fields are tokenized on first use,
+ * so passing over records nobody looks at costs little.
+ */
+export class AuditRecord {
+  readonly file: string;
+  readonly line: number;
+  readonly form: RecordForm;
+  readonly node: string | null;
+  readonly type: string;
+  readonly typeNumber: number | null;
+  readonly time: AuditTime | null;
+  readonly timeText: string | undefined;
+  readonly serial: number | null;
+  readonly body: string;
+  readonly enrichmentText: string | null;
+  readonly text: string;
+  readonly issues: RecordIssue[];
+  private parsed: ParsedBody | undefined;
+
+  constructor(init: RecordInit) {
+    this.file = init.file;
+    this.line = init.line;
+    this.form = init.form;
+    this.node = init.node;
+    this.type = init.type;
+    this.typeNumber = init.typeNumber;
+    this.time = init.time;
+    this.timeText = init.timeText;
+    this.serial = init.serial;
+    this.body = init.body;
+    this.enrichmentText = init.enrichmentText;
+    this.text = init.text;
+    this.issues = [...init.issues];
+  }
+
+  /** Records whose values or header were altered on the way (interpreted, journald). */
+  get lossy(): boolean {
+    return this.form === 'interpreted' || this.form === 'journald';
+  }
+
+  private get parsedBody(): ParsedBody {
+    this.parsed ??= parseBody(this);
+    return this.parsed;
+  }
+
+  /** For user messages: the fields before `msg='`; for kernel records: every field. */
+  get header(): readonly AuditField[] {
+    return this.parsedBody.header;
+  }
+
+  /** The fields inside `msg='…'`, or null for records without a user-message payload. */
+  get payload(): readonly AuditField[] | null {
+    return this.parsedBody.payload;
+  }
+
+  /** The exact text between `msg='` and its closing quote. */
+  get payloadText(): string | null {
+    return this.parsedBody.payloadText;
+  }
+
+  /** Tokens without `=`: AVC's `avc: denied { read } for`, free-text daemon messages. */
+  get words(): readonly string[] {
+    return this.parsedBody.words;
+  }
+
+  get enrichment(): readonly AuditField[] {
+    return this.parsedBody.enrichment;
+  }
+
+  /** All fields in order, header then payload, as auparse flattens them. */
+  get fields(): readonly AuditField[] {
+    const { header, payload } = this.parsedBody;
+    return payload === null ? header : [...header, ...payload];
+  }
+
+  field(name: string): AuditField | undefined {
+    return findField(this.fields, name);
+  }
+
+  value(name: string): string | null | undefined {
+    return this.field(name)?.value;
+  }
+}
+
+interface ParsedBody {
+  readonly header: readonly AuditField[];
+  readonly payload: readonly AuditField[] | null;
+  readonly payloadText: string | null;
+  readonly words: readonly string[];
+  readonly enrichment: readonly AuditField[];
+}
+
+const PAYLOAD_START = "msg='";
+
+function parseBody(record: AuditRecord): ParsedBody {
+  const interpretHex = record.form !== 'interpreted';
+  const body = record.body;
+  const enrichment = record.enrichmentText === null ? [] : tokenizeFields(record.enrichmentText).fields;
+  const start = findPayloadStart(body);
+  if (start === -1) {
+    const { fields, words } = tokenizeFields(body, interpretHex);
+    return { header: fields, payload: null, payloadText: null, words, enrichment };
+  }
+  const headerPart = tokenizeFields(body.slice(0, start), interpretHex);
+  const afterQuote = start + PAYLOAD_START.length;
+  const close = body.lastIndexOf("'");
+  let payloadText: string;
+  let trailing = '';
+  if (close < afterQuote) {
+    payloadText = body.slice(afterQuote);
+    record.issues.push({
+      rule: 'msg-unterminated',
+      message: "msg='… has no closing quote (record cut short or hard-wrapped?)",
+    });
+  } else {
+    payloadText = body.slice(afterQuote, close);
+    trailing = body.slice(close + 1);
+  }
+  const payloadPart = tokenizeFields(payloadText, interpretHex);
+  if (trailing.trim() !== '') {
+    record.issues.push({
+      rule: 'text-after-msg',
+      message: `text after the closing quote of msg='…': ${JSON.stringify(trailing.slice(0, 80))}` +
+        (record.enrichmentText === null && /^[A-Z_]+=/.test(trailing) ? ' (an ENRICHED tail whose 0x1D separator was lost?)' : ''),
+    });
+  }
+  return {
+    header: headerPart.fields,
+    payload: payloadPart.fields,
+    payloadText,
+    words: [...headerPart.words, ...payloadPart.words],
+    enrichment,
+  };
+}
+
+/** Index of `msg='` at a token boundary in the body, or -1. */
+function findPayloadStart(body: string): number {
+  let from = 0;
+  for (;;) {
+    const at = body.indexOf(PAYLOAD_START, from);
+    if (at === -1) return -1;
+    if (at === 0 || body.charCodeAt(at - 1) === 0x20) return at;
+    from = at + 1;
+  }
+}

@@ -1,0 +1,86 @@
+import type { AuditRecord, AuditTime } from '../model/audit-record.js';
+import { EOE, PROCTITLE, isSingleRecordType } from '../tables/record-types.js';
+
+export interface AuditEvent {
+  readonly node: string | null;
+  readonly time: AuditTime | null;
+  readonly serial: number | null;
+  readonly records: readonly AuditRecord[];
+}
+
+export interface GroupingOptions {
+  /** Stream time after which an event without EOE/PROCTITLE is taken as complete (auparse: 2 s). */
+  readonly eoeTimeoutMs?: number;
+  /** Open events kept at most; the oldest is completed beyond it, so memory stays bounded. */
+  readonly maxOpenEvents?: number;
+}
+
+interface OpenEvent {
+  readonly node: string | null;
+  readonly time: AuditTime;
+  readonly serial: number;
+  readonly records: AuditRecord[];
+}
+
+const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
+
+/**
+ * Groups records into events by (node, seconds, milliseconds, serial), as auparse does. Records of an
+ * event may be interleaved with others; state carries across files when one grouper reads them all.
+ */
+export class EventGrouper {
+  private readonly open = new Map<string, OpenEvent>();
+  private readonly eoeTimeoutMs: number;
+  private readonly maxOpenEvents: number;
+
+  constructor(private readonly onEvent: (event: AuditEvent) => void, options: GroupingOptions = {}) {
+    this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
+    this.maxOpenEvents = options.maxOpenEvents ?? 10_000;
+  }
+
+  push(record: AuditRecord): void {
+    const { time, serial, typeNumber } = record;
+    if (time === null || serial === null) {
+      this.onEvent({ node: record.node, time, serial, records: [record] });
+      return;
+    }
+    this.completeTimedOut(millis(time));
+    const key = `${record.node ?? ''}\u0000${time.sec}.${time.ms}:${serial}`;
+    const event = this.open.get(key);
+    if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
+      this.onEvent({ node: record.node, time, serial, records: [record] });
+      return;
+    }
+    if (event === undefined) {
+      this.open.set(key, { node: record.node, time, serial, records: [record] });
+      if (this.open.size > this.maxOpenEvents) this.completeOldest();
+    } else {
+      event.records.push(record);
+    }
+    if (typeNumber === EOE || typeNumber === PROCTITLE) this.complete(key);
+  }
+
+  /** Completes every open event (end of input). */
+  flush(): void {
+    for (const key of [...this.open.keys()]) this.complete(key);
+  }
+
+  private completeTimedOut(nowMs: number): void {
+    for (const [key, event] of this.open) {
+      if (nowMs - millis(event.time) <= this.eoeTimeoutMs) break;
+      this.complete(key);
+    }
+  }
+
+  private completeOldest(): void {
+    const oldest = this.open.keys().next();
+    if (!oldest.done) this.complete(oldest.value);
+  }
+
+  private complete(key: string): void {
+    const event = this.open.get(key);
+    if (event === undefined) return;
+    this.open.delete(key);
+    this.onEvent(event);
+  }
+}

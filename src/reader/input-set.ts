@@ -1,0 +1,76 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+export type AuditInput = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'stdin'; readonly path: '-' };
+
+const ROTATED = /^(.*)\.(\d+)$/;
+
+export class InputError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** Rank of a file inside its rotated set: audit.log.3 (oldest) → 3, audit.log → 0. */
+function rotation(path: string): { base: string; generation: number } {
+  const match = ROTATED.exec(path);
+  return match ? { base: match[1]!, generation: Number(match[2]) } : { base: path, generation: 0 };
+}
+
+/**
+ * Puts the members of each rotated set (audit.log.N … audit.log.1, audit.log) oldest first, where the
+ * set first appears; other files keep the order they were given in (a shell glob sorts audit.log first).
+ */
+export function orderRotatedSets(paths: readonly string[]): string[] {
+  const sets = new Map<string, string[]>();
+  for (const path of paths) {
+    const { base } = rotation(path);
+    const members = sets.get(base) ?? [];
+    members.push(path);
+    sets.set(base, members);
+  }
+  const ordered: string[] = [];
+  for (const members of sets.values()) {
+    members.sort((a, b) => rotation(b).generation - rotation(a).generation);
+    ordered.push(...members);
+  }
+  return ordered;
+}
+
+/** Expands arguments (files, directories, `-`) into the inputs to read, in reading order. */
+export async function resolveInputs(args: readonly string[]): Promise<AuditInput[]> {
+  const inputs: AuditInput[] = [];
+  const loose: string[] = [];
+  const flushLoose = (): void => {
+    for (const path of orderRotatedSets(loose)) inputs.push({ kind: 'file', path });
+    loose.length = 0;
+  };
+  for (const arg of args) {
+    if (arg === '-') {
+      flushLoose();
+      inputs.push({ kind: 'stdin', path: '-' });
+      continue;
+    }
+    const info = await stat(arg).catch((error: NodeJS.ErrnoException) => {
+      throw new InputError(arg, error.code === 'ENOENT' ? 'no such file or directory' : error.message);
+    });
+    if (info.isDirectory()) {
+      flushLoose();
+      const names = (await readdir(arg, { withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(arg, entry.name))
+        .sort((a, b) => basename(a).localeCompare(basename(b)));
+      for (const path of orderRotatedSets(names)) inputs.push({ kind: 'file', path });
+    } else {
+      loose.push(arg);
+    }
+  }
+  flushLoose();
+  return inputs;
+}
+
+export function displayName(input: AuditInput): string {
+  return input.kind === 'stdin' ? '<stdin>' : input.path;
+}
+

@@ -1,0 +1,164 @@
+import { AuditRecord, type RecordIssue } from '../model/audit-record.js';
+import { recordTypeName, recordTypeNumber } from '../tables/record-types.js';
+
+export type RejectReason =
+  | 'nul-byte'
+  | 'binary'
+  | 'too-long'
+  | 'not-audit'
+  | 'bad-header';
+
+export const REJECT_REASONS: Readonly<Record<RejectReason, string>> = {
+  'nul-byte': 'line holds a NUL byte',
+  binary: 'line holds control bytes (binary data?)',
+  'too-long': 'line is longer than the maximum record length',
+  'not-audit': 'not an audit record (no type=… header, journald or kernel-log form)',
+  'bad-header': 'type=… line without a valid msg=audit(SECONDS.MILLIS:SERIAL): stamp',
+};
+
+export type ParsedLine =
+  | { readonly kind: 'record'; readonly record: AuditRecord }
+  | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string }
+  | { readonly kind: 'blank' };
+
+export interface LineContext {
+  readonly file: string;
+  readonly line: number;
+  /** The line was cut at the reader's maximum length. */
+  readonly tooLong?: boolean;
+  /** The line is the last of its file and had no newline. */
+  readonly unterminated?: boolean;
+}
+
+const ENRICHMENT_SEPARATOR = '\x1d';
+const RAW_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
+const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*[^\d.)][^)]*):(\d+)\) :(?: |$)/;
+const PRINTK_HEADER = /(?:^|\s)audit: type=(\d+) audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
+const JOURNALD_HEADER = /^(.*?)(\S+) audit\[(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /;
+// Control bytes other than TAB and the ENRICHED separator 0x1D.
+const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f\x7f]/;
+
+export function parseLine(rawText: string, context: LineContext): ParsedLine {
+  const issues: RecordIssue[] = [];
+  let text = rawText;
+  if (text.endsWith('\r')) {
+    text = text.slice(0, -1);
+    issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
+  }
+  if (context.tooLong) {
+    return { kind: 'rejected', reason: 'too-long', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+  }
+  if (text.trim() === '') return { kind: 'blank' };
+  const nul = text.indexOf('\0');
+  if (nul !== -1) return { kind: 'rejected', reason: 'nul-byte', detail: `NUL at byte ${nul + 1}` };
+  const control = CONTROL_BYTES.exec(text);
+  if (control) {
+    return {
+      kind: 'rejected',
+      reason: 'binary',
+      detail: `byte 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} at byte ${control.index + 1}`,
+    };
+  }
+  if (context.unterminated) {
+    issues.push({ rule: 'no-final-newline', message: 'last line has no newline (file cut short?)' });
+  }
+  const record =
+    parseRawLine(text, context, issues) ??
+    parsePrintkLine(text, context, issues) ??
+    parseJournaldLine(text, context, issues);
+  if (record) return { kind: 'record', record };
+  if (/^(?:node=\S* )?type=/.test(text)) {
+    return { kind: 'rejected', reason: 'bad-header', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+  }
+  return { kind: 'rejected', reason: 'not-audit', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+}
+
+function splitEnrichment(rest: string): { body: string; enrichmentText: string | null } {
+  const separator = rest.indexOf(ENRICHMENT_SEPARATOR);
+  if (separator === -1) return { body: rest, enrichmentText: null };
+  return { body: rest.slice(0, separator), enrichmentText: rest.slice(separator + 1) };
+}
+
+function typeOf(name: string, issues: RecordIssue[]): number | null {
+  const number = recordTypeNumber(name);
+  if (number === null) issues.push({ rule: 'unknown-type', message: `record type ${name} is not known to libaudit` });
+  return number;
+}
+
+function parseRawLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
+  const raw = RAW_HEADER.exec(text);
+  if (raw) {
+    const [head, node, type, sec, ms, serial] = raw as unknown as [string, string | undefined, string, string, string, string];
+    return new AuditRecord({
+      file: context.file,
+      line: context.line,
+      form: 'raw',
+      node: node ?? null,
+      type,
+      typeNumber: typeOf(type, issues),
+      time: { sec: Number(sec), ms: Number(ms) },
+      serial: Number(serial),
+      ...splitEnrichment(text.slice(head.length)),
+      text,
+      issues,
+    });
+  }
+  const interpreted = INTERPRETED_HEADER.exec(text);
+  if (!interpreted) return null;
+  const [head, node, type, stamp, serial] = interpreted as unknown as [string, string | undefined, string, string, string];
+  issues.push({ rule: 'interpreted', message: 'ausearch -i (interpreted) line: values were rewritten, original encoding lost' });
+  return new AuditRecord({
+    file: context.file,
+    line: context.line,
+    form: 'interpreted',
+    node: node ?? null,
+    type,
+    typeNumber: typeOf(type, issues),
+    time: null,
+    timeText: stamp,
+    serial: Number(serial),
+    ...splitEnrichment(text.slice(head.length)),
+    text,
+    issues,
+  });
+}
+
+function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
+  const printk = PRINTK_HEADER.exec(text);
+  if (!printk) return null;
+  const [head, typeNumber, sec, ms, serial] = printk as unknown as [string, string, string, string, string];
+  return new AuditRecord({
+    file: context.file,
+    line: context.line,
+    form: 'printk',
+    node: null,
+    type: recordTypeName(Number(typeNumber)),
+    typeNumber: Number(typeNumber),
+    time: { sec: Number(sec), ms: Number(ms) },
+    serial: Number(serial),
+    ...splitEnrichment(text.slice(printk.index + head.length)),
+    text,
+    issues,
+  });
+}
+
+function parseJournaldLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
+  const journald = JOURNALD_HEADER.exec(text);
+  if (!journald) return null;
+  const [head, stamp, , , type] = journald as unknown as [string, string, string, string, string];
+  issues.push({ rule: 'journald', message: 'journald line: the record has no audit timestamp or serial of its own' });
+  return new AuditRecord({
+    file: context.file,
+    line: context.line,
+    form: 'journald',
+    node: null,
+    type,
+    typeNumber: typeOf(type, issues),
+    time: null,
+    timeText: stamp.trim(),
+    serial: null,
+    ...splitEnrichment(text.slice(head.length)),
+    text,
+    issues,
+  });
+}

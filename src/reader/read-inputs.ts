@@ -1,0 +1,37 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { displayName, type AuditInput } from './input-set.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SourceLine } from './line-splitter.js';
+
+export interface ReadOptions {
+  readonly maxLineBytes?: number;
+  readonly stdin?: Readable;
+  /** Called after each chunk with the bytes read so far, for progress display. */
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/** Reads the inputs one after another, oldest first, calling `onLine` for every line. */
+export async function readInputs(
+  inputs: readonly AuditInput[],
+  onLine: (file: string, line: SourceLine) => void,
+  options: ReadOptions = {},
+): Promise<void> {
+  let bytesRead = 0;
+  for (const input of inputs) {
+    const file = displayName(input);
+    const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    const stream: Readable =
+      input.kind === 'stdin'
+        ? (options.stdin ?? process.stdin)
+        : createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
+    for await (const chunk of stream) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
+      splitter.push(buffer);
+      bytesRead += buffer.length;
+      options.onProgress?.(bytesRead);
+    }
+    splitter.end();
+  }
+}
