@@ -1,10 +1,10 @@
 // The one JSON form of a VIRT record, used by `verify --records`, the schemas and the emitter's input:
 // audit field names with decoded values, `?` as null, plus type/node/time/serial, the kernel's header
 // fields, libaudit's tail, the ENRICHED block and the record's place (file, line).
-import type { AuditField } from '../model/audit-field.js';
+import { decodeField, type AuditField } from '../model/audit-field.js';
 import type { AuditRecord, AuditTime } from '../model/audit-record.js';
 import { splitLibauditTail } from './libaudit-tail.js';
-import type { PayloadLayout } from './layouts.js';
+import type { FieldSpec, PayloadLayout } from './layouts.js';
 import { isNumericClass } from './value-classes.js';
 
 export type JsonValue = string | number | null;
@@ -55,8 +55,8 @@ export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRec
     put(json, duplicates, field.name, HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
   }
   const { body, tail } = splitLibauditTail(record.payload ?? []);
-  const numeric = new Set(layout?.fields.filter((spec) => isNumericClass(spec.value)).map((spec) => spec.name));
-  for (const field of body) put(json, duplicates, field.name, numeric.has(field.name) ? toInteger(field.value) : field.value);
+  const specs = new Map(layout?.fields.map((spec) => [spec.name, spec]));
+  for (const field of body) put(json, duplicates, field.name, jsonValue(field, specs.get(field.name)));
   for (const field of tail ?? []) put(json, duplicates, field.name, field.value);
   if (duplicates.length > 0) json.duplicates = duplicates;
   if (record.enrichment.length > 0) json.enrichment = fieldsObject(record.enrichment);
@@ -65,6 +65,18 @@ export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRec
   json.file = record.file;
   json.line = record.line;
   return json;
+}
+
+/** A field's JSON value as its layout reads it: numbers, bare fields never hex-decoded, legacy '…' MACs. */
+function jsonValue(field: AuditField, spec: FieldSpec | undefined): JsonValue {
+  if (spec === undefined) return field.value;
+  if (isNumericClass(spec.value)) return toInteger(field.value);
+  if (spec.wire === 'bare' && field.wire === 'hex') return decodeField(field.name, field.raw, false).value;
+  if (spec.wire === 'quoted-legacy' && field.value !== null && /^'.*'$/.test(field.value)) {
+    const inner = field.value.slice(1, -1);
+    return inner === '?' ? null : inner;
+  }
+  return field.value;
 }
 
 function fieldsObject(fields: readonly AuditField[]): Record<string, string | null> {

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../src/index.js';
+import { UsageError } from './usage.js';
+import { verifyCommand } from './verify-command.js';
+
+const EXIT_USAGE = 2;
+
+const program = new Command('virt-audit')
+  .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
+  .exitOverride()
+  .addCommand(verifyCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (error instanceof UsageError || error instanceof InputError) {
+    process.stderr.write(`virt-audit: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    process.stderr.write(`virt-audit: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}

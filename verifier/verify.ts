@@ -1,0 +1,211 @@
+import {
+  AuditRecord,
+  EventGrouper,
+  classifyEmitter,
+  isLibvirtRecordType,
+  isVirtRecordType,
+  matchLayout,
+  parseLine,
+  readInputs,
+  splitLibauditTail,
+  toJsonForm,
+  REJECT_REASONS,
+  type AuditInput,
+  type Profile,
+  type RejectReason,
+  type VirtRecordJson,
+} from '../src/index.js';
+import { SchemaValidator } from './schema-validator.js';
+import { SequenceChecker } from './sequence-check.js';
+import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
+
+export type Severity = 'error' | 'rejected' | 'warning' | 'notice';
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly file: string;
+  readonly line: number;
+  readonly type: string | null;
+  readonly serial: number | null;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface VerifySummary {
+  lines: number;
+  blank: number;
+  records: number;
+  events: number;
+  lossy: number;
+  virtRecords: number;
+  valid: number;
+  invalid: number;
+  foreign: number;
+  rejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  warnings: number;
+  warningsByRule: Record<string, number>;
+}
+
+export interface VerifyOptions {
+  readonly profile?: Profile;
+  readonly maxLineBytes?: number;
+  readonly eoeTimeoutMs?: number;
+  /** Receives the JSON form of every VIRT record, in log order. */
+  readonly onVirtRecord?: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => void;
+  readonly onProgress?: (bytesRead: number) => void;
+  readonly validator?: SchemaValidator;
+}
+
+export interface VerifyResult {
+  readonly summary: VerifySummary;
+  /** Errors (invalid VIRT records) and rejected lines, in input order. */
+  readonly problems: readonly Diagnostic[];
+  /** Warnings and notices; per rule and file, only the first few are kept (all are counted). */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Warnings of one rule kept per file; the rest are only counted. */
+export const WARNINGS_KEPT_PER_RULE = 20;
+
+/** Record issues that make a VIRT record invalid rather than only noteworthy. */
+const VIRT_RECORD_ERRORS = new Set(['msg-unterminated', 'text-after-msg']);
+
+export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
+  const profile = options.profile ?? 'libvirt';
+  const validator = options.validator ?? new SchemaValidator();
+  const summary: VerifySummary = {
+    lines: 0, blank: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
+    rejected: 0, rejectedByReason: {}, warnings: 0, warningsByRule: {},
+  };
+  const problems: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const keptPerRule = new Map<string, number>();
+
+  const warn = (diagnostic: Diagnostic): void => {
+    summary.warnings++;
+    summary.warningsByRule[diagnostic.rule] = (summary.warningsByRule[diagnostic.rule] ?? 0) + 1;
+    const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
+    const kept = keptPerRule.get(key) ?? 0;
+    keptPerRule.set(key, kept + 1);
+    if (kept < WARNINGS_KEPT_PER_RULE) warnings.push(diagnostic);
+  };
+  const grouper = new EventGrouper(() => summary.events++, options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs });
+  const sequence = new SequenceChecker((warning) => warn({ severity: 'warning', ...warning }));
+  let previous: AuditRecord | undefined;
+
+  const onRecord = (record: AuditRecord): void => {
+    summary.records++;
+    if (record.lossy) summary.lossy++;
+    grouper.push(record);
+    sequence.check(record);
+    const typeNumber = record.typeNumber;
+    if (typeNumber !== null && isVirtRecordType(typeNumber)) {
+      summary.virtRecords++;
+      checkVirtRecord(record);
+    }
+    for (const issue of record.issues) {
+      if (isVirtRecordTypeName(record) && VIRT_RECORD_ERRORS.has(issue.rule)) continue;
+      warn(diagnosticOf(record, issue, issue.rule === 'interpreted' || issue.rule === 'journald' ? 'notice' : 'warning'));
+    }
+  };
+
+  const checkVirtRecord = (record: AuditRecord): void => {
+    const emitter = classifyEmitter(record);
+    if (emitter.kind === 'foreign') {
+      summary.foreign++;
+      warn(diagnosticOf(record, { rule: 'foreign-emitter', message: `${emitter.why}; not checked against libvirt's formats` }, 'notice'));
+      return;
+    }
+    const found: RuleViolation[] = [];
+    const payload = record.payload;
+    let json: VirtRecordJson;
+    if (payload === null) {
+      found.push({ rule: 'no-payload', message: "libvirt records carry their fields in msg='…'; none found" });
+      json = toJsonForm(record);
+    } else {
+      const wireIntact = record.form !== 'interpreted';
+      found.push(...record.issues.filter((issue) => VIRT_RECORD_ERRORS.has(issue.rule)));
+      found.push(...checkHeader(record));
+      if (wireIntact) found.push(...checkSpacing(record), ...checkLibauditTail(payload));
+      const { body } = splitLibauditTail(payload);
+      const match = isLibvirtRecordType(record.type) ? matchLayout(record.type, body, profile) : null;
+      if (match === null) {
+        const resrc = body.find((field) => field.name === 'resrc');
+        found.push({
+          rule: 'unknown-layout',
+          message: resrc
+            ? `resrc=${resrc.raw} is not a resource kind libvirt (${profile} profile) audits`
+            : `no ${record.type} layout of the ${profile} profile fits "${body.map((field) => field.name).join(' ')}"`,
+        });
+        json = toJsonForm(record);
+      } else {
+        const layoutViolations = checkLayout(body, match);
+        found.push(...(wireIntact ? layoutViolations : layoutViolations.filter((violation) => violation.rule === 'field-order')));
+        json = toJsonForm(record, match.layout);
+        const schemaViolations = validator.validate(json, match.layout, profile);
+        // When the field set differs, the field-order violation already names what is missing or extra.
+        found.push(...(match.exact ? schemaViolations : schemaViolations.filter((violation) => !/^(missing|unexpected) field /.test(violation.message))));
+      }
+    }
+    const diagnostics = found.map((violation) => diagnosticOf(record, violation, 'error'));
+    if (diagnostics.length === 0) summary.valid++;
+    else {
+      summary.invalid++;
+      problems.push(...diagnostics);
+    }
+    options.onVirtRecord?.(json, diagnostics);
+  };
+
+  await readInputs(
+    inputs,
+    (file, line) => {
+      summary.lines++;
+      const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
+      if (parsed.kind === 'blank') {
+        summary.blank++;
+        return;
+      }
+      if (parsed.kind === 'rejected') {
+        summary.rejected++;
+        summary.rejectedByReason[parsed.reason] = (summary.rejectedByReason[parsed.reason] ?? 0) + 1;
+        problems.push({
+          severity: 'rejected',
+          file,
+          line: line.line,
+          type: null,
+          serial: null,
+          rule: parsed.reason,
+          message: `${REJECT_REASONS[parsed.reason]}: ${parsed.detail}${continuationHint(previous, file)}`,
+        });
+        return;
+      }
+      previous = parsed.record;
+      onRecord(parsed.record);
+    },
+    {
+      ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    },
+  );
+  grouper.flush();
+  sequence.finish();
+  return { summary, problems, warnings };
+}
+
+function isVirtRecordTypeName(record: AuditRecord): boolean {
+  return record.typeNumber !== null && isVirtRecordType(record.typeNumber);
+}
+
+function diagnosticOf(record: AuditRecord, violation: RuleViolation, severity: Severity): Diagnostic {
+  return { severity, file: record.file, line: record.line, type: record.type, serial: record.serial, rule: violation.rule, message: violation.message };
+}
+
+function continuationHint(previous: AuditRecord | undefined, file: string): string {
+  // `previous` is the last record: every line since it was rejected too.
+  if (previous === undefined || previous.file !== file) return '';
+  if (previous.payload !== null && previous.issues.some((issue) => issue.rule === 'msg-unterminated')) {
+    return ` (the record at line ${previous.line} has no closing quote: hard-wrapped?)`;
+  }
+  return '';
+}
