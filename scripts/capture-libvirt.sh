@@ -225,6 +225,7 @@ real_tool_outputs() { # log-file
   auvirt --file "$log" --all-events --proof --show-uuid >"$stem.auvirt-all-events-proof-uuid.txt"
   auvirt --file "$log" --summary >"$stem.auvirt-summary.txt"
   ausearch --input "$log" --raw -m VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID >"$stem.ausearch-virt-raw.txt" || true
+  ausearch --input "$log" -i -m VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID >"$stem.ausearch-virt-interpreted.txt" || true
   ausearch --input "$log" --raw -uu 7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d01 >"$stem.ausearch-uu-basic.txt" || true
   ausearch --input "$log" --raw -vm "$PREFIX guest ü" >"$stem.ausearch-vm-utf8.txt" || true
   aureport --input "$log" --virt >"$stem.aureport-virt.txt" || true

@@ -17,7 +17,7 @@ function breakdown(counts: Readonly<Record<string, number | undefined>>): string
 
 export function formatSummary(summary: VerifySummary): string {
   return [
-    `lines: ${summary.lines} = ${summary.records} records + ${summary.blank} blank + ${summary.rejected} rejected${breakdown(summary.rejectedByReason)}`,
+    `lines: ${summary.lines} = ${summary.records} records + ${summary.blank} blank${summary.separators > 0 ? ` + ${summary.separators} ausearch separators` : ''} + ${summary.rejected} rejected${breakdown(summary.rejectedByReason)}`,
     `records: ${summary.records} in ${summary.events} events${summary.lossy > 0 ? `, ${summary.lossy} lossy (journald/interpreted)` : ''}`,
     `VIRT records: ${summary.virtRecords} = ${summary.valid} valid + ${summary.invalid} invalid + ${summary.foreign} foreign`,
     `warnings: ${summary.warnings}${breakdown(summary.warningsByRule)}`,

@@ -34,6 +34,7 @@ export interface Diagnostic {
 export interface VerifySummary {
   lines: number;
   blank: number;
+  separators: number;
   records: number;
   events: number;
   lossy: number;
@@ -75,7 +76,7 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
   const profile = options.profile ?? 'libvirt';
   const validator = options.validator ?? new SchemaValidator();
   const summary: VerifySummary = {
-    lines: 0, blank: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
+    lines: 0, blank: 0, separators: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
     rejected: 0, rejectedByReason: {}, warnings: 0, warningsByRule: {},
   };
   const problems: Diagnostic[] = [];
@@ -164,6 +165,10 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
       const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
       if (parsed.kind === 'blank') {
         summary.blank++;
+        return;
+      }
+      if (parsed.kind === 'separator') {
+        summary.separators++;
         return;
       }
       if (parsed.kind === 'rejected') {

@@ -19,7 +19,9 @@ export const REJECT_REASONS: Readonly<Record<RejectReason, string>> = {
 export type ParsedLine =
   | { readonly kind: 'record'; readonly record: AuditRecord }
   | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string }
-  | { readonly kind: 'blank' };
+  | { readonly kind: 'blank' }
+  /** ausearch's `----` between events. */
+  | { readonly kind: 'separator' };
 
 export interface LineContext {
   readonly file: string;
@@ -35,8 +37,8 @@ const RAW_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\((\d+)\.(\d{3}):(\d+)\
 const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*[^\d.)][^)]*):(\d+)\) :(?: |$)/;
 const PRINTK_HEADER = /(?:^|\s)audit: type=(\d+) audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
 const JOURNALD_HEADER = /^(.*?)(\S+) audit\[(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /;
-// Control bytes other than TAB and the ENRICHED separator 0x1D.
-const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f\x7f]/;
+// Control bytes other than TAB and the ENRICHED separator 0x1D (DEL is left to the field checks).
+const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
 
 export function parseLine(rawText: string, context: LineContext): ParsedLine {
   const issues: RecordIssue[] = [];
@@ -49,6 +51,7 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     return { kind: 'rejected', reason: 'too-long', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
   }
   if (text.trim() === '') return { kind: 'blank' };
+  if (text === '----') return { kind: 'separator' };
   const nul = text.indexOf('\0');
   if (nul !== -1) return { kind: 'rejected', reason: 'nul-byte', detail: `NUL at byte ${nul + 1}` };
   const control = CONTROL_BYTES.exec(text);

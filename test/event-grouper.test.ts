@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { EventGrouper, parseLine, type AuditEvent } from '../src/index.js';
+import { RAW_CAPTURE, captureLines } from './support/examples.js';
+
+function group(lines: readonly string[], timeoutMs?: number): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const grouper = new EventGrouper((event) => events.push(event), timeoutMs === undefined ? {} : { eoeTimeoutMs: timeoutMs });
+  lines.forEach((text, index) => {
+    const parsed = parseLine(text, { file: 'x.log', line: index + 1 });
+    if (parsed.kind === 'record') grouper.push(parsed.record);
+  });
+  grouper.flush();
+  return events;
+}
+
+const signature = (event: AuditEvent): string => event.records.map((record) => record.type).join('+');
+
+describe('EventGrouper', () => {
+  it('groups the real capture: each VIRT record alone, BPF+SYSCALL+PROCTITLE together', () => {
+    const events = group(captureLines(RAW_CAPTURE));
+    expect(events.filter((event) => event.records[0]!.type.startsWith('VIRT_')).every((event) => event.records.length === 1)).toBe(true);
+    expect(events.some((event) => signature(event) === 'BPF+SYSCALL+PROCTITLE')).toBe(true);
+  });
+
+  const avc = 'type=AVC msg=audit(1700000000.100:50): avc:  denied  { read } for  pid=10 comm="qemu" scontext=system_u:system_r:svirt_t:s0:c1,c2 tcontext=system_u:object_r:etc_t:s0 tclass=file permissive=0';
+  const syscall = 'type=SYSCALL msg=audit(1700000000.100:50): arch=c000003e syscall=2 success=no exit=-13 pid=10 comm="qemu"';
+  const virt = "type=VIRT_CONTROL msg=audit(1700000000.200:51): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='virt=kvm op=stop reason=destroyed vm=\"a\" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=0 exe=\"/usr/sbin/libvirtd\" hostname=? addr=? terminal=? res=success'";
+  const eoe = 'type=EOE msg=audit(1700000000.100:50): ';
+
+  it('keeps interleaved records of one event together until EOE', () => {
+    const events = group([avc, virt, syscall, eoe]);
+    expect(events.map(signature)).toEqual(['VIRT_CONTROL', 'AVC+SYSCALL+EOE']);
+  });
+
+  it('completes an event without EOE once stream time passes the timeout', () => {
+    const later = virt.replace('1700000000.200:51', '1700000003.000:52');
+    expect(group([avc, syscall, later]).map(signature)).toEqual(['AVC+SYSCALL', 'VIRT_CONTROL']);
+  });
+
+  it('never merges records of different nodes', () => {
+    const events = group([`node=a ${avc}`, `node=b ${syscall}`, `node=a ${eoe}`]);
+    expect(events.map((event) => `${event.node}:${signature(event)}`).sort()).toEqual(['a:AVC+EOE', 'b:SYSCALL']);
+  });
+});
