@@ -4,7 +4,7 @@ import {
   classifyEmitter,
   isLibvirtRecordType,
   isVirtRecordType,
-  matchLayout,
+  matchLayouts,
   parseLine,
   readInputs,
   splitLibauditTail,
@@ -130,8 +130,8 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
       found.push(...checkHeader(record));
       if (wireIntact) found.push(...checkSpacing(record), ...checkLibauditTail(payload));
       const { body } = splitLibauditTail(payload);
-      const match = isLibvirtRecordType(record.type) ? matchLayout(record.type, body, profile) : null;
-      if (match === null) {
+      const matches = isLibvirtRecordType(record.type) ? matchLayouts(record.type, body, profile) : [];
+      if (matches.length === 0) {
         const resrc = body.find((field) => field.name === 'resrc');
         found.push({
           rule: 'unknown-layout',
@@ -141,12 +141,20 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
         });
         json = toJsonForm(record);
       } else {
-        const layoutViolations = checkLayout(body, match);
-        found.push(...(wireIntact ? layoutViolations : layoutViolations.filter((violation) => violation.rule === 'field-order')));
-        json = toJsonForm(record, match.layout);
-        const schemaViolations = validator.validate(json, match.layout, profile);
-        // When the field set differs, the field-order violation already names what is missing or extra.
-        found.push(...(match.exact ? schemaViolations : schemaViolations.filter((violation) => !/^(missing|unexpected) field /.test(violation.message))));
+        // Among several exact matches (a legacy form sharing a current one's names), the first one the
+        // record fully satisfies wins; failing all, the first explains what is wrong.
+        const checked = matches.map((match) => {
+          const layoutViolations = checkLayout(body, match);
+          const candidateJson = toJsonForm(record, match.layout);
+          const schemaViolations = validator.validate(candidateJson, match.layout, profile);
+          // When the field set differs, the field-order violation already names what is missing or extra.
+          const relevantSchema = match.exact ? schemaViolations : schemaViolations.filter((violation) => !/^(missing|unexpected) field /.test(violation.message));
+          const wireViolations = wireIntact ? layoutViolations : layoutViolations.filter((violation) => violation.rule === 'field-order');
+          return { json: candidateJson, violations: [...wireViolations, ...relevantSchema] };
+        });
+        const chosen = checked.find((candidate) => candidate.violations.length === 0) ?? checked[0]!;
+        json = chosen.json;
+        found.push(...chosen.violations);
       }
     }
     const diagnostics = found.map((violation) => diagnosticOf(record, violation, 'error'));

@@ -32,11 +32,19 @@ function sharedNames(layout: PayloadLayout, body: readonly AuditField[]): number
  * (resrc, op=init, class, reason=open) hold — for reporting what differs. Null when none fits at all.
  */
 export function matchLayout(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch | null {
+  return matchLayouts(type, body, profile)[0] ?? null;
+}
+
+/**
+ * Every exact match, current layouts before legacy ones (a legacy form may share the field names of a
+ * current one and differ only in wire form); else the single closest layout; else none.
+ */
+export function matchLayouts(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch[] {
   const candidates = layoutsFor(profile).filter(
     (layout) => layout.recordType === type && discriminatorsHold(layout, body),
   );
-  const exact = candidates.find((layout) => sameNames(layout, body));
-  if (exact) return { layout: exact, exact: true };
+  const exact = candidates.filter((layout) => sameNames(layout, body));
+  if (exact.length > 0) return exact.map((layout) => ({ layout, exact: true }));
   let best: PayloadLayout | undefined;
   let bestScore = -Infinity;
   for (const layout of candidates) {
@@ -46,5 +54,5 @@ export function matchLayout(type: LibvirtRecordType, body: readonly AuditField[]
       bestScore = score;
     }
   }
-  return best ? { layout: best, exact: false } : null;
+  return best ? [{ layout: best, exact: false }] : [];
 }

@@ -137,6 +137,7 @@ function anyRecordSchema(profile: Profile): JsonSchema {
     $id: `${SCHEMA_BASE}${anyRecordSchemaFile(profile)}`,
     title: `Any libvirt VIRT_* record (${profile} profile, JSON form)`,
     type: 'object',
+    properties: { type: { enum: [...LIBVIRT_RECORD_TYPES] } },
     required: ['type'],
     anyOf: LIBVIRT_RECORD_TYPES.map((type) => ({ $ref: recordSchemaFile(type, profile) })),
   };

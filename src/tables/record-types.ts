@@ -1,5 +1,7 @@
 import { RECORD_TYPES } from './record-types.generated.js';
 
+export { RECORD_TYPES };
+
 const NAME_BY_NUMBER = new Map<number, string>(RECORD_TYPES);
 const NUMBER_BY_NAME = new Map<string, number>(RECORD_TYPES.map(([number, name]) => [name, number]));
 

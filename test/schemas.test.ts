@@ -1,0 +1,56 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import koffi from 'koffi';
+import { describe, expect, it } from 'vitest';
+import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, RECORD_TYPES, buildSchemas, renderSchema } from '../src/index.js';
+import { SchemaValidator, schemasDirectory, verify } from '../verifier/index.js';
+import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
+
+describe('schemas/', () => {
+  const directory = schemasDirectory();
+
+  it('holds exactly what the layout table builds (run npm run gen:schemas after changing layouts)', () => {
+    const built = buildSchemas();
+    expect(readdirSync(directory).filter((name) => name.endsWith('.schema.json')).sort()).toEqual([...built.keys()].sort());
+    for (const [file, schema] of built) expect(readFileSync(`${directory}/${file}`, 'utf8'), file).toBe(renderSchema(schema));
+  });
+
+  it('has a definition for every layout of both profiles', () => {
+    const resource = JSON.parse(readFileSync(`${directory}/virt-resource.legacy.schema.json`, 'utf8')) as { $defs: Record<string, unknown> };
+    const resourceLayouts = [...LIBVIRT_LAYOUTS, ...LEGACY_LAYOUTS].filter((layout) => layout.recordType === 'VIRT_RESOURCE');
+    expect(Object.keys(resource.$defs).sort()).toEqual(resourceLayouts.map((layout) => layout.id).sort());
+  });
+
+  it('accepts, as whole published files, the JSON form of every record of the real captures', async () => {
+    const validator = new SchemaValidator();
+    const records: unknown[] = [];
+    await verify([{ kind: 'file', path: RAW_CAPTURE }, { kind: 'file', path: ENRICHED_CAPTURE }], { onVirtRecord: (json) => records.push(json) });
+    expect(records.length).toBeGreaterThan(100);
+    for (const record of records) expect(validator.validateAgainstFile(record, 'virt-record.libvirt.schema.json'), JSON.stringify(record)).toBe(true);
+  });
+
+  it('rejects, as whole files, records libvirt would never write', () => {
+    const validator = new SchemaValidator();
+    const base = {
+      type: 'VIRT_RESOURCE', node: null, time: '2026-11-22T05:50:00.993Z', serial: 9, pid: 1, uid: 0, auid: 4294967295, ses: 4294967295,
+      virt: 'kvm', resrc: 'mem', reason: 'start', vm: 'a', uuid: '7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d01', 'old-mem': 0, 'new-mem': 131072,
+      exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null, res: 'success',
+    };
+    expect(validator.validateAgainstFile(base, 'virt-record.libvirt.schema.json')).toBe(true);
+    expect(validator.validateAgainstFile({ ...base, 'new-mem': '128M' }, 'virt-record.libvirt.schema.json')).toBe(false);
+    expect(validator.validateAgainstFile({ ...base, uuid: 'NOT-A-UUID' }, 'virt-record.libvirt.schema.json')).toBe(false);
+    expect(validator.validateAgainstFile({ ...base, res: 'ok' }, 'virt-record.libvirt.schema.json')).toBe(false);
+    expect(validator.validateAgainstFile({ ...base, extra: 1 }, 'virt-record.libvirt.schema.json')).toBe(false);
+    const { virt: _virt, ...withoutVirt } = base;
+    expect(validator.validateAgainstFile(withoutVirt, 'virt-record.libvirt.schema.json')).toBe(false);
+    expect(validator.validateAgainstFile(withoutVirt, 'virt-record.legacy.schema.json')).toBe(true);
+  });
+});
+
+describe('record type table', () => {
+  it('is what libaudit.so.1 says (run npm run gen:tables after a libaudit upgrade)', () => {
+    const typeToName = koffi.load('libaudit.so.1').func('const char *audit_msg_type_to_name(int msg_type)');
+    for (const [number, name] of RECORD_TYPES) expect(typeToName(number)).toBe(name);
+    const known = new Set(RECORD_TYPES.map(([number]) => number));
+    for (let number = 0; number < 10_000; number++) if (!known.has(number)) expect(typeToName(number)).toBeNull();
+  });
+});
