@@ -15,3 +15,5 @@ export * from './libvirt/match-layout.js';
 export * from './libvirt/emitter-kind.js';
 export * from './libvirt/json-form.js';
 export * from './libvirt/schema-builder.js';
+export * from './model/virt-records.js';
+export * from './model/kernel-records.js';

@@ -61,6 +61,7 @@ export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRec
   if (duplicates.length > 0) json.duplicates = duplicates;
   if (record.enrichment.length > 0) json.enrichment = fieldsObject(record.enrichment);
   if (record.form !== 'raw') json.form = record.form;
+  if (record.lossy) json.lossy = true;
   if (record.timeText !== undefined) json.timeText = record.timeText;
   json.file = record.file;
   json.line = record.line;

@@ -58,6 +58,7 @@ function defsSchema(): JsonSchema {
           res: { enum: ['success', 'failed'] },
           enrichment: { type: 'object', additionalProperties: stringOrNull },
           form: { enum: ['printk', 'journald', 'interpreted'] },
+          lossy: { const: true, description: 'journald and ausearch -i lines: values or stamp altered on the way' },
           timeText: { type: 'string' },
           duplicates: {
             type: 'array',

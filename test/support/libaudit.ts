@@ -1,13 +1,13 @@
 // libaudit's own encoder through koffi, as the oracle for differential tests.
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 
 export interface LibauditEncoder {
   encodeField(name: string, value: Uint8Array): string;
 }
 
 export function loadLibauditEncoder(): LibauditEncoder | null {
-  let libaudit: koffi.IKoffiLib;
-  let libc: koffi.IKoffiLib;
+  let libaudit: LibraryHandle;
+  let libc: LibraryHandle;
   try {
     libaudit = koffi.load('libaudit.so.1');
     libc = koffi.load('libc.so.6');

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  LIBVIRT_LAYOUTS, parseLine, readAnomaly, readAvc, readHostEvent, readPath, readSyscall,
+  type AuditRecord, type LibvirtRecord, type RecordEnvelope,
+} from '../src/index.js';
+import { RAW_CAPTURE, captureLines, realLine } from './support/examples.js';
+
+const envelope: RecordEnvelope = {
+  node: null, time: null, serial: 1, pid: 1, uid: 0, auid: 4294967295, ses: 4294967295,
+  exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null, res: 'success',
+};
+const domain = { virt: 'kvm', vm: 'demo', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809' } as const;
+const resource = { ...envelope, ...domain, type: 'VIRT_RESOURCE' } as const;
+
+// One object per layout; the compiler checks them against the types, the test against the layouts.
+const SAMPLES: Record<string, LibvirtRecord> = {
+  'control.lifecycle': { ...envelope, ...domain, type: 'VIRT_CONTROL', op: 'stop', reason: 'saved', 'vm-pid': 0 },
+  'control.init': { ...envelope, ...domain, type: 'VIRT_CONTROL', op: 'init', 'vm-pid': 1, 'init-pid': 2, 'pid-ns': 3 },
+  'machine-id': { ...envelope, ...domain, type: 'VIRT_MACHINE_ID', 'vm-ctx': '+0:+0', 'img-ctx': null, model: 'dac' },
+  'resource.disk': { ...resource, resrc: 'disk', reason: 'mirror', 'old-disk': null, 'new-disk': '/d' },
+  'resource.fs': { ...resource, resrc: 'fs', reason: 'start', 'old-fs': null, 'new-fs': '/srv' },
+  'resource.net': { ...resource, resrc: 'net', reason: 'attach', 'old-net': null, 'new-net': '52:54:00:00:00:01' },
+  'resource.chardev': { ...resource, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': '/dev/pts/1' },
+  'resource.rng': { ...resource, resrc: 'rng', reason: 'detach', 'old-rng': '/dev/urandom', 'new-rng': null },
+  'resource.smartcard': { ...resource, resrc: 'smartcard', reason: 'start', 'old-smartcard': null, 'new-smartcard': 'nss-smartcard-device' },
+  'resource.net-open': { ...resource, resrc: 'net', reason: 'open', net: '52:54:00:00:00:01', path: '/dev/net/tun', rdev: '0A:C8' },
+  'resource.dev': { ...resource, resrc: 'dev', reason: 'start', bus: 'mdev', device: '53764d0e-85a0-42b4-af5c-2046b460b1dc' },
+  'resource.hostdev-disk': { ...resource, resrc: 'hostdev', reason: 'attach', disk: '/dev/sdb' },
+  'resource.hostdev-chardev': { ...resource, resrc: 'hostdev', reason: 'attach', chardev: '/dev/ttyUSB0' },
+  'resource.tpm': { ...resource, resrc: 'tpm', reason: 'start', device: '/dev/tpm0' },
+  'resource.tpm-emulator': { ...resource, resrc: 'tpm-emulator', reason: 'start', device: '/run/swtpm.sock' },
+  'resource.tpm-external': { ...resource, resrc: 'tpm-external', reason: 'start', device: '/run/ext.sock' },
+  'resource.cgroup-all': { ...resource, resrc: 'cgroup', reason: 'deny', cgroup: null, class: 'all' },
+  'resource.cgroup-major': { ...resource, resrc: 'cgroup', reason: 'allow', cgroup: '/c/', class: 'major', category: 'pty', maj: '88', acl: 'rw' },
+  'resource.cgroup-path': { ...resource, resrc: 'cgroup', reason: 'allow', cgroup: '/c/', class: 'path', path: '/dev/null', rdev: '01:03', acl: 'rw' },
+  'resource.mem': { ...resource, resrc: 'mem', reason: 'update', 'old-mem': 1, 'new-mem': 2 },
+  'resource.vcpu': { ...resource, resrc: 'vcpu', reason: 'start', 'old-vcpu': 0, 'new-vcpu': 2 },
+  'resource.iothread': { ...resource, resrc: 'iothread', reason: 'update', 'old-iothread': 1, 'new-iothread': 2 },
+  'resource.shmem': { ...resource, resrc: 'shmem', reason: 'attach', size: 4194304, path: '/dev/shm/s' },
+  'resource.ivshmem-socket': { ...resource, resrc: 'ivshmem-socket', reason: 'start', path: null },
+  'resource.evdev': { ...resource, resrc: 'evdev', reason: 'start', path: '/dev/input/event3' },
+};
+
+const ENVELOPE_KEYS = new Set([...Object.keys(envelope), 'type']);
+
+describe('typed JSON forms', () => {
+  it('cover every current layout, each with exactly its fields', () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual(LIBVIRT_LAYOUTS.map((layout) => layout.id).sort());
+    for (const layout of LIBVIRT_LAYOUTS) {
+      const payloadKeys = Object.keys(SAMPLES[layout.id]!).filter((key) => !ENVELOPE_KEYS.has(key));
+      expect(payloadKeys.sort(), layout.id).toEqual(layout.fields.map((spec) => spec.name).sort());
+    }
+  });
+});
+
+const parsed = (line: string): AuditRecord => {
+  const result = parseLine(line, { file: 't', line: 1 });
+  if (result.kind !== 'record') throw new Error('not a record');
+  return result.record;
+};
+
+describe('kernel and daemon records', () => {
+  it('reads SYSCALL and DAEMON_* records of the real capture', () => {
+    const syscall = readSyscall(parsed(realLine(RAW_CAPTURE, /^type=SYSCALL .*exe="\/usr\/sbin\/libvirtd"/)))!;
+    expect(syscall).toMatchObject({ success: true, exe: '/usr/sbin/libvirtd', comm: expect.any(String) });
+    expect(syscall.pid).toBeGreaterThan(0);
+    const kinds = captureLines(RAW_CAPTURE).map(parsed).map(readHostEvent).filter((event) => event !== null).map((event) => event.kind);
+    expect(kinds).toEqual(['daemon-start', 'daemon-end']);
+  });
+
+  it('reads an SELinux AVC denial: permissions, contexts, permissive', () => {
+    const avc = readAvc(parsed('type=AVC msg=audit(1700000000.100:50): avc:  denied  { read write } for  pid=10 comm="qemu-kvm" name="disk.img" dev="dm-0" ino=42 scontext=system_u:system_r:svirt_t:s0:c1,c2 tcontext=system_u:object_r:virt_image_t:s0 tclass=file permissive=0'))!;
+    expect(avc).toMatchObject({ kind: 'selinux', denied: true, permissions: ['read', 'write'], pid: 10, comm: 'qemu-kvm', name: 'disk.img', scontext: 'system_u:system_r:svirt_t:s0:c1,c2', tclass: 'file', permissive: false });
+  });
+
+  it('reads an AppArmor denial: the libvirt-<uuid> profile and the path', () => {
+    const avc = readAvc(parsed('type=AVC msg=audit(1700000000.200:51): apparmor="DENIED" operation="open" profile="libvirt-c7a5fdbd-cdaf-9455-926a-d65c16db1809" name="/srv/img.qcow2" pid=77 comm="qemu-system-x86" requested_mask="r" denied_mask="r" fsuid=64055 ouid=0'))!;
+    expect(avc).toMatchObject({ kind: 'apparmor', denied: true, profile: 'libvirt-c7a5fdbd-cdaf-9455-926a-d65c16db1809', name: '/srv/img.qcow2', operation: 'open', permissions: ['r'], pid: 77 });
+  });
+
+  it('reads ANOM_ABEND and PATH records', () => {
+    const anomaly = readAnomaly(parsed('type=ANOM_ABEND msg=audit(1700000000.300:52): auid=4294967295 uid=64055 gid=64055 ses=4294967295 pid=4242 comm="qemu-system-x86" exe="/usr/bin/qemu-system-x86_64" sig=11 res=1'))!;
+    expect(anomaly).toMatchObject({ kind: 'ANOM_ABEND', pid: 4242, signal: 11, exe: '/usr/bin/qemu-system-x86_64' });
+    const path = readPath(parsed('type=PATH msg=audit(1700000000.300:53): item=0 name=2F7661722F6C69622F6C6962766972742F696D616765732F612062 inode=12 dev=fd:00 mode=0100600 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL'))!;
+    expect(path).toMatchObject({ item: 0, name: '/var/lib/libvirt/images/a b', inode: 12 });
+  });
+
+  const corpus = fileURLToPath(new URL('../../shared/corpus/fedora-selinux__selinux-policy__commit-messages-virt-avc.log', import.meta.url));
+  it.skipIf(!existsSync(corpus))('reads every AVC of the public selinux-policy sample', () => {
+    const avcs = captureLines(corpus).map((line) => parseLine(line, { file: corpus, line: 0 })).flatMap((result) => (result.kind === 'record' ? [readAvc(result.record)] : [])).filter((avc) => avc !== null);
+    expect(avcs.length).toBeGreaterThan(80);
+    for (const avc of avcs) {
+      expect(avc.scontext ?? avc.profile, avc.record.text).not.toBeNull();
+      expect(avc.permissions.length, avc.record.text).toBeGreaterThan(0);
+    }
+  });
+});
