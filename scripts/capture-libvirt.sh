@@ -60,15 +60,21 @@ remove_guests() {
   fi
 }
 
-cleanup() {
-  set +e
-  auditctl -e 0 >/dev/null 2>&1   # no stray records reach the kernel backlog while tearing down
+# Stops what this script started: guests first (with audit off, so no stray record is held in the
+# kernel's backlog for the next auditd), then the daemons, newest first, each by its pid.
+stop_started() {
+  auditctl -e 0 >/dev/null 2>&1 || true
   remove_guests
   local index
   for ((index = ${#STARTED_PIDS[@]} - 1; index >= 0; index--)); do
     stop_pid "${STARTED_PIDS[$index]%%:*}" "${STARTED_PIDS[$index]#*:}"
   done
   STARTED_PIDS=()
+}
+
+cleanup() {
+  set +e
+  stop_started
   auditctl -e "${audit_enabled_before:-0}" >/dev/null 2>&1
   if [ -n "$KVM_MODE_BEFORE" ]; then chgrp "${KVM_MODE_BEFORE% *}" /dev/kvm; chmod "${KVM_MODE_BEFORE#* }" /dev/kvm; fi
   rm -rf "$WORK"
@@ -200,20 +206,10 @@ capture_pass() { # format output-name
   say "pass $format: stopping auditd ($AUDITD_PID) with a guest still running"
   sleep 1
   stop_pid "$AUDITD_PID" auditd
-  cleanup_pass
+  stop_started
   cp "$dir/log/audit.log" "$OUT/$name"
   chmod 0644 "$OUT/$name"
   say "pass $format: $(wc -l <"$OUT/$name") lines, $(grep -c 'type=VIRT_' "$OUT/$name") VIRT records → $OUT/$name"
-}
-
-cleanup_pass() {
-  auditctl -e 0 >/dev/null
-  remove_guests
-  local index
-  for ((index = ${#STARTED_PIDS[@]} - 1; index >= 0; index--)); do
-    stop_pid "${STARTED_PIDS[$index]%%:*}" "${STARTED_PIDS[$index]#*:}"
-  done
-  STARTED_PIDS=()
 }
 
 real_tool_outputs() { # log-file
