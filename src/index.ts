@@ -17,3 +17,4 @@ export * from './libvirt/json-form.js';
 export * from './libvirt/schema-builder.js';
 export * from './model/virt-records.js';
 export * from './model/kernel-records.js';
+export * from './libvirt/schema-validator.js';

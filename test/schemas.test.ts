@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
-import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, RECORD_TYPES, buildSchemas, renderSchema } from '../src/index.js';
-import { SchemaValidator, schemasDirectory, verify } from '../verifier/index.js';
+import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, RECORD_TYPES, SchemaValidator, buildSchemas, renderSchema, schemasDirectory } from '../src/index.js';
+import { verify } from '../verifier/index.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
 describe('schemas/', () => {

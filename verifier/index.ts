@@ -1,6 +1,5 @@
 export * from './verify.js';
 export * from './wire-form.js';
-export * from './schema-validator.js';
 export * from './sequence-check.js';
 export * from './report-text.js';
 export * from './report-json.js';

@@ -9,13 +9,13 @@ import {
   readInputs,
   splitLibauditTail,
   toJsonForm,
+  SchemaValidator,
   REJECT_REASONS,
   type AuditInput,
   type Profile,
   type RejectReason,
   type VirtRecordJson,
 } from '../src/index.js';
-import { SchemaValidator } from './schema-validator.js';
 import { SequenceChecker } from './sequence-check.js';
 import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
 

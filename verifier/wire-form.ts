@@ -10,12 +10,10 @@ import {
   type AuditRecord,
   type FieldSpec,
   type LayoutMatch,
+  type RuleViolation,
 } from '../src/index.js';
 
-export interface RuleViolation {
-  readonly rule: string;
-  readonly message: string;
-}
+export type { RuleViolation } from '../src/index.js';
 
 const HEADER_NAMES = ['pid', 'uid', 'auid', 'ses'];
 

@@ -3,13 +3,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { SCHEMA_BASE, recordSchemaFile, type PayloadLayout, type Profile, type VirtRecordJson } from '../src/index.js';
-import type { RuleViolation } from './wire-form.js';
+import type { PayloadLayout, Profile } from './layouts.js';
+import type { VirtRecordJson } from './json-form.js';
+import { SCHEMA_BASE, recordSchemaFile } from './schema-builder.js';
+
+export interface RuleViolation {
+  readonly rule: string;
+  readonly message: string;
+}
 
 /** The package's schemas/ folder, from source or from dist/. */
 export function schemasDirectory(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 4; depth++) {
+  for (let depth = 0; depth < 5; depth++) {
     const candidate = join(directory, 'schemas');
     if (existsSync(join(candidate, 'virt-defs.schema.json'))) return candidate;
     directory = dirname(directory);
