@@ -2,14 +2,22 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../src/index.js';
 import { UsageError } from './usage.js';
+import { emitCommand } from './emit-command.js';
 import { verifyCommand } from './verify-command.js';
 
 const EXIT_USAGE = 2;
 
+// A reader that stops early (head, grep -m1) closes the pipe: stop quietly, as other Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
   .exitOverride()
-  .addCommand(verifyCommand());
+  .addCommand(verifyCommand())
+  .addCommand(emitCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,8 @@ export interface ReadOptions {
   readonly stdin?: Readable;
   /** Called after each chunk with the bytes read so far, for progress display. */
   readonly onProgress?: (bytesRead: number) => void;
+  /** Awaited after each chunk's lines, so a consumer doing async work per line keeps memory bounded. */
+  readonly afterChunk?: () => Promise<void>;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -31,7 +33,9 @@ export async function readInputs(
       splitter.push(buffer);
       bytesRead += buffer.length;
       options.onProgress?.(bytesRead);
+      if (options.afterChunk) await options.afterChunk();
     }
     splitter.end();
+    if (options.afterChunk) await options.afterChunk();
   }
 }

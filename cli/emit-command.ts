@@ -1,0 +1,163 @@
+import { createInterface } from 'node:readline';
+import { Command, Option } from 'commander';
+import {
+  AuditRecord, classifyEmitter, isLibvirtRecordType, isNumericClass, parseLine, readInputs, resolveInputs, toJsonForm,
+} from '../src/index.js';
+import { EmitError, Emitter, LibauditSink, LineSink, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { UsageError } from './usage.js';
+
+interface EmitFlags {
+  sink: string;
+  policy: EmitPolicy;
+  replay?: string[];
+  type?: string;
+  set?: string[];
+  timeout: string;
+}
+
+export function emitCommand(): Command {
+  return new Command('emit')
+    .exitOverride()
+    .description('emit VIRT_* records exactly as libvirt 9.0 does, through libaudit (or as audit.log lines)')
+    .addOption(new Option('--sink <sink>', 'libaudit, stdout or file:PATH (the last two write the audit.log line auditd would)').default('libaudit'))
+    .addOption(new Option('--policy <policy>', 'what an undelivered record does').choices(['off', 'best-effort', 'required']).default('required'))
+    .option('--replay <files...>', 're-render every libvirt VIRT record of these logs through the builders')
+    .option('--type <type>', 'emit one record given by flags: VIRT_CONTROL, VIRT_RESOURCE or VIRT_MACHINE_ID')
+    .option('--set <name=value...>', 'a field of the --type record (? for absent)')
+    .option('--timeout <ms>', 'longest wait for libaudit', '45000')
+    .addHelpText('after', '\nWithout --replay or --type, reads records in the JSON form as NDJSON on stdin (virt-audit verify --format ndjson --records).')
+    .action(async (flags: EmitFlags) => {
+      process.exitCode = await runEmit(flags);
+    });
+}
+
+function sinkOf(spec: string, timeoutMs: number): Sink {
+  if (spec === 'libaudit') return new LibauditSink({ timeoutMs });
+  if (spec === 'stdout') return LineSink.stdout();
+  if (spec.startsWith('file:') && spec.length > 5) return LineSink.file(spec.slice(5));
+  throw new UsageError(`--sink must be libaudit, stdout or file:PATH, got ${spec}`);
+}
+
+/** A record from --type and --set name=value flags; numeric fields become numbers. */
+export function recordFromFlags(type: string, assignments: readonly string[]): EmitInput {
+  if (!isLibvirtRecordType(type)) throw new UsageError(`--type must be VIRT_CONTROL, VIRT_RESOURCE or VIRT_MACHINE_ID, got ${type}`);
+  const record: Record<string, unknown> & { type: string } = { type };
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set takes name=value, got ${assignment}`);
+    const value = assignment.slice(eq + 1);
+    record[assignment.slice(0, eq)] = value === '?' ? null : value;
+  }
+  const layout = layoutForRecord(record);
+  for (const spec of layout.fields) {
+    const value = record[spec.name];
+    if (isNumericClass(spec.value) && typeof value === 'string' && /^-?\d+$/.test(value)) record[spec.name] = Number(value);
+  }
+  return record;
+}
+
+interface Tally {
+  emitted: number;
+  skipped: number;
+  failed: number;
+}
+
+async function emitOne(emitter: Emitter, input: EmitInput, where: string, tally: Tally): Promise<void> {
+  try {
+    const result = await emitter.emit(input);
+    if (result.status === 'delivered') tally.emitted++;
+    else if (result.status === 'skipped') tally.skipped++;
+    else tally.failed++;
+  } catch (error) {
+    if (!(error instanceof EmitError)) throw error;
+    tally.failed++;
+    process.stderr.write(`${where}: ${error.kind} — ${error.message}\n`);
+    if (emitter.policy === 'required' && error.kind !== 'invalid-record' && error.kind !== 'nul-byte' && error.kind !== 'unsafe-value' && error.kind !== 'too-long') {
+      throw error;
+    }
+  }
+}
+
+async function runEmit(flags: EmitFlags): Promise<number> {
+  const timeoutMs = Number(flags.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${flags.timeout}`);
+  const emitter = new Emitter({
+    sink: sinkOf(flags.sink, timeoutMs),
+    policy: flags.policy,
+    onWarning: (error) => process.stderr.write(`virt-audit emit: warning: ${error.kind} — ${error.message}\n`),
+  });
+  const tally: Tally = { emitted: 0, skipped: 0, failed: 0 };
+  try {
+    if (flags.type !== undefined) {
+      await emitOne(emitter, recordFromFlags(flags.type, flags.set ?? []), '--type', tally);
+    } else if (flags.replay !== undefined) {
+      await replay(emitter, flags.replay, tally);
+    } else {
+      await emitNdjson(emitter, tally);
+    }
+  } catch (error) {
+    if (error instanceof EmitError) {
+      process.stderr.write(`virt-audit emit: ${error.kind} — ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await emitter.close();
+  }
+  if (flags.sink !== 'stdout' || tally.failed > 0) {
+    process.stderr.write(`virt-audit emit: ${tally.emitted} emitted, ${tally.skipped} skipped (libvirt emits no record), ${tally.failed} not emitted\n`);
+  }
+  return tally.failed > 0 ? 1 : 0;
+}
+
+async function emitNdjson(emitter: Emitter, tally: Tally): Promise<void> {
+  if (process.stdin.isTTY) throw new UsageError('no records: pipe NDJSON on stdin, or use --replay or --type');
+  let lineNumber = 0;
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    let input: unknown;
+    try {
+      input = JSON.parse(line);
+    } catch (error) {
+      tally.failed++;
+      process.stderr.write(`<stdin>:${lineNumber}: not JSON — ${(error as Error).message}\n`);
+      continue;
+    }
+    if (input === null || typeof input !== 'object' || typeof (input as { type?: unknown }).type !== 'string') {
+      tally.failed++;
+      process.stderr.write(`<stdin>:${lineNumber}: not a record — a JSON object with a "type" is expected\n`);
+      continue;
+    }
+    await emitOne(emitter, input as EmitInput, `<stdin>:${lineNumber}`, tally);
+  }
+}
+
+async function replay(emitter: Emitter, files: readonly string[], tally: Tally): Promise<void> {
+  const records: AuditRecord[] = [];
+  let foreign = 0;
+  const flushRecords = async (): Promise<void> => {
+    for (const record of records.splice(0)) {
+      await emitOne(emitter, toJsonForm(record, layoutForRecordSafe(record)) as EmitInput, `${record.file}:${record.line}`, tally);
+    }
+  };
+  await readInputs(await resolveInputs(files), (file, line) => {
+    const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
+    if (parsed.kind !== 'record' || !isLibvirtRecordType(parsed.record.type) || parsed.record.form === 'interpreted') return;
+    if (classifyEmitter(parsed.record).kind === 'foreign') {
+      foreign++;
+      return;
+    }
+    records.push(parsed.record);
+  }, { afterChunk: flushRecords });
+  if (foreign > 0) process.stderr.write(`virt-audit emit: ${foreign} records of other writers (dockerd…) left out\n`);
+}
+
+/** The layout to read the record's numbers with; none when no libvirt layout fits (emit then says why). */
+function layoutForRecordSafe(record: AuditRecord): ReturnType<typeof layoutForRecord> | undefined {
+  try {
+    return layoutForRecord(toJsonForm(record) as EmitInput);
+  } catch {
+    return undefined;
+  }
+}

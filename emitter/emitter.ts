@@ -1,0 +1,136 @@
+import { VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, isoToTime, type AuditTime, type LibvirtRecordType } from '../src/index.js';
+import { renderMessage } from './audit-line.js';
+import { EmitError } from './errors.js';
+import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
+import { currentHeader, currentTail, type LibauditTail, type RecordHeader } from './process-identity.js';
+import { LibauditSink, type OutgoingRecord, type Sink } from './sinks.js';
+
+/** Like libvirt's audit_level: off (send nothing), best-effort (warn and go on), required (throw). */
+export type EmitPolicy = 'off' | 'best-effort' | 'required';
+
+/** The kernel keeps at most this many bytes of a user message (AUDIT_MESSAGE_TEXT_MAX); libaudit's own buffer is 8970. */
+export const MAX_MESSAGE_BYTES = 8560;
+
+const TYPE_NUMBERS: Readonly<Record<LibvirtRecordType, number>> = {
+  VIRT_CONTROL,
+  VIRT_RESOURCE,
+  VIRT_MACHINE_ID,
+};
+
+export type EmitResult =
+  | { readonly status: 'delivered'; readonly sequence: number; readonly line?: string }
+  /** libvirt would not have emitted it: a device record with neither an old nor a new value. */
+  | { readonly status: 'skipped'; readonly reason: 'libvirt-skip-rule' | 'policy-off' }
+  /** Not delivered, and the best-effort policy went on after warning. */
+  | { readonly status: 'dropped'; readonly error: EmitError };
+
+export interface EmitterOptions {
+  readonly sink?: Sink;
+  readonly policy?: EmitPolicy;
+  readonly onWarning?: (error: EmitError) => void;
+  /** Defaults for records that do not carry their own (line sinks only). */
+  readonly header?: RecordHeader;
+  readonly tail?: LibauditTail;
+  readonly node?: string | null;
+  readonly clock?: () => AuditTime;
+  readonly firstSerial?: number;
+}
+
+/** A record in the JSON form; envelope fields (time, serial, pid…, exe…, res, enrichment) are optional. */
+export type EmitInput = PayloadValues;
+
+const now = (): AuditTime => {
+  const millis = Date.now();
+  return { sec: Math.floor(millis / 1000), ms: millis % 1000 };
+};
+
+function headerOf(input: EmitInput, fallback: RecordHeader): RecordHeader {
+  const { pid, uid, auid, ses, subj } = input;
+  if (typeof pid !== 'number' || typeof uid !== 'number' || typeof auid !== 'number' || typeof ses !== 'number') return fallback;
+  return typeof subj === 'string' ? { pid, uid, auid, ses, subj } : { pid, uid, auid, ses };
+}
+
+function tailOf(input: EmitInput, fallback: LibauditTail): LibauditTail {
+  const pick = (name: keyof LibauditTail): string | null => {
+    if (!Object.hasOwn(input, name)) return fallback[name];
+    const value = input[name];
+    return typeof value === 'string' ? value : null;
+  };
+  return { exe: pick('exe'), hostname: pick('hostname'), addr: pick('addr'), terminal: pick('terminal') };
+}
+
+function successOf(input: EmitInput): boolean {
+  const res = input.res ?? 'success';
+  if (res !== 'success' && res !== 'failed') throw new EmitError('invalid-record', `res must be success or failed, got ${JSON.stringify(res)}`);
+  return res === 'success';
+}
+
+export class Emitter {
+  readonly sink: Sink;
+  readonly policy: EmitPolicy;
+  private readonly onWarning: (error: EmitError) => void;
+  private readonly header: RecordHeader;
+  private readonly tail: LibauditTail;
+  private readonly node: string | null;
+  private readonly clock: () => AuditTime;
+  private serial: number;
+
+  constructor(options: EmitterOptions = {}) {
+    this.sink = options.sink ?? new LibauditSink();
+    this.policy = options.policy ?? 'best-effort';
+    this.onWarning = options.onWarning ?? ((error) => process.emitWarning(error.message, { code: `VIRT_AUDIT_${error.kind.toUpperCase().replaceAll('-', '_')}` }));
+    this.header = options.header ?? currentHeader();
+    this.tail = options.tail ?? currentTail();
+    this.node = options.node ?? null;
+    this.clock = options.clock ?? now;
+    this.serial = options.firstSerial ?? 1;
+  }
+
+  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
+  prepare(input: EmitInput): OutgoingRecord | null {
+    const layout = layoutForRecord(input);
+    const payload = buildPayload(input, layout);
+    if (payload === null) return null;
+    const success = successOf(input);
+    const tail = tailOf(input, this.tail);
+    const sentTail = this.sink.ownExe ? currentTail() : tail;
+    const bytes = Buffer.byteLength(renderMessage(payload, sentTail, success ? 'success' : 'failed'));
+    if (bytes > MAX_MESSAGE_BYTES) {
+      throw new EmitError('too-long', `the message is ${bytes} bytes; the kernel keeps ${MAX_MESSAGE_BYTES} (libaudit's buffer is 8970) and would cut it silently`);
+    }
+    const enrichment = input.enrichment;
+    return {
+      type: layout.recordType,
+      typeNumber: TYPE_NUMBERS[layout.recordType],
+      payload,
+      success,
+      header: headerOf(input, this.header),
+      tail,
+      time: typeof input.time === 'string' ? isoToTime(input.time) : this.clock(),
+      serial: typeof input.serial === 'number' ? input.serial : this.serial++,
+      node: typeof input.node === 'string' ? input.node : this.node,
+      ...(enrichment !== null && typeof enrichment === 'object' ? { enrichment: enrichment as Record<string, string | null> } : {}),
+    };
+  }
+
+  async emit(input: EmitInput): Promise<EmitResult> {
+    if (this.policy === 'off') return { status: 'skipped', reason: 'policy-off' };
+    const outgoing = this.prepare(input);
+    if (outgoing === null) return { status: 'skipped', reason: 'libvirt-skip-rule' };
+    try {
+      const delivery = await this.sink.deliver(outgoing);
+      return delivery.line === undefined
+        ? { status: 'delivered', sequence: delivery.sequence }
+        : { status: 'delivered', sequence: delivery.sequence, line: delivery.line };
+    } catch (error) {
+      const emitError = error instanceof EmitError ? error : new EmitError('send-failed', error instanceof Error ? error.message : String(error));
+      if (this.policy === 'required') throw emitError;
+      this.onWarning(emitError);
+      return { status: 'dropped', error: emitError };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.sink.close();
+  }
+}

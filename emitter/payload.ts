@@ -1,0 +1,97 @@
+// Builds the text libvirt hands to audit_log_user_message, from a record in the JSON form, byte for
+// byte as libvirt 9.0's domain_audit.c formats it.
+import {
+  LIBVIRT_LAYOUTS,
+  encodeField,
+  isNumericClass,
+  valueNeedsEncoding,
+  type FieldSpec,
+  type LibvirtRecordType,
+  type PayloadLayout,
+} from '../src/index.js';
+import { EmitError } from './errors.js';
+
+export type PayloadValues = Readonly<Record<string, unknown>> & { readonly type: string };
+
+const CLASS_PATTERNS: Partial<Record<FieldSpec['value'], RegExp>> = {
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  mac: /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/,
+  rdev: /^[0-9A-F]{2,}:[0-9A-F]{2,}$/,
+  'hex-byte': /^[0-9A-F]{2,}$/,
+  acl: /^[rwm]+$/,
+};
+
+function discriminatorsHold(layout: PayloadLayout, values: PayloadValues): boolean {
+  return layout.fields.every((spec) => spec.values?.length !== 1 || values[spec.name] === spec.values[0]);
+}
+
+const discriminatorCount = (layout: PayloadLayout): number => layout.fields.filter((spec) => spec.values?.length === 1).length;
+
+/** The libvirt 9.0 layout a JSON-form record is written with. */
+export function layoutForRecord(values: PayloadValues): PayloadLayout {
+  const candidates = LIBVIRT_LAYOUTS.filter(
+    (layout) => layout.recordType === (values.type as LibvirtRecordType) && discriminatorsHold(layout, values),
+  ).sort((a, b) => discriminatorCount(b) - discriminatorCount(a));
+  const fitting = candidates.filter((layout) => layout.fields.every((spec) => Object.hasOwn(values, spec.name)));
+  const layout = fitting[0] ?? candidates[0];
+  if (!layout) {
+    const what = values.type === 'VIRT_RESOURCE' ? `resrc=${String(values.resrc)}` : `type=${values.type}`;
+    throw new EmitError('invalid-record', `no libvirt 9.0 layout for ${what}`);
+  }
+  return layout;
+}
+
+function text(spec: FieldSpec, value: unknown): string | null {
+  if (value === null || value === undefined) {
+    if (spec.nullable) return null;
+    throw new EmitError('invalid-record', `${spec.name} is required`);
+  }
+  if (isNumericClass(spec.value)) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || (spec.value === 'uint' && value < 0)) {
+      throw new EmitError('invalid-record', `${spec.name} must be ${spec.value === 'uint' ? 'a non-negative' : 'an'} integer, got ${JSON.stringify(value)}`);
+    }
+    return String(value);
+  }
+  if (typeof value !== 'string') throw new EmitError('invalid-record', `${spec.name} must be a string, got ${JSON.stringify(value)}`);
+  if (value.includes('\0')) throw new EmitError('nul-byte', `${spec.name} holds a NUL byte; libaudit would cut the value there`);
+  if (spec.values && !spec.values.includes(value)) {
+    throw new EmitError('invalid-record', `${spec.name} must be one of ${spec.values.join('|')}, got ${JSON.stringify(value)}`);
+  }
+  const pattern = CLASS_PATTERNS[spec.value];
+  if (pattern && !pattern.test(value)) throw new EmitError('invalid-record', `${spec.name} ${JSON.stringify(value)} does not match ${pattern}`);
+  if (spec.wire !== 'encoded' && (value === '' || valueNeedsEncoding(value))) {
+    throw new EmitError(
+      'unsafe-value',
+      `libvirt prints ${spec.name} unencoded; ${JSON.stringify(value)} holds bytes (space, '"', control, non-ASCII) or nothing, which would forge or lose fields`,
+    );
+  }
+  return value;
+}
+
+function field(spec: FieldSpec, value: unknown): string {
+  const rendered = text(spec, value);
+  if (spec.wire === 'encoded') return encodeField(spec.name, rendered);
+  return `${spec.name}=${rendered ?? '?'}`;
+}
+
+/**
+ * The libvirt part of the message, or null where libvirt emits nothing: a device record whose old and
+ * new values are both absent (virDomainAuditGenericDev's skip rule).
+ */
+export function buildPayload(values: PayloadValues, layout = layoutForRecord(values)): string | null {
+  if (layout.notBothAbsent) {
+    const [old, current] = layout.notBothAbsent;
+    if ((values[old] ?? null) === null && (values[current] ?? null) === null) return null;
+  }
+  return layout.fields.map((spec) => field(spec, values[spec.name])).join(' ');
+}
+
+/** `%02X:%02X`, as libvirt prints a device number. */
+export function formatRdev(major: number, minor: number): string {
+  return `${formatHexByte(major)}:${formatHexByte(minor)}`;
+}
+
+/** `%02X`, as libvirt prints `maj=`. */
+export function formatHexByte(value: number): string {
+  return value.toString(16).toUpperCase().padStart(2, '0');
+}
