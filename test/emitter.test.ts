@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tokenizeFields, latin1, parseLine } from '../src/index.js';
+import { EmitError, Emitter, MemorySink, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
+import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
+import { runCli } from './support/cli.js';
+
+const virtLines = (path: string): string =>
+  readFileSync(path, 'latin1').split('\n').filter((line) => line.includes('type=VIRT_')).map((line) => `${line}\n`).join('');
+
+describe('virt-audit emit --replay (real libvirt records)', () => {
+  it.each([['RAW', RAW_CAPTURE], ['ENRICHED', ENRICHED_CAPTURE]])('reproduces every VIRT line of the %s capture byte for byte', (_form, capture) => {
+    const result = runCli(['emit', '--replay', capture, '--sink', 'stdout']);
+    expect(result.status).toBe(0);
+    expect(Buffer.from(result.stdout, 'utf8').toString('latin1')).toBe(virtLines(capture));
+  });
+
+  it('verify --format ndjson --records | emit --sink stdout reproduces the lines', () => {
+    const records = runCli(['verify', '--format', 'ndjson', '--records', RAW_CAPTURE]).stdout;
+    const result = runCli(['emit', '--sink', 'stdout'], records);
+    expect(result.status).toBe(0);
+    expect(Buffer.from(result.stdout, 'utf8').toString('latin1')).toBe(virtLines(RAW_CAPTURE));
+  });
+
+  it('a changed name comes out in libaudit encoding', () => {
+    const records = runCli(['verify', '--format', 'ndjson', '--records', RAW_CAPTURE]).stdout.replaceAll('"vm":"vacap-basic"', '"vm":"it\'s \\"mine\\""');
+    const lines = runCli(['emit', '--sink', 'stdout'], records).stdout.split('\n');
+    expect(lines.filter((line) => line.includes('vm=697427732022')).length).toBe(records.split('\n').filter((line) => line.includes('"it\'s')).length);
+    expect(lines.find((line) => line.includes('vm=697427732022'))).toContain(`vm=${Buffer.from('it\'s "mine"').toString('hex').toUpperCase()} uuid=`);
+  });
+});
+
+const domain = { virt: 'kvm', vm: 'demo', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809' };
+
+describe('buildPayload', () => {
+  it('formats like domain_audit.c: encoded paths, bare numbers and labels, fixed order', () => {
+    expect(buildPayload({ type: 'VIRT_RESOURCE', ...domain, resrc: 'disk', reason: 'attach', 'old-disk': null, 'new-disk': '/var/lib/libvirt/images/my disk.qcow2' }))
+      .toBe('virt=kvm resrc=disk reason=attach vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 old-disk="?" new-disk=2F7661722F6C69622F6C6962766972742F696D616765732F6D79206469736B2E71636F7732');
+    expect(buildPayload({ type: 'VIRT_RESOURCE', ...domain, resrc: 'net', reason: 'open', net: '52:54:00:12:34:56', path: 'macvtap0', rdev: null }))
+      .toBe('virt=kvm resrc=net reason=open vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 net=52:54:00:12:34:56 path="macvtap0" rdev=?');
+    expect(buildPayload({ type: 'VIRT_RESOURCE', ...domain, resrc: 'dev', reason: 'start', bus: 'usb', device: 'USB redirdev' }))
+      .toBe('virt=kvm resrc=dev reason=start vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 bus=usb device=555342207265646972646576');
+    expect(buildPayload({ type: 'VIRT_CONTROL', ...domain, op: 'init', 'vm-pid': 2345, 'init-pid': 2350, 'pid-ns': 4026532557 }))
+      .toBe('virt=kvm op=init vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=2345 init-pid=2350 pid-ns=4026532557');
+    expect(buildPayload({ type: 'VIRT_RESOURCE', ...domain, resrc: 'cgroup', reason: 'allow', cgroup: '/sys/fs/cgroup/machine.slice/machine-qemu\\x2d1\\x2ddemo.scope/', class: 'major', category: 'pty', maj: formatHexByte(136), acl: 'rw' }))
+      .toBe('virt=kvm resrc=cgroup reason=allow vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 cgroup="/sys/fs/cgroup/machine.slice/machine-qemu\\x2d1\\x2ddemo.scope/" class=major category=pty maj=88 acl=rw');
+    expect(formatRdev(10, 232)).toBe('0A:E8');
+  });
+
+  it("skips a device with neither old nor new value, as libvirt does", () => {
+    expect(buildPayload({ type: 'VIRT_RESOURCE', ...domain, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': null })).toBeNull();
+  });
+
+  it('refuses what cannot be sent faithfully, with a typed error', () => {
+    const kind = (input: EmitInput): string => {
+      try {
+        buildPayload(input);
+        return 'built';
+      } catch (error) {
+        return (error as EmitError).kind;
+      }
+    };
+    expect(kind({ type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', vm: 'a\0b', 'vm-pid': 1 })).toBe('nul-byte');
+    expect(kind({ type: 'VIRT_RESOURCE', ...domain, resrc: 'evdev', reason: 'start', path: '/dev/input/event 3 res=success' })).toBe('unsafe-value');
+    expect(kind({ type: 'VIRT_RESOURCE', ...domain, resrc: 'gpu', reason: 'start' })).toBe('invalid-record');
+    expect(kind({ type: 'VIRT_RESOURCE', ...domain, resrc: 'mem', reason: 'start', 'old-mem': 0, 'new-mem': '2G' })).toBe('invalid-record');
+    expect(kind({ type: 'VIRT_CONTROL', ...domain, uuid: 'C7A5FDBD-CDAF-9455-926A-D65C16DB1809', op: 'start', reason: 'booted', 'vm-pid': 1 })).toBe('invalid-record');
+  });
+
+  it('no name, path or label can forge another field (property)', () => {
+    const hostile = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.constantFrom(" res=success'", '" uuid=x', 'a b=c', "'", '\x1dUID="root"', 'vm-pid=1'),
+    );
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (name, path, label) => {
+        const inputs: EmitInput[] = [
+          { type: 'VIRT_RESOURCE', ...domain, vm: name, resrc: 'disk', reason: 'start', 'old-disk': null, 'new-disk': path },
+          { type: 'VIRT_RESOURCE', ...domain, vm: name, resrc: 'shmem', reason: 'start', size: 1, path },
+          { type: 'VIRT_MACHINE_ID', ...domain, vm: name, 'vm-ctx': label, 'img-ctx': label, model: 'selinux' },
+        ];
+        for (const input of inputs) {
+          let payload: string | null;
+          try {
+            payload = buildPayload(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(EmitError);
+            continue;
+          }
+          const { fields, words } = tokenizeFields(latin1(Buffer.from(payload!, 'utf8')));
+          expect(words).toEqual([]);
+          expect(fields.filter((field) => field.name === 'uuid')).toHaveLength(1);
+          expect(fields.find((field) => field.name === 'vm')?.value).toBe(name === '?' ? null : name);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('Emitter', () => {
+  const clock = () => ({ sec: 1700000000, ms: 5 });
+  const header = { pid: 42, uid: 0, auid: 4294967295, ses: 4294967295 };
+  const tail = { exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null };
+
+  it('writes the complete audit.log line, and the verifier accepts it', async () => {
+    const sink = new MemorySink();
+    const emitter = new Emitter({ sink, clock, header, tail, firstSerial: 7 });
+    const result = await emitter.emit({ type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': 99, res: 'failed' });
+    expect(result).toMatchObject({ status: 'delivered', sequence: 1 });
+    expect(sink.lines[0]).toBe(`type=VIRT_CONTROL msg=audit(1700000000.005:7): pid=42 uid=0 auid=4294967295 ses=4294967295 msg='virt=kvm op=start reason=booted vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=99 exe="/usr/sbin/libvirtd" hostname=? addr=? terminal=? res=failed'`);
+    const parsed = parseLine(sink.lines[0]!, { file: 'x', line: 1 });
+    expect(parsed.kind).toBe('record');
+  });
+
+  it('refuses a message the kernel would cut', async () => {
+    const emitter = new Emitter({ sink: new MemorySink(), clock, header, tail });
+    await expect(emitter.emit({ type: 'VIRT_RESOURCE', ...domain, resrc: 'disk', reason: 'start', 'old-disk': null, 'new-disk': `/${'x'.repeat(5000)} y` }))
+      .rejects.toMatchObject({ kind: 'too-long' });
+  });
+
+  it('policy off sends nothing; best-effort warns and goes on; required throws', async () => {
+    const failing = { name: 'failing', deliver: async () => { throw new EmitError('not-delivered', 'dropped'); }, close: async () => {} };
+    const record = { type: 'VIRT_CONTROL', ...domain, op: 'stop', reason: 'destroyed', 'vm-pid': 0 };
+    expect(await new Emitter({ sink: failing, policy: 'off', clock, header, tail }).emit(record)).toEqual({ status: 'skipped', reason: 'policy-off' });
+    const warnings: EmitError[] = [];
+    const lenient = new Emitter({ sink: failing, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error) });
+    expect(await lenient.emit(record)).toMatchObject({ status: 'dropped' });
+    expect(warnings.map((warning) => warning.kind)).toEqual(['not-delivered']);
+    await expect(new Emitter({ sink: failing, policy: 'required', clock, header, tail }).emit(record)).rejects.toMatchObject({ kind: 'not-delivered' });
+  });
+});
