@@ -58,11 +58,16 @@ export class LibauditConnection {
     this.opened = true;
   }
 
-  /** audit_is_enabled(): 1 or 2 enabled, 0 disabled; null when it cannot be asked (needs CAP_AUDIT_CONTROL). */
+  /**
+   * audit_is_enabled(): 1 or 2 enabled, 0 disabled; null when it cannot be asked. libaudit also answers 0
+   * when the kernel refused the question (ECONNREFUSED in a user namespace, EPERM without
+   * CAP_AUDIT_CONTROL as non-root); only a 0 that left errno untouched means "disabled".
+   */
   async enabled(): Promise<number | null> {
     await this.open();
-    const { rc } = await this.call({ op: 'enabled' });
-    return rc < 0 ? null : rc;
+    const { rc, errno } = await this.call({ op: 'enabled' });
+    if (rc < 0 || (rc === 0 && errno !== 0)) return null;
+    return rc;
   }
 
   async send(type: number, message: string, success: boolean, tty: string | null = ''): Promise<CallResult> {
