@@ -10,7 +10,8 @@
 set -euo pipefail
 
 OUT=${1:?usage: capture-libvirt.sh OUTDIR}
-mkdir -p "$OUT/outputs"
+mkdir -p "$OUT/outputs" "$OUT/domains"
+rm -f "$OUT"/domains/*.xml
 OUT=$(cd "$OUT" && pwd)
 CONNECT=qemu:///system
 PREFIX=vacap
@@ -155,8 +156,16 @@ domain_xml() { # name uuid disk-path extra-devices
 EOF
 }
 
+# The live XML of a guest after a step, with the values libvirt chose at run time (pty paths, MACs,
+# labels), for tests that rebuild libvirt's records from the definition.
+dump_live() { # guest step
+  virsh_ dumpxml "$1" >"$OUT/domains/$PASS.$(printf %02d "$STEP").$2.xml"
+  STEP=$((STEP + 1))
+}
+
 run_scenario() { # dir
   local dir=$1 images=$1/images
+  STEP=1
   mkdir -p "$images" && chmod 0755 "$dir" "$images"
   qemu-img create -q -f qcow2 "$images/basic.qcow2" 32M
   qemu-img create -q -f qcow2 "$images/guest disk ü.qcow2" 32M
@@ -168,36 +177,85 @@ run_scenario() { # dir
     "<serial type='file'><source path='$dir/serial1.log'/><target port='1'/></serial>" >"$dir/basic.xml"
   virsh_ define "$dir/basic.xml" >/dev/null
   virsh_ start "$PREFIX-basic" >/dev/null
+  dump_live "$PREFIX-basic" basic-started
   cat >"$dir/hot.xml" <<EOF
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$images/hot plug.qcow2'/><target dev='sdb' bus='usb'/></disk>
 EOF
   virsh_ attach-device "$PREFIX-basic" "$dir/hot.xml" --live >/dev/null
+  dump_live "$PREFIX-basic" basic-disk-attached
   virsh_ detach-device "$PREFIX-basic" "$dir/hot.xml" --live >/dev/null
   virsh_ setvcpus "$PREFIX-basic" 2 --live >/dev/null 2>&1 || say "live vcpu hot-add not supported here; skipped"
+  dump_live "$PREFIX-basic" basic-vcpus-set
   virsh_ destroy "$PREFIX-basic" >/dev/null
 
   say "guest 2: a name with a space and UTF-8 (hex-encoded vm=), save, restore, destroy"
   domain_xml "$PREFIX guest ü" 7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d02 "$images/guest disk ü.qcow2" "" >"$dir/utf8.xml"
   virsh_ define "$dir/utf8.xml" >/dev/null
   virsh_ start "$PREFIX guest ü" >/dev/null
+  dump_live "$PREFIX guest ü" utf8-started
   virsh_ save "$PREFIX guest ü" "$dir/utf8.save" >/dev/null
   virsh_ restore "$dir/utf8.save" >/dev/null
+  dump_live "$PREFIX guest ü" utf8-restored
   virsh_ destroy "$PREFIX guest ü" >/dev/null
 
   say "guest 3: a failing start (its disk image does not exist)"
   domain_xml "$PREFIX-broken" 7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d03 "$images/missing.qcow2" "" >"$dir/broken.xml"
   virsh_ define "$dir/broken.xml" >/dev/null
+  dump_live "$PREFIX-broken" broken-defined
   if virsh_ start "$PREFIX-broken" >/dev/null 2>&1; then die "$PREFIX-broken started although its disk is missing"; fi
 
   say "guest 4: started and still running when the capture ends"
   domain_xml "$PREFIX-running" 7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d04 "$images/running.qcow2" "" >"$dir/running.xml"
   virsh_ define "$dir/running.xml" >/dev/null
   virsh_ start "$PREFIX-running" >/dev/null
+  dump_live "$PREFIX-running" running-started
+
+  say "guest 5: ACPI, 9p filesystem, iothreads, ivshmem, unix channel, parallel port; hot-plugged NIC, RNG, memory"
+  mkdir -p "$dir/share" && chmod 0755 "$dir/share"
+  qemu-img create -q -f qcow2 "$images/devices.qcow2" 32M
+  cat >"$dir/devices.xml" <<XML
+<domain type='qemu'>
+  <name>$PREFIX-devices</name>
+  <uuid>7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d05</uuid>
+  <maxMemory slots='2' unit='MiB'>512</maxMemory>
+  <memory unit='MiB'>128</memory>
+  <vcpu placement='static'>1</vcpu>
+  <iothreads>2</iothreads>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/><apic/></features>
+  <cpu><numa><cell id='0' cpus='0' memory='128' unit='MiB'/></numa></cpu>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$images/devices.qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <filesystem type='mount' accessmode='mapped'><source dir='$dir/share'/><target dir='share'/></filesystem>
+    <controller type='usb' model='qemu-xhci'/>
+    <channel type='unix'><source mode='bind' path='$dir/agent.sock'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+    <parallel type='file'><source path='$dir/parallel.log'/></parallel>
+    <shmem name='vacap-shm0'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+  virsh_ define "$dir/devices.xml" >/dev/null
+  virsh_ start "$PREFIX-devices" >/dev/null
+  dump_live "$PREFIX-devices" devices-started
+  printf "%s\n" "<interface type='user'><mac address='52:54:00:ac:10:01'/><model type='virtio'/></interface>" >"$dir/nic.xml"
+  printf "%s\n" "<rng model='virtio'><backend model='random'>/dev/random</backend></rng>" >"$dir/rng.xml"
+  printf "%s\n" "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target></memory>" >"$dir/dimm.xml"
+  local device
+  for device in nic rng dimm; do
+    if virsh_ attach-device "$PREFIX-devices" "$dir/$device.xml" --live >/dev/null 2>"$dir/$device.err"; then
+      dump_live "$PREFIX-devices" "devices-$device-attached"
+    else
+      say "hot-plug of $device failed: $(tail -1 "$dir/$device.err")"
+    fi
+  done
+  virsh_ destroy "$PREFIX-devices" >/dev/null
   sleep 1
 }
 
 capture_pass() { # format output-name
   local format=$1 name=$2 dir
+  PASS=$(printf %s "$format" | tr 'A-Z' 'a-z')
   dir=$(mktemp -d "$WORK/$format.XXXX")
   say "pass $format: starting auditd, virtlogd, libvirtd"
   start_auditd "$format" "$dir"
