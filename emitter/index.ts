@@ -5,3 +5,6 @@ export * from './audit-line.js';
 export * from './libaudit-connection.js';
 export * from './sinks.js';
 export * from './emitter.js';
+export * from './domain/domain-definition.js';
+export * from './domain/parse-domain.js';
+export * from './domain/lifecycle.js';

@@ -1,0 +1,213 @@
+import { XMLParser } from 'fast-xml-parser';
+import { EmitError } from '../errors.js';
+import type { CharDevice, DomainDefinition, Hostdev, Input, Rng, SecurityLabel, Shmem, Smartcard, Tpm } from './domain-definition.js';
+
+type Node = Record<string, unknown>;
+
+const REPEATED = new Set([
+  'disk', 'filesystem', 'interface', 'hostdev', 'redirdev', 'serial', 'parallel', 'channel', 'console', 'smartcard',
+  'rng', 'tpm', 'shmem', 'input', 'seclabel', 'certificate', 'iothread', 'memory',
+]);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  isArray: (name, jpath) => {
+    const path = String(jpath);
+    return REPEATED.has(name) && (path.startsWith('domain.devices.') || path === 'domain.seclabel' || path.endsWith('.certificate') || path === 'domain.iothreadids.iothread');
+  },
+});
+
+const node = (value: unknown): Node => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Node) : {});
+const nodes = (value: unknown): Node[] => (Array.isArray(value) ? value.map(node) : value === undefined ? [] : [node(value)]);
+const attr = (element: unknown, name: string): string | null => {
+  const value = node(element)[`@${name}`];
+  return typeof value === 'string' ? value : null;
+};
+const text = (element: unknown): string | null => {
+  if (typeof element === 'string') return element.trim();
+  const value = node(element)['#text'];
+  return typeof value === 'string' ? value.trim() : null;
+};
+
+const UNIT_BYTES: Readonly<Record<string, number>> = {
+  b: 1, bytes: 1, KB: 1e3, k: 1024, KiB: 1024, MB: 1e6, M: 1024 ** 2, MiB: 1024 ** 2, GB: 1e9, G: 1024 ** 3, GiB: 1024 ** 3,
+  TB: 1e12, T: 1024 ** 4, TiB: 1024 ** 4,
+};
+
+function bytesOf(element: unknown, defaultUnit: string): number {
+  const amount = Number(text(element) ?? 0);
+  const factor = UNIT_BYTES[attr(element, 'unit') ?? defaultUnit];
+  if (factor === undefined || !Number.isFinite(amount)) throw new EmitError('invalid-record', `unknown size ${JSON.stringify(element)}`);
+  return amount * factor;
+}
+
+/** virDomainAuditChardevPath: the host path of file-like sources, null for network or virtual ones. */
+function charDevice(element: Node): CharDevice {
+  const sourceType = attr(element, 'type') ?? 'pty';
+  const withPath = ['pty', 'dev', 'file', 'pipe', 'nmdm', 'unix'].includes(sourceType);
+  const source = nodes(element.source)[0];
+  return { sourceType, path: withPath ? attr(source, 'path') : null, targetType: attr(element.target, 'type') };
+}
+
+function diskPath(element: Node): string | null {
+  const source = element.source;
+  switch (attr(element, 'type')) {
+    case 'file':
+      return attr(source, 'file');
+    case 'block':
+      return attr(source, 'dev');
+    case 'dir':
+      return attr(source, 'dir');
+    default:
+      return null; // network, volume, nvme, vhostuser: not local storage, not audited
+  }
+}
+
+function filesystemPath(element: Node): string | null {
+  const source = element.source;
+  return attr(source, 'dir') ?? attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name') ?? attr(source, 'socket');
+}
+
+const pad = (value: string | null, width: number, radix: number): string =>
+  Number.parseInt(value ?? '0', radix).toString(radix).padStart(width, '0');
+
+function hostdev(element: Node): Hostdev {
+  const source = node(element.source);
+  if (attr(element, 'mode') === 'capabilities') {
+    const kind = attr(element, 'type');
+    if (kind === 'storage') return { mode: 'capabilities', kind, path: text(source.block) };
+    if (kind === 'misc') return { mode: 'capabilities', kind, path: text(source.char) };
+    return { mode: 'capabilities', kind: 'net', path: null };
+  }
+  const address = node(source.address);
+  switch (attr(element, 'type')) {
+    case 'pci': {
+      const field = (name: string): string => attr(address, name) ?? '0';
+      const device = `${pad(field('domain'), 4, 16)}:${pad(field('bus'), 2, 16)}:${pad(field('slot'), 2, 16)}.${Number.parseInt(field('function'), 16)}`;
+      return { mode: 'subsystem', bus: 'pci', device };
+    }
+    case 'usb': {
+      const bus = attr(address, 'bus');
+      const device = attr(address, 'device');
+      return { mode: 'subsystem', bus: 'usb', device: bus === null || device === null ? null : `${pad(bus, 3, 10)}.${pad(device, 3, 10)}` };
+    }
+    case 'scsi': {
+      if (attr(source, 'protocol') === 'iscsi') return { mode: 'subsystem', bus: 'scsi', device: null };
+      const adapter = attr(source.adapter, 'name');
+      return { mode: 'subsystem', bus: 'scsi', device: `${adapter}:${attr(address, 'bus')}:${attr(address, 'target')}:${attr(address, 'unit')}` };
+    }
+    case 'scsi_host':
+      return { mode: 'subsystem', bus: 'scsi_host', device: attr(source, 'wwpn') };
+    case 'mdev':
+      return { mode: 'subsystem', bus: 'mdev', device: attr(address, 'uuid') };
+    default:
+      throw new EmitError('invalid-record', `hostdev type ${attr(element, 'type')} is not one libvirt audits`);
+  }
+}
+
+function smartcard(element: Node): Smartcard {
+  const mode = attr(element, 'mode');
+  if (mode === 'host-certificates') {
+    return {
+      mode,
+      certificates: nodes(element.certificate).map((certificate) => text(certificate) ?? ''),
+      database: text(element.database) ?? '/etc/pki/nssdb',
+      path: null,
+    };
+  }
+  if (mode === 'passthrough') return { mode, certificates: [], database: null, path: charDevice(element).path };
+  return { mode: 'host', certificates: [], database: null, path: null };
+}
+
+function rng(element: Node): Rng {
+  const backend = node(element.backend);
+  const model = attr(backend, 'model');
+  if (model === 'random') return { backend: 'random', path: text(backend) || '/dev/random' };
+  if (model === 'egd') return { backend: 'egd', path: charDevice(backend).path };
+  return { backend: 'builtin', path: null };
+}
+
+function tpm(element: Node): Tpm {
+  const backend = node(element.backend);
+  const type = attr(backend, 'type');
+  if (type === 'passthrough') return { backend: 'passthrough', path: attr(backend.device, 'path') ?? '/dev/tpm0' };
+  if (type === 'external') return { backend: 'external', path: attr(backend.source, 'path') };
+  return { backend: 'emulator', path: null };
+}
+
+function shmem(element: Node): Shmem {
+  const name = attr(element, 'name') ?? '';
+  const model = attr(element.model, 'type');
+  const hasServer = element.server !== undefined || model === 'ivshmem-doorbell';
+  return {
+    name,
+    sizeBytes: element.size === undefined ? 0 : bytesOf(element.size, 'M'),
+    server: hasServer ? { path: attr(element.server, 'path') ?? `/var/lib/libvirt/shmem-${name}-sock` } : null,
+  };
+}
+
+function input(element: Node): Input {
+  const type = attr(element, 'type') ?? '';
+  const source = element.source;
+  const path = type === 'passthrough' ? attr(source, 'evdev') : type === 'evdev' ? attr(source, 'dev') : null;
+  return { type, path };
+}
+
+function seclabel(element: Node): SecurityLabel {
+  return { model: attr(element, 'model'), label: text(element.label), imageLabel: text(element.imagelabel) };
+}
+
+/** Reads a libvirt domain XML (inactive or live) into what the audit code needs. */
+export function parseDomainXml(xml: string): DomainDefinition {
+  let document: Node;
+  try {
+    document = node(parser.parse(xml));
+  } catch (error) {
+    throw new EmitError('invalid-record', `domain XML does not parse: ${(error as Error).message}`);
+  }
+  const domain = node(document.domain);
+  const name = text(domain.name);
+  const uuid = text(domain.uuid);
+  if (!name || !uuid) throw new EmitError('invalid-record', 'domain XML needs <name> and <uuid> (libvirt fills in the UUID on define)');
+  const devices = node(domain.devices);
+  const vcpu = domain.vcpu;
+  const iothreadIds = nodes(node(domain.iothreadids).iothread).length;
+  return {
+    name,
+    uuid,
+    virtType: attr(domain, 'type') ?? '?',
+    osType: text(node(domain.os).type) ?? 'hvm',
+    memoryKiB: Math.round(bytesOf(domain.memory, 'KiB') / 1024),
+    vcpus: Number(attr(vcpu, 'current') ?? text(vcpu) ?? 1),
+    iothreads: Math.max(Number(text(domain.iothreads) ?? 0), iothreadIds),
+    seclabels: nodes(domain.seclabel).map(seclabel),
+    devices: {
+      disks: nodes(devices.disk).map(diskPath),
+      filesystems: nodes(devices.filesystem).map(filesystemPath),
+      nets: nodes(devices.interface).map((element) => ({ mac: attr(element.mac, 'address') })),
+      hostdevs: nodes(devices.hostdev).map(hostdev),
+      redirdevs: nodes(devices.redirdev).length,
+      serials: nodes(devices.serial).map(charDevice),
+      parallels: nodes(devices.parallel).map(charDevice),
+      channels: nodes(devices.channel).map(charDevice),
+      consoles: nodes(devices.console).map(charDevice),
+      smartcards: nodes(devices.smartcard).map(smartcard),
+      rngs: nodes(devices.rng).map(rng),
+      tpms: nodes(devices.tpm).map(tpm),
+      shmems: nodes(devices.shmem).map(shmem),
+      inputs: nodes(devices.input).map(input),
+    },
+  };
+}
+
+/** Reads one device element (as given to virsh attach-device) into its kind and definition. */
+export function parseDeviceXml(xml: string): { readonly kind: string; readonly domain: DomainDefinition } {
+  const element = Object.keys(node(parser.parse(xml))).find((key) => !key.startsWith('?'));
+  if (!element) throw new EmitError('invalid-record', 'device XML has no element');
+  const wrapped = `<domain type='?'><name>device</name><uuid>00000000-0000-0000-0000-000000000000</uuid><memory unit='KiB'>0</memory><devices>${xml}</devices></domain>`;
+  return { kind: element, domain: parseDomainXml(wrapped) };
+}
