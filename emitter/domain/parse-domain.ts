@@ -23,6 +23,8 @@ const parser = new XMLParser({
 
 const node = (value: unknown): Node => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Node) : {});
 const nodes = (value: unknown): Node[] => (Array.isArray(value) ? value.map(node) : value === undefined ? [] : [node(value)]);
+const texts = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((item) => text(item) ?? '');
 const attr = (element: unknown, name: string): string | null => {
   const value = node(element)[`@${name}`];
   return typeof value === 'string' ? value : null;
@@ -114,7 +116,7 @@ function smartcard(element: Node): Smartcard {
   if (mode === 'host-certificates') {
     return {
       mode,
-      certificates: nodes(element.certificate).map((certificate) => text(certificate) ?? ''),
+      certificates: texts(element.certificate),
       database: text(element.database) ?? '/etc/pki/nssdb',
       path: null,
     };
