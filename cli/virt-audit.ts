@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../src/index.js';
 import { UsageError } from './usage.js';
 import { emitCommand } from './emit-command.js';
+import { lifecycleCommand } from './lifecycle-command.js';
 import { verifyCommand } from './verify-command.js';
 
 const EXIT_USAGE = 2;
@@ -17,7 +18,8 @@ const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
   .exitOverride()
   .addCommand(verifyCommand())
-  .addCommand(emitCommand());
+  .addCommand(emitCommand())
+  .addCommand(lifecycleCommand());
 
 try {
   await program.parseAsync(process.argv);

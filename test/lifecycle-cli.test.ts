@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES } from './support/examples.js';
+import { runCli } from './support/cli.js';
+
+const DEVICES = `${EXAMPLES}domains/raw.08.devices-started.xml`;
+
+describe('virt-audit lifecycle | emit | verify', () => {
+  it('prints one NDJSON record per libvirt record of a start, which emit turns into valid audit.log lines', () => {
+    const records = runCli(['lifecycle', 'start', '--domain', DEVICES, '--vm-pid', '4242', '--cgroup', '/sys/fs/cgroup/machine/qemu-9-x/']);
+    expect(records.status).toBe(0);
+    const lines = records.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(0)).toMatchObject({ type: 'VIRT_MACHINE_ID', model: 'dac' });
+    expect(lines.at(-1)).toMatchObject({ type: 'VIRT_CONTROL', op: 'start', reason: 'booted', 'vm-pid': 4242, res: 'success' });
+    const emitted = runCli(['emit', '--sink', 'stdout'], records.stdout);
+    expect(emitted.status).toBe(0);
+    expect(emitted.stdout.trim().split('\n')).toHaveLength(lines.length);
+    const verified = JSON.parse(runCli(['verify', '--format', 'json', '-'], emitted.stdout).stdout) as { summary: { virtRecords: number; valid: number } };
+    expect(verified.summary).toMatchObject({ virtRecords: lines.length, valid: lines.length });
+  });
+
+  it('stop, attach and update records', () => {
+    expect(JSON.parse(runCli(['lifecycle', 'stop', '--domain', DEVICES, '--reason', 'saved']).stdout)).toMatchObject({ op: 'stop', reason: 'saved', 'vm-pid': 0 });
+    const update = JSON.parse(runCli(['lifecycle', 'update', '--domain', DEVICES, '--resource', 'mem', '--old', '131072', '--new', '262144']).stdout);
+    expect(update).toMatchObject({ resrc: 'mem', reason: 'update', 'old-mem': 131072, 'new-mem': 262144 });
+  });
+
+  it('usage errors exit 2', () => {
+    expect(runCli(['lifecycle', 'start', '--domain', DEVICES]).status).toBe(2);
+    expect(runCli(['lifecycle', 'start', '--domain', '/nonexistent.xml', '--vm-pid', '1']).status).toBe(2);
+    expect(runCli(['lifecycle', 'stop', '--domain', DEVICES, '--reason', 'exploded']).status).toBe(2);
+  });
+});
