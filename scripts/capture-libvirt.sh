@@ -250,6 +250,19 @@ XML
     fi
   done
   virsh_ destroy "$PREFIX-devices" >/dev/null
+
+  say "guest 6: a libvirt-managed tap NIC (resrc=net reason=open for /dev/net/tun), if this host allows it"
+  qemu-img create -q -f qcow2 "$images/tap.qcow2" 32M
+  domain_xml "$PREFIX-tap" 7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d06 "$images/tap.qcow2" \
+    "<interface type='ethernet'><mac address='52:54:00:ac:20:01'/><target dev='vacaptap0' managed='yes'/><model type='virtio'/></interface>" \
+    >"$dir/tap.xml"
+  virsh_ define "$dir/tap.xml" >/dev/null
+  if virsh_ start "$PREFIX-tap" >/dev/null 2>"$dir/tap.err"; then
+    dump_live "$PREFIX-tap" tap-started
+    virsh_ destroy "$PREFIX-tap" >/dev/null
+  else
+    say "tap NIC guest did not start, skipped: $(tail -1 "$dir/tap.err")"
+  fi
   sleep 1
 }
 

@@ -78,6 +78,22 @@ describe('auditStart for devices not in the real capture', () => {
       <rng model='virtio'><backend model='builtin'/></rng>`)).toEqual([`${head('chardev')} old-chardev="?" new-chardev="/dev/pts/7"`]);
   });
 
+  it('NICs: a tap opens /dev/net/tun (and vhost-net for virtio where it exists), macvtap by name, user NICs nothing', () => {
+    const domain = parseDomainXml(domainXml(`
+      <interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br0'/><model type='virtio'/></interface>
+      <interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/><model type='virtio'/><driver name='qemu'/></interface>
+      <interface type='direct'><mac address='52:54:00:00:00:03'/><source dev='eth0' mode='bridge'/><target dev='macvtap0'/></interface>
+      <interface type='user'><mac address='52:54:00:00:00:04'/></interface>`));
+    const stat = (path: string) => (path === '/dev/net/tun' ? { major: 10, minor: 200 } : path === '/dev/vhost-net' ? { major: 10, minor: 238 } : null);
+    const opens = auditStart(domain, { vmPid: 1, cgroup: null, stat }).filter((record) => record.reason === 'open').map((record) => buildPayload(record));
+    expect(opens).toEqual([
+      `${head('net', 'open')} net=52:54:00:00:00:01 path="/dev/net/tun" rdev=0A:C8`,
+      `${head('net', 'open')} net=52:54:00:00:00:01 path="/dev/vhost-net" rdev=0A:EE`,
+      `${head('net', 'open')} net=52:54:00:00:00:02 path="/dev/net/tun" rdev=0A:C8`,
+      `${head('net', 'open')} net=52:54:00:00:00:03 path="macvtap0" rdev=?`,
+    ]);
+  });
+
   it('vcpu counts the online vCPUs; memory is total KiB; iothreads only when there are some', () => {
     const records = auditStart(parseDomainXml(domainXml('')), { vmPid: 1, cgroup: null }).map((record) => buildPayload(record));
     expect(records).toEqual([

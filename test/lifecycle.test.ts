@@ -67,6 +67,7 @@ describe.each([['raw', RAW_CAPTURE], ['enriched', ENRICHED_CAPTURE]])('lifecycle
     ['utf8-restored', 1, 'restored'],
     ['running-started', 0, 'booted'],
     ['devices-started', 0, 'booted'],
+    ['tap-started', 0, 'booted'],
   ] as const)('auditStart reproduces %s', (step, sessionIndex, reason) => {
     const domain = domainAt(pass, step);
     const session = sessionsOf(capture, domain.uuid)[sessionIndex]!;

@@ -51,11 +51,22 @@ export interface Input {
   readonly path: string | null;
 }
 
+export interface NetInterface {
+  readonly mac: string | null;
+  /** `<interface type=…>`: network, bridge, ethernet (tap), direct (macvtap), user … */
+  readonly type: string;
+  readonly model: string | null;
+  /** `<driver name=…>`: qemu turns vhost-net off. */
+  readonly driver: string | null;
+  /** `<target dev=…>`: the host interface (macvtap name). */
+  readonly targetDev: string | null;
+}
+
 export interface DomainDevices {
   /** Local disk paths (file, block, dir); null for network and other non-local storage. */
   readonly disks: readonly (string | null)[];
   readonly filesystems: readonly (string | null)[];
-  readonly nets: readonly { readonly mac: string | null }[];
+  readonly nets: readonly NetInterface[];
   readonly hostdevs: readonly Hostdev[];
   readonly redirdevs: number;
   readonly serials: readonly CharDevice[];

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import type { StartReason, StopReason } from '../../src/index.js';
 import type { EmitInput } from '../emitter.js';
 import { formatHexByte, formatRdev } from '../payload.js';
-import type { CharDevice, DomainDefinition, Hostdev, SecurityLabel } from './domain-definition.js';
+import type { CharDevice, DomainDefinition, Hostdev, NetInterface, SecurityLabel } from './domain-definition.js';
 
 export type DeviceMajorMinor = { readonly major: number; readonly minor: number } | null;
 
@@ -41,7 +41,32 @@ export interface StartOptions {
   readonly cgroup?: CgroupRuntime | null;
   /** swtpm sockets of emulated TPMs, chosen by libvirt at run time. */
   readonly tpmEmulatorSockets?: readonly string[];
+  /** The tap and vhost devices qemu.conf names (bridge/network/ethernet NICs). */
+  readonly tapDevice?: string;
+  readonly vhostDevice?: string;
   readonly stat?: (path: string) => DeviceMajorMinor;
+}
+
+const TAP_TYPES = new Set(['network', 'bridge', 'ethernet']);
+
+/**
+ * virDomainAuditNetDevice, written while libvirt opens a NIC's host side, before the cgroup is set up:
+ * the tap device for tap-backed NICs, vhost-net for virtio NICs where it exists and the driver is not
+ * "qemu", the interface name (no device number) for macvtap.
+ */
+function netOpenRecords(domain: DomainDefinition, net: NetInterface, options: { tapDevice?: string; vhostDevice?: string; stat?: (path: string) => DeviceMajorMinor }): EmitInput[] {
+  if (net.mac === null) return [];
+  const stat = options.stat ?? statDevice;
+  const open = (path: string, device: DeviceMajorMinor): EmitInput =>
+    resource(domain, 'net', 'open', { net: net.mac, path, rdev: device === null ? null : formatRdev(device.major, device.minor) });
+  if (net.type === 'direct') return net.targetDev === null ? [] : [open(net.targetDev, null)];
+  if (!TAP_TYPES.has(net.type)) return [];
+  const tap = options.tapDevice ?? '/dev/net/tun';
+  const records = [open(tap, stat(tap))];
+  const vhost = options.vhostDevice ?? '/dev/vhost-net';
+  const vhostDevice = net.model === 'virtio' && net.driver !== 'qemu' ? stat(vhost) : null;
+  if (vhostDevice !== null) records.push(open(vhost, vhostDevice));
+  return records;
 }
 
 type Reason = string;
@@ -118,6 +143,7 @@ export function auditStart(domain: DomainDefinition, options: StartOptions): Emi
       type: 'VIRT_MACHINE_ID', virt: domain.virtType, vm: domain.name, uuid: domain.uuid,
       'vm-ctx': label.label, 'img-ctx': label.imageLabel, model: label.model, res: 'success',
     })),
+    ...devices.nets.flatMap((net) => netOpenRecords(domain, net, options)),
     ...cgroupRecords(domain, options),
     ...devices.disks.flatMap((path) => generic(domain, 'disk', 'start', null, path)),
     ...devices.filesystems.flatMap((path) => generic(domain, 'fs', 'start', null, path)),
@@ -160,6 +186,8 @@ export function auditStop(domain: DomainDefinition, reason: StopReason): EmitInp
 
 export interface HotplugOptions {
   readonly success?: boolean;
+  readonly tapDevice?: string;
+  readonly vhostDevice?: string;
   /** The guest's devices cgroup, for devices whose host path libvirt allows on attach. */
   readonly cgroup?: CgroupRuntime | null;
   readonly stat?: (path: string) => DeviceMajorMinor;
@@ -183,7 +211,10 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
   return [
     ...devices.disks.flatMap((path) => generic(domain, 'disk', action, ...pair(path), success)),
     ...devices.filesystems.flatMap((path) => generic(domain, 'fs', action, ...pair(path), success)),
-    ...devices.nets.flatMap((net) => generic(domain, 'net', action, ...pair(net.mac), success)),
+    ...devices.nets.flatMap((net) => [
+      ...(action === 'attach' ? netOpenRecords(domain, net, options) : []),
+      ...generic(domain, 'net', action, ...pair(net.mac), success),
+    ]),
     ...devices.hostdevs.flatMap((hostdev) => hostdevRecords(domain, hostdev, action, success)),
     ...Array.from({ length: devices.redirdevs }, () => resource(domain, 'dev', action, { bus: 'usb', device: 'USB redirdev' }, success)),
     ...[...devices.serials, ...devices.parallels, ...devices.channels, ...devices.consoles].flatMap((chr) => generic(domain, 'chardev', action, ...pair(chr.path), success)),

@@ -190,7 +190,13 @@ export function parseDomainXml(xml: string): DomainDefinition {
     devices: {
       disks: nodes(devices.disk).map(diskPath),
       filesystems: nodes(devices.filesystem).map(filesystemPath),
-      nets: nodes(devices.interface).map((element) => ({ mac: attr(element.mac, 'address') })),
+      nets: nodes(devices.interface).map((element) => ({
+        mac: attr(element.mac, 'address'),
+        type: attr(element, 'type') ?? 'network',
+        model: attr(element.model, 'type'),
+        driver: attr(element.driver, 'name'),
+        targetDev: attr(element.target, 'dev'),
+      })),
       hostdevs: nodes(devices.hostdev).map(hostdev),
       redirdevs: nodes(devices.redirdev).length,
       serials: nodes(devices.serial).map(charDevice),
