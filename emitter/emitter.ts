@@ -1,4 +1,6 @@
-import { VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, isoToTime, type AuditTime, type LibvirtRecordType } from '../src/index.js';
+import {
+  VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, isoToTime, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
+} from '../src/index.js';
 import { renderMessage } from './audit-line.js';
 import { EmitError } from './errors.js';
 import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
@@ -38,6 +40,11 @@ export interface EmitterOptions {
 
 /** A record in the JSON form; envelope fields (time, serial, pid…, exe…, res, enrichment) are optional. */
 export type EmitInput = PayloadValues;
+
+type WithoutEnvelope<Record> = Record extends unknown ? Omit<Record, keyof RecordEnvelope> & Partial<RecordEnvelope> : never;
+
+/** The typed form of an emitter input: one of libvirt 9.0's records, envelope optional. */
+export type LibvirtRecordInput = WithoutEnvelope<LibvirtRecord>;
 
 const now = (): AuditTime => {
   const millis = Date.now();
@@ -111,6 +118,11 @@ export class Emitter {
       node: typeof input.node === 'string' ? input.node : this.node,
       ...(enrichment !== null && typeof enrichment === 'object' ? { enrichment: enrichment as Record<string, string | null> } : {}),
     };
+  }
+
+  /** emit() with the record's type checked at compile time. */
+  emitRecord(record: LibvirtRecordInput): Promise<EmitResult> {
+    return this.emit(record);
   }
 
   async emit(input: EmitInput): Promise<EmitResult> {

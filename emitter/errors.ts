@@ -18,7 +18,7 @@ export type EmitErrorKind =
 
 /** Why a record was not, or could not be, emitted. Never thrown silently: see EmitPolicy. */
 export class EmitError extends Error {
-  override readonly name = 'EmitError';
+  override readonly name: string = 'EmitError';
 
   constructor(
     readonly kind: EmitErrorKind,
@@ -29,7 +29,16 @@ export class EmitError extends Error {
   }
 }
 
-/** A typed alias for the record-was-dropped cases the issue names `NotDelivered`. */
-export function isNotDelivered(error: unknown): error is EmitError {
-  return error instanceof EmitError && (error.kind === 'not-delivered' || error.kind === 'audit-disabled');
+/**
+ * The record left this process but will not reach the log: libaudit returned 0 (no CAP_AUDIT_WRITE, a
+ * user namespace, a kernel without audit) or auditing is disabled in the kernel.
+ */
+export class NotDelivered extends EmitError {
+  constructor(kind: 'not-delivered' | 'audit-disabled', message: string, errno?: number) {
+    super(kind, message, errno);
+  }
+}
+
+export function isNotDelivered(error: unknown): error is NotDelivered {
+  return error instanceof NotDelivered;
 }

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type AuditTime, type LibvirtRecordType } from '../src/index.js';
 import { renderAuditLine } from './audit-line.js';
-import { EmitError } from './errors.js';
+import { EmitError, NotDelivered } from './errors.js';
 import { LibauditConnection, type ConnectionOptions } from './libaudit-connection.js';
 import type { LibauditTail, RecordHeader } from './process-identity.js';
 
@@ -132,7 +132,7 @@ export class LibauditSink implements Sink {
     await this.checkEnabled();
     const { rc, errno } = await this.connection.send(record.typeNumber, record.payload, record.success);
     if (rc > 0) return { sequence: rc };
-    if (rc === 0) throw new EmitError('not-delivered', `libaudit returned 0, the record was dropped: ${notDeliveredCause(errno)}`, errno);
+    if (rc === 0) throw new NotDelivered('not-delivered', `libaudit returned 0, the record was dropped: ${notDeliveredCause(errno)}`, errno);
     throw new EmitError('send-failed', `audit_log_user_message failed: ${notDeliveredCause(errno === 0 ? -rc : errno)}`, errno === 0 ? -rc : errno);
   }
 
@@ -143,7 +143,7 @@ export class LibauditSink implements Sink {
       this.enabledCheckedAt = now;
     }
     if (this.enabledState === 0) {
-      throw new EmitError('audit-disabled', 'auditing is disabled in the kernel (auditctl -e 0): it accepts user messages and drops them');
+      throw new NotDelivered('audit-disabled', 'auditing is disabled in the kernel (auditctl -e 0): it accepts user messages and drops them');
     }
   }
 

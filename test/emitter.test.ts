@@ -131,3 +131,19 @@ describe('Emitter', () => {
     await expect(new Emitter({ sink: failing, policy: 'required', clock, header, tail }).emit(record)).rejects.toMatchObject({ kind: 'not-delivered' });
   });
 });
+
+describe('libaudit calls are bounded', () => {
+  it('a call that does not answer in time is a timeout error, and the emitter can go on', async () => {
+    const { LibauditConnection } = await import('../emitter/index.js');
+    const connection = new LibauditConnection({ timeoutMs: 1 });
+    await expect(connection.open()).rejects.toMatchObject({ kind: 'timeout' });
+    await connection.close();
+  });
+
+  it('typed records go through emitRecord', async () => {
+    const sink = new MemorySink();
+    const emitter = new Emitter({ sink, clock: () => ({ sec: 1, ms: 0 }), header: { pid: 1, uid: 0, auid: 0, ses: 0 }, tail: { exe: null, hostname: null, addr: null, terminal: null } });
+    await emitter.emitRecord({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'tpm-emulator', reason: 'start', vm: 'demo', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', device: '/run/swtpm.sock' });
+    expect(sink.lines[0]).toContain(`msg='virt=kvm resrc=tpm-emulator reason=start vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 device="/run/swtpm.sock" exe="?" hostname=? addr=? terminal=? res=success'`);
+  });
+});
