@@ -1,0 +1,109 @@
+import { resolveBound, TimeError, type Bound } from './time-keywords.js';
+
+// auvirt 3.0.9's hand-written argv loop (auvirt-behaviour.md §1.1–1.2): exact option strings, no
+// bundling, a value only when the next argument does not start with '-', last one wins.
+
+export const AUVIRT_USAGE =
+  'usage: auvirt [--stdin] [--all-events] [--summary] [--start start-date [start-time]] [--end end-date [end-time]] [--file file-name] [--show-uuid] [--proof] [--debug] [--uuid uuid] [--vm vm-name]';
+
+export interface AuvirtOptions {
+  help: boolean;
+  stdin: boolean;
+  allEvents: boolean;
+  summary: boolean;
+  showUuid: boolean;
+  proof: boolean;
+  debug: boolean;
+  compat: boolean;
+  file?: string;
+  uuid?: string;
+  vm?: string;
+  /** Seconds since the epoch, resolved while parsing, as auvirt does. */
+  start?: number;
+  end?: number;
+}
+
+export class AuvirtUsageError extends Error {}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
+  const options: AuvirtOptions = { help: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false };
+  const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    const value = (): string => {
+      if (!hasValue(index)) throw new AuvirtUsageError(`"${arg}" option requires an argument.`);
+      return args[++index]!;
+    };
+    const dateTime = (bound: Bound): number => {
+      if (!hasValue(index)) throw new AuvirtUsageError(`"${arg}" option requires at least one argument.`);
+      const date = args[++index]!;
+      const time = hasValue(index) ? args[++index]! : '00:00:00';
+      try {
+        return resolveBound(bound, date, time, now);
+      } catch (error) {
+        if (error instanceof TimeError) throw new AuvirtUsageError(error.message);
+        throw error;
+      }
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        options.help = true;
+        return options;
+      case '-a':
+      case '--all-events':
+        options.allEvents = true;
+        break;
+      case '-s':
+      case '--summary':
+        options.summary = true;
+        break;
+      case '--stdin':
+        options.stdin = true;
+        break;
+      case '--show-uuid':
+        options.showUuid = true;
+        break;
+      case '--proof':
+        options.proof = true;
+        break;
+      case '--debug':
+        options.debug = true;
+        break;
+      case '--compat':
+        options.compat = true;
+        break;
+      case '-f':
+      case '--file':
+        options.file = value();
+        break;
+      case '-u':
+      case '--uuid': {
+        const uuid = value();
+        if (!UUID.test(uuid)) throw new AuvirtUsageError(`Invalid uuid: ${uuid}`);
+        options.uuid = uuid;
+        break;
+      }
+      case '-v':
+      case '--vm':
+        options.vm = value();
+        break;
+      case '-ts':
+      case '--start':
+        options.start = dateTime('start');
+        break;
+      case '-te':
+      case '--end':
+        options.end = dateTime('end');
+        break;
+      default:
+        throw new AuvirtUsageError(arg.startsWith('-') ? `Unknown option "${arg}".` : `Argument not expected: ${arg}`);
+    }
+  }
+  if (options.stdin && options.file !== undefined) {
+    throw new AuvirtUsageError('"--sdtin" and "--file" options must not be specified together.');
+  }
+  return options;
+}
