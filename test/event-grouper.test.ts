@@ -42,3 +42,23 @@ describe('EventGrouper', () => {
     expect(events.map((event) => `${event.node}:${signature(event)}`).sort()).toEqual(['a:AVC+EOE', 'b:SYSCALL']);
   });
 });
+
+describe('EventGrouper in stamp order (as libauparse delivers events)', () => {
+  const anomaly = 'type=ANOM_ABEND msg=audit(1700000000.100:60): auid=4294967295 uid=107 gid=107 ses=4294967295 pid=42 comm="qemu" sig=11 res=1';
+  const virt = "type=VIRT_CONTROL msg=audit(1700000000.200:61): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='virt=kvm op=stop reason=destroyed vm=\"a\" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=0 exe=\"/usr/sbin/libvirtd\" hostname=? addr=? terminal=? res=success'";
+
+  it('holds a complete later event behind an earlier incomplete one', () => {
+    const delivered: string[] = [];
+    for (const order of ['completion', 'stamp'] as const) {
+      const events: string[] = [];
+      const grouper = new EventGrouper((event) => events.push(event.records[0]!.type), { order });
+      for (const [index, text] of [anomaly, virt].entries()) {
+        const parsed = parseLine(text, { file: 'x', line: index + 1 });
+        if (parsed.kind === 'record') grouper.push(parsed.record);
+      }
+      grouper.flush();
+      delivered.push(`${order}: ${events.join(' ')}`);
+    }
+    expect(delivered).toEqual(['completion: VIRT_CONTROL ANOM_ABEND', 'stamp: ANOM_ABEND VIRT_CONTROL']);
+  });
+});

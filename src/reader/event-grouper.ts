@@ -13,6 +13,12 @@ export interface GroupingOptions {
   readonly eoeTimeoutMs?: number;
   /** Open events kept at most; the oldest is completed beyond it, so memory stays bounded. */
   readonly maxOpenEvents?: number;
+  /**
+   * `completion` (default): events leave as soon as they are complete. `stamp`: as libauparse 3.x
+   * delivers them (au_get_ready_event): the lowest pending event by time and serial leaves only once it
+   * is complete, so a later complete event waits behind an earlier incomplete one.
+   */
+  readonly order?: 'completion' | 'stamp';
 }
 
 interface OpenEvent {
@@ -20,7 +26,11 @@ interface OpenEvent {
   readonly time: AuditTime;
   readonly serial: number;
   readonly records: AuditRecord[];
+  complete?: boolean;
 }
+
+const byStamp = (a: OpenEvent, b: OpenEvent): number =>
+  a.time.sec - b.time.sec || a.time.ms - b.time.ms || a.serial - b.serial;
 
 const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
 
@@ -32,10 +42,35 @@ export class EventGrouper {
   private readonly open = new Map<string, OpenEvent>();
   private readonly eoeTimeoutMs: number;
   private readonly maxOpenEvents: number;
+  private readonly inStampOrder: boolean;
+  /** stamp order: every event not yet handed on, open or complete. */
+  private readonly pending: OpenEvent[] = [];
 
-  constructor(private readonly onEvent: (event: AuditEvent) => void, options: GroupingOptions = {}) {
+  constructor(private readonly deliver: (event: AuditEvent) => void, options: GroupingOptions = {}) {
     this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
     this.maxOpenEvents = options.maxOpenEvents ?? 10_000;
+    this.inStampOrder = options.order === 'stamp';
+  }
+
+  private onEvent(event: AuditEvent | OpenEvent): void {
+    if (!this.inStampOrder || event.time === null || event.serial === null) {
+      this.deliver(event);
+      return;
+    }
+    (event as OpenEvent).complete = true;
+    this.release();
+  }
+
+  /** stamp order: hands on the lowest pending events while they are complete. */
+  private release(): void {
+    while (this.pending.length > 0) {
+      let lowest = 0;
+      for (let index = 1; index < this.pending.length; index++) if (byStamp(this.pending[index]!, this.pending[lowest]!) < 0) lowest = index;
+      const event = this.pending[lowest]!;
+      if (!event.complete) return;
+      this.pending.splice(lowest, 1);
+      this.deliver(event);
+    }
   }
 
   push(record: AuditRecord): void {
@@ -48,11 +83,15 @@ export class EventGrouper {
     const key = `${record.node ?? ''}\u0000${time.sec}.${time.ms}:${serial}`;
     const event = this.open.get(key);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
-      this.onEvent({ node: record.node, time, serial, records: [record] });
+      const single: OpenEvent = { node: record.node, time, serial, records: [record] };
+      if (this.inStampOrder) this.pending.push(single);
+      this.onEvent(single);
       return;
     }
     if (event === undefined) {
-      this.open.set(key, { node: record.node, time, serial, records: [record] });
+      const opened: OpenEvent = { node: record.node, time, serial, records: [record] };
+      this.open.set(key, opened);
+      if (this.inStampOrder) this.pending.push(opened);
       if (this.open.size > this.maxOpenEvents) this.completeOldest();
     } else {
       event.records.push(record);

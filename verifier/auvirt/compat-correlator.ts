@@ -68,7 +68,14 @@ export class CompatCorrelator {
   private readonly lastResource = new Map<string, CompatEvent>();
   private readonly machineIdBySeclevel = new Map<string, CompatEvent>();
 
-  constructor(private readonly options: CompatOptions) {}
+  private readonly options: CompatOptions;
+
+  constructor(options: CompatOptions) {
+    this.options = options;
+    // auvirt compares bytes: the argument's UTF-8 bytes against the decoded value, one char per byte here.
+    const { vm } = options.filter;
+    if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
+  }
 
   handle(event: AuditEvent): void {
     const view = new AuparseView(event);
