@@ -4,6 +4,8 @@ import { InputError } from '../src/index.js';
 import { UsageError } from './usage.js';
 import { emitCommand } from './emit-command.js';
 import { lifecycleCommand } from './lifecycle-command.js';
+import { aureportCommand } from './aureport-command.js';
+import { searchCommand } from './search-command.js';
 import { verifyCommand } from './verify-command.js';
 
 const EXIT_USAGE = 2;
@@ -19,10 +21,16 @@ const program = new Command('virt-audit')
   .exitOverride()
   .addCommand(verifyCommand())
   .addCommand(emitCommand())
-  .addCommand(lifecycleCommand());
+  .addCommand(lifecycleCommand())
+  .addCommand(searchCommand())
+  .addCommand(aureportCommand());
+
+// ausearch and aureport spell some options with one dash and two letters; commander cannot.
+const AUDIT_TOOL_SPELLINGS: Readonly<Record<string, string>> = { '-uu': '--uuid', '-vm': '--vm', '-ts': '--start', '-te': '--end' };
+const argv = process.argv[2] === 'aureport' ? process.argv : process.argv.map((arg, index) => (index > 1 ? (AUDIT_TOOL_SPELLINGS[arg] ?? arg) : arg));
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;

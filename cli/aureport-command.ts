@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { resolveInputs } from '../src/index.js';
+import { virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
+import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
+import { UsageError, inputsOrStdin } from './usage.js';
+
+const TIME = /^\d{1,2}:\d{2}(:\d{2})?$/;
+
+/** aureport's own option syntax: `-ts DATE [TIME]`, `-if FILE`, plain flags; files may also come last. */
+export function parseAureportArgs(args: readonly string[], now = new Date()): { options: VirtReportOptions; files: string[] } {
+  const options: { summary: boolean; interpret: boolean; only?: 'failed' | 'success'; start?: number; end?: number } = { summary: false, interpret: false };
+  const files: string[] = [];
+  const bound = (which: Bound, index: number): number => {
+    const date = args[index + 1];
+    if (date === undefined || date.startsWith('-')) throw new UsageError(`${which === 'start' ? '--start' : '--end'} needs a date`);
+    const time = args[index + 2] !== undefined && TIME.test(args[index + 2]!) ? args[index + 2]! : undefined;
+    try {
+      return resolveBound(which, date, time ?? '00:00:00', now);
+    } catch (error) {
+      throw error instanceof TimeError ? new UsageError(error.message) : error;
+    }
+  };
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    switch (arg) {
+      case '--virt':
+        break;
+      case '--summary':
+        options.summary = true;
+        break;
+      case '-i':
+      case '--interpret':
+        options.interpret = true;
+        break;
+      case '--failed':
+        options.only = 'failed';
+        break;
+      case '--success':
+        options.only = 'success';
+        break;
+      case '-ts':
+      case '--start':
+      case '-te':
+      case '--end': {
+        const which: Bound = arg === '-ts' || arg === '--start' ? 'start' : 'end';
+        options[which] = bound(which, index);
+        index += args[index + 2] !== undefined && TIME.test(args[index + 2]!) ? 2 : 1;
+        break;
+      }
+      case '-if':
+      case '--input': {
+        const file = args[++index];
+        if (file === undefined) throw new UsageError(`${arg} needs a file`);
+        files.push(file);
+        break;
+      }
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown aureport option ${arg}`);
+        files.push(arg);
+    }
+  }
+  return { options, files };
+}
+
+export function aureportCommand(): Command {
+  return new Command('aureport')
+    .exitOverride()
+    .description('aureport --virt: one line per VIRT event, or --summary per type; -i, --failed, --success, -ts/-te DATE [TIME]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption('--help')
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { options, files } = parseAureportArgs(args);
+      const inputs = await resolveInputs(inputsOrStdin(files));
+      const report = await virtReport(inputs, options);
+      process.stdout.write(Buffer.from(report.text, 'latin1'));
+      process.exitCode = report.events === 0 ? 1 : 0;
+    });
+}

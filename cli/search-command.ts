@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { resolveInputs } from '../src/index.js';
+import { searchVirt } from '../verifier/search/virt-search.js';
+import { UsageError, inputsOrStdin } from './usage.js';
+
+export function searchCommand(): Command {
+  return new Command('search')
+    .exitOverride()
+    .description('the events of a guest, as ausearch --raw -uu/-vm prints them')
+    .argument('[inputs...]', 'log files, directories or - for stdin')
+    .option('--uuid <uuid>', 'guest UUID (a substring unless -w); -uu as in ausearch')
+    .option('--vm <name>', 'guest name (a substring unless -w); -vm as in ausearch')
+    .option('-w, --word', 'match the whole value')
+    .action(async (args: string[], flags: { uuid?: string; vm?: string; word?: boolean }) => {
+      if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs --uuid or --vm');
+      const inputs = await resolveInputs(inputsOrStdin(args));
+      const chunks: Buffer[] = [];
+      const matched = await searchVirt(inputs, { ...flags, word: flags.word === true }, (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')));
+      process.stdout.write(Buffer.concat(chunks));
+      process.exitCode = matched === 0 ? 1 : 0;
+    });
+}

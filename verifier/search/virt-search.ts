@@ -1,0 +1,67 @@
+// `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
+// guest fields are read only from user-message records, by plain substring search in the record text.
+import { EventGrouper, parseLine, readInputs, type AuditInput, type AuditRecord } from '../../src/index.js';
+
+export interface SearchCriteria {
+  readonly uuid?: string;
+  readonly vm?: string;
+  /** -w: whole value (strcmp) instead of a substring (strstr). */
+  readonly word?: boolean;
+}
+
+/** The record types ausearch's parse_user handles. */
+export function isUserMessageType(type: number | null): boolean {
+  return type !== null && (type === 1005 || (type >= 1100 && type <= 1106) || (type >= 1108 && type <= 1199) || (type >= 2100 && type <= 2999));
+}
+
+const HEX = /^[0-9A-Fa-f]$/;
+
+/** The value after `vm=`: text up to the closing quote, else hex decoded up to the first non-hex character. */
+export function extractVm(text: string): string | null {
+  const at = text.indexOf('vm=');
+  if (at === -1) return null;
+  const value = text.slice(at + 3);
+  if (value.startsWith('"')) {
+    const end = value.indexOf('"', 1);
+    return end === -1 ? value.slice(1) : value.slice(1, end);
+  }
+  let length = 0;
+  while (length < value.length && HEX.test(value[length]!)) length++;
+  return Buffer.from(value.slice(0, length - (length % 2)), 'hex').toString('latin1');
+}
+
+/** The value after `uuid=`, up to a space, a colon or the end. */
+export function extractUuid(text: string): string | null {
+  const at = text.indexOf('uuid=');
+  if (at === -1) return null;
+  const match = /^[^ :]*/.exec(text.slice(at + 5));
+  return match ? match[0] : '';
+}
+
+function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: string | undefined): boolean {
+  if (!isUserMessageType(record.typeNumber)) return false;
+  const matches = (value: string | null, wanted: string): boolean => value !== null && (criteria.word ? value === wanted : value.includes(wanted));
+  if (criteria.uuid !== undefined && !matches(extractUuid(record.body), criteria.uuid)) return false;
+  if (vmBytes !== undefined && !matches(extractVm(record.body), vmBytes)) return false;
+  return true;
+}
+
+/** Every event with a matching record, as its raw lines, in the order ausearch prints them. */
+export async function searchVirt(inputs: readonly AuditInput[], criteria: SearchCriteria, onLine: (line: string) => void): Promise<number> {
+  const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
+  let matched = 0;
+  const grouper = new EventGrouper(
+    (event) => {
+      if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
+      matched++;
+      for (const record of event.records) onLine(record.text);
+    },
+    { order: 'stamp' },
+  );
+  await readInputs(inputs, (file, line) => {
+    const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
+    if (parsed.kind === 'record' && parsed.record.form === 'raw') grouper.push(parsed.record);
+  });
+  grouper.flush();
+  return matched;
+}
