@@ -75,6 +75,6 @@ export function aureportCommand(): Command {
       const inputs = await resolveInputs(inputsOrStdin(files));
       const report = await virtReport(inputs, options);
       process.stdout.write(Buffer.from(report.text, 'latin1'));
-      process.exitCode = report.events === 0 ? 1 : 0;
+      process.exitCode = report.status;
     });
 }

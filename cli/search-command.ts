@@ -13,6 +13,9 @@ export function searchCommand(): Command {
     .option('-w, --word', 'match the whole value')
     .action(async (args: string[], flags: { uuid?: string; vm?: string; word?: boolean }) => {
       if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs --uuid or --vm');
+      for (const [name, value] of [['--uuid', flags.uuid], ['--vm', flags.vm]] as const) {
+        if (value?.startsWith('-')) throw new UsageError(`argument is required for ${name} (a value cannot start with '-', as in ausearch)`);
+      }
       const inputs = await resolveInputs(inputsOrStdin(args));
       const chunks: Buffer[] = [];
       const matched = await searchVirt(inputs, { ...flags, word: flags.word === true }, (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')));

@@ -34,8 +34,8 @@ function rowOf(event: AuditEvent): Row | null {
   return { time: event.time.sec, type: first.type, typeNumber: first.typeNumber ?? 0, success: res?.raw !== 'failed', serial: event.serial };
 }
 
-/** The report text and how many events it covers (aureport exits 1 when none). */
-export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions): Promise<{ text: string; events: number }> {
+/** The report text and aureport's exit status (1 for an empty detailed report; a summary exits 0). */
+export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions): Promise<{ text: string; events: number; status: number }> {
   const rows: Row[] = [];
   const grouper = new EventGrouper(
     (event) => {
@@ -54,7 +54,8 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
     if (parsed.kind === 'record' && parsed.record.form === 'raw') grouper.push(parsed.record);
   });
   grouper.flush();
-  return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length };
+  const status = rows.length === 0 && !options.summary ? 1 : 0;
+  return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };
 }
 
 const NONE = '<no events of interest were found>\n\n';
@@ -75,6 +76,7 @@ function summaryReport(rows: readonly Row[], options: VirtReportOptions): string
     entry.count++;
     hits.set(row.typeNumber, entry);
   }
-  const sorted = [...hits].sort((a, b) => b[1].count - a[1].count);
+  // aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
+  const sorted = [...hits].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);
   return head + sorted.map(([number, { count, name }]) => `${count}  ${options.interpret ? name : number}\n`).join('');
 }
