@@ -5,6 +5,7 @@ import { UsageError } from './usage.js';
 import { emitCommand } from './emit-command.js';
 import { lifecycleCommand } from './lifecycle-command.js';
 import { aureportCommand } from './aureport-command.js';
+import { auvirtMain } from './auvirt-main.js';
 import { searchCommand } from './search-command.js';
 import { verifyCommand } from './verify-command.js';
 
@@ -27,6 +28,11 @@ const program = new Command('virt-audit')
 
 // ausearch and aureport spell some options with one dash and two letters; commander cannot.
 const AUDIT_TOOL_SPELLINGS: Readonly<Record<string, string>> = { '-uu': '--uuid', '-vm': '--vm', '-ts': '--start', '-te': '--end' };
+// `virt-audit report …` is auvirt (its own option syntax, kept exactly).
+if (process.argv[2] === 'report') {
+  process.exitCode = await auvirtMain(process.argv.slice(3));
+  process.exit();
+}
 const argv = process.argv[2] === 'aureport' ? process.argv : process.argv.map((arg, index) => (index > 1 ? (AUDIT_TOOL_SPELLINGS[arg] ?? arg) : arg));
 
 try {

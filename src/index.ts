@@ -18,3 +18,4 @@ export * from './libvirt/schema-builder.js';
 export * from './model/virt-records.js';
 export * from './model/kernel-records.js';
 export * from './libvirt/schema-validator.js';
+export * from './model/user-names.js';

@@ -1,8 +1,7 @@
 // How auvirt 3.0.9 sees an event through libauparse: one flat list of fields across the event's records,
 // searched forward from a cursor that a failed search leaves past the end; values interpreted as
 // auparse 3.0.9 does (ESCAPED fields, uid names, AVC's synthesised seperms/seresult).
-import { readFileSync } from 'node:fs';
-import type { AuditEvent, AuditRecord } from '../../src/index.js';
+import { interpretUid, type AuditEvent, type AuditRecord } from '../../src/index.js';
 
 interface ViewField {
   readonly name: string;
@@ -31,31 +30,10 @@ export function interpretEscaped(raw: string): string {
   return Buffer.from(raw.slice(0, length), 'hex').toString('latin1');
 }
 
-let passwd: Map<number, string> | undefined;
-
-function userName(uid: number): string | undefined {
-  if (passwd === undefined) {
-    passwd = new Map();
-    try {
-      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const [name, , id] = line.split(':');
-        if (name && id !== undefined && !passwd.has(Number(id))) passwd.set(Number(id), name);
-      }
-    } catch {
-      // no passwd file: every uid is unknown(N)
-    }
-  }
-  return passwd.get(uid);
-}
-
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
-function interpretUid(field: ViewField): string {
+function interpretUidField(field: ViewField): string {
   const enriched = field.record.enrichment.find((candidate) => candidate.name === field.name.toUpperCase());
-  if (enriched?.value) return enriched.value;
-  const uid = Number(field.raw);
-  if (!/^\d+$/.test(field.raw)) return field.raw;
-  if (uid === 4294967295 || uid === -1) return 'unset';
-  return userName(uid) ?? `unknown(${field.raw})`;
+  return interpretUid(field.raw, enriched?.value);
 }
 
 function splitTokens(text: string): string[] {
@@ -123,7 +101,7 @@ export class AuparseView {
   interpreted(name: string): string | undefined {
     const field = this.find(name);
     if (field === undefined) return undefined;
-    if (name === 'uid' || name === 'auid') return interpretUid(field);
+    if (name === 'uid' || name === 'auid') return interpretUidField(field);
     return ESCAPED.has(name) ? interpretEscaped(field.raw) : field.raw;
   }
 

@@ -15,6 +15,7 @@ export interface AuvirtOptions {
   proof: boolean;
   debug: boolean;
   compat: boolean;
+  format: 'text' | 'json';
   file?: string;
   uuid?: string;
   vm?: string;
@@ -28,7 +29,7 @@ export class AuvirtUsageError extends Error {}
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
-  const options: AuvirtOptions = { help: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false };
+  const options: AuvirtOptions = { help: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
   const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -75,6 +76,12 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
       case '--compat':
         options.compat = true;
         break;
+      case '--format': {
+        const format = value();
+        if (format !== 'text' && format !== 'json') throw new AuvirtUsageError(`"--format" is text or json, not ${format}.`);
+        options.format = format;
+        break;
+      }
       case '-f':
       case '--file':
         options.file = value();
@@ -102,6 +109,7 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         throw new AuvirtUsageError(arg.startsWith('-') ? `Unknown option "${arg}".` : `Argument not expected: ${arg}`);
     }
   }
+  if (options.compat && options.format === 'json') throw new AuvirtUsageError('"--format json" is not an auvirt 3.0.9 output; drop --compat.');
   if (options.stdin && options.file !== undefined) {
     throw new AuvirtUsageError('"--sdtin" and "--file" options must not be specified together.');
   }

@@ -1,0 +1,91 @@
+// auvirt, as audit-userspace 3.0.9 shipped it before 4.0 dropped it: same options and messages. With
+// --compat its output is 3.0.9's byte for byte; without, its known bugs are fixed (README, "auvirt").
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { orderRotatedSets, type AuditInput } from '../src/index.js';
+import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
+import { ctime, formatEvents, formatSummary } from '../verifier/auvirt/compat-format.js';
+import { correlateCompat } from '../verifier/auvirt/run-compat.js';
+import { formatReport, formatReportSummary, reportJson } from '../verifier/correlator/report-default.js';
+import { correlateSessions } from '../verifier/correlator/run-sessions.js';
+import { progressReporter } from './progress.js';
+
+/** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
+export function defaultLogs(): string[] {
+  let logFile = '/var/log/audit/audit.log';
+  try {
+    const match = /^\s*log_file\s*=\s*(\S+)/m.exec(readFileSync('/etc/audit/auditd.conf', 'utf8'));
+    if (match) logFile = match[1]!;
+  } catch {
+    // no auditd.conf: auparse's default
+  }
+  if (!existsSync(logFile)) return [];
+  const directory = dirname(logFile);
+  const rotated = readdirSync(directory).filter((name) => new RegExp(`^${basename(logFile).replace(/\./g, '\\.')}\\.\\d+$`).test(name)).map((name) => join(directory, name));
+  return orderRotatedSets([logFile, ...rotated]);
+}
+
+function debugDump(options: AuvirtOptions): string {
+  const quote = (value: string | undefined): string => (value === undefined ? "'(null)'" : `'${value}'`);
+  const time = (value: number | undefined): string => (value === undefined ? "''" : `'${ctime(value).slice(0, 16)}'`);
+  return [
+    `help_flag='${options.help ? 1 : 0}'`, `stdin_flag='${options.stdin ? 1 : 0}'`, `all_events_flag='${options.allEvents ? 1 : 0}'`,
+    `summary_flag='${options.summary ? 1 : 0}'`, `uuid=${quote(options.uuid)}`, `vm=${quote(options.vm)}`, `file=${quote(options.file)}`,
+    `start_time=${time(options.start)}`, `end_time=${time(options.end)}`, '',
+  ].join('\n');
+}
+
+export async function auvirtMain(args: readonly string[]): Promise<number> {
+  let options: AuvirtOptions;
+  try {
+    options = parseAuvirtArgs(args);
+  } catch (error) {
+    if (error instanceof AuvirtUsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${AUVIRT_USAGE}\n`);
+    return 0;
+  }
+  if (options.debug) process.stderr.write(debugDump(options));
+  let inputs: AuditInput[];
+  if (options.stdin) inputs = [{ kind: 'stdin', path: '-' }];
+  else if (options.file !== undefined) {
+    if (!existsSync(options.file)) {
+      process.stderr.write('Error: No such file or directory\n');
+      return 1;
+    }
+    inputs = [{ kind: 'file', path: options.file }];
+  } else {
+    const logs = defaultLogs();
+    if (logs.length === 0) {
+      process.stderr.write('No log file\nError: No such file or directory\n');
+      return 1;
+    }
+    inputs = logs.map((path) => ({ kind: 'file', path }));
+  }
+  const filter = {
+    ...(options.start === undefined ? {} : { start: options.start }),
+    ...(options.end === undefined ? {} : { end: options.end }),
+    ...(options.vm === undefined ? {} : { vm: options.vm }),
+    ...(options.uuid === undefined ? {} : { uuid: options.uuid }),
+  };
+  const flags = { allEvents: options.allEvents, showUuid: options.showUuid, proof: options.proof };
+  let output: string;
+  if (options.compat) {
+    const correlator = await correlateCompat(inputs, { correlateAvcAndAnomalies: options.allEvents || options.summary, filter });
+    output = options.summary ? formatSummary(correlator.events) : formatEvents(correlator.events, flags);
+  } else {
+    const progress = progressReporter();
+    const correlator = await correlateSessions(inputs, progress.update);
+    progress.done();
+    if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
+    else output = options.summary ? formatReportSummary(correlator.rows, filter, correlator.unmatched) : formatReport(correlator.rows, flags, filter);
+  }
+  process.stdout.write(Buffer.from(output, 'latin1'));
+  return 0;
+}

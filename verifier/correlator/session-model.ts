@@ -1,0 +1,99 @@
+// What the correlator builds from a log: guest sessions per node, with their labels, resources, AVC
+// denials and anomalies, each tied to the records that prove it.
+
+/** Where a fact comes from: the record's node, time and serial (serials alone repeat across nodes and boots). */
+export interface ProofId {
+  readonly node: string | null;
+  readonly sec: number;
+  readonly ms: number;
+  readonly serial: number;
+}
+
+export function formatProofId(proof: ProofId): string {
+  return `${proof.node === null ? '' : `${proof.node}:`}${proof.sec}.${String(proof.ms).padStart(3, '0')}:${proof.serial}`;
+}
+
+export type SessionEnd =
+  | 'stopped' // a successful stop
+  | 'failed-start' // the start itself failed
+  | 'down' // the host went down (SYSTEM_SHUTDOWN / SYSTEM_BOOT) or the audit daemon ended with it open
+  | 'restarted'; // a new successful start of the same guest on the same node, with no stop between
+
+export interface SecurityLabel {
+  readonly model: string;
+  readonly vmContext: string | null;
+  readonly imageContext: string | null;
+  /** The MCS level of an SELinux label (after the third colon). */
+  readonly level: string | null;
+  readonly proof: ProofId;
+}
+
+export interface ResourceAssignment {
+  /** libvirt's resrc (disk, net, cgroup, dev, tpm …); `net-open` for reason=open records. */
+  readonly kind: string;
+  readonly reason: string;
+  /** The assigned value: a path, MAC, count, device; for cgroup the rule, for dev `bus device`. */
+  readonly value: string;
+  readonly previous: string | null;
+  readonly success: boolean;
+  readonly user: string | null;
+  readonly start: ProofId;
+  end: ProofId | null;
+  endedBy: 'update' | 'detach' | 'stop' | 'failed-start' | 'down' | 'restarted' | null;
+  readonly details: Readonly<Record<string, string | null>>;
+  readonly proofs: ProofId[];
+}
+
+export interface GuestAvc {
+  readonly kind: 'selinux' | 'apparmor';
+  /** How the AVC was tied to the guest. */
+  readonly matchedBy: 'scontext-level' | 'tcontext-level' | 'apparmor-profile' | 'resource-path';
+  readonly result: string;
+  readonly permissions: readonly string[];
+  readonly comm: string | null;
+  readonly target: string | null;
+  readonly scontext: string | null;
+  readonly tcontext: string | null;
+  readonly user: string | null;
+  readonly proof: ProofId;
+}
+
+export interface GuestAnomaly {
+  readonly type: string;
+  readonly pid: number | null;
+  readonly signal: number | null;
+  readonly user: string | null;
+  readonly proof: ProofId;
+}
+
+export interface StopRecord {
+  readonly reason: string | null;
+  readonly success: boolean;
+  readonly user: string | null;
+  readonly proof: ProofId;
+}
+
+export interface GuestSession {
+  readonly node: string | null;
+  readonly uuid: string;
+  readonly name: string;
+  readonly virt: string | null;
+  /** null for a stop whose start is not in the log (it began mid-session). */
+  readonly start: { readonly reason: string | null; readonly success: boolean; readonly vmPid: number | null; readonly user: string | null; readonly proof: ProofId } | null;
+  /** Failed stops, then the stop that ended the session. */
+  readonly stops: StopRecord[];
+  end: { readonly how: SessionEnd; readonly proof: ProofId } | null;
+  readonly labels: SecurityLabel[];
+  readonly resources: ResourceAssignment[];
+  readonly avcs: GuestAvc[];
+  readonly anomalies: GuestAnomaly[];
+}
+
+/** One row of the report, in the order the log told it. */
+export type ReportRow =
+  | { readonly kind: 'start'; readonly session: GuestSession }
+  | { readonly kind: 'stop'; readonly session: GuestSession; readonly stop: StopRecord }
+  | { readonly kind: 'resrc'; readonly session: GuestSession; readonly resource: ResourceAssignment }
+  | { readonly kind: 'avc'; readonly session: GuestSession; readonly avc: GuestAvc }
+  | { readonly kind: 'anom'; readonly session: GuestSession; readonly anomaly: GuestAnomaly }
+  | { readonly kind: 'down'; readonly session: GuestSession; readonly proof: ProofId };
