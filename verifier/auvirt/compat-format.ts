@@ -74,15 +74,30 @@ export function formatSummary(events: readonly CompatEvent[]): string {
     if (!event.success && (event.kind === 'start' || event.kind === 'stop' || event.kind === 'resrc')) counts.failed++;
     else counts[event.kind]++;
   }
-  const range = events.length === 0 ? 'undef - undef' : `${ctime(first).slice(0, 16)} - ${ctime(last).slice(0, 16)}`;
-  return [
-    `Range of time for report:       ${range}`,
-    `Number of guest starts:         ${counts.start}`,
-    `Number of guest stops:          ${counts.stop}`,
-    `Number of resource assignments: ${counts.resrc}`,
-    `Number of related AVCs:         ${counts.avc}`,
-    `Number of related anomalies:    ${counts.anom}`,
-    `Number of failed operations:    ${counts.failed}`,
-    '',
-  ].join('\n');
+  return summaryText(events.length === 0 ? null : { first, last }, counts);
+}
+
+export interface SummaryCounts {
+  readonly start: number;
+  readonly stop: number;
+  readonly resrc: number;
+  readonly avc: number;
+  readonly anom: number;
+  readonly failed: number;
+}
+
+/** auvirt's seven summary lines, and any further `[label, value]` lines after them. */
+export function summaryText(range: { first: number; last: number } | null, counts: SummaryCounts, extra: ReadonlyArray<readonly [string, number]> = []): string {
+  const span = range === null ? 'undef - undef' : `${ctime(range.first).slice(0, 16)} - ${ctime(range.last).slice(0, 16)}`;
+  const lines: Array<readonly [string, string | number]> = [
+    ['Range of time for report:', span],
+    ['Number of guest starts:', counts.start],
+    ['Number of guest stops:', counts.stop],
+    ['Number of resource assignments:', counts.resrc],
+    ['Number of related AVCs:', counts.avc],
+    ['Number of related anomalies:', counts.anom],
+    ['Number of failed operations:', counts.failed],
+    ...extra,
+  ];
+  return `${lines.map(([label, value]) => `${label.padEnd(32, ' ')}${value}`).join('\n')}\n`;
 }

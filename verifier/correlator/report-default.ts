@@ -1,7 +1,7 @@
 // The auvirt report with its bugs fixed: auvirt's columns and layout, but full durations, every session
 // end (failed, down, restarted, still running), every resource kind, orphan stops, and proof ids that
 // carry node and time. Also the JSON form.
-import { ctime, pad } from '../auvirt/compat-format.js';
+import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
 import { formatProofId, type GuestSession, type ProofId, type ReportRow } from './session-model.js';
 
 export interface ReportFilter {
@@ -160,19 +160,10 @@ export function formatReportSummary(rows: readonly ReportRow[], filter: ReportFi
     if (failed) count.failed++;
     else count[row.kind]++;
   }
-  const range = visible.length === 0 ? 'undef - undef' : `${ctime(first).slice(0, 16)} - ${ctime(last).slice(0, 16)}`;
-  return [
-    `Range of time for report:       ${range}`,
-    `Number of guest starts:         ${count.start}`,
-    `Number of guest stops:          ${count.stop}`,
-    `Number of resource assignments: ${count.resrc}`,
-    `Number of related AVCs:         ${count.avc}`,
-    `Number of related anomalies:    ${count.anom}`,
-    `Number of failed operations:    ${count.failed}`,
-    `Number of host shutdowns:       ${count.down}`,
-    `Unmatched AVCs and anomalies:   ${unmatched.avcs + unmatched.anomalies}`,
-    '',
-  ].join('\n');
+  return summaryText(visible.length === 0 ? null : { first, last }, count, [
+    ['Number of host shutdowns:', count.down],
+    ['Unmatched AVCs and anomalies:', unmatched.avcs + unmatched.anomalies],
+  ]);
 }
 
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial. */
