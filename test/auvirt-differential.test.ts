@@ -52,6 +52,30 @@ describe.skipIf(!present)('auvirt --compat against the real auvirt 3.0.9', () =>
     }
   });
 
+  it('100 generated logs rotated over several files: --stdin on their concatenation, ours on the files', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'virt-audit-rotated-'));
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(scenario, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), async (generated, cuts) => {
+        const lines = (await renderScenario(generated)).split('\n').filter((line) => line !== '');
+        const points = [...new Set(cuts.map((cut) => cut % (lines.length + 1)))].sort((a, b) => a - b);
+        const parts = [...points, lines.length].map((end, index, all) => lines.slice(index === 0 ? 0 : all[index - 1], end));
+        const base = join(directory, `case-${cases++}-audit.log`);
+        const files = parts.map((_part, index) => (index === parts.length - 1 ? base : `${base}.${parts.length - 1 - index}`));
+        parts.forEach((part, index) => writeFileSync(files[index]!, Buffer.from(part.map((line) => `${line}\n`).join(''), 'utf8')));
+        const input = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+        for (const mode of MODES) {
+          const real = spawnSync(REAL_AUVIRT, ['--stdin', ...mode], { input, env: { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' } }).stdout.toString('latin1');
+          const options = parseAuvirtArgs(['--stdin', ...mode]);
+          const correlator = await correlateCompat(files.map((path) => ({ kind: 'file' as const, path })), { correlateAvcAndAnomalies: options.allEvents || options.summary, filter: {} });
+          const ours = options.summary ? formatSummary(correlator.events) : formatEvents(correlator.events, options);
+          expect(ours, `${mode.join(' ')}\n${JSON.stringify(generated)}`).toBe(real);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }, 300_000);
+
   it('300 logs generated from random lifecycles (failures, hot-plug, AVCs, anomalies, nodes, awkward names)', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'virt-audit-auvirt-'));
     let cases = 0;
@@ -59,7 +83,12 @@ describe.skipIf(!present)('auvirt --compat against the real auvirt 3.0.9', () =>
       fc.asyncProperty(scenario, async (generated) => {
         const file = join(directory, `case-${cases++}.log`);
         writeFileSync(file, Buffer.from(await renderScenario(generated), 'utf8'));
-        for (const mode of MODES) {
+        const guest = generated.guests[0]!;
+        const filters: ReadonlyArray<readonly string[]> = [
+          ['--all-events', '--vm', guest.name], ['--all-events', '--uuid', guest.uuid],
+          ['--all-events', '--proof', '--start', '03/10/24', '12:00'], ['--all-events', '--end', '03/11/24'], ['--summary', '--start', '03/09/24', '10:30', '--end', '03/12/24'],
+        ];
+        for (const mode of [...MODES, ...filters]) {
           const args = ['--file', file, ...mode];
           expect((await ourAuvirt(args)).toString('latin1'), `${args.join(' ')}\n${JSON.stringify(generated)}`).toBe(realAuvirt(args).toString('latin1'));
         }

@@ -9,6 +9,8 @@ export interface Guest {
   readonly name: string;
   readonly uuid: string;
   readonly level: string;
+  /** The host the guest runs on (node= prefix), or none. */
+  readonly node: string | null;
 }
 
 export type Step =
@@ -40,7 +42,12 @@ const path = fc.oneof(
 export const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     guests: fc.uniqueArray(
-      fc.record({ name, uuid: fc.uuid({ version: 4 }), level: fc.integer({ min: 1, max: 1023 }).map((n) => `s0:c${n},c${n + 1}`) }),
+      fc.record({
+        name,
+        uuid: fc.uuid({ version: 4 }),
+        level: fc.integer({ min: 1, max: 1023 }).map((n) => `s0:c${n},c${n + 1}`),
+        node: fc.option(fc.constantFrom('hv1', 'hv2.example'), { nil: null }),
+      }),
       { minLength: 1, maxLength: 3, selector: (guest) => guest.uuid },
     ),
     node: fc.option(fc.constantFrom('hv1', 'hv2.example'), { nil: null }),
@@ -82,7 +89,7 @@ export async function renderScenario(scenario: Scenario): Promise<string> {
     policy: 'required',
   });
   const lines: string[] = [];
-  const node = scenario.node ? `node=${scenario.node} ` : '';
+  let node = '';
   const stamp = () => `${lastTime.sec}.${String(lastTime.ms).padStart(3, '0')}:${serial}`;
   const emit = async (record: EmitInput): Promise<void> => {
     const before = sink.lines.length;
@@ -94,7 +101,9 @@ export async function renderScenario(scenario: Scenario): Promise<string> {
     seconds += scenario.gaps[index] ?? 1;
     lastTime = { sec: seconds, ms: (index * 37) % 1000 };
     const guest = 'guest' in step ? scenario.guests[step.guest]! : undefined;
-    const base = guest ? { virt: 'kvm', vm: guest.name, uuid: guest.uuid } : undefined;
+    const guestNode = guest ? guest.node : scenario.node;
+    node = guestNode ? `node=${guestNode} ` : '';
+    const base = guest ? { virt: 'kvm', vm: guest.name, uuid: guest.uuid, node: guestNode } : undefined;
     switch (step.op) {
       case 'start': {
         const pid = 20_000 + index;
