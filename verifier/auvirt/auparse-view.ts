@@ -66,13 +66,18 @@ function recordFields(record: AuditRecord): ViewField[] {
 }
 
 export class AuparseView {
-  private readonly fields: ViewField[];
+  private flattened: ViewField[] | undefined;
   private cursor = 0;
   readonly first: AuditRecord;
 
   constructor(readonly event: AuditEvent) {
     this.first = event.records[0]!;
-    this.fields = event.records.flatMap(recordFields);
+  }
+
+  /** Flattened on first use: most events are of types auvirt never reads. */
+  private get fields(): ViewField[] {
+    this.flattened ??= this.event.records.flatMap(recordFields);
+    return this.flattened;
   }
 
   /** auparse_first_record: the cursor back at the event's start. */
