@@ -7,7 +7,7 @@ import { splitLibauditTail, toJsonForm, parseLine, type AuditRecord } from '../.
 import { Emitter, LibauditSink, isNotDelivered, layoutForRecord, type EmitInput, type NotDelivered } from '../../emitter/index.js';
 import { verify } from '../../verifier/index.js';
 import { CLI } from '../support/cli.js';
-import { PrivateAuditd, auditStatus, auditdUnavailable } from '../support/private-auditd.js';
+import { PrivateAuditd, auditStatus, auditdUnavailable } from '../../scripts/private-auditd.js';
 import { SAMPLES } from '../support/samples.js';
 
 const unavailable = auditdUnavailable();

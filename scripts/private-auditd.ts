@@ -1,4 +1,4 @@
-// A private auditd for system tests: its own auditd.conf and log in a temporary directory, started by
+// A private auditd for system tests and benchmarks: its own auditd.conf and log in a temporary directory, started by
 // hand, stopped by its pid, kernel audit settings put back. Only one auditd can be registered with the
 // kernel, so tests that use it run in one file, one after another.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';

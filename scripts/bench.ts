@@ -1,0 +1,210 @@
+// npm run bench: virt-audit against the real C tools on the same generated files, in one run; the emitter
+// against a C loop calling audit_log_user_message through the same private auditd. Writes BENCHMARKS.md
+// and bench/time-vs-size.svg. Needs Debian's auditd (auvirt, ausearch, aureport), gcc and libaudit-dev;
+// the emitter part needs root and no other registered auditd.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { buildPayload, Emitter, LibauditSink, type EmitInput } from '../emitter/index.js';
+import { auditdUnavailable, PrivateAuditd } from './private-auditd.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DATA = join(ROOT, 'bench/.data');
+const NODE = process.execPath;
+const CLI = join(ROOT, 'dist/cli/virt-audit.js');
+const AUVIRT = join(ROOT, 'dist/cli/auvirt.js');
+
+interface Measure {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMb: number;
+  readonly timedOut: boolean;
+}
+
+/** Runs a command under GNU time, output discarded; a bounded wait. */
+function measure(command: readonly string[], timeoutSeconds: number): Measure {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...command], {
+    env: { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+  });
+  if (result.error || result.status === null) return { wall: timeoutSeconds, cpu: NaN, rssMb: NaN, timedOut: true };
+  const last = result.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number);
+  const [wall, user, sys, rssKb] = last as [number, number, number, number];
+  return { wall, cpu: user + sys, rssMb: rssKb / 1024, timedOut: false };
+}
+
+function ensureLog(lines: number): string {
+  mkdirSync(DATA, { recursive: true });
+  const file = join(DATA, `gen-${lines}.log`);
+  if (!existsSync(file)) execFileSync(NODE, [join(ROOT, 'dist/scripts/gen-log.js'), '--lines', String(lines), '--seed', '1', '--out', file], { stdio: 'inherit' });
+  return file;
+}
+
+function firstUuid(file: string): string {
+  const head = readFileSync(file, { encoding: 'latin1' }).slice(0, 1 << 20);
+  return /uuid=([0-9a-f-]{36})/.exec(head)?.[1] ?? '00000000-0000-0000-0000-000000000000';
+}
+
+interface PairResult {
+  readonly name: string;
+  readonly lines: number;
+  readonly megabytes: number;
+  readonly ours: Measure;
+  readonly theirs: Measure;
+}
+
+function pairs(file: string, lines: number, timeout: number): PairResult[] {
+  const megabytes = statSync(file).size / 1e6;
+  const uuid = firstUuid(file);
+  const table: Array<[string, string[], string[]]> = [
+    ['auvirt --all-events', [NODE, AUVIRT, '--compat', '--all-events', '--file', file], ['auvirt', '--all-events', '--file', file]],
+    ['auvirt', [NODE, AUVIRT, '--compat', '--file', file], ['auvirt', '--file', file]],
+    ['verify vs ausearch -m VIRT_*', [NODE, CLI, 'verify', file], ['ausearch', '-if', file, '-m', 'VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID', '--raw']],
+    ['search -uu vs ausearch -uu', [NODE, CLI, 'search', '-uu', uuid, file], ['ausearch', '-if', file, '-uu', uuid, '--raw']],
+    ['aureport vs aureport --virt', [NODE, CLI, 'aureport', file], ['aureport', '-if', file, '--virt']],
+  ];
+  return table.map(([name, ours, theirs]) => {
+    process.stderr.write(`bench: ${name} on ${lines} lines\n`);
+    return { name, lines, megabytes, ours: measure(ours, timeout), theirs: measure(theirs, timeout) };
+  });
+}
+
+interface EmitterResult {
+  readonly builders: number;
+  readonly ffi: number | null;
+  readonly cLoop: number | null;
+  readonly note: string | null;
+}
+
+const SAMPLE: EmitInput = {
+  type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'disk', reason: 'attach', vm: 'bench guest', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809',
+  'old-disk': null, 'new-disk': '/var/lib/libvirt/images/bench disk.qcow2',
+};
+
+async function emitterBench(records: number): Promise<EmitterResult> {
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < 200_000; index++) buildPayload(SAMPLE);
+  const builders = 200_000 / (Number(process.hrtime.bigint() - started) / 1e9);
+  const unavailable = auditdUnavailable();
+  if (unavailable) return { builders, ffi: null, cLoop: null, note: `FFI and C loop not measured: ${unavailable}` };
+  const source = join(DATA, 'audit-loop.c');
+  const binary = join(DATA, 'audit-loop');
+  const payload = buildPayload(SAMPLE)!;
+  writeFileSync(source, `#include <libaudit.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+  int n = atoi(argv[1]), fd = audit_open();
+  for (int i = 0; i < n; i++) if (audit_log_user_message(fd, AUDIT_VIRT_RESOURCE, "${payload.replaceAll('"', '\\"')}", NULL, NULL, "", 1) <= 0) { fprintf(stderr, "not delivered\\n"); return 1; }
+  audit_close(fd);
+  return 0;
+}
+`);
+  execFileSync('gcc', ['-O2', '-o', binary, source, '-laudit']);
+  const auditd = await PrivateAuditd.start('RAW');
+  try {
+    execFileSync('auditctl', ['-b', '20000'], { stdio: 'ignore' });
+    const cStart = process.hrtime.bigint();
+    execFileSync(binary, [String(records)]);
+    const cLoop = records / (Number(process.hrtime.bigint() - cStart) / 1e9);
+    const emitter = new Emitter({ sink: new LibauditSink({ timeoutMs: 10_000 }), policy: 'required' });
+    await emitter.emit(SAMPLE);
+    const ffiStart = process.hrtime.bigint();
+    for (let index = 0; index < records; index++) await emitter.emit(SAMPLE);
+    const ffi = records / (Number(process.hrtime.bigint() - ffiStart) / 1e9);
+    await emitter.close();
+    return { builders, ffi, cLoop, note: null };
+  } finally {
+    await auditd.stop();
+  }
+}
+
+const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+function row(result: PairResult): string {
+  const side = (measured: Measure): string =>
+    measured.timedOut ? `> ${measured.wall} s (stopped)` : `${fmt(measured.cpu)} CPU-s, ${fmt(measured.wall)} s, ${fmt(result.megabytes / measured.wall, 0)} MB/s, ${fmt(measured.rssMb, 0)} MB`;
+  const ratio = result.theirs.timedOut ? `≥ ${fmt(result.theirs.wall / result.ours.wall, 1)}×` : `${fmt(result.theirs.wall / result.ours.wall, 2)}×`;
+  return `| ${result.name} | ${result.lines.toLocaleString('en')} | ${side(result.ours)} | ${side(result.theirs)} | ${ratio} |`;
+}
+
+function plot(results: readonly PairResult[]): string {
+  const series = [
+    { label: 'virt-audit auvirt --compat --all-events', color: '#1f77b4', pick: (r: PairResult) => (r.name === 'auvirt --all-events' ? r.ours : null) },
+    { label: 'auvirt 3.0.9 --all-events', color: '#d62728', pick: (r: PairResult) => (r.name === 'auvirt --all-events' ? r.theirs : null) },
+    { label: 'ausearch -m VIRT_* --raw', color: '#2ca02c', pick: (r: PairResult) => (r.name.startsWith('verify') ? r.theirs : null) },
+    { label: 'virt-audit verify', color: '#9467bd', pick: (r: PairResult) => (r.name.startsWith('verify') ? r.ours : null) },
+  ];
+  const points = series.map((line) => ({ ...line, data: results.flatMap((r) => { const m = line.pick(r); return m ? [{ x: r.lines, y: m.wall }] : []; }) }));
+  const maxX = Math.max(...results.map((r) => r.lines));
+  const maxY = Math.max(...points.flatMap((line) => line.data.map((point) => point.y)), 1);
+  const X = (x: number): number => 60 + (x / maxX) * 520;
+  const Y = (y: number): number => 300 - (y / maxY) * 260;
+  const lines = points.map((line, index) => `<polyline fill="none" stroke="${line.color}" stroke-width="2" points="${line.data.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>` +
+    line.data.map((p) => `<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="3" fill="${line.color}"/>`).join('') +
+    `<text x="70" y="${20 + index * 16}" font-size="12" fill="${line.color}">${line.label}</text>`).join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="620" height="340" font-family="sans-serif">
+<rect width="620" height="340" fill="white"/>
+<line x1="60" y1="300" x2="590" y2="300" stroke="black"/><line x1="60" y1="30" x2="60" y2="300" stroke="black"/>
+<text x="300" y="330" font-size="12">log size (lines; max ${maxX.toLocaleString('en')})</text>
+<text x="8" y="160" font-size="12" transform="rotate(-90 8,160)">wall seconds (max ${maxY.toFixed(1)})</text>
+${lines}
+</svg>
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '250000,1000000,4000000' }, timeout: { type: 'string', default: '600' }, records: { type: 'string', default: '20000' } } });
+  const sizes = values.sizes.split(',').map(Number);
+  const timeout = Number(values.timeout);
+  const results = sizes.flatMap((lines) => pairs(ensureLog(lines), lines, timeout));
+  const emitter = await emitterBench(Number(values.records));
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const table = ['| comparison | lines | virt-audit | C tool | speed-up (wall) |', '|---|---:|---|---|---:|', ...results.map(row)].join('\n');
+  const at1m = (name: string) => results.find((r) => r.name === name && r.lines === 1_000_000) ?? results.find((r) => r.name === name);
+  const allEvents = at1m('auvirt --all-events')!;
+  const verifyPair = at1m('verify vs ausearch -m VIRT_*')!;
+  const rss = (lines: number) => Math.max(...results.filter((r) => r.lines === lines).map((r) => r.ours.rssMb));
+  const headline = [
+    `auvirt --all-events ${fmt(allEvents.theirs.wall / allEvents.ours.wall, 1)}× faster than the real one (target ≥ 50×)`,
+    `${fmt(allEvents.ours.wall / verifyPair.theirs.wall, 1)}× ausearch --raw time (target ≤ 1.5×)`,
+    `verify ${fmt(verifyPair.megabytes / verifyPair.ours.wall, 0)} MB/s (target ≥ 200)`,
+    `peak RSS ${fmt(rss(1_000_000), 0)} MB at 1M lines (target ≤ 150)`,
+    ...(sizes.includes(4_000_000) ? [`${fmt((rss(4_000_000) / rss(1_000_000) - 1) * 100, 0)} % more at 4M lines (target ≤ 10 %)`] : []),
+    emitter.ffi !== null && emitter.cLoop !== null ? `emitter through FFI ${fmt(emitter.ffi / emitter.cLoop, 2)}× the C loop (target ≥ 0.9×)` : (emitter.note ?? ''),
+  ];
+  writeFileSync(join(ROOT, 'bench/time-vs-size.svg'), plot(results));
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), `# Benchmarks
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.
+
+## Method
+- Input: \`npm run gen -- --lines N --seed 1\` (a realistic mix: SYSCALL/CWD/PATH/PROCTITLE, USER_START, libvirt
+  VIRT_* records of 64 guests, hex-encoded names among them, AVCs for svirt_t and httpd_t, ANOM_ABEND),
+  cached in \`bench/.data/\`. Every command reads the same file in the same run, output discarded.
+- Each command runs once under GNU time (\`%e %U %S %M\`): wall seconds, CPU seconds (user + system), MB/s
+  (file size / wall) and peak RSS. A command still running after ${timeout} s is stopped and shown as "> ${timeout} s".
+- Ours: \`node dist/cli/auvirt.js --compat …\` (byte-identical output to the real auvirt, checked by the test
+  suite), \`virt-audit verify|search|aureport\`. Theirs: Debian's auditd 3.0.9 \`auvirt\`, \`ausearch\`, \`aureport\`.
+- Emitter: ${emitter.ffi === null ? 'builders only (see note)' : `${Number(values.records).toLocaleString('en')} VIRT_RESOURCE records through libaudit into a private auditd, from virt-audit (koffi, worker thread, one awaited call per record) and from a C loop built with gcc against libaudit-dev`}; builders alone without I/O.
+- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}.
+
+## Results
+${table}
+
+Emitter: builders ${fmt(emitter.builders, 0)} records/s${emitter.ffi === null ? '' : `; through FFI ${fmt(emitter.ffi, 0)} records/s; C loop ${fmt(emitter.cLoop ?? NaN, 0)} records/s`}.${emitter.note ? ` ${emitter.note}.` : ''}
+
+![time against log size](bench/time-vs-size.svg)
+
+## Headline
+${headline.map((line) => `- ${line}`).join('\n')}
+`);
+  process.stdout.write(`${table}\n\n${headline.join(' · ')}\n`);
+}
+
+await main();
