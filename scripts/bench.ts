@@ -4,7 +4,7 @@
 // the emitter part needs root and no other registered auditd.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,11 @@ function ensureLog(lines: number): string {
 }
 
 function firstUuid(file: string): string {
-  const head = readFileSync(file, { encoding: 'latin1' }).slice(0, 1 << 20);
+  const buffer = Buffer.alloc(1 << 20);
+  const descriptor = openSync(file, 'r');
+  const length = readSync(descriptor, buffer, 0, buffer.length, 0);
+  closeSync(descriptor);
+  const head = buffer.toString('latin1', 0, length);
   return /uuid=([0-9a-f-]{36})/.exec(head)?.[1] ?? '00000000-0000-0000-0000-000000000000';
 }
 
