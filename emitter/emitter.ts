@@ -129,17 +129,47 @@ export class Emitter {
     if (this.policy === 'off') return { status: 'skipped', reason: 'policy-off' };
     const outgoing = this.prepare(input);
     if (outgoing === null) return { status: 'skipped', reason: 'libvirt-skip-rule' };
+    let outcome: Awaited<ReturnType<Sink['deliver']>> | EmitError;
     try {
-      const delivery = await this.sink.deliver(outgoing);
-      return delivery.line === undefined
-        ? { status: 'delivered', sequence: delivery.sequence }
-        : { status: 'delivered', sequence: delivery.sequence, line: delivery.line };
+      outcome = await this.sink.deliver(outgoing);
     } catch (error) {
-      const emitError = error instanceof EmitError ? error : new EmitError('send-failed', error instanceof Error ? error.message : String(error));
-      if (this.policy === 'required') throw emitError;
-      this.onWarning(emitError);
-      return { status: 'dropped', error: emitError };
+      outcome = error instanceof EmitError ? error : new EmitError('send-failed', error instanceof Error ? error.message : String(error));
     }
+    return this.settle(outcome);
+  }
+
+  /**
+   * Several records in order, in one round trip where the sink allows it (a lifecycle is a few dozen).
+   * Every record is built and checked before any is sent; under `required` the first one not delivered
+   * throws, after the ones before it were sent.
+   */
+  async emitMany(inputs: readonly EmitInput[]): Promise<EmitResult[]> {
+    if (this.policy === 'off') return inputs.map(() => ({ status: 'skipped', reason: 'policy-off' }) as const);
+    const prepared = inputs.map((input) => this.prepare(input));
+    const outgoing = prepared.filter((record): record is OutgoingRecord => record !== null);
+    let outcomes: Array<Awaited<ReturnType<Sink['deliver']>> | EmitError>;
+    if (this.sink.deliverMany) outcomes = await this.sink.deliverMany(outgoing);
+    else {
+      outcomes = [];
+      for (const record of outgoing) {
+        try {
+          outcomes.push(await this.sink.deliver(record));
+        } catch (error) {
+          outcomes.push(error instanceof EmitError ? error : new EmitError('send-failed', String(error)));
+        }
+      }
+    }
+    let next = 0;
+    return prepared.map((record) => (record === null ? ({ status: 'skipped', reason: 'libvirt-skip-rule' } as const) : this.settle(outcomes[next++]!)));
+  }
+
+  private settle(outcome: Awaited<ReturnType<Sink['deliver']>> | EmitError): EmitResult {
+    if (!(outcome instanceof EmitError)) {
+      return outcome.line === undefined ? { status: 'delivered', sequence: outcome.sequence } : { status: 'delivered', sequence: outcome.sequence, line: outcome.line };
+    }
+    if (this.policy === 'required') throw outcome;
+    this.onWarning(outcome);
+    return { status: 'dropped', error: outcome };
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,18 @@ import { Worker } from 'node:worker_threads';
 import { EmitError } from './errors.js';
 import { LIBAUDIT_WORKER_SOURCE } from './libaudit-worker-source.js';
 
-type Request = { op: 'open' } | { op: 'enabled' } | { op: 'close' } | { op: 'send'; type: number; message: string; tty: string | null; result: number };
+export interface BatchItem {
+  readonly type: number;
+  readonly message: string;
+  readonly result: number;
+}
+
+type Request =
+  | { op: 'open' }
+  | { op: 'enabled' }
+  | { op: 'close' }
+  | { op: 'send'; type: number; message: string; tty: string | null; result: number }
+  | { op: 'sendMany'; items: readonly BatchItem[]; tty: string | null };
 
 export interface CallResult {
   readonly rc: number;
@@ -11,7 +22,7 @@ export interface CallResult {
 }
 
 interface Pending {
-  resolve: (result: CallResult) => void;
+  resolve: (result: CallResult & { results?: ReadonlyArray<readonly [number, number]> }) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -75,6 +86,13 @@ export class LibauditConnection {
     return this.call({ op: 'send', type, message, tty, result: success ? 1 : 0 });
   }
 
+  /** Many records in one worker round trip; results stop at the first record not delivered. */
+  async sendMany(items: readonly BatchItem[], tty: string | null = ''): Promise<CallResult[]> {
+    await this.open();
+    const reply = await this.call({ op: 'sendMany', items, tty });
+    return (reply.results ?? []).map(([rc, errno]) => ({ rc, errno }));
+  }
+
   async close(): Promise<void> {
     if (this.worker === undefined) return;
     if (this.opened) await this.call({ op: 'close' }).catch(() => undefined);
@@ -87,23 +105,23 @@ export class LibauditConnection {
   private spawn(): Worker {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
     const worker = new Worker(LIBAUDIT_WORKER_SOURCE, { eval: true, workerData: { koffiPath, library: this.library } });
-    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string }) => {
+    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string; results?: Array<[number, number]> }) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.settle(message.id);
       if (message.failure !== undefined) pending.reject(new EmitError('send-failed', `libaudit: ${message.failure}`));
-      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0 });
+      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0, ...(message.results ? { results: message.results } : {}) });
     });
     worker.on('error', (error) => this.abandon(worker, new EmitError('send-failed', `libaudit worker failed: ${error.message}`)));
     worker.unref();
     return worker;
   }
 
-  private call(request: Request): Promise<CallResult> {
+  private call(request: Request): Promise<CallResult & { results?: ReadonlyArray<readonly [number, number]> }> {
     this.worker ??= this.spawn();
     const worker = this.worker;
     const id = this.nextId++;
-    return new Promise<CallResult>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.abandon(worker, new EmitError('timeout', `libaudit did not answer ${request.op} within ${this.timeoutMs} ms (kernel ACK wait)`));
       }, this.timeoutMs);

@@ -18,6 +18,22 @@ parentPort.on('message', (request) => {
       case 'open': rc = fd = auditOpen(); break;
       case 'enabled': rc = auditIsEnabled(fd); break;
       case 'send': rc = auditLogUserMessage(fd, request.type, request.message, null, null, request.tty, request.result); break;
+      case 'sendMany': {
+        // One message, many records: stop at the first one libaudit does not deliver.
+        const results = [];
+        for (const item of request.items) {
+          koffi.errno(0);
+          const sent = auditLogUserMessage(fd, item.type, item.message, null, null, request.tty, item.result);
+          if (sent > 0) {
+            results.push([sent, 0]);
+            continue;
+          }
+          results.push([sent, koffi.errno()]);
+          break;
+        }
+        parentPort.postMessage({ id: request.id, results });
+        return;
+      }
       case 'close': if (fd >= 0) auditClose(fd); fd = -1; break;
       default: throw new Error('unknown request ' + request.op);
     }

@@ -47,13 +47,18 @@ export function currentHeader(): RecordHeader {
   return subj === null ? header : { ...header, subj };
 }
 
-/** The tail libaudit appends for this process when called like libvirtd (no hostname, addr or tty). */
+let ownTail: LibauditTail | undefined;
+
+/** The tail libaudit appends for this process when called like libvirtd (no hostname, addr or tty); libaudit caches exe too. */
 export function currentTail(): LibauditTail {
-  let exe: string | null;
-  try {
-    exe = readlinkSync('/proc/self/exe');
-  } catch {
-    exe = null;
+  if (ownTail === undefined) {
+    let exe: string | null;
+    try {
+      exe = readlinkSync('/proc/self/exe');
+    } catch {
+      exe = null;
+    }
+    ownTail = { exe, hostname: null, addr: null, terminal: null };
   }
-  return { exe, hostname: null, addr: null, terminal: null };
+  return ownTail;
 }

@@ -31,6 +31,8 @@ export interface Sink {
   /** The exe= libaudit will write (the line sinks write the record's own). */
   readonly ownExe?: boolean;
   deliver(record: OutgoingRecord): Promise<Delivery>;
+  /** Several records at once; one outcome per record, in order. Sinks without it get them one by one. */
+  deliverMany?(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>>;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,12 @@ export interface LibauditSinkOptions extends ConnectionOptions {
   readonly enabledCheckEveryMs?: number;
 }
 
+function outcomeOf(rc: number, errno: number): Delivery {
+  if (rc > 0) return { sequence: rc };
+  if (rc === 0) throw new NotDelivered('not-delivered', `libaudit returned 0, the record was dropped: ${notDeliveredCause(errno)}`, errno);
+  throw new EmitError('send-failed', `audit_log_user_message failed: ${notDeliveredCause(errno === 0 ? -rc : errno)}`, errno === 0 ? -rc : errno);
+}
+
 /** audit_log_user_message through libaudit, as libvirtd calls it (hostname and addr NULL, tty ""). */
 export class LibauditSink implements Sink {
   readonly name = 'libaudit';
@@ -131,9 +139,21 @@ export class LibauditSink implements Sink {
   async deliver(record: OutgoingRecord): Promise<Delivery> {
     await this.checkEnabled();
     const { rc, errno } = await this.connection.send(record.typeNumber, record.payload, record.success);
-    if (rc > 0) return { sequence: rc };
-    if (rc === 0) throw new NotDelivered('not-delivered', `libaudit returned 0, the record was dropped: ${notDeliveredCause(errno)}`, errno);
-    throw new EmitError('send-failed', `audit_log_user_message failed: ${notDeliveredCause(errno === 0 ? -rc : errno)}`, errno === 0 ? -rc : errno);
+    return outcomeOf(rc, errno);
+  }
+
+  async deliverMany(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>> {
+    await this.checkEnabled();
+    const results = await this.connection.sendMany(records.map((record) => ({ type: record.typeNumber, message: record.payload, result: record.success ? 1 : 0 })));
+    return records.map((_record, index) => {
+      const result = results[index];
+      if (result === undefined) return new EmitError('send-failed', 'not sent: an earlier record of the batch was not delivered');
+      try {
+        return outcomeOf(result.rc, result.errno);
+      } catch (error) {
+        return error as EmitError;
+      }
+    });
   }
 
   private async checkEnabled(): Promise<void> {

@@ -147,3 +147,34 @@ describe('libaudit calls are bounded', () => {
     expect(sink.lines[0]).toContain(`msg='virt=kvm resrc=tpm-emulator reason=start vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 device="/run/swtpm.sock" exe="?" hostname=? addr=? terminal=? res=success'`);
   });
 });
+
+describe('Emitter.emitMany', () => {
+  const clock = () => ({ sec: 1700000000, ms: 5 });
+  const header = { pid: 42, uid: 0, auid: 4294967295, ses: 4294967295 };
+  const tail = { exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null };
+  const start = { type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': 9 };
+  const skipped = { type: 'VIRT_RESOURCE', ...domain, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': null };
+
+  it('keeps the order, skips what libvirt skips, and checks every record before sending any', async () => {
+    const sink = new MemorySink();
+    const emitter = new Emitter({ sink, clock, header, tail, firstSerial: 1 });
+    const results = await emitter.emitMany([start, skipped, { ...start, op: 'stop', reason: 'destroyed', 'vm-pid': 0 }]);
+    expect(results.map((result) => result.status)).toEqual(['delivered', 'skipped', 'delivered']);
+    expect(sink.lines.map((line) => /op=(\w+)/.exec(line)![1])).toEqual(['start', 'stop']);
+    await expect(emitter.emitMany([start, { ...start, uuid: 'not-a-uuid' }])).rejects.toMatchObject({ kind: 'invalid-record' });
+    expect(sink.lines).toHaveLength(2);
+  });
+
+  it('reports each record of a batch a sink could not deliver, by policy', async () => {
+    const batchSink = {
+      name: 'half', close: async () => {},
+      deliver: async () => ({ sequence: 1 }),
+      deliverMany: async (records: readonly unknown[]) => records.map((_record, index) => (index === 0 ? { sequence: 1 } : new EmitError('not-delivered', 'dropped'))),
+    };
+    const warnings: string[] = [];
+    const lenient = new Emitter({ sink: batchSink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.kind) });
+    expect((await lenient.emitMany([start, start])).map((result) => result.status)).toEqual(['delivered', 'dropped']);
+    expect(warnings).toEqual(['not-delivered']);
+    await expect(new Emitter({ sink: batchSink, policy: 'required', clock, header, tail }).emitMany([start, start])).rejects.toMatchObject({ kind: 'not-delivered' });
+  });
+});

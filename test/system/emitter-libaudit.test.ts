@@ -60,6 +60,18 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
     expect(auditStatus().lost).toBe(lostBefore);
   }, 120_000);
 
+  const batchUuid = randomUUID();
+
+  it('sends 5,000 records in batches (emitMany): each delivered, in order', async () => {
+    const emitter = new Emitter({ sink: new LibauditSink({ timeoutMs: 10_000 }), policy: 'required' });
+    for (let batch = 0; batch < 50; batch++) {
+      const records = Array.from({ length: 100 }, (_, index) => ({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'iothread', reason: 'update', vm: 'batch', uuid: batchUuid, 'old-iothread': batch, 'new-iothread': index }));
+      const results = await emitter.emitMany(records);
+      expect(results.every((result) => result.status === 'delivered')).toBe(true);
+    }
+    await emitter.close();
+  }, 60_000);
+
   it('with auditing disabled, warns under best-effort and raises NotDelivered under required', async () => {
     execFileSync('auditctl', ['-e', '0'], { stdio: 'ignore' });
     try {
@@ -121,10 +133,15 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
       expect(log.split('\n').filter((line) => line.includes(bulkUuid))).toHaveLength(10_000);
     });
 
+    it('holds the 5,000 batched records in the order they were sent', () => {
+      const batched = log.split('\n').filter((line) => line.includes(batchUuid)).map((line) => /old-iothread=(\d+) new-iothread=(\d+)/.exec(line)!.slice(1).join(':'));
+      expect(batched).toEqual(Array.from({ length: 5000 }, (_, index) => `${Math.floor(index / 100)}:${index % 100}`));
+    });
+
     it('passes virt-audit verify', async () => {
       const result = await verify([{ kind: 'file', path: auditd.logFile }]);
       expect(result.problems).toEqual([]);
-      expect(result.summary.virtRecords).toBe(sent.length + 10_000);
+      expect(result.summary.virtRecords).toBe(sent.length + 10_000 + 5000);
     });
   });
 });
