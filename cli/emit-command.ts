@@ -62,18 +62,38 @@ interface Tally {
   failed: number;
 }
 
-async function emitOne(emitter: Emitter, input: EmitInput, where: string, tally: Tally): Promise<void> {
-  try {
-    const result = await emitter.emit(input);
-    if (result.status === 'delivered') tally.emitted++;
-    else if (result.status === 'skipped') tally.skipped++;
-    else tally.failed++;
-  } catch (error) {
-    if (!(error instanceof EmitError)) throw error;
-    tally.failed++;
-    process.stderr.write(`${where}: ${error.kind} — ${error.message}\n`);
-    if (emitter.policy === 'required' && error.kind !== 'invalid-record' && error.kind !== 'nul-byte' && error.kind !== 'unsafe-value' && error.kind !== 'too-long') {
-      throw error;
+const BATCH = 100;
+
+/**
+ * Emits records in batches (one libaudit round trip each). Each record is checked first, so a bad one
+ * is reported at its place and the others still go; a record not delivered under `required` stops all.
+ */
+class BatchingEmitter {
+  private batch: EmitInput[] = [];
+
+  constructor(private readonly emitter: Emitter, private readonly tally: Tally) {}
+
+  async add(input: EmitInput, where: string): Promise<void> {
+    try {
+      if (this.emitter.policy !== 'off') this.emitter.check(input);
+    } catch (error) {
+      if (!(error instanceof EmitError)) throw error;
+      this.tally.failed++;
+      process.stderr.write(`${where}: ${error.kind} — ${error.message}\n`);
+      return;
+    }
+    this.batch.push(input);
+    if (this.batch.length >= BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    for (const result of await this.emitter.emitMany(batch)) {
+      if (result.status === 'delivered') this.tally.emitted++;
+      else if (result.status === 'skipped') this.tally.skipped++;
+      else this.tally.failed++;
     }
   }
 }
@@ -88,13 +108,11 @@ async function runEmit(flags: EmitFlags): Promise<number> {
   });
   const tally: Tally = { emitted: 0, skipped: 0, failed: 0 };
   try {
-    if (flags.type !== undefined) {
-      await emitOne(emitter, recordFromFlags(flags.type, flags.set ?? []), '--type', tally);
-    } else if (flags.replay !== undefined) {
-      await replay(emitter, flags.replay, tally);
-    } else {
-      await emitNdjson(emitter, tally);
-    }
+    const batching = new BatchingEmitter(emitter, tally);
+    if (flags.type !== undefined) await batching.add(recordFromFlags(flags.type, flags.set ?? []), '--type');
+    else if (flags.replay !== undefined) await replay(batching, flags.replay);
+    else await emitNdjson(batching, tally);
+    await batching.flush();
   } catch (error) {
     if (error instanceof EmitError) {
       process.stderr.write(`virt-audit emit: ${error.kind} — ${error.message}\n`);
@@ -110,7 +128,7 @@ async function runEmit(flags: EmitFlags): Promise<number> {
   return tally.failed > 0 ? 1 : 0;
 }
 
-async function emitNdjson(emitter: Emitter, tally: Tally): Promise<void> {
+async function emitNdjson(emitter: BatchingEmitter, tally: Tally): Promise<void> {
   if (process.stdin.isTTY) throw new UsageError('no records: pipe NDJSON on stdin, or use --replay or --type');
   let lineNumber = 0;
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
@@ -129,16 +147,16 @@ async function emitNdjson(emitter: Emitter, tally: Tally): Promise<void> {
       process.stderr.write(`<stdin>:${lineNumber}: not a record — a JSON object with a "type" is expected\n`);
       continue;
     }
-    await emitOne(emitter, input as EmitInput, `<stdin>:${lineNumber}`, tally);
+    await emitter.add(input as EmitInput, `<stdin>:${lineNumber}`);
   }
 }
 
-async function replay(emitter: Emitter, files: readonly string[], tally: Tally): Promise<void> {
+async function replay(emitter: BatchingEmitter, files: readonly string[]): Promise<void> {
   const records: AuditRecord[] = [];
   let foreign = 0;
   const flushRecords = async (): Promise<void> => {
     for (const record of records.splice(0)) {
-      await emitOne(emitter, toJsonForm(record, layoutForRecordSafe(record)) as EmitInput, `${record.file}:${record.line}`, tally);
+      await emitter.add(toJsonForm(record, layoutForRecordSafe(record)) as EmitInput, `${record.file}:${record.line}`);
     }
   };
   await readInputs(await resolveInputs(files), (file, line) => {

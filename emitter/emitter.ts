@@ -93,8 +93,12 @@ export class Emitter {
     this.serial = options.firstSerial ?? 1;
   }
 
-  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
-  prepare(input: EmitInput): OutgoingRecord | null {
+  /** Throws the EmitError this record would meet, without using a serial or sending anything. */
+  check(input: EmitInput): void {
+    this.build(input);
+  }
+
+  private build(input: EmitInput): { layout: ReturnType<typeof layoutForRecord>; payload: string; success: boolean; tail: LibauditTail } | null {
     const layout = layoutForRecord(input);
     const payload = buildPayload(input, layout);
     if (payload === null) return null;
@@ -105,6 +109,14 @@ export class Emitter {
     if (bytes > MAX_MESSAGE_BYTES) {
       throw new EmitError('too-long', `the message is ${bytes} bytes; the kernel keeps ${MAX_MESSAGE_BYTES} (libaudit's buffer is 8970) and would cut it silently`);
     }
+    return { layout, payload, success, tail };
+  }
+
+  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
+  prepare(input: EmitInput): OutgoingRecord | null {
+    const built = this.build(input);
+    if (built === null) return null;
+    const { layout, payload, success, tail } = built;
     const enrichment = input.enrichment;
     return {
       type: layout.recordType,

@@ -178,3 +178,15 @@ describe('Emitter.emitMany', () => {
     await expect(new Emitter({ sink: batchSink, policy: 'required', clock, header, tail }).emitMany([start, start])).rejects.toMatchObject({ kind: 'not-delivered' });
   });
 });
+
+describe('virt-audit emit in batches', () => {
+  it('reports a bad record at its line, still emits the others with consecutive serials', () => {
+    const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };
+    const input = [good, { ...good, uuid: 'bad' }, ...Array.from({ length: 150 }, () => good)].map((record) => JSON.stringify(record)).join('\n');
+    const result = runCli(['emit', '--sink', 'stdout'], input);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^<stdin>:2: invalid-record — uuid "bad"/m);
+    const serials = result.stdout.trim().split('\n').map((line) => Number(/audit\(\d+\.\d+:(\d+)\)/.exec(line)![1]));
+    expect(serials).toEqual(Array.from({ length: 151 }, (_, index) => index + 1));
+  });
+});
