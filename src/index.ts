@@ -19,3 +19,4 @@ export * from './model/virt-records.js';
 export * from './model/kernel-records.js';
 export * from './libvirt/schema-validator.js';
 export * from './model/user-names.js';
+export * from './reader/read-events.js';

@@ -43,6 +43,17 @@ export function hexToBytes(hex: string): AuditBytes {
   return bytes;
 }
 
+/**
+ * How auparse and ausearch read an unquoted value: hex-decoded up to the first non-hex character (an odd
+ * last digit dropped), one char per byte; null when fewer than two hex digits lead.
+ */
+export function decodeHexPrefix(text: string): string | null {
+  let length = 0;
+  while (length < text.length && /[0-9A-Fa-f]/.test(text[length]!)) length++;
+  length -= length % 2;
+  return length < 2 ? null : Buffer.from(text.slice(0, length), 'hex').toString('latin1');
+}
+
 /** The text libaudit writes after `NAME=`: `"value"` or HEX. A null value is libvirt's `"?"`. */
 export function encodeValue(value: string | AuditBytes | null): string {
   if (value === null) return '"?"';

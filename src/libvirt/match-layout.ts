@@ -27,17 +27,10 @@ function sharedNames(layout: PayloadLayout, body: readonly AuditField[]): number
 }
 
 /**
- * The layout a libvirt payload (without the libaudit tail) was built from: an exact match of the
- * current libvirt layouts first, then of the legacy ones, else the closest one whose discriminators
- * (resrc, op=init, class, reason=open) hold — for reporting what differs. Null when none fits at all.
- */
-export function matchLayout(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch | null {
-  return matchLayouts(type, body, profile)[0] ?? null;
-}
-
-/**
- * Every exact match, current layouts before legacy ones (a legacy form may share the field names of a
- * current one and differ only in wire form); else the single closest layout; else none.
+ * The layouts a libvirt payload (without the libaudit tail) may have been built from: every exact match,
+ * current layouts before legacy ones (a legacy form may share a current one's field names and differ
+ * only in wire form); else the one closest layout whose discriminators (resrc, op=init, class,
+ * reason=open) hold, for reporting what differs; else none.
  */
 export function matchLayouts(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch[] {
   const candidates = layoutsFor(profile).filter(

@@ -38,6 +38,7 @@ const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*[^\d.)]
 const PRINTK_HEADER = /(?:^|\s)audit: type=(\d+) audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
 const JOURNALD_HEADER = /^(.*?)(\S+) audit\[(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /;
 // Control bytes other than TAB and the ENRICHED separator 0x1D (DEL is left to the field checks).
+const BLANK = /^\s*$/;
 const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
 
 export function parseLine(rawText: string, context: LineContext): ParsedLine {
@@ -50,7 +51,7 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
   if (context.tooLong) {
     return { kind: 'rejected', reason: 'too-long', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
   }
-  if (text.trim() === '') return { kind: 'blank' };
+  if (BLANK.test(text)) return { kind: 'blank' };
   if (text === '----') return { kind: 'separator' };
   const nul = text.indexOf('\0');
   if (nul !== -1) return { kind: 'rejected', reason: 'nul-byte', detail: `NUL at byte ${nul + 1}` };

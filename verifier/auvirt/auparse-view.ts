@@ -1,7 +1,7 @@
 // How auvirt 3.0.9 sees an event through libauparse: one flat list of fields across the event's records,
 // searched forward from a cursor that a failed search leaves past the end; values interpreted as
 // auparse 3.0.9 does (ESCAPED fields, uid names, AVC's synthesised seperms/seresult).
-import { interpretUid, type AuditEvent, type AuditRecord } from '../../src/index.js';
+import { decodeHexPrefix, interpretUid, type AuditEvent, type AuditRecord } from '../../src/index.js';
 
 interface ViewField {
   readonly name: string;
@@ -15,19 +15,13 @@ const ESCAPED = new Set([
   'cgroup', 'path', 'device', 'comm', 'exe', 'name', 'cwd', 'acct', 'operation', 'profile', 'apparmor',
 ]);
 
-const HEX_DIGIT = /[0-9A-Fa-f]/;
-
 /** auparse's ESCAPED interpretation: quoted → between the quotes; else hex-decoded up to the first non-hex character. */
 export function interpretEscaped(raw: string): string {
   if (raw.startsWith('"')) {
     const end = raw.indexOf('"', 1);
     return Buffer.from(raw.slice(1, end === -1 ? undefined : end), 'latin1').toString('latin1');
   }
-  let length = 0;
-  while (length < raw.length && HEX_DIGIT.test(raw[length]!)) length++;
-  length -= length % 2;
-  if (length < 2) return raw;
-  return Buffer.from(raw.slice(0, length), 'hex').toString('latin1');
+  return decodeHexPrefix(raw) ?? raw;
 }
 
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */

@@ -2,7 +2,7 @@
 // every resource kind with attach/detach/update lifetimes, AVCs and anomalies tied only to guests that
 // run at the time, host shutdowns closing sessions. One pass; every lookup is a map.
 import {
-  findField, interpretUid, readAnomaly, readAvc, splitLibauditTail, type AuditEvent, type AuditRecord,
+  findField, interpretUid, readAnomaly, readAvc, readHostEvent, splitLibauditTail, type AuditEvent, type AuditRecord,
 } from '../../src/index.js';
 import type { GuestSession, ProofId, ReportRow, ResourceAssignment, SecurityLabel, StopRecord } from './session-model.js';
 
@@ -62,15 +62,13 @@ export class SessionCorrelator {
         return this.control(first, event);
       case 'VIRT_RESOURCE':
         return this.resource(first, event);
-      case 'SYSTEM_SHUTDOWN':
-      case 'SYSTEM_BOOT':
-        return this.hostDown(event, false);
-      case 'DAEMON_END':
-      case 'DAEMON_ABORT':
-        return this.hostDown(event, true);
       default:
         break;
     }
+    const host = readHostEvent(first);
+    if (host?.kind === 'boot' || host?.kind === 'shutdown') return this.hostDown(event, false);
+    // auditd ending says nothing about the guests: provisional, undone if a guest is seen running on.
+    if (host?.kind === 'daemon-end' || host?.kind === 'daemon-abort') return this.hostDown(event, true);
     for (const record of event.records) {
       if (record.type === 'AVC' || record.type === 'USER_AVC') this.avc(record, event);
     }

@@ -1,6 +1,6 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
-import { EventGrouper, isVirtRecordType, parseLine, readInputs, type AuditEvent, type AuditInput } from '../../src/index.js';
+import { AUDITD_LINES, isVirtRecordType, readAuditEvents, type AuditEvent, type AuditInput } from '../../src/index.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -37,7 +37,8 @@ function rowOf(event: AuditEvent): Row | null {
 /** The report text and aureport's exit status (1 for an empty detailed report; a summary exits 0). */
 export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions): Promise<{ text: string; events: number; status: number }> {
   const rows: Row[] = [];
-  const grouper = new EventGrouper(
+  await readAuditEvents(
+    inputs,
     (event) => {
       const row = rowOf(event);
       if (row === null) return;
@@ -47,13 +48,8 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       if (options.only === 'success' && !row.success) return;
       rows.push(row);
     },
-    { order: 'stamp' },
+    { forms: AUDITD_LINES, order: 'stamp' },
   );
-  await readInputs(inputs, (file, line) => {
-    const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
-    if (parsed.kind === 'record' && parsed.record.form === 'raw') grouper.push(parsed.record);
-  });
-  grouper.flush();
   const status = rows.length === 0 && !options.summary ? 1 : 0;
   return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };
 }

@@ -1,6 +1,6 @@
 // `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
 // guest fields are read only from user-message records, by plain substring search in the record text.
-import { EventGrouper, parseLine, readInputs, type AuditInput, type AuditRecord } from '../../src/index.js';
+import { AUDITD_LINES, decodeHexPrefix, readAuditEvents, type AuditInput, type AuditRecord } from '../../src/index.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
@@ -14,8 +14,6 @@ export function isUserMessageType(type: number | null): boolean {
   return type !== null && (type === 1005 || (type >= 1100 && type <= 1106) || (type >= 1108 && type <= 1199) || (type >= 2100 && type <= 2999));
 }
 
-const HEX = /^[0-9A-Fa-f]$/;
-
 /** The value after `vm=`: text up to the closing quote, else hex decoded up to the first non-hex character. */
 export function extractVm(text: string): string | null {
   const at = text.indexOf('vm=');
@@ -25,9 +23,7 @@ export function extractVm(text: string): string | null {
     const end = value.indexOf('"', 1);
     return end === -1 ? value.slice(1) : value.slice(1, end);
   }
-  let length = 0;
-  while (length < value.length && HEX.test(value[length]!)) length++;
-  return Buffer.from(value.slice(0, length - (length % 2)), 'hex').toString('latin1');
+  return decodeHexPrefix(value) ?? '';
 }
 
 /** The value after `uuid=`, up to a space, a colon or the end. */
@@ -50,18 +46,14 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
 export async function searchVirt(inputs: readonly AuditInput[], criteria: SearchCriteria, onLine: (line: string) => void): Promise<number> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
   let matched = 0;
-  const grouper = new EventGrouper(
+  await readAuditEvents(
+    inputs,
     (event) => {
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
       matched++;
       for (const record of event.records) onLine(record.text);
     },
-    { order: 'stamp' },
+    { forms: AUDITD_LINES, order: 'stamp' },
   );
-  await readInputs(inputs, (file, line) => {
-    const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
-    if (parsed.kind === 'record' && parsed.record.form === 'raw') grouper.push(parsed.record);
-  });
-  grouper.flush();
   return matched;
 }
