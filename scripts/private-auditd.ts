@@ -40,7 +40,7 @@ export class PrivateAuditd {
   private child: ChildProcess | undefined;
   private readonly before: AuditStatus;
 
-  private constructor(format: 'RAW' | 'ENRICHED') {
+  private constructor(readonly format: 'RAW' | 'ENRICHED') {
     this.before = auditStatus();
     this.directory = mkdtempSync(join(tmpdir(), 'virt-audit-auditd-'));
     mkdirSync(join(this.directory, 'etc'));

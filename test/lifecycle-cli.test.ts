@@ -1,8 +1,21 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from './support/examples.js';
 import { runCli } from './support/cli.js';
+import { readJournal } from './support/journal-replay.js';
 
-const DEVICES = `${EXAMPLES}domains/raw.08.devices-started.xml`;
+/** The live XML libvirt gave the capture's devices guest when it started. */
+function devicesGuestXml(): string {
+  const start = readJournal(`${EXAMPLES}libvirt-capture.raw.journal.json`).guests.find((guest) => guest.role === 'devices')?.steps[0];
+  if (start?.kind !== 'start') throw new Error('the capture journal has no start of the devices guest');
+  const file = join(mkdtempSync(join(tmpdir(), 'virt-audit-lifecycle-')), 'devices.xml');
+  writeFileSync(file, start.liveXml);
+  return file;
+}
+
+const DEVICES = devicesGuestXml();
 
 describe('virt-audit lifecycle | emit | verify', () => {
   it('prints one NDJSON record per libvirt record of a start, which emit turns into valid audit.log lines', () => {

@@ -1,0 +1,59 @@
+// One capture pass: a fresh lab (auditd in the given format, virtlogd, libvirtd), the scenario, auditd
+// stopped with a guest still running, everything else stopped by pid. Leaves the audit log and the
+// journal in `outDirectory`.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HostLab } from './host-lab.js';
+import type { Journal } from './journal.js';
+import { runScenario, type BootableGuest } from './scenario.js';
+
+export interface CapturedPass {
+  readonly log: string;
+  readonly journalFile: string;
+  readonly journal: Journal;
+}
+
+/** The package root, from the source tree (scripts/lab) or the build (dist/scripts/lab). */
+export function projectRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(directory, 'package.json')) || directory.endsWith('/dist')) {
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('package.json not found above the lab scripts');
+    directory = parent;
+  }
+  return directory;
+}
+
+/** The guest kernel and initramfs, built once into a cache directory (scripts/build-test-guest.sh). */
+export function bootableGuest(): BootableGuest {
+  const script = join(projectRoot(), 'scripts', 'build-test-guest.sh');
+  const version = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 12);
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'virt-audit', `test-guest-${version}`);
+  const result = spawnSync('bash', [script, cache], { encoding: 'utf8', timeout: 900_000 });
+  if (result.status !== 0) throw new Error(`building the test guest failed: ${result.stderr || result.error?.message}`);
+  return { kernel: join(cache, 'vmlinuz'), initrd: join(cache, 'initrd.gz') };
+}
+
+export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: string, say: (message: string) => void): Promise<CapturedPass> {
+  const bootable = bootableGuest();
+  say(`pass ${format}: starting auditd, virtlogd, libvirtd`);
+  const lab = await HostLab.start({ format });
+  try {
+    const journal = await runScenario(lab, { bootable, say: (message) => say(`pass ${format}: ${message}`) });
+    const auditLog = await lab.stopAuditd();
+    const stem = `libvirt-capture.${format.toLowerCase()}`;
+    const log = join(outDirectory, `${stem}.log`);
+    copyFileSync(auditLog, log);
+    const journalFile = join(outDirectory, `${stem}.journal.json`);
+    writeFileSync(journalFile, `${JSON.stringify(journal, null, 1)}\n`);
+    const virtRecords = readFileSync(log, 'latin1').split('\n').filter((line) => line.includes('type=VIRT_')).length;
+    say(`pass ${format}: ${virtRecords} VIRT records → ${log}`);
+    for (const skipped of journal.skipped) say(`pass ${format}: skipped: ${skipped}`);
+    return { log, journalFile, journal };
+  } finally {
+    await lab.stop();
+  }
+}

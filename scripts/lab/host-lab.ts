@@ -1,0 +1,218 @@
+// A private libvirt host for end-to-end runs: its own auditd (scripts/private-auditd.ts), virtlogd and
+// libvirtd started by hand with their own configuration, pid files and sockets in a temporary directory,
+// every one of them stopped by its pid when done. Only one auditd can be registered with the kernel, so
+// the lab owns it for its duration.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PrivateAuditd, auditStatus, auditdUnavailable } from '../private-auditd.js';
+import { run, sleep, waitFor } from './bounded.js';
+
+const TOOLS = ['/usr/sbin/libvirtd', '/usr/sbin/virtlogd', '/usr/bin/virsh', '/usr/bin/qemu-system-x86_64', '/usr/bin/qemu-img'];
+
+function processRunning(name: string): number | null {
+  const result = spawnSync('pgrep', ['-x', name], { encoding: 'utf8', timeout: 5_000 });
+  const pid = Number(result.stdout.trim().split('\n')[0]);
+  return pid > 0 ? pid : null;
+}
+
+/** Why the lab cannot run on this machine, or null when it can. */
+export function labUnavailable(): string | null {
+  const auditd = auditdUnavailable();
+  if (auditd) return auditd;
+  for (const tool of TOOLS) if (!existsSync(tool)) return `${tool} is not installed (scripts/install-host-deps.sh installs it)`;
+  for (const daemon of ['libvirtd', 'virtlogd', 'virtqemud']) {
+    const pid = processRunning(daemon);
+    // The QEMU driver's state directories (/run/libvirt/qemu, /var/lib/libvirt/qemu) are fixed for a
+    // privileged daemon, so a host's own libvirt would share them.
+    if (pid !== null) return `a ${daemon} (pid ${pid}) is already running; the lab starts its own`;
+  }
+  return null;
+}
+
+/** A started daemon: stopped by its pid, SIGTERM then SIGKILL after a bound. */
+class DaemonPid {
+  constructor(readonly name: string, readonly pid: number) {}
+
+  alive(): boolean {
+    try {
+      process.kill(this.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.alive()) return;
+    process.kill(this.pid, 'SIGTERM');
+    for (let waited = 0; this.alive() && waited < 15_000; waited += 100) await sleep(100);
+    if (this.alive()) process.kill(this.pid, 'SIGKILL');
+  }
+}
+
+/** Pids still to stop if the process exits early (a test runner killed on timeout). */
+const pidsToKillOnExit = new Set<number>();
+process.once('exit', () => {
+  for (const pid of pidsToKillOnExit) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * libvirt checks that /dev/kvm is usable by the qemu user; where it is 0600 root that check contradicts
+ * its cached QEMU probe and every define re-probes QEMU (~40 s). Debian's usual root:kvm 0660 while the
+ * lab runs; the original mode is put back at the end.
+ */
+class KvmDeviceMode {
+  private readonly before: { gid: number; mode: number } | null;
+
+  constructor() {
+    const kvmGroup = spawnSync('getent', ['group', 'kvm'], { encoding: 'utf8', timeout: 5_000 }).stdout.split(':')[2];
+    if (!existsSync('/dev/kvm') || kvmGroup === undefined) {
+      this.before = null;
+      return;
+    }
+    const info = statSync('/dev/kvm');
+    this.before = { gid: info.gid, mode: info.mode & 0o777 };
+    run('chgrp', ['kvm', '/dev/kvm']);
+    chmodSync('/dev/kvm', 0o660);
+  }
+
+  restore(): void {
+    if (!this.before) return;
+    run('chgrp', [String(this.before.gid), '/dev/kvm']);
+    chmodSync('/dev/kvm', this.before.mode);
+  }
+}
+
+export interface HostLabOptions {
+  readonly format: 'RAW' | 'ENRICHED';
+}
+
+export class HostLab {
+  readonly directory: string;
+  readonly uri: string;
+  readonly auditd: PrivateAuditd;
+  private readonly daemons: DaemonPid[] = [];
+  private readonly kvm: KvmDeviceMode;
+  private readonly auditEnabledBefore: number;
+  private stopped = false;
+
+  private constructor(auditd: PrivateAuditd, kvm: KvmDeviceMode, auditEnabledBefore: number) {
+    this.auditd = auditd;
+    this.kvm = kvm;
+    this.auditEnabledBefore = auditEnabledBefore;
+    this.directory = mkdtempSync(join(tmpdir(), 'virt-audit-lab-'));
+    chmodSync(this.directory, 0o755); // qemu runs as libvirt-qemu and must reach the images
+    this.uri = `qemu:///system?socket=${join(this.directory, 'run', 'libvirt-sock')}`;
+  }
+
+  static async start(options: HostLabOptions): Promise<HostLab> {
+    const unavailable = labUnavailable();
+    if (unavailable) throw new Error(`the lab cannot run here: ${unavailable}`);
+    const auditEnabledBefore = auditStatus().enabled;
+    const kvm = new KvmDeviceMode();
+    let auditd: PrivateAuditd;
+    try {
+      auditd = await PrivateAuditd.start(options.format);
+    } catch (error) {
+      kvm.restore();
+      throw error;
+    }
+    const lab = new HostLab(auditd, kvm, auditEnabledBefore);
+    try {
+      await lab.startLibvirt();
+    } catch (error) {
+      await lab.stop();
+      throw error;
+    }
+    return lab;
+  }
+
+  private async startDaemon(name: string, args: readonly string[]): Promise<void> {
+    const pidFile = join(this.directory, `${name}.pid`);
+    run(`/usr/sbin/${name}`, ['--daemon', '--pid-file', pidFile, ...args], { timeoutMs: 30_000 });
+    await waitFor(`${name} to write ${pidFile}`, 15_000, () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+    const daemon = new DaemonPid(name, Number(readFileSync(pidFile, 'utf8').trim()));
+    this.daemons.push(daemon);
+    pidsToKillOnExit.add(daemon.pid);
+  }
+
+  private async startLibvirt(): Promise<void> {
+    const runDirectory = join(this.directory, 'run');
+    mkdirSync(runDirectory);
+    const virtlogdConf = join(this.directory, 'virtlogd.conf');
+    writeFileSync(virtlogdConf, `log_outputs = "3:file:${join(this.directory, 'virtlogd.log')}"\n`);
+    await this.startDaemon('virtlogd', ['--config', virtlogdConf]);
+    const libvirtdConf = join(this.directory, 'libvirtd.conf');
+    // audit_level 2: libvirtd refuses to start when it cannot open the audit socket.
+    writeFileSync(libvirtdConf, [
+      `unix_sock_dir = "${runDirectory}"`, 'audit_level = 2', 'audit_logging = 0',
+      `log_outputs = "3:file:${join(this.directory, 'libvirtd.log')}"`, '',
+    ].join('\n'));
+    await this.startDaemon('libvirtd', ['--config', libvirtdConf]);
+    await waitFor('libvirtd to answer on its private socket', 60_000, () => {
+      return spawnSync('virsh', ['-c', this.uri, 'version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+    });
+  }
+
+  /** virsh against the lab's libvirtd, for what the binding lacks (device attach/detach, managed save). */
+  virsh(args: readonly string[], timeoutMs = 60_000): string {
+    return run('virsh', ['-q', '-c', this.uri, ...args], { timeoutMs });
+  }
+
+  /** The run-time state libvirt keeps for a running guest: its QEMU pid. */
+  qemuPid(name: string): number {
+    return Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, 'utf8').trim());
+  }
+
+  /** Stops auditd (flushing its log) and returns the log's path; the rest keeps running. */
+  async stopAuditd(): Promise<string> {
+    await sleep(1_000); // let the last records reach auditd
+    await this.auditd.stop();
+    return this.auditd.logFile;
+  }
+
+  /**
+   * Removes the lab's guests with audit off (so no stray record waits in the kernel's backlog for the
+   * next auditd), then stops the daemons newest first, each by its pid, and puts audit and /dev/kvm back.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const errors: unknown[] = [];
+    const attempt = async (step: () => void | Promise<void>) => {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await attempt(() => this.auditd.stop());
+    await attempt(() => void run('auditctl', ['-e', '0']));
+    await attempt(() => this.removeGuests());
+    for (const daemon of [...this.daemons].reverse()) {
+      await attempt(() => daemon.stop());
+      pidsToKillOnExit.delete(daemon.pid);
+    }
+    await attempt(() => void run('auditctl', ['-e', String(this.auditEnabledBefore)]));
+    await attempt(() => this.kvm.restore());
+    await attempt(() => rmSync(this.directory, { recursive: true, force: true }));
+    if (errors.length > 0) throw new AggregateError(errors, 'the lab did not stop cleanly');
+  }
+
+  private removeGuests(): void {
+    if (!this.daemons.some((daemon) => daemon.name === 'libvirtd' && daemon.alive())) return;
+    const names = this.virsh(['list', '--all', '--name']).split('\n').map((name) => name.trim()).filter(Boolean);
+    for (const name of names) {
+      spawnSync('virsh', ['-q', '-c', this.uri, 'destroy', name], { stdio: 'ignore', timeout: 30_000 });
+      spawnSync('virsh', ['-q', '-c', this.uri, 'undefine', name, '--managed-save', '--nvram'], { stdio: 'ignore', timeout: 30_000 });
+    }
+  }
+}
