@@ -31,10 +31,10 @@ export async function waitFor(what: string, ms: number, ready: () => boolean | P
 }
 
 /** Runs a command to completion with a bound; its stdout, or an error carrying its stderr. */
-export function run(command: string, args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): string {
+export function run(command: string, args: readonly string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): string {
   try {
     return execFileSync(command, args, {
-      encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, input: options.input ?? '', stdio: ['pipe', 'pipe', 'pipe'],
+      encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, input: options.input ?? '', stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env,
     });
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
