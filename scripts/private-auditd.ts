@@ -69,6 +69,11 @@ export class PrivateAuditd {
     return auditd;
   }
 
+  /** The daemon's pid while it runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
   /** Stops auditd by its pid (it flushes the log on SIGTERM) and puts the kernel's settings back. */
   async stop(): Promise<void> {
     const child = this.child;

@@ -126,6 +126,7 @@ export class HostLab {
       throw error;
     }
     const lab = new HostLab(auditd, kvm, auditEnabledBefore);
+    if (auditd.pid !== undefined) pidsToKillOnExit.add(auditd.pid);
     try {
       await lab.startLibvirt();
     } catch (error) {
@@ -194,7 +195,9 @@ export class HostLab {
         errors.push(error);
       }
     };
+    const auditdPid = this.auditd.pid;
     await attempt(() => this.auditd.stop());
+    if (auditdPid !== undefined) pidsToKillOnExit.delete(auditdPid);
     await attempt(() => void run('auditctl', ['-e', '0']));
     await attempt(() => this.removeGuests());
     for (const daemon of [...this.daemons].reverse()) {

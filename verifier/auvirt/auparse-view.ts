@@ -26,7 +26,7 @@ export function interpretEscaped(raw: string): string {
 
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
 function interpretUidField(field: ViewField): string {
-  const enriched = field.record.enrichment.find((candidate) => candidate.name === field.name.toUpperCase());
+  const enriched = field.record.enrichmentText === null ? undefined : field.record.enrichment.find((candidate) => candidate.name === field.name.toUpperCase());
   return interpretUid(field.raw, enriched?.value);
 }
 
@@ -59,35 +59,91 @@ function recordFields(record: AuditRecord): ViewField[] {
   return fields;
 }
 
+/** auparse's trailing-punctuation rule for a token's value. */
+function trimValue(raw: string): string {
+  const last = raw.charCodeAt(raw.length - 1);
+  // ' ) , :
+  if ((last === 39 || last === 41 || last === 44 || last === 58) && raw !== '(null)' && raw !== '(none)') return raw.slice(0, -1);
+  return raw;
+}
+
+/**
+ * One record's fields, searched in auparse's order. Records with an `avc:` prefix are flattened into a
+ * list (synthesised seresult/seperms); the others — every VIRT record — are searched in their text
+ * directly: a field is `name=` at the start of a space-separated token (or right after `msg='`), and a
+ * position is a character offset, so nothing is allocated but the value found.
+ */
+class RecordFields {
+  private readonly flattened: ViewField[] | null;
+  readonly end: number;
+
+  constructor(readonly record: AuditRecord) {
+    this.flattened = record.body.includes('avc:') ? recordFields(record) : null;
+    this.end = this.flattened === null ? record.body.length : this.flattened.length;
+  }
+
+  /** The first `name` field at or after `from`: its position and value. */
+  find(name: string, from: number): { at: number; field: ViewField } | undefined {
+    if (this.flattened !== null) {
+      for (let index = from; index < this.flattened.length; index++) {
+        if (this.flattened[index]!.name === name) return { at: index, field: this.flattened[index]! };
+      }
+      return undefined;
+    }
+    const body = this.record.body;
+    const needle = `${name}=`;
+    for (let at = body.indexOf(needle, from); at !== -1; at = body.indexOf(needle, at + 1)) {
+      if (!this.startsToken(body, at)) continue;
+      const valueStart = at + needle.length;
+      if (name === 'msg' && body.charCodeAt(valueStart) === 39) continue; // msg='…' is read as the field inside
+      const space = body.indexOf(' ', valueStart);
+      return { at, field: { name, raw: trimValue(body.slice(valueStart, space === -1 ? body.length : space)), record: this.record } };
+    }
+    return undefined;
+  }
+
+  private startsToken(body: string, at: number): boolean {
+    if (at === 0 || body.charCodeAt(at - 1) === 32) return true;
+    // msg='name=…: the token is "msg='name=…", read as field `name`, unless the whole token is msg='…
+    return at >= 5 && body.startsWith("msg='", at - 5) && (at === 5 || body.charCodeAt(at - 6) === 32);
+  }
+}
+
 export class AuparseView {
-  private flattened: ViewField[] | undefined;
-  private cursor = 0;
+  private records: RecordFields[] | undefined;
+  private cursorRecord = 0;
+  private cursorAt = 0;
   readonly first: AuditRecord;
 
   constructor(readonly event: AuditEvent) {
     this.first = event.records[0]!;
   }
 
-  /** Flattened on first use: most events are of types auvirt never reads. */
-  private get fields(): ViewField[] {
-    this.flattened ??= this.event.records.flatMap(recordFields);
-    return this.flattened;
+  /** Prepared on first use: most events are of types auvirt never reads. */
+  private get fields(): RecordFields[] {
+    this.records ??= this.event.records.map((record) => new RecordFields(record));
+    return this.records;
   }
 
   /** auparse_first_record: the cursor back at the event's start. */
   rewind(): void {
-    this.cursor = 0;
+    this.cursorRecord = 0;
+    this.cursorAt = 0;
   }
 
-  /** auparse_find_field: forward from the cursor; a miss leaves the cursor at the end. */
+  /** auparse_find_field: forward from the cursor (inclusive); a miss leaves the cursor at the end. */
   find(name: string): ViewField | undefined {
-    for (let index = this.cursor; index < this.fields.length; index++) {
-      if (this.fields[index]!.name === name) {
-        this.cursor = index;
-        return this.fields[index];
+    const records = this.fields;
+    for (let index = this.cursorRecord; index < records.length; index++) {
+      const found = records[index]!.find(name, index === this.cursorRecord ? this.cursorAt : 0);
+      if (found !== undefined) {
+        this.cursorRecord = index;
+        this.cursorAt = found.at;
+        return found.field;
       }
     }
-    this.cursor = this.fields.length;
+    this.cursorRecord = records.length;
+    this.cursorAt = 0;
     return undefined;
   }
 

@@ -62,10 +62,30 @@ function seclevelOf(context: string | undefined): string | null {
 
 const isResourceValue = (value: string | undefined | null): value is string => value !== undefined && value !== null && value !== '' && value !== '0' && value !== '?';
 
+/**
+ * One shared copy per distinct string. Values read from a line are slices of it, and V8 keeps the whole
+ * line alive as long as a slice lives; the report keeps every event, and names, users, UUIDs and paths
+ * repeat, so sharing them keeps memory near the number of distinct values instead of the log's size.
+ */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+
+  intern<T extends string | null | undefined>(value: T): T {
+    if (value === null || value === undefined) return value;
+    const known = this.pool.get(value);
+    if (known !== undefined) return known as T;
+    const copy = Buffer.from(value, 'latin1').toString('latin1');
+    this.pool.set(copy, copy);
+    return copy as T;
+  }
+}
+
 export class CompatCorrelator {
   readonly events: CompatEvent[] = [];
   private readonly byGuest = new Map<string, CompatEvent[]>();
-  private readonly lastResource = new Map<string, CompatEvent>();
+  /** The last successful resource event of a guest, by resource type and value. */
+  private readonly lastResource = new Map<string, Map<string, Map<string, CompatEvent>>>();
+  private readonly strings = new StringPool();
   private readonly machineIdBySeclevel = new Map<string, CompatEvent>();
 
   private readonly options: CompatOptions;
@@ -125,7 +145,7 @@ export class CompatCorrelator {
     if (uuid === undefined) return null;
     const res = view.raw('res');
     if (res === undefined) return null;
-    return { user, name, uuid, success: res === 'success' };
+    return { user: this.strings.intern(user), name: this.strings.intern(name), uuid: this.strings.intern(uuid), success: res === 'success' };
   }
 
   private append(event: CompatEvent): void {
@@ -214,14 +234,14 @@ export class CompatCorrelator {
     if (OLD_NEW_TYPES.has(type)) {
       const oldValue = view.interpreted(`old-${type}`);
       if (isResourceValue(oldValue) && fields.success) {
-        const previous = this.lastResource.get(`${fields.uuid}\0${type}\0${oldValue}`);
+        const previous = this.lastResource.get(fields.uuid)?.get(type)?.get(oldValue);
         if (previous) {
           previous.end = time;
           addProof(previous, serial);
         }
       }
       const newValue = view.interpreted(`new-${type}`);
-      if (isResourceValue(newValue)) this.addResource({ ...fields, type, reason, value: newValue, time, serial });
+      if (isResourceValue(newValue)) this.addResource(fields, { type, reason, value: newValue, time, serial });
     } else if (type === 'cgroup') {
       const cgroup = view.interpreted('cgroup');
       if (!isResourceValue(cgroup)) return;
@@ -230,21 +250,31 @@ export class CompatCorrelator {
       if (cgroupClass === 'path') detail = view.interpreted('path') ?? null;
       else if (cgroupClass === 'major') detail = view.raw('category') ?? null;
       const acl = cgroupClass === 'all' ? null : (view.raw('acl') ?? null);
-      this.addResource({ ...fields, type, reason, value: cgroup, time, serial, cgroupClass, acl, detail });
+      this.addResource(fields, { type, reason, value: cgroup, time, serial, cgroupClass, acl, detail });
     }
   }
 
-  private addResource(resource: {
-    user: string; name: string; uuid: string; success: boolean; type: string; reason: string; value: string; time: number; serial: number;
-    cgroupClass?: string | null; acl?: string | null; detail?: string | null;
-  }): void {
+  private addResource(
+    guest: { user: string; name: string; uuid: string; success: boolean },
+    resource: { type: string; reason: string; value: string; time: number; serial: number; cgroupClass?: string | null; acl?: string | null; detail?: string | null },
+  ): void {
+    const pool = this.strings;
+    const type = pool.intern(resource.type);
+    const value = pool.intern(resource.value);
     const event: CompatEvent = {
-      kind: 'resrc', uuid: resource.uuid, name: resource.name, success: resource.success, user: resource.user,
-      start: resource.time, end: 0, proof: [resource.serial], resourceType: resource.type, reason: resource.reason, value: resource.value,
-      ...(resource.cgroupClass === undefined ? {} : { cgroupClass: resource.cgroupClass, acl: resource.acl ?? null, detail: resource.detail ?? null }),
+      kind: 'resrc', uuid: guest.uuid, name: guest.name, success: guest.success, user: guest.user,
+      start: resource.time, end: 0, proof: [resource.serial], resourceType: type, reason: pool.intern(resource.reason), value,
+      ...(resource.cgroupClass === undefined
+        ? {}
+        : { cgroupClass: pool.intern(resource.cgroupClass), acl: pool.intern(resource.acl ?? null), detail: pool.intern(resource.detail ?? null) }),
     };
     this.append(event);
-    if (resource.success) this.lastResource.set(`${resource.uuid}\0${resource.type}\0${resource.value}`, event);
+    if (!guest.success) return;
+    let byType = this.lastResource.get(guest.uuid);
+    if (byType === undefined) this.lastResource.set(guest.uuid, (byType = new Map()));
+    let byValue = byType.get(type);
+    if (byValue === undefined) byType.set(type, (byValue = new Map()));
+    byValue.set(value, event);
   }
 
   private avc(view: AuparseView): void {
