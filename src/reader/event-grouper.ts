@@ -26,25 +26,83 @@ interface OpenEvent {
   readonly time: AuditTime;
   readonly serial: number;
   readonly records: AuditRecord[];
+  /** Arrival rank: events with the same stamp (several nodes) leave in the order they came. */
+  readonly rank: number;
   complete?: boolean;
+  /** Passed over (see `skip`): tracked for completion and order, never delivered. */
+  skipped?: boolean;
+  /** Left the open set (completed). */
+  closed?: boolean;
+  /** Another open event with the same serial (several nodes, or a serial reused after a reboot). */
+  sameSerial?: OpenEvent | undefined;
 }
 
 const byStamp = (a: OpenEvent, b: OpenEvent): number =>
-  a.time.sec - b.time.sec || a.time.ms - b.time.ms || a.serial - b.serial;
+  a.time.sec - b.time.sec || a.time.ms - b.time.ms || a.serial - b.serial || a.rank - b.rank;
 
 const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
+
+/** A binary heap of the events not yet handed on, lowest stamp on top (stamp order). */
+class StampHeap {
+  private readonly items: OpenEvent[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): OpenEvent | undefined {
+    return this.items[0];
+  }
+
+  push(event: OpenEvent): void {
+    const items = this.items;
+    let index = items.push(event) - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (byStamp(items[parent]!, event) <= 0) break;
+      items[index] = items[parent]!;
+      index = parent;
+    }
+    items[index] = event;
+  }
+
+  pop(): OpenEvent | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && byStamp(items[right]!, items[left]!) < 0 ? right : left;
+      if (byStamp(last, items[child]!) <= 0) break;
+      items[index] = items[child]!;
+      index = child;
+    }
+    items[index] = last;
+    return top;
+  }
+}
 
 /**
  * Groups records into events by (node, seconds, milliseconds, serial), as auparse does. Records of an
  * event may be interleaved with others; state carries across files when one grouper reads them all.
  */
 export class EventGrouper {
-  private readonly open = new Map<string, OpenEvent>();
+  /** Open events by serial; events sharing a serial are chained. */
+  private readonly openBySerial = new Map<number, OpenEvent>();
+  /** Open events in the order they opened (closed ones are dropped lazily from the front). */
+  private openOrder: OpenEvent[] = [];
+  private openHead = 0;
+  private openCount = 0;
+  private arrivals = 0;
   private readonly eoeTimeoutMs: number;
   private readonly maxOpenEvents: number;
   private readonly inStampOrder: boolean;
   /** stamp order: every event not yet handed on, open or complete. */
-  private readonly pending: OpenEvent[] = [];
+  private readonly pending = new StampHeap();
 
   constructor(private readonly deliver: (event: AuditEvent) => void, options: GroupingOptions = {}) {
     this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
@@ -54,7 +112,7 @@ export class EventGrouper {
 
   private onEvent(event: AuditEvent | OpenEvent): void {
     if (!this.inStampOrder || event.time === null || event.serial === null) {
-      this.deliver(event);
+      if (!(event as OpenEvent).skipped) this.deliver(event);
       return;
     }
     (event as OpenEvent).complete = true;
@@ -63,63 +121,111 @@ export class EventGrouper {
 
   /** stamp order: hands on the lowest pending events while they are complete. */
   private release(): void {
-    while (this.pending.length > 0) {
-      let lowest = 0;
-      for (let index = 1; index < this.pending.length; index++) if (byStamp(this.pending[index]!, this.pending[lowest]!) < 0) lowest = index;
-      const event = this.pending[lowest]!;
-      if (!event.complete) return;
-      this.pending.splice(lowest, 1);
-      this.deliver(event);
+    for (let event = this.pending.peek(); event?.complete; event = this.pending.peek()) {
+      this.pending.pop();
+      if (!event.skipped) this.deliver(event);
     }
   }
 
   push(record: AuditRecord): void {
-    const { time, serial, typeNumber } = record;
+    const { time, serial } = record;
     if (time === null || serial === null) {
-      this.onEvent({ node: record.node, time, serial, records: [record] });
+      this.onEvent({ node: record.node, time, serial, records: [record], rank: this.arrivals++ });
       return;
     }
+    this.add(record.node, time, serial, record.typeNumber, record);
+  }
+
+  private find(node: string | null, time: AuditTime, serial: number): OpenEvent | undefined {
+    for (let event = this.openBySerial.get(serial); event !== undefined; event = event.sameSerial) {
+      if (event.node === node && event.time.sec === time.sec && event.time.ms === time.ms) return event;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a record with this stamp belongs to an event being kept: the open event it joins was not
+   * skipped, or, when it opens an event, `opensKept` (its type decides, as auparse's first record does).
+   */
+  keeps(node: string | null, time: AuditTime, serial: number, opensKept: boolean): boolean {
+    const event = this.find(node, time, serial);
+    return event === undefined ? opensKept : !event.skipped;
+  }
+
+  /** A record of an event nobody reads: it counts for the event's completion and order, nothing is kept. */
+  skip(node: string | null, time: AuditTime, serial: number, typeNumber: number | null): void {
+    this.add(node, time, serial, typeNumber, null);
+  }
+
+  private add(node: string | null, time: AuditTime, serial: number, typeNumber: number | null, record: AuditRecord | null): void {
     this.completeTimedOut(millis(time));
-    const key = `${record.node ?? ''}\u0000${time.sec}.${time.ms}:${serial}`;
-    const event = this.open.get(key);
+    const event = this.find(node, time, serial);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
-      const single: OpenEvent = { node: record.node, time, serial, records: [record] };
+      const single: OpenEvent = { node, time, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);
       return;
     }
-    if (event === undefined) {
-      const opened: OpenEvent = { node: record.node, time, serial, records: [record] };
-      this.open.set(key, opened);
-      if (this.inStampOrder) this.pending.push(opened);
-      if (this.open.size > this.maxOpenEvents) this.completeOldest();
-    } else {
-      event.records.push(record);
+    let target = event;
+    if (target === undefined) {
+      target = { node, time, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
+      this.openBySerial.set(serial, target);
+      this.openOrder.push(target);
+      this.openCount++;
+      if (this.inStampOrder) this.pending.push(target);
+      if (this.openCount > this.maxOpenEvents) this.completeOldest();
+    } else if (record !== null) {
+      target.records.push(record);
     }
-    if (typeNumber === EOE || typeNumber === PROCTITLE) this.complete(key);
+    if (typeNumber === EOE || typeNumber === PROCTITLE) this.complete(target);
   }
 
   /** Completes every open event (end of input). */
   flush(): void {
-    for (const key of [...this.open.keys()]) this.complete(key);
+    for (let event = this.oldestOpen(); event !== undefined; event = this.oldestOpen()) this.complete(event);
+  }
+
+  private oldestOpen(): OpenEvent | undefined {
+    while (this.openHead < this.openOrder.length && this.openOrder[this.openHead]!.closed) this.openHead++;
+    if (this.openHead > 4096 && this.openHead * 2 > this.openOrder.length) {
+      this.openOrder = this.openOrder.slice(this.openHead);
+      this.openHead = 0;
+    }
+    return this.openOrder[this.openHead];
   }
 
   private completeTimedOut(nowMs: number): void {
-    for (const [key, event] of this.open) {
+    for (let event = this.oldestOpen(); event !== undefined; event = this.oldestOpen()) {
       if (nowMs - millis(event.time) <= this.eoeTimeoutMs) break;
-      this.complete(key);
+      this.complete(event);
     }
   }
 
   private completeOldest(): void {
-    const oldest = this.open.keys().next();
-    if (!oldest.done) this.complete(oldest.value);
+    const oldest = this.oldestOpen();
+    if (oldest !== undefined) this.complete(oldest);
   }
 
-  private complete(key: string): void {
-    const event = this.open.get(key);
-    if (event === undefined) return;
-    this.open.delete(key);
+  private complete(event: OpenEvent): void {
+    if (event.closed) return;
+    event.closed = true;
+    this.openCount--;
+    this.unlink(event);
     this.onEvent(event);
+  }
+
+  private unlink(event: OpenEvent): void {
+    const head = this.openBySerial.get(event.serial);
+    if (head === event) {
+      if (event.sameSerial === undefined) this.openBySerial.delete(event.serial);
+      else this.openBySerial.set(event.serial, event.sameSerial);
+      return;
+    }
+    for (let previous = head; previous !== undefined; previous = previous.sameSerial) {
+      if (previous.sameSerial === event) {
+        previous.sameSerial = event.sameSerial;
+        return;
+      }
+    }
   }
 }

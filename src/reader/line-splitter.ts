@@ -11,6 +11,12 @@ export interface SourceLine {
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 /**
+ * Sees a whole line's bytes (bytes[start, end)) before it is turned into a string; answering true
+ * means the line was dealt with and no string is made.
+ */
+export type LinePrefilter = (bytes: Buffer, start: number, end: number) => boolean;
+
+/**
  * Cuts a byte stream into lines on 0x0A. Memory stays bounded by the chunk size plus `maxLineBytes`:
  * of an over-long line only its head is kept, for the diagnostic.
  */
@@ -23,6 +29,7 @@ export class LineSplitter {
   constructor(
     private readonly onLine: (line: SourceLine) => void,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+    private readonly prefilter?: LinePrefilter,
   ) {}
 
   push(chunk: Buffer): void {
@@ -45,11 +52,18 @@ export class LineSplitter {
     let tooLong = this.overflow || this.pendingBytes + (end - start) > this.maxLineBytes;
     let text: string;
     if (this.pendingBytes === 0) {
+      if (!tooLong && this.prefilter?.(chunk, start, end)) return;
       text = chunk.toString('latin1', start, Math.min(end, start + this.maxLineBytes));
     } else {
       this.keep(chunk.subarray(start, end));
-      text = Buffer.concat(this.pending).toString('latin1');
+      const whole = Buffer.concat(this.pending);
       tooLong ||= this.overflow;
+      if (!tooLong && this.prefilter?.(whole, 0, whole.length)) {
+        this.pending = [];
+        this.pendingBytes = 0;
+        return;
+      }
+      text = whole.toString('latin1');
     }
     this.pending = [];
     this.pendingBytes = 0;

@@ -3,11 +3,19 @@ import { EventGrouper, type AuditEvent, type GroupingOptions } from './event-gro
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
+import { readRawHeader } from './raw-header.js';
+import { recordTypeNumber } from '../tables/record-types.js';
 
 export interface ReadEventsOptions extends GroupingOptions {
   /** Line forms to take records from; others are passed over (the C tools read only auditd's own lines). */
   readonly forms: ReadonlySet<RecordForm>;
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * Which events the consumer reads, by the type of their first record (auparse's event type). The
+   * RAW lines of other events are passed over from their header bytes alone: they still count for
+   * grouping and order, but are neither parsed nor checked, and such events are not delivered.
+   */
+  readonly keepEvent?: (firstRecordType: string) => boolean;
 }
 
 export const AUDITD_LINES: ReadonlySet<RecordForm> = new Set(['raw']);
@@ -16,13 +24,25 @@ export const ALL_BUT_INTERPRETED: ReadonlySet<RecordForm> = new Set(['raw', 'pri
 /** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
   const grouper = new EventGrouper(onEvent, options);
+  const { keepEvent } = options;
+  const prefilter =
+    keepEvent === undefined || !options.forms.has('raw')
+      ? undefined
+      : (bytes: Buffer, start: number, end: number): boolean => {
+          const header = readRawHeader(bytes, start, end);
+          if (header === null) return false;
+          const time = { sec: header.sec, ms: header.ms };
+          if (grouper.keeps(header.node, time, header.serial, keepEvent(header.type))) return false;
+          grouper.skip(header.node, time, header.serial, recordTypeNumber(header.type));
+          return true;
+        };
   await readInputs(
     inputs,
     (file, line) => {
       const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
       if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record);
     },
-    options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+    { ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }), ...(prefilter === undefined ? {} : { prefilter }) },
   );
   grouper.flush();
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { displayName, type AuditInput } from './input-set.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SourceLine } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type LinePrefilter, type SourceLine } from './line-splitter.js';
 
 export interface ReadOptions {
   readonly maxLineBytes?: number;
@@ -10,6 +10,8 @@ export interface ReadOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk's lines, so a consumer doing async work per line keeps memory bounded. */
   readonly afterChunk?: () => Promise<void>;
+  /** Sees each line's bytes first; lines it takes care of never become strings (see LineSplitter). */
+  readonly prefilter?: LinePrefilter;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -23,7 +25,7 @@ export async function readInputs(
   let bytesRead = 0;
   for (const input of inputs) {
     const file = displayName(input);
-    const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, options.prefilter);
     const stream: Readable =
       input.kind === 'stdin'
         ? (options.stdin ?? process.stdin)

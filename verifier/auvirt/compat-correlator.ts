@@ -1,6 +1,6 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
-import type { AuditEvent } from '../../src/index.js';
+import { recordTypeNumber, type AuditEvent } from '../../src/index.js';
 import { AuparseView } from './auparse-view.js';
 
 export type CompatKind = 'start' | 'stop' | 'resrc' | 'avc' | 'anom' | 'machine-id';
@@ -43,6 +43,9 @@ export interface CompatOptions {
 }
 
 const MAX_PROOF = 4;
+
+/** ANOM_* kernel (1700–1799) and user-space (2100–2199) records. */
+const isAnomalyType = (type: number): boolean => (type >= 2100 && type <= 2199) || (type >= 1700 && type <= 1799);
 const OLD_NEW_TYPES = new Set(['disk', 'vcpu', 'mem', 'rng', 'net']);
 
 function addProof(event: CompatEvent, serial: number): void {
@@ -97,6 +100,15 @@ export class CompatCorrelator {
     if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
   }
 
+  /** Whether `handle` does anything with an event whose first record has this type. */
+  reads(type: string): boolean {
+    if (type === 'VIRT_MACHINE_ID' || type === 'VIRT_CONTROL' || type === 'VIRT_RESOURCE') return true;
+    if (!this.options.correlateAvcAndAnomalies) return false;
+    if (type === 'AVC') return true;
+    const number = recordTypeNumber(type);
+    return number !== null && isAnomalyType(number);
+  }
+
   handle(event: AuditEvent): void {
     const view = new AuparseView(event);
     switch (view.first.type) {
@@ -111,7 +123,7 @@ export class CompatCorrelator {
         return;
       default: {
         const type = view.first.typeNumber;
-        if (this.options.correlateAvcAndAnomalies && type !== null && ((type >= 2100 && type <= 2199) || (type >= 1700 && type <= 1799))) this.anomaly(view);
+        if (this.options.correlateAvcAndAnomalies && type !== null && isAnomalyType(type)) this.anomaly(view);
       }
     }
   }

@@ -4,6 +4,8 @@ import { CompatCorrelator, type CompatOptions } from './compat-correlator.js';
 /** Reads the inputs as auparse would and feeds every event to auvirt's correlation. */
 export async function correlateCompat(inputs: readonly AuditInput[], options: CompatOptions): Promise<CompatCorrelator> {
   const correlator = new CompatCorrelator(options);
-  await readAuditEvents(inputs, (event) => correlator.handle(event), { forms: ALL_BUT_INTERPRETED, order: 'stamp' });
+  await readAuditEvents(inputs, (event) => correlator.handle(event), {
+    forms: ALL_BUT_INTERPRETED, order: 'stamp', keepEvent: (type) => correlator.reads(type),
+  });
   return correlator;
 }

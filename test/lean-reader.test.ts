@@ -1,0 +1,72 @@
+// The lean reading path: lines of events a consumer does not read are passed over from their header
+// bytes. It must deliver exactly the events the full path delivers whose first record it keeps, in the
+// same order, with the same records.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALL_BUT_INTERPRETED, parseLine, readAuditEvents, type AuditEvent } from '../src/index.js';
+import { readRawHeader } from '../src/reader/raw-header.js';
+import { ENRICHED_CAPTURE, RAW_CAPTURE, captureLines } from './support/examples.js';
+import { renderScenario, scenario } from './support/lifecycle-log.js';
+
+const summary = (event: AuditEvent) => `${event.node ?? ''} ${event.time?.sec}.${event.time?.ms}:${event.serial} ${event.records.map((record) => record.text).join('\n')}`;
+
+async function both(file: string, keep: (type: string) => boolean, order: 'stamp' | 'completion') {
+  const full: AuditEvent[] = [];
+  const lean: AuditEvent[] = [];
+  await readAuditEvents([{ kind: 'file', path: file }], (event) => full.push(event), { forms: ALL_BUT_INTERPRETED, order });
+  await readAuditEvents([{ kind: 'file', path: file }], (event) => lean.push(event), { forms: ALL_BUT_INTERPRETED, order, keepEvent: keep });
+  return { expected: full.filter((event) => keep(event.records[0]!.type)).map(summary), lean: lean.map(summary) };
+}
+
+const KEEPERS: Record<string, (type: string) => boolean> = {
+  virt: (type) => type.startsWith('VIRT_'),
+  'virt, AVC, ANOM': (type) => type.startsWith('VIRT_') || type === 'AVC' || type.startsWith('ANOM_'),
+  SYSCALL: (type) => type === 'SYSCALL',
+  nothing: () => false,
+};
+
+describe('readRawHeader', () => {
+  it('reads the header exactly as the line parser does, or leaves the line to it', () => {
+    const lines = [...captureLines(RAW_CAPTURE), ...captureLines(ENRICHED_CAPTURE), 'node=h1 type=AVC msg=audit(1.002:3): x', 'type=X msg=audit(1.02:3): x', 'type=A\tB msg=audit(1.002:3): x', 'type=SYSCALL msg=audit(1.002:3):'];
+    for (const line of lines) {
+      const bytes = Buffer.from(line, 'latin1');
+      const header = readRawHeader(bytes, 0, bytes.length);
+      const parsed = parseLine(line, { file: 'x', line: 1 });
+      if (header === null) {
+        expect(parsed.kind === 'record' && parsed.record.form === 'raw', line).toBe(false);
+        continue;
+      }
+      expect(parsed.kind).toBe('record');
+      if (parsed.kind !== 'record') continue;
+      expect({ node: header.node, type: header.type, time: { sec: header.sec, ms: header.ms }, serial: header.serial })
+        .toEqual({ node: parsed.record.node, type: parsed.record.type, time: parsed.record.time, serial: parsed.record.serial });
+    }
+  });
+});
+
+describe('readAuditEvents with keepEvent', () => {
+  it.each(Object.keys(KEEPERS))('on the real captures, keeping %s: the same events as the full path', async (keeper) => {
+    for (const capture of [RAW_CAPTURE, ENRICHED_CAPTURE]) {
+      for (const order of ['stamp', 'completion'] as const) {
+        const { expected, lean } = await both(capture, KEEPERS[keeper]!, order);
+        expect(lean).toEqual(expected);
+      }
+    }
+  });
+
+  it('on generated logs (interleaved events, several nodes, events without EOE)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'virt-audit-lean-'));
+    await fc.assert(
+      fc.asyncProperty(scenario, fc.constantFrom(...Object.keys(KEEPERS)), async (generated, keeper) => {
+        const file = join(directory, 'audit.log');
+        writeFileSync(file, await renderScenario(generated), 'latin1');
+        const { expected, lean } = await both(file, KEEPERS[keeper]!, 'stamp');
+        expect(lean).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
