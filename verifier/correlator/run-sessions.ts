@@ -7,6 +7,7 @@ export async function correlateSessions(inputs: readonly AuditInput[], onProgres
   await readAuditEvents(inputs, (event) => correlator.handle(event), {
     forms: ALL_BUT_INTERPRETED,
     order: 'stamp',
+    keepEvent: (type) => SessionCorrelator.reads(type),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
   correlator.finish();

@@ -53,6 +53,15 @@ export class SessionCorrelator {
   private readonly byPid = new Map<string, GuestSession>();
   private readonly openValues = new Map<string, ResourceAssignment[]>();
 
+  /**
+   * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
+   * (the kernel writes an AVC before the SYSCALL record of its event).
+   */
+  static reads(type: string): boolean {
+    if (type.startsWith('VIRT_') || type.startsWith('ANOM_') || type.startsWith('SYSTEM_') || type.startsWith('DAEMON_')) return true;
+    return type === 'AVC' || type === 'USER_AVC' || /^UNKNOWN\[(?:17|21)\d\d\]$/.test(type);
+  }
+
   handle(event: AuditEvent): void {
     const first = event.records[0]!;
     switch (first.type) {

@@ -1,6 +1,6 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
-import { AUDITD_LINES, isVirtRecordType, readAuditEvents, type AuditEvent, type AuditInput } from '../../src/index.js';
+import { AUDITD_LINES, isVirtRecordType, readAuditEvents, recordTypeNumber, type AuditEvent, type AuditInput } from '../../src/index.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -48,7 +48,8 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       if (options.only === 'success' && !row.success) return;
       rows.push(row);
     },
-    { forms: AUDITD_LINES, order: 'stamp' },
+    // VIRT_* records are user messages, each an event of its own.
+    { forms: AUDITD_LINES, order: 'stamp', keepEvent: (type) => isVirtRecordType(recordTypeNumber(type) ?? 0) },
   );
   const status = rows.length === 0 && !options.summary ? 1 : 0;
   return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };

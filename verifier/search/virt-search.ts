@@ -1,6 +1,6 @@
 // `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
 // guest fields are read only from user-message records, by plain substring search in the record text.
-import { AUDITD_LINES, decodeHexPrefix, readAuditEvents, type AuditInput, type AuditRecord } from '../../src/index.js';
+import { AUDITD_LINES, decodeHexPrefix, readAuditEvents, recordTypeNumber, type AuditInput, type AuditRecord } from '../../src/index.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
@@ -53,7 +53,8 @@ export async function searchVirt(inputs: readonly AuditInput[], criteria: Search
       matched++;
       for (const record of event.records) onLine(record.text);
     },
-    { forms: AUDITD_LINES, order: 'stamp' },
+    // ausearch matches user-message records, and a user message is an event of its own.
+    { forms: AUDITD_LINES, order: 'stamp', keepEvent: (type) => isUserMessageType(recordTypeNumber(type)) },
   );
   return matched;
 }
