@@ -31,12 +31,14 @@ interface GuestSpec {
   readonly mac: string;
   readonly extraDevices?: string;
   readonly os?: string;
+  /** `kvm` (hardware acceleration) or `qemu` (TCG, the default: guests that must respond need it here). */
+  readonly virtType?: 'kvm' | 'qemu';
 }
 
 const xmlText = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
 
 function guestXml(spec: GuestSpec): string {
-  return `<domain type='qemu'>
+  return `<domain type='${spec.virtType ?? 'qemu'}'>
   <name>${xmlText(spec.name)}</name>
   <uuid>${spec.uuid}</uuid>
   <memory unit='MiB'>128</memory>
@@ -105,6 +107,38 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
     return guest;
   };
 
+  /**
+   * A guest with hardware acceleration (type='kvm'): started, saved, restored and destroyed. Where KVM
+   * fails, the guest leaves the journal (its records stay in the log, noted in `skipped`) and the other
+   * guests run under TCG.
+   */
+  const probeKvm = async (): Promise<'kvm' | 'qemu'> => {
+    if (!existsSync('/dev/kvm')) {
+      journal.skipped.push('KVM guest: /dev/kvm does not exist; guests run under TCG');
+      return 'qemu';
+    }
+    say("guest kvm: type='kvm' (hardware acceleration): start, save, restore, destroy");
+    const kvm = await define('kvm', "type='kvm' (hardware acceleration): start, save, restore, destroy",
+      guestXml({ name: `${GUEST_PREFIX}-kvm`, uuid: uuidOf(10), disk: image('kvm.qcow2'), mac: '52:54:00:ac:00:0a', virtType: 'kvm' }));
+    try {
+      await kvm.start();
+      const saved = join(directory, 'kvm.save');
+      await kvm.save(saved);
+      await kvm.restore(saved);
+      await kvm.destroy();
+      return 'kvm';
+    } catch (error) {
+      journal.guests.splice(journal.guests.indexOf(kvm.journal), 1);
+      journal.skipped.push(`KVM guest: ${(error as Error).message}; guests run under TCG`);
+      try {
+        lab.virsh(['destroy', kvm.name], 30_000);
+      } catch {
+        // it did not start
+      }
+      return 'qemu';
+    }
+  };
+
   try {
     say('guest basic: disk, user NIC, virtio-rng, serial pty + file; USB disk attached and detached; vCPU hot-add; destroy');
     const basic = await define('basic', 'disk, user NIC, virtio-rng, serial to pty and to file, console; a USB disk attached then detached; live vCPU change; destroy',
@@ -138,9 +172,11 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
       guestXml({ name: `${GUEST_PREFIX}-broken`, uuid: uuidOf(3), disk: join(images, 'missing.qcow2'), mac: '52:54:00:ac:00:03' }));
     await broken.failStart(labelsLibvirtGenerates(basic));
 
-    say('guest running: started and still running when auditd stops');
-    const running = await define('running', 'started, still running when the capture ends',
-      guestXml({ name: `${GUEST_PREFIX}-running`, uuid: uuidOf(4), disk: image('running.qcow2'), mac: '52:54:00:ac:00:04' }));
+    const accel = await probeKvm();
+
+    say(`guest running: started (${accel}) and still running when auditd stops`);
+    const running = await define('running', `started (type='${accel}'), still running when the capture ends`,
+      guestXml({ name: `${GUEST_PREFIX}-running`, uuid: uuidOf(4), disk: image('running.qcow2'), mac: '52:54:00:ac:00:04', virtType: accel }));
     await running.start();
     running.markRunningAtEnd();
 
@@ -188,13 +224,13 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
 
     say('guest reused: the same name defined again with a new UUID after the first was undefined');
     const reusedName = `${GUEST_PREFIX}-reused`;
-    const first = await define('reused-first', 'the first definition of a name that is later reused; start, destroy, undefine',
-      guestXml({ name: reusedName, uuid: uuidOf(7), disk: image('reused-1.qcow2'), mac: '52:54:00:ac:00:07' }));
+    const first = await define('reused-first', `the first definition of a name that is later reused (type='${accel}'); start, destroy, undefine`,
+      guestXml({ name: reusedName, uuid: uuidOf(7), disk: image('reused-1.qcow2'), mac: '52:54:00:ac:00:07', virtType: accel }));
     await first.start();
     await first.destroy();
     lab.virsh(['undefine', reusedName]);
-    const second = await define('reused-second', 'the same name defined again with a new UUID; start, destroy',
-      guestXml({ name: reusedName, uuid: uuidOf(8), disk: image('reused-2.qcow2'), mac: '52:54:00:ac:00:08' }));
+    const second = await define('reused-second', `the same name defined again with a new UUID (type='${accel}'); start, destroy`,
+      guestXml({ name: reusedName, uuid: uuidOf(8), disk: image('reused-2.qcow2'), mac: '52:54:00:ac:00:08', virtType: accel }));
     await second.start();
     await second.destroy();
   } finally {
