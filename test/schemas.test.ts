@@ -1,7 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, RECORD_TYPES, SchemaValidator, buildSchemas, renderSchema, schemasDirectory } from '../src/index.js';
+import { STANDALONE_VALIDATORS_FILE, standaloneValidatorsSource } from '../src/libvirt/schema-validator.js';
 import { verify } from '../verifier/index.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
@@ -12,6 +14,30 @@ describe('schemas/', () => {
     const built = buildSchemas();
     expect(readdirSync(directory).filter((name) => name.endsWith('.schema.json')).sort()).toEqual([...built.keys()].sort());
     for (const [file, schema] of built) expect(readFileSync(`${directory}/${file}`, 'utf8'), file).toBe(renderSchema(schema));
+  });
+
+  it('holds the validators compiled ahead of time from exactly those schemas', () => {
+    expect(readFileSync(`${directory}/${STANDALONE_VALIDATORS_FILE}`, 'utf8') === standaloneValidatorsSource(), 'run npm run gen:schemas').toBe(true);
+  });
+
+  it('precompiled and freshly compiled validators agree on the captures and on mutated records', async () => {
+    const precompiled = new SchemaValidator();
+    const compiled = new SchemaValidator(directory, { compile: true });
+    const records: { json: Record<string, unknown> }[] = [];
+    await verify([{ kind: 'file', path: RAW_CAPTURE }], { onVirtRecord: (json) => records.push({ json: json as unknown as Record<string, unknown> }) });
+    expect(records.length).toBeGreaterThan(100);
+    const layoutsOf = (json: Record<string, unknown>) => [...LIBVIRT_LAYOUTS, ...LEGACY_LAYOUTS].filter((layout) => layout.recordType === json.type);
+    fc.assert(
+      fc.property(fc.constantFrom(...records), fc.constantFrom('vm', 'uuid', 'res', 'virt', 'new-mem', 'reason', 'extra'), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), ({ json }, field, value) => {
+        const mutated = { ...json, [field]: value };
+        for (const layout of layoutsOf(json)) {
+          const profile = LIBVIRT_LAYOUTS.includes(layout) ? 'libvirt' : 'legacy';
+          expect(precompiled.validate(mutated as never, layout, profile)).toEqual(compiled.validate(mutated as never, layout, profile));
+          expect(precompiled.validate(json as never, layout, profile)).toEqual(compiled.validate(json as never, layout, profile));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('has a definition for every layout of both profiles', () => {
