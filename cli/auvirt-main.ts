@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/index.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
-import { ctime, formatEvents, formatSummary } from '../verifier/auvirt/compat-format.js';
+import { ctime, formatEventPieces, formatSummary } from '../verifier/auvirt/compat-format.js';
 import { correlateCompat } from '../verifier/auvirt/run-compat.js';
 import { formatReport, formatReportSummary, reportJson } from '../verifier/correlator/report-default.js';
 import { correlateSessions } from '../verifier/correlator/run-sessions.js';
@@ -78,7 +78,11 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
   let output: string;
   if (options.compat) {
     const correlator = await correlateCompat(inputs, { correlateAvcAndAnomalies: options.allEvents || options.summary, filter });
-    output = options.summary ? formatSummary(correlator.events) : formatEvents(correlator.events, flags);
+    if (!options.summary) {
+      for (const piece of formatEventPieces(correlator.events, flags)) await writeOut(piece);
+      return 0;
+    }
+    output = formatSummary(correlator.events);
   } else {
     const progress = progressReporter();
     const correlator = await correlateSessions(inputs, progress.update);
@@ -86,6 +90,18 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
     else output = options.summary ? formatReportSummary(correlator.rows, filter, correlator.unmatched) : formatReport(correlator.rows, flags, filter);
   }
-  process.stdout.write(Buffer.from(output, 'latin1'));
+  await writeOut(output);
   return 0;
+}
+
+/** Writes one char per byte to stdout, waiting while the pipe is full. */
+async function writeOut(text: string): Promise<void> {
+  if (process.stdout.write(Buffer.from(text, 'latin1'))) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done).once('close', done);
+  });
 }

@@ -55,11 +55,25 @@ export function formatEvent(event: CompatEvent, flags: FormatFlags): string {
   return line;
 }
 
+/**
+ * The report in pieces of about `pieceChars` characters, so a large report is written as it is made
+ * instead of being held whole (with every row's intermediate strings) in memory.
+ */
+export function* formatEventPieces(events: readonly CompatEvent[], flags: FormatFlags, pieceChars = 1 << 20): Generator<string> {
+  let piece = '';
+  for (const event of events) {
+    if (event.kind === 'machine-id' || (!flags.allEvents && event.kind !== 'start')) continue;
+    piece += formatEvent(event, flags);
+    if (piece.length >= pieceChars) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
 export function formatEvents(events: readonly CompatEvent[], flags: FormatFlags): string {
-  return events
-    .filter((event) => event.kind !== 'machine-id' && (flags.allEvents || event.kind === 'start'))
-    .map((event) => formatEvent(event, flags))
-    .join('');
+  return [...formatEventPieces(events, flags)].join('');
 }
 
 export function formatSummary(events: readonly CompatEvent[]): string {
