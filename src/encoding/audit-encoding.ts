@@ -47,9 +47,11 @@ export function hexToBytes(hex: string): AuditBytes {
  * How auparse and ausearch read an unquoted value: hex-decoded up to the first non-hex character (an odd
  * last digit dropped), one char per byte; null when fewer than two hex digits lead.
  */
+const isHexDigit = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+
 export function decodeHexPrefix(text: string): string | null {
   let length = 0;
-  while (length < text.length && /[0-9A-Fa-f]/.test(text[length]!)) length++;
+  while (length < text.length && isHexDigit(text.charCodeAt(length))) length++;
   length -= length % 2;
   return length < 2 ? null : Buffer.from(text.slice(0, length), 'hex').toString('latin1');
 }

@@ -19,7 +19,7 @@ const ESCAPED = new Set([
 export function interpretEscaped(raw: string): string {
   if (raw.startsWith('"')) {
     const end = raw.indexOf('"', 1);
-    return Buffer.from(raw.slice(1, end === -1 ? undefined : end), 'latin1').toString('latin1');
+    return raw.slice(1, end === -1 ? undefined : end);
   }
   return decodeHexPrefix(raw) ?? raw;
 }
