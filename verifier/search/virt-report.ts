@@ -1,6 +1,6 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
-import { AUDITD_LINES, isVirtRecordType, readAuditEvents, recordTypeNumber, type AuditEvent, type AuditInput } from '../../src/index.js';
+import { AUDITD_LINES, isVirtRecordType, readAuditEvents, recordTypeName, recordTypeNumber, type AuditEvent, type AuditInput } from '../../src/index.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -31,7 +31,9 @@ function rowOf(event: AuditEvent): Row | null {
   if (!event.records.some((record) => record.typeNumber !== null && isVirtRecordType(record.typeNumber))) return null;
   const first = event.records[0]!;
   const res = event.records.flatMap((record) => record.fields).find((field) => field.name === 'res');
-  return { time: event.time.sec, type: first.type, typeNumber: first.typeNumber ?? 0, success: res?.raw !== 'failed', serial: event.serial };
+  // The table's name, not a slice of the line: a slice would keep the whole line alive for every row.
+  const type = first.typeNumber === null ? Buffer.from(first.type, 'latin1').toString('latin1') : recordTypeName(first.typeNumber);
+  return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res?.raw !== 'failed', serial: event.serial };
 }
 
 /** The report text and aureport's exit status (1 for an empty detailed report; a summary exits 0). */
