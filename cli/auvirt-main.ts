@@ -95,8 +95,8 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
 }
 
 /** Writes one char per byte to stdout, waiting while the pipe is full. */
-async function writeOut(text: string): Promise<void> {
-  if (process.stdout.write(Buffer.from(text, 'latin1'))) return;
+async function writeOut(text: string | Buffer): Promise<void> {
+  if (process.stdout.write(typeof text === 'string' ? Buffer.from(text, 'latin1') : text)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       process.stdout.off('drain', done).off('close', done);

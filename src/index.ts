@@ -20,3 +20,4 @@ export * from './model/kernel-records.js';
 export * from './libvirt/schema-validator.js';
 export * from './model/user-names.js';
 export * from './reader/read-events.js';
+export * from './text/latin1-pieces.js';

@@ -133,12 +133,12 @@ export class EventGrouper {
       this.onEvent({ node: record.node, time, serial, records: [record], rank: this.arrivals++ });
       return;
     }
-    this.add(record.node, time, serial, record.typeNumber, record);
+    this.add(record.node, time.sec, time.ms, time, serial, record.typeNumber, record);
   }
 
-  private find(node: string | null, time: AuditTime, serial: number): OpenEvent | undefined {
+  private find(node: string | null, sec: number, ms: number, serial: number): OpenEvent | undefined {
     for (let event = this.openBySerial.get(serial); event !== undefined; event = event.sameSerial) {
-      if (event.node === node && event.time.sec === time.sec && event.time.ms === time.ms) return event;
+      if (event.node === node && event.time.sec === sec && event.time.ms === ms) return event;
     }
     return undefined;
   }
@@ -147,28 +147,31 @@ export class EventGrouper {
    * Whether a record with this stamp belongs to an event being kept: the open event it joins was not
    * skipped, or, when it opens an event, `opensKept` (its type decides, as auparse's first record does).
    */
-  keeps(node: string | null, time: AuditTime, serial: number, opensKept: boolean): boolean {
-    const event = this.find(node, time, serial);
+  keeps(node: string | null, sec: number, ms: number, serial: number, opensKept: boolean): boolean {
+    const event = this.find(node, sec, ms, serial);
     return event === undefined ? opensKept : !event.skipped;
   }
 
   /** A record of an event nobody reads: it counts for the event's completion and order, nothing is kept. */
-  skip(node: string | null, time: AuditTime, serial: number, typeNumber: number | null): void {
-    this.add(node, time, serial, typeNumber, null);
+  skip(node: string | null, sec: number, ms: number, serial: number, typeNumber: number | null): void {
+    this.add(node, sec, ms, null, serial, typeNumber, null);
   }
 
-  private add(node: string | null, time: AuditTime, serial: number, typeNumber: number | null, record: AuditRecord | null): void {
-    this.completeTimedOut(millis(time));
-    const event = this.find(node, time, serial);
+  /** `time` is the record's own {sec, ms} when it has one; a passed-over record gets one only if it opens an event. */
+  private add(node: string | null, sec: number, ms: number, time: AuditTime | null, serial: number, typeNumber: number | null, record: AuditRecord | null): void {
+    this.completeTimedOut(sec * 1000 + ms);
+    const event = this.find(node, sec, ms, serial);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
-      const single: OpenEvent = { node, time, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
+      // A passed-over single-record event is complete at once: in completion order it leaves no trace.
+      if (record === null && !this.inStampOrder) return;
+      const single: OpenEvent = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);
       return;
     }
     let target = event;
     if (target === undefined) {
-      target = { node, time, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
+      target = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
       this.openBySerial.set(serial, target);
       this.openOrder.push(target);
       this.openCount++;

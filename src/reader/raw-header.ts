@@ -1,6 +1,8 @@
 // The header of an auditd RAW line read straight from its bytes, without making a string of the line:
 // `[node=NAME ]type=TYPE msg=audit(SECONDS.MMM:SERIAL):`. Lets a reader pass over the records of
-// events nobody asked for at the cost of a few comparisons.
+// events nobody asked for at the cost of a few comparisons. Node and type names repeat on every line,
+// so they are looked up by their bytes and shared instead of being made into a new string each time.
+import { recordTypeNumber } from '../tables/record-types.js';
 
 export interface RawHeader {
   readonly node: string | null;
@@ -8,6 +10,11 @@ export interface RawHeader {
   readonly sec: number;
   readonly ms: number;
   readonly serial: number;
+}
+
+export interface RecordTypeName {
+  readonly name: string;
+  readonly number: number | null;
 }
 
 const SPACE = 0x20;
@@ -21,42 +28,110 @@ function startsWith(bytes: Buffer, at: number, end: number, prefix: Buffer): boo
   return true;
 }
 
+interface NamedBytes<T> {
+  readonly bytes: Buffer;
+  readonly value: T;
+}
+
+/** Values made from byte strings once, found again by a hash of the bytes and a byte comparison. */
+class ByteStringTable<T> {
+  private readonly byHash = new Map<number, NamedBytes<T>[]>();
+  private size = 0;
+
+  constructor(private readonly make: (text: string) => T, private readonly maxSize = 4096) {}
+
+  get(bytes: Buffer, start: number, end: number, hash: number): T {
+    const candidates = this.byHash.get(hash);
+    if (candidates !== undefined) {
+      for (const candidate of candidates) if (sameBytes(candidate.bytes, bytes, start, end)) return candidate.value;
+    }
+    const value = this.make(bytes.toString('latin1', start, end));
+    // Names past the bound (a hostile log with endless distinct types) are made each time, never stored.
+    if (this.size < this.maxSize) {
+      this.size++;
+      const entry = { bytes: Buffer.from(bytes.subarray(start, end)), value };
+      if (candidates === undefined) this.byHash.set(hash, [entry]);
+      else candidates.push(entry);
+    }
+    return value;
+  }
+}
+
+function sameBytes(known: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let index = 0; index < known.length; index++) if (known[index] !== bytes[start + index]) return false;
+  return true;
+}
+
+/** Reads RAW headers one line after another; the fields of the last line read are its properties. */
+export class RawHeaderScanner implements RawHeader {
+  node: string | null = null;
+  recordType: RecordTypeName = { name: '', number: null };
+  sec = 0;
+  ms = 0;
+  serial = 0;
+  private readonly types = new ByteStringTable<RecordTypeName>((name) => ({ name, number: recordTypeNumber(name) }));
+  private readonly nodes = new ByteStringTable<string>((name) => name);
+
+  get type(): string {
+    return this.recordType.name;
+  }
+
+  /** Reads the header of bytes[start, end); false when the line is not a RAW record (the full parser decides). */
+  scan(bytes: Buffer, start: number, end: number): boolean {
+    let at = start;
+    let node: string | null = null;
+    if (startsWith(bytes, at, end, NODE)) {
+      const nodeStart = at + NODE.length;
+      let hash = 0;
+      for (at = nodeStart; at < end && bytes[at] !== SPACE; at++) hash = (hash * 31 + bytes[at]!) | 0;
+      if (at >= end) return false;
+      node = this.nodes.get(bytes, nodeStart, at, hash);
+      at++;
+    }
+    if (!startsWith(bytes, at, end, TYPE)) return false;
+    const typeStart = at + TYPE.length;
+    let hash = 0;
+    for (at = typeStart; at < end && bytes[at] !== SPACE; at++) {
+      const byte = bytes[at]!;
+      if (byte < 0x21 || byte > 0x7e) return false;
+      hash = (hash * 31 + byte) | 0;
+    }
+    const typeEnd = at;
+    if (typeEnd >= end || typeEnd === typeStart) return false;
+    if (!startsWith(bytes, at, end, MSG_AUDIT)) return false;
+    at += MSG_AUDIT.length;
+    let sec = 0;
+    const secStart = at;
+    while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) sec = sec * 10 + (bytes[at++]! - 0x30);
+    if (at === secStart || bytes[at] !== 0x2e) return false; // '.'
+    at++;
+    let ms = 0;
+    for (let digit = 0; digit < 3; digit++) {
+      const byte = bytes[at++];
+      if (byte === undefined || byte < 0x30 || byte > 0x39) return false;
+      ms = ms * 10 + (byte - 0x30);
+    }
+    if (bytes[at] !== 0x3a) return false; // ':'
+    at++;
+    let serial = 0;
+    const serialStart = at;
+    while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) serial = serial * 10 + (bytes[at++]! - 0x30);
+    if (at === serialStart || bytes[at] !== 0x29 || bytes[at + 1] !== 0x3a) return false; // '):'
+    at += 2;
+    if (at < end && bytes[at] !== SPACE) return false;
+    this.node = node;
+    this.recordType = this.types.get(bytes, typeStart, typeEnd, hash);
+    this.sec = sec;
+    this.ms = ms;
+    this.serial = serial;
+    return true;
+  }
+}
+
 /** The header of a RAW line in bytes[start, end), or null when the line is not one (the full parser decides). */
 export function readRawHeader(bytes: Buffer, start: number, end: number): RawHeader | null {
-  let at = start;
-  let node: string | null = null;
-  if (startsWith(bytes, at, end, NODE)) {
-    const space = bytes.indexOf(SPACE, at + NODE.length);
-    if (space === -1 || space >= end) return null;
-    node = bytes.toString('latin1', at + NODE.length, space);
-    at = space + 1;
-  }
-  if (!startsWith(bytes, at, end, TYPE)) return null;
-  const typeStart = at + TYPE.length;
-  const typeEnd = bytes.indexOf(SPACE, typeStart);
-  if (typeEnd === -1 || typeEnd >= end || typeEnd === typeStart) return null;
-  for (let index = typeStart; index < typeEnd; index++) if (bytes[index]! < 0x21 || bytes[index]! > 0x7e) return null;
-  at = typeEnd;
-  if (!startsWith(bytes, at, end, MSG_AUDIT)) return null;
-  at += MSG_AUDIT.length;
-  let sec = 0;
-  const secStart = at;
-  while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) sec = sec * 10 + (bytes[at++]! - 0x30);
-  if (at === secStart || bytes[at] !== 0x2e) return null; // '.'
-  at++;
-  let ms = 0;
-  for (let digit = 0; digit < 3; digit++) {
-    const byte = bytes[at++];
-    if (byte === undefined || byte < 0x30 || byte > 0x39) return null;
-    ms = ms * 10 + (byte - 0x30);
-  }
-  if (bytes[at] !== 0x3a) return null; // ':'
-  at++;
-  let serial = 0;
-  const serialStart = at;
-  while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) serial = serial * 10 + (bytes[at++]! - 0x30);
-  if (at === serialStart || bytes[at] !== 0x29 || bytes[at + 1] !== 0x3a) return null; // '):'
-  at += 2;
-  if (at < end && bytes[at] !== SPACE) return null;
-  return { node, type: bytes.toString('latin1', typeStart, typeEnd), sec, ms, serial };
+  const scanner = new RawHeaderScanner();
+  if (!scanner.scan(bytes, start, end)) return null;
+  return { node: scanner.node, type: scanner.type, sec: scanner.sec, ms: scanner.ms, serial: scanner.serial };
 }

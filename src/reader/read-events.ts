@@ -3,8 +3,7 @@ import { EventGrouper, type AuditEvent, type GroupingOptions } from './event-gro
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
-import { readRawHeader } from './raw-header.js';
-import { recordTypeNumber } from '../tables/record-types.js';
+import { RawHeaderScanner, type RecordTypeName } from './raw-header.js';
 
 export interface ReadEventsOptions extends GroupingOptions {
   /** Line forms to take records from; others are passed over (the C tools read only auditd's own lines). */
@@ -25,15 +24,23 @@ export const ALL_BUT_INTERPRETED: ReadonlySet<RecordForm> = new Set(['raw', 'pri
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
   const grouper = new EventGrouper(onEvent, options);
   const { keepEvent } = options;
+  const header = new RawHeaderScanner();
+  const kept = new Map<RecordTypeName, boolean>();
+  const keeps = (type: RecordTypeName): boolean => {
+    let answer = kept.get(type);
+    if (answer !== undefined) return answer;
+    answer = keepEvent!(type.name);
+    if (kept.size < 4096) kept.set(type, answer);
+    return answer;
+  };
   const prefilter =
     keepEvent === undefined || !options.forms.has('raw')
       ? undefined
       : (bytes: Buffer, start: number, end: number): boolean => {
-          const header = readRawHeader(bytes, start, end);
-          if (header === null) return false;
-          const time = { sec: header.sec, ms: header.ms };
-          if (grouper.keeps(header.node, time, header.serial, keepEvent(header.type))) return false;
-          grouper.skip(header.node, time, header.serial, recordTypeNumber(header.type));
+          if (!header.scan(bytes, start, end)) return false;
+          const { node, sec, ms, serial, recordType } = header;
+          if (grouper.keeps(node, sec, ms, serial, keeps(recordType))) return false;
+          grouper.skip(node, sec, ms, serial, recordType.number);
           return true;
         };
   await readInputs(

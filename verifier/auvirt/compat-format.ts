@@ -1,5 +1,6 @@
 // auvirt 3.0.9's output, byte for byte (auvirt-behaviour.md §2.9). Strings are handled one char per byte
 // (latin1), because printf pads and cuts bytes, not characters.
+import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/index.js';
 import type { CompatEvent } from './compat-correlator.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -17,19 +18,36 @@ export function pad(text: string | null | undefined, width: number, precision = 
   return (text ?? '').slice(0, precision).padEnd(width, ' ');
 }
 
+const minuteTexts = new Map<number, string>();
+
+/**
+ * `ctime(seconds)` cut to its first 16 chars (`Sun Mar  3 09:00`), all auvirt's rows show. Cached by
+ * minute where the zone's offset is whole minutes (then every second of a minute shows the same text).
+ */
+function minuteText(seconds: number): string {
+  const minute = Math.floor(seconds / 60);
+  const known = minuteTexts.get(minute);
+  if (known !== undefined) return known;
+  const text = ctime(seconds).slice(0, 16);
+  if (new Date(minute * 60_000).getSeconds() === 0) {
+    if (minuteTexts.size >= 1 << 16) minuteTexts.clear();
+    minuteTexts.set(minute, text);
+  }
+  return text;
+}
+
 function period(event: CompatEvent): string {
-  let text = pad(ctime(event.start), 16);
+  let text = minuteText(event.start);
   if (event.end !== 0) {
-    text += ` - ${pad(ctime(event.end).slice(11), 7, 5)}`;
     const seconds = event.end - event.start;
     const hours = Math.floor(seconds / 3600) % 24;
     const minutes = Math.floor(seconds / 60) % 60;
     const days = Math.floor(seconds / 86400);
-    text += days > 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`;
+    text += ` - ${minuteText(event.end).slice(11)}  ${days > 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`}`;
   } else if (!event.success && event.kind !== 'avc' && event.kind !== 'anom') {
     text += ' - failed';
   }
-  return pad(text, 32);
+  return text;
 }
 
 export interface FormatFlags {
@@ -38,42 +56,74 @@ export interface FormatFlags {
   readonly proof: boolean;
 }
 
-export function formatEvent(event: CompatEvent, flags: FormatFlags): string {
-  let line = '';
-  if (flags.allEvents) line += `${pad(event.kind, 6, 5)} `;
-  line += pad(event.name, 22);
-  if (flags.showUuid) line += `\t${pad(event.uuid, 36)}`;
-  line += `\t${pad(event.user, 11)}\t${period(event)}`;
-  if (event.kind === 'resrc') {
-    line += `\t${pad(event.resourceType, 12)}\t${pad(event.reason, 10)}`;
-    line += event.resourceType === 'cgroup' ? `\t${event.cgroupClass ?? ''}\t${event.acl ?? ''}\t${event.detail ?? ''}` : `\t${event.value ?? ''}`;
-  } else if (event.kind === 'avc') {
-    line += `\t${pad(event.operation, 12)}\t${pad(event.result, 10)}\t${event.comm ?? ''}\t${event.target ?? ''}\t${event.context ?? ''}`;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+
+/** One row (and its proof line) of auvirt's report. */
+export function writeEvent(out: Latin1Pieces, event: CompatEvent, flags: FormatFlags): void {
+  if (flags.allEvents) {
+    out.padded(event.kind, 6, 5);
+    out.byte(0x20);
   }
-  line += '\n';
-  if (flags.proof) line += `    Proof:${event.proof.join(',')}\n\n`;
-  return line;
+  out.padded(event.name, 22);
+  if (flags.showUuid) {
+    out.byte(TAB);
+    out.padded(event.uuid, 36);
+  }
+  out.byte(TAB);
+  out.padded(event.user, 11);
+  out.byte(TAB);
+  out.padded(period(event), 32);
+  if (event.kind === 'resrc') {
+    out.byte(TAB);
+    out.padded(event.resourceType, 12);
+    out.byte(TAB);
+    out.padded(event.reason, 10);
+    if (event.resourceType === 'cgroup') {
+      for (const cell of [event.cgroupClass, event.acl, event.detail]) {
+        out.byte(TAB);
+        out.text(cell ?? '');
+      }
+    } else {
+      out.byte(TAB);
+      out.text(event.value ?? '');
+    }
+  } else if (event.kind === 'avc') {
+    out.byte(TAB);
+    out.padded(event.operation, 12);
+    out.byte(TAB);
+    out.padded(event.result, 10);
+    for (const cell of [event.comm, event.target, event.context]) {
+      out.byte(TAB);
+      out.text(cell ?? '');
+    }
+  }
+  out.byte(NEWLINE);
+  if (flags.proof) out.text(`    Proof:${event.proof.join(',')}\n\n`);
+}
+
+export function formatEvent(event: CompatEvent, flags: FormatFlags): string {
+  const out = new Latin1Pieces(4096);
+  writeEvent(out, event, flags);
+  return out.toString();
 }
 
 /**
- * The report in pieces of about `pieceChars` characters, so a large report is written as it is made
- * instead of being held whole (with every row's intermediate strings) in memory.
+ * The report in pieces of about `pieceBytes` bytes, so a large report is written as it is made
+ * instead of being held whole in memory.
  */
-export function* formatEventPieces(events: readonly CompatEvent[], flags: FormatFlags, pieceChars = 1 << 20): Generator<string> {
-  let piece = '';
+export function* formatEventPieces(events: readonly CompatEvent[], flags: FormatFlags, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
+  const out = new Latin1Pieces(pieceBytes);
   for (const event of events) {
     if (event.kind === 'machine-id' || (!flags.allEvents && event.kind !== 'start')) continue;
-    piece += formatEvent(event, flags);
-    if (piece.length >= pieceChars) {
-      yield piece;
-      piece = '';
-    }
+    writeEvent(out, event, flags);
+    yield* out.takeFull();
   }
-  if (piece !== '') yield piece;
+  yield* out.takeAll();
 }
 
 export function formatEvents(events: readonly CompatEvent[], flags: FormatFlags): string {
-  return [...formatEventPieces(events, flags)].join('');
+  return Buffer.concat([...formatEventPieces(events, flags)]).toString('latin1');
 }
 
 export function formatSummary(events: readonly CompatEvent[]): string {

@@ -1,0 +1,76 @@
+// Text written one byte per char straight into fixed-size Buffers, for reports of hundreds of thousands
+// of rows: no row, cell or padding ever exists as a string of its own.
+
+export const DEFAULT_PIECE_BYTES = 1 << 20;
+
+export class Latin1Pieces {
+  private buffer: Buffer;
+  private used = 0;
+  private readonly done: Buffer[] = [];
+
+  constructor(private readonly pieceBytes = DEFAULT_PIECE_BYTES) {
+    this.buffer = Buffer.allocUnsafe(pieceBytes);
+  }
+
+  /** Bytes written so far into full pieces not yet taken, plus the current one. */
+  get pendingBytes(): number {
+    return this.done.reduce((sum, piece) => sum + piece.length, 0) + this.used;
+  }
+
+  text(text: string): void {
+    this.room(text.length);
+    this.used += this.buffer.write(text, this.used, 'latin1');
+  }
+
+  /** printf's `%-W.Ps`: the text cut to `precision` chars, padded with spaces to `width`. */
+  padded(text: string | null | undefined, width: number, precision = width): void {
+    const value = text ?? '';
+    const length = Math.min(value.length, precision);
+    this.room(Math.max(width, length));
+    if (length > 0) this.used += this.buffer.write(value, this.used, length, 'latin1');
+    if (length < width) {
+      this.buffer.fill(0x20, this.used, this.used + width - length);
+      this.used += width - length;
+    }
+  }
+
+  /** A non-negative integer with at least `digits` digits, zero-padded (`%02d`). */
+  digits(value: number, digits: number): void {
+    this.room(Math.max(digits, 16));
+    let text = String(value);
+    while (text.length < digits) text = `0${text}`;
+    this.used += this.buffer.write(text, this.used, 'latin1');
+  }
+
+  byte(code: number): void {
+    this.room(1);
+    this.buffer[this.used++] = code;
+  }
+
+  /** The full pieces written so far; the one being filled stays. */
+  takeFull(): Buffer[] {
+    return this.done.splice(0);
+  }
+
+  /** Everything written, the current piece included; the writer starts over empty. */
+  takeAll(): Buffer[] {
+    if (this.used > 0) this.finishPiece();
+    return this.done.splice(0);
+  }
+
+  toString(): string {
+    return Buffer.concat(this.takeAll()).toString('latin1');
+  }
+
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.buffer.length) return;
+    if (this.used > 0) this.finishPiece();
+    if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(bytes);
+  }
+
+  private finishPiece(): void {
+    this.done.push(this.buffer.subarray(0, this.used));
+    this.buffer = Buffer.allocUnsafe(this.pieceBytes);
+    this.used = 0;
+  }
+}
