@@ -21,3 +21,5 @@ export * from './libvirt/schema-validator.js';
 export * from './model/user-names.js';
 export * from './reader/read-events.js';
 export * from './text/latin1-pieces.js';
+export * from './reader/read-events-threaded.js';
+export * from './reader/event-batch.js';

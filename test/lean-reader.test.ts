@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_BUT_INTERPRETED, parseLine, readAuditEvents, type AuditEvent } from '../src/index.js';
-import { readRawHeader } from '../src/reader/raw-header.js';
+import { ALL_BUT_INTERPRETED, parseLine, readAuditEvents, type AuditEvent, type AuditRecord } from '../src/index.js';
+import { RawHeaderScanner, readRawHeader } from '../src/reader/raw-header.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE, captureLines } from './support/examples.js';
 import { renderScenario, scenario } from './support/lifecycle-log.js';
 
@@ -21,6 +21,11 @@ async function both(file: string, keep: (type: string) => boolean, order: 'stamp
   return { expected: full.filter((event) => keep(event.records[0]!.type)).map(summary), lean: lean.map(summary) };
 }
 
+const recordSummary = (record: AuditRecord) => ({
+  form: record.form, node: record.node, type: record.type, typeNumber: record.typeNumber, time: record.time, serial: record.serial,
+  body: record.body, enrichmentText: record.enrichmentText, text: record.text, issues: record.issues,
+});
+
 const KEEPERS: Record<string, (type: string) => boolean> = {
   virt: (type) => type.startsWith('VIRT_'),
   'virt, AVC, ANOM': (type) => type.startsWith('VIRT_') || type === 'AVC' || type.startsWith('ANOM_'),
@@ -30,7 +35,7 @@ const KEEPERS: Record<string, (type: string) => boolean> = {
 
 describe('readRawHeader', () => {
   it('reads the header exactly as the line parser does, or leaves the line to it', () => {
-    const lines = [...captureLines(RAW_CAPTURE), ...captureLines(ENRICHED_CAPTURE), 'node=h1 type=AVC msg=audit(1.002:3): x', 'type=X msg=audit(1.02:3): x', 'type=A\tB msg=audit(1.002:3): x', 'type=SYSCALL msg=audit(1.002:3):'];
+    const lines = [...captureLines(RAW_CAPTURE), ...captureLines(ENRICHED_CAPTURE), 'node=h1 type=AVC msg=audit(1.002:3): x', 'type=X msg=audit(1.02:3): x', 'type=A\tB msg=audit(1.002:3): x', 'type=SYSCALL msg=audit(1.002:3):', 'node=a\tb type=AVC msg=audit(1.002:3): x', 'node=a\xa0b type=AVC msg=audit(1.002:3): x', 'node=a\x85b type=AVC msg=audit(1.002:3): x', 'node= type=AVC msg=audit(1.002:3): x', 'type=AVC msg=audit(1.002:3):x', 'type=AVC msg=audit(1.002:3):  two spaces'];
     for (const line of lines) {
       const bytes = Buffer.from(line, 'latin1');
       const header = readRawHeader(bytes, 0, bytes.length);
@@ -43,6 +48,10 @@ describe('readRawHeader', () => {
       if (parsed.kind !== 'record') continue;
       expect({ node: header.node, type: header.type, time: { sec: header.sec, ms: header.ms }, serial: header.serial })
         .toEqual({ node: parsed.record.node, type: parsed.record.type, time: parsed.record.time, serial: parsed.record.serial });
+      const scanner = new RawHeaderScanner();
+      expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
+      const fast = parseLine(line, { file: 'x', line: 1, header: scanner });
+      expect(fast.kind === 'record' && recordSummary(fast.record), line).toEqual(recordSummary(parsed.record));
     }
   });
 });

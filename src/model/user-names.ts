@@ -19,10 +19,17 @@ export function localUserName(uid: number): string | undefined {
   return passwd.get(uid);
 }
 
+const interpretedUids = new Map<string, string>();
+
 export function interpretUid(raw: string, enriched?: string | null): string {
   if (enriched) return enriched;
-  if (!/^\d+$/.test(raw)) return raw;
-  const uid = Number(raw);
-  if (uid === 4294967295) return 'unset';
-  return localUserName(uid) ?? `unknown(${raw})`;
+  const known = interpretedUids.get(raw);
+  if (known !== undefined) return known;
+  let name = raw;
+  if (/^\d+$/.test(raw)) {
+    const uid = Number(raw);
+    name = uid === 4294967295 ? 'unset' : (localUserName(uid) ?? `unknown(${raw})`);
+  }
+  if (interpretedUids.size < 4096) interpretedUids.set(raw, name);
+  return name;
 }

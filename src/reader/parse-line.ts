@@ -30,6 +30,17 @@ export interface LineContext {
   readonly tooLong?: boolean;
   /** The line is the last of its file and had no newline. */
   readonly unterminated?: boolean;
+  /** The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
+  readonly header?: ScannedRawHeader;
+}
+
+export interface ScannedRawHeader {
+  readonly node: string | null;
+  readonly recordType: { readonly name: string; readonly number: number | null };
+  readonly sec: number;
+  readonly ms: number;
+  readonly serial: number;
+  readonly bodyStart: number;
 }
 
 const ENRICHMENT_SEPARATOR = '\x1d';
@@ -67,6 +78,7 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     issues.push({ rule: 'no-final-newline', message: 'last line has no newline (file cut short?)' });
   }
   const record =
+    (context.header !== undefined && text === rawText ? recordFromScannedHeader(text, context, context.header, issues) : null) ??
     parseRawLine(text, context, issues) ??
     parsePrintkLine(text, context, issues) ??
     parseJournaldLine(text, context, issues);
@@ -87,6 +99,27 @@ function typeOf(name: string, issues: RecordIssue[]): number | null {
   const number = recordTypeNumber(name);
   if (number === null) issues.push({ rule: 'unknown-type', message: `record type ${name} is not known to libaudit` });
   return number;
+}
+
+function recordFromScannedHeader(text: string, context: LineContext, header: ScannedRawHeader, issues: RecordIssue[]): AuditRecord {
+  const { name, number } = header.recordType;
+  if (number === null) issues.push({ rule: 'unknown-type', message: `record type ${name} is not known to libaudit` });
+  const rest = text.slice(header.bodyStart);
+  const separator = rest.indexOf(ENRICHMENT_SEPARATOR);
+  return new AuditRecord({
+    file: context.file,
+    line: context.line,
+    form: 'raw',
+    node: header.node,
+    type: name,
+    typeNumber: number,
+    time: { sec: header.sec, ms: header.ms },
+    serial: header.serial,
+    body: separator === -1 ? rest : rest.slice(0, separator),
+    enrichmentText: separator === -1 ? null : rest.slice(separator + 1),
+    text,
+    issues,
+  });
 }
 
 function parseRawLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {

@@ -70,6 +70,8 @@ export class RawHeaderScanner implements RawHeader {
   sec = 0;
   ms = 0;
   serial = 0;
+  /** Where the record's body starts, counted from the line's first byte (after `): `). */
+  bodyStart = 0;
   private readonly types = new ByteStringTable<RecordTypeName>((name) => ({ name, number: recordTypeNumber(name) }));
   private readonly nodes = new ByteStringTable<string>((name) => name);
 
@@ -84,7 +86,12 @@ export class RawHeaderScanner implements RawHeader {
     if (startsWith(bytes, at, end, NODE)) {
       const nodeStart = at + NODE.length;
       let hash = 0;
-      for (at = nodeStart; at < end && bytes[at] !== SPACE; at++) hash = (hash * 31 + bytes[at]!) | 0;
+      for (at = nodeStart; at < end && bytes[at] !== SPACE; at++) {
+        const byte = bytes[at]!;
+        // What the line parser's \S refuses: TAB, VT, FF, CR and NBSP.
+        if ((byte >= 0x09 && byte <= 0x0d) || byte === 0xa0) return false;
+        hash = (hash * 31 + byte) | 0;
+      }
       if (at >= end) return false;
       node = this.nodes.get(bytes, nodeStart, at, hash);
       at++;
@@ -125,6 +132,7 @@ export class RawHeaderScanner implements RawHeader {
     this.sec = sec;
     this.ms = ms;
     this.serial = serial;
+    this.bodyStart = (at < end ? at + 1 : at) - start;
     return true;
   }
 }

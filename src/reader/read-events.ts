@@ -9,6 +9,8 @@ export interface ReadEventsOptions extends GroupingOptions {
   /** Line forms to take records from; others are passed over (the C tools read only auditd's own lines). */
   readonly forms: ReadonlySet<RecordForm>;
   readonly onProgress?: (bytesRead: number) => void;
+  /** Awaited after each chunk (see ReadOptions.afterChunk). */
+  readonly afterChunk?: () => Promise<void>;
   /**
    * Which events the consumer reads, by the type of their first record (auparse's event type). The
    * RAW lines of other events are passed over from their header bytes alone: they still count for
@@ -25,6 +27,8 @@ export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (e
   const grouper = new EventGrouper(onEvent, options);
   const { keepEvent } = options;
   const header = new RawHeaderScanner();
+  /** The line the splitter hands on next is the one whose header was just scanned. */
+  let scanned = false;
   const kept = new Map<RecordTypeName, boolean>();
   const keeps = (type: RecordTypeName): boolean => {
     let answer = kept.get(type);
@@ -39,17 +43,26 @@ export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (e
       : (bytes: Buffer, start: number, end: number): boolean => {
           if (!header.scan(bytes, start, end)) return false;
           const { node, sec, ms, serial, recordType } = header;
-          if (grouper.keeps(node, sec, ms, serial, keeps(recordType))) return false;
+          if (grouper.keeps(node, sec, ms, serial, keeps(recordType))) {
+            scanned = true;
+            return false;
+          }
           grouper.skip(node, sec, ms, serial, recordType.number);
           return true;
         };
   await readInputs(
     inputs,
     (file, line) => {
-      const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
+      const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, ...(scanned ? { header } : {}) };
+      scanned = false;
+      const parsed = parseLine(line.text, context);
       if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record);
     },
-    { ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }), ...(prefilter === undefined ? {} : { prefilter }) },
+    {
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.afterChunk === undefined ? {} : { afterChunk: options.afterChunk }),
+      ...(prefilter === undefined ? {} : { prefilter }),
+    },
   );
   grouper.flush();
 }

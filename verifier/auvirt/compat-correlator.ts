@@ -1,7 +1,7 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import { recordTypeNumber, type AuditEvent } from '../../src/index.js';
-import { AuparseView } from './auparse-view.js';
+import { AuparseView, interpretEscaped } from './auparse-view.js';
 
 export type CompatKind = 'start' | 'stop' | 'resrc' | 'avc' | 'anom' | 'machine-id';
 
@@ -73,15 +73,31 @@ const isResourceValue = (value: string | undefined | null): value is string => v
 class StringPool {
   private readonly pool = new Map<string, string>();
 
+  private readonly decoded = new Map<string, string>();
+
   intern<T extends string | null | undefined>(value: T): T {
-    if (value === null || value === undefined) return value;
+    if (value === null || value === undefined || value.length < 13) return value;
     const known = this.pool.get(value);
     if (known !== undefined) return known as T;
     const copy = Buffer.from(value, 'latin1').toString('latin1');
+    if (this.pool.size >= MAX_POOLED) this.pool.clear();
     this.pool.set(copy, copy);
     return copy as T;
   }
+
+  /** The shared copy of an ESCAPED field's interpretation, found by its raw value. */
+  interpretedEscaped(raw: string): string {
+    const known = this.decoded.get(raw);
+    if (known !== undefined) return known;
+    const value = this.intern(interpretEscaped(raw));
+    if (this.decoded.size >= MAX_POOLED) this.decoded.clear();
+    this.decoded.set(this.intern(raw), value);
+    return value;
+  }
 }
+
+/** Distinct strings shared at most; past it the pool starts over (sharing is for memory, not meaning). */
+const MAX_POOLED = 1 << 18;
 
 export class CompatCorrelator {
   readonly events: CompatEvent[] = [];
@@ -98,6 +114,11 @@ export class CompatCorrelator {
     // auvirt compares bytes: the argument's UTF-8 bytes against the decoded value, one char per byte here.
     const { vm } = options.filter;
     if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
+  }
+
+  /** The types `reads` answers yes for, as one pattern (it crosses to a reading thread). */
+  get keepTypes(): RegExp {
+    return this.options.correlateAvcAndAnomalies ? /^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE|AVC|ANOM_\w+|UNKNOWN\[(?:17|21)\d\d\])$/ : /^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE)$/;
   }
 
   /** Whether `handle` does anything with an event whose first record has this type. */
@@ -151,13 +172,13 @@ export class CompatCorrelator {
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return null;
-    const name = view.interpreted('vm');
-    if (name === undefined) return null;
+    const vm = view.raw('vm');
+    if (vm === undefined) return null;
     const uuid = view.raw('uuid');
     if (uuid === undefined) return null;
     const res = view.raw('res');
     if (res === undefined) return null;
-    return { user: this.strings.intern(user), name: this.strings.intern(name), uuid: this.strings.intern(uuid), success: res === 'success' };
+    return { user: this.strings.intern(user), name: this.strings.interpretedEscaped(vm), uuid: this.strings.intern(uuid), success: res === 'success' };
   }
 
   private append(event: CompatEvent): void {
@@ -178,7 +199,7 @@ export class CompatCorrelator {
     const seclevel = seclevelOf(context);
     const model = view.raw('model');
     if (model === 'dac') return;
-    const event: CompatEvent = { kind: 'machine-id', ...fields, start: view.seconds, end: 0, proof: [view.serial], seclevel };
+    const event: CompatEvent = { kind: 'machine-id', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: view.seconds, end: 0, proof: [view.serial], seclevel };
     this.append(event);
     if (seclevel !== null) this.machineIdBySeclevel.set(seclevel, event);
   }
@@ -195,11 +216,11 @@ export class CompatCorrelator {
     const time = view.seconds;
     if (op === 'start') {
       if (!fields.success) this.closeSessionResources(fields.uuid, time, view.serial, 'start');
-      this.append({ kind: 'start', ...fields, start: time, end: 0, proof: [view.serial], pid });
+      this.append({ kind: 'start', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: time, end: 0, proof: [view.serial], pid });
     } else if (op === 'stop') {
       const start = this.closeSessionResources(fields.uuid, time, view.serial, 'stop');
       if (start === undefined) return; // orphan stop: dropped
-      const stop: CompatEvent = { kind: 'stop', ...fields, start: time, end: 0, proof: [view.serial], pid };
+      const stop: CompatEvent = { kind: 'stop', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: time, end: 0, proof: [view.serial], pid };
       this.append(stop);
       if (fields.success) {
         start.end = time;
@@ -276,9 +297,7 @@ export class CompatCorrelator {
     const event: CompatEvent = {
       kind: 'resrc', uuid: guest.uuid, name: guest.name, success: guest.success, user: guest.user,
       start: resource.time, end: 0, proof: [resource.serial], resourceType: type, reason: pool.intern(resource.reason), value,
-      ...(resource.cgroupClass === undefined
-        ? {}
-        : { cgroupClass: pool.intern(resource.cgroupClass), acl: pool.intern(resource.acl ?? null), detail: pool.intern(resource.detail ?? null) }),
+      cgroupClass: pool.intern(resource.cgroupClass ?? null), acl: pool.intern(resource.acl ?? null), detail: pool.intern(resource.detail ?? null),
     };
     this.append(event);
     if (!guest.success) return;

@@ -1,0 +1,159 @@
+// Events moved between threads as one byte buffer of record texts and one array of numbers, both
+// transferred without copying; the receiving side rebuilds AuditRecords whose texts are slices of one
+// string made from the buffer, so no record is parsed twice.
+import { AuditRecord, type RecordForm, type RecordIssue } from '../model/audit-record.js';
+import type { AuditEvent } from './event-grouper.js';
+
+const FORMS: readonly RecordForm[] = ['raw', 'printk', 'journald', 'interpreted'];
+const FORM_IDS = new Map(FORMS.map((form, index) => [form, index]));
+
+/** Numbers per record: see `EventBatchWriter.add`. */
+const SLOTS = 14;
+const NONE = -1;
+
+export interface EventBatch {
+  readonly bytes: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly eventCount: number;
+  /** Strings the numbers point into: files, nodes, types, time texts, issue lists (JSON). */
+  readonly strings: readonly string[];
+}
+
+export class EventBatchWriter {
+  private bytes: Buffer;
+  private numbers: Float64Array;
+  private usedBytes = 0;
+  private usedNumbers = 0;
+  private eventCount = 0;
+  private strings: string[] = [];
+  private stringIds = new Map<string, number>();
+
+  constructor(private readonly targetBytes = 1 << 19) {
+    this.bytes = Buffer.allocUnsafe(targetBytes);
+    this.numbers = new Float64Array(4096);
+  }
+
+  get full(): boolean {
+    return this.usedBytes >= this.targetBytes;
+  }
+
+  get empty(): boolean {
+    return this.eventCount === 0;
+  }
+
+  add(event: AuditEvent): void {
+    this.room(1 + event.records.length * SLOTS);
+    this.numbers[this.usedNumbers++] = event.records.length;
+    for (const record of event.records) this.addRecord(record);
+    this.eventCount++;
+  }
+
+  /** The batch so far, for transfer; the writer starts a new one. */
+  take(): EventBatch {
+    const batch: EventBatch = {
+      bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.usedBytes),
+      numbers: this.numbers.subarray(0, this.usedNumbers),
+      eventCount: this.eventCount,
+      strings: this.strings,
+    };
+    this.bytes = Buffer.allocUnsafe(this.targetBytes);
+    this.numbers = new Float64Array(this.numbers.length);
+    this.usedBytes = 0;
+    this.usedNumbers = 0;
+    this.eventCount = 0;
+    this.strings = [];
+    this.stringIds = new Map();
+    return batch;
+  }
+
+  private addRecord(record: AuditRecord): void {
+    const text = record.text;
+    if (this.usedBytes + text.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.usedBytes + text.length));
+      this.bytes.copy(grown, 0, 0, this.usedBytes);
+      this.bytes = grown;
+    }
+    const textStart = this.usedBytes;
+    this.usedBytes += this.bytes.write(text, textStart, 'latin1');
+    const enrichment = record.enrichmentText;
+    // The body (and the enrichment after its separator) end the text in every line form.
+    const bodyStart = text.length - record.body.length - (enrichment === null ? 0 : enrichment.length + 1);
+    const numbers = this.numbers;
+    let at = this.usedNumbers;
+    numbers[at++] = textStart;
+    numbers[at++] = text.length;
+    numbers[at++] = bodyStart;
+    numbers[at++] = enrichment === null ? NONE : enrichment.length;
+    numbers[at++] = this.stringId(record.file);
+    numbers[at++] = record.line;
+    numbers[at++] = FORM_IDS.get(record.form)!;
+    numbers[at++] = record.node === null ? NONE : this.stringId(record.node);
+    numbers[at++] = this.stringId(record.type);
+    numbers[at++] = record.typeNumber ?? Number.NaN;
+    numbers[at++] = record.time === null ? Number.NaN : record.time.sec;
+    numbers[at++] = record.time === null ? (record.timeText === undefined ? NONE : this.stringId(record.timeText)) : record.time.ms;
+    numbers[at++] = record.serial ?? Number.NaN;
+    numbers[at++] = record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues));
+    this.usedNumbers = at;
+  }
+
+  private stringId(text: string): number {
+    let id = this.stringIds.get(text);
+    if (id === undefined) {
+      id = this.strings.push(text) - 1;
+      this.stringIds.set(text, id);
+    }
+    return id;
+  }
+
+  private room(count: number): void {
+    if (this.usedNumbers + count <= this.numbers.length) return;
+    const grown = new Float64Array(Math.max(this.numbers.length * 2, this.usedNumbers + count));
+    grown.set(this.numbers.subarray(0, this.usedNumbers));
+    this.numbers = grown;
+  }
+}
+
+/** The events of a batch, in the order they were added. */
+export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) => void): void {
+  const { numbers, strings } = batch;
+  const blob = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength).toString('latin1');
+  let at = 0;
+  for (let event = 0; event < batch.eventCount; event++) {
+    const count = numbers[at++]!;
+    const records: AuditRecord[] = [];
+    for (let index = 0; index < count; index++) {
+      const textStart = numbers[at]!;
+      const textEnd = textStart + numbers[at + 1]!;
+      const bodyStart = textStart + numbers[at + 2]!;
+      const enrichmentLength = numbers[at + 3]!;
+      const bodyEnd = enrichmentLength === NONE ? textEnd : textEnd - enrichmentLength - 1;
+      const sec = numbers[at + 10]!;
+      const msOrText = numbers[at + 11]!;
+      const typeNumber = numbers[at + 9]!;
+      const serial = numbers[at + 12]!;
+      const issues = numbers[at + 13]!;
+      const node = numbers[at + 7]!;
+      records.push(
+        new AuditRecord({
+          file: strings[numbers[at + 4]!]!,
+          line: numbers[at + 5]!,
+          form: FORMS[numbers[at + 6]!]!,
+          node: node === NONE ? null : strings[node]!,
+          type: strings[numbers[at + 8]!]!,
+          typeNumber: Number.isNaN(typeNumber) ? null : typeNumber,
+          time: Number.isNaN(sec) ? null : { sec, ms: msOrText },
+          ...(Number.isNaN(sec) && msOrText !== NONE ? { timeText: strings[msOrText]! } : {}),
+          serial: Number.isNaN(serial) ? null : serial,
+          body: blob.slice(bodyStart, bodyEnd),
+          enrichmentText: enrichmentLength === NONE ? null : blob.slice(textEnd - enrichmentLength, textEnd),
+          text: blob.slice(textStart, textEnd),
+          issues: issues === NONE ? [] : (JSON.parse(strings[issues]!) as RecordIssue[]),
+        }),
+      );
+      at += SLOTS;
+    }
+    const first = records[0]!;
+    onEvent({ node: first.node, time: first.time, serial: first.serial, records });
+  }
+}

@@ -1,0 +1,69 @@
+// The reading thread of readAuditEventsThreaded: reads, groups and parses, and posts the kept events in
+// batches, waiting while the main thread has too many of them still to handle.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RecordForm } from '../model/audit-record.js';
+import { EventBatchWriter } from './event-batch.js';
+import type { GroupingOptions } from './event-grouper.js';
+import type { AuditInput } from './input-set.js';
+import { readAuditEvents } from './read-events.js';
+
+export interface ReadWorkerData extends GroupingOptions {
+  readonly inputs: readonly AuditInput[];
+  readonly forms: readonly RecordForm[];
+  readonly keepTypes: { readonly source: string; readonly flags: string };
+  readonly maxBatchesInFlight: number;
+}
+
+export type ReadWorkerMessage =
+  | { readonly kind: 'batch'; readonly batch: import('./event-batch.js').EventBatch; readonly bytesRead: number }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };
+
+const port = parentPort!;
+const data = workerData as ReadWorkerData;
+const keepTypes = new RegExp(data.keepTypes.source, data.keepTypes.flags);
+const writer = new EventBatchWriter();
+let inFlight = 0;
+let bytesRead = 0;
+let wakeUp: (() => void) | undefined;
+
+port.on('message', () => {
+  inFlight--;
+  wakeUp?.();
+});
+
+function post(): void {
+  if (writer.empty) return;
+  const batch = writer.take();
+  inFlight++;
+  port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer]);
+}
+
+async function roomToSend(): Promise<void> {
+  while (inFlight >= data.maxBatchesInFlight) await new Promise<void>((resolve) => (wakeUp = resolve));
+  wakeUp = undefined;
+}
+
+try {
+  await readAuditEvents(
+    data.inputs,
+    (event) => {
+      writer.add(event);
+      if (writer.full) post();
+    },
+    {
+      forms: new Set(data.forms),
+      keepEvent: (type) => keepTypes.test(type),
+      ...(data.order === undefined ? {} : { order: data.order }),
+      ...(data.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: data.eoeTimeoutMs }),
+      ...(data.maxOpenEvents === undefined ? {} : { maxOpenEvents: data.maxOpenEvents }),
+      onProgress: (bytes) => (bytesRead = bytes),
+      afterChunk: roomToSend,
+    },
+  );
+  post();
+  port.postMessage({ kind: 'done' } satisfies ReadWorkerMessage);
+} catch (error) {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies ReadWorkerMessage);
+}

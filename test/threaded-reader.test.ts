@@ -1,0 +1,94 @@
+// The threaded reader must hand the consumer exactly the events the calling-thread reader does. Worker
+// threads run only from the compiled build, so that part runs the build in a child process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALL_BUT_INTERPRETED, EventBatchWriter, parseLine, readAuditEvents, readEventBatch, type AuditEvent } from '../src/index.js';
+import { generateLog } from '../scripts/gen-log.js';
+import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
+
+const DIST_INDEX = join(import.meta.dirname, '..', 'dist', 'src', 'index.js');
+
+const recordView = (event: AuditEvent) =>
+  event.records.map((record) => ({
+    file: record.file, line: record.line, form: record.form, node: record.node, type: record.type, typeNumber: record.typeNumber,
+    time: record.time, timeText: record.timeText, serial: record.serial, body: record.body, enrichmentText: record.enrichmentText, text: record.text, issues: record.issues,
+  }));
+
+describe('event batches', () => {
+  it('carry every record of every line form unchanged, issues included', async () => {
+    const events: AuditEvent[] = [];
+    for (const capture of [RAW_CAPTURE, ENRICHED_CAPTURE]) await readAuditEvents([{ kind: 'file', path: capture }], (event) => events.push(event), { forms: ALL_BUT_INTERPRETED });
+    const odd = [
+      'Mar  3 09:00:00 hv1 kernel: audit: type=1400 audit(1709456400.123:77): avc:  denied  { read } for pid=1',
+      'Mar  3 09:00:00 hv1 audit[4242]: VIRT_CONTROL pid=4242 uid=0 msg=\'op=start vm="a" res=success\'',
+      'type=SOMETHING_NEW msg=audit(1709456400.123:78): x=1',
+      'type=VIRT_CONTROL msg=audit(1709456400.123:79): pid=1 msg=\'op=start vm="b" res=success\'\x1dUID="root"',
+    ];
+    for (const [index, line] of odd.entries()) {
+      const parsed = parseLine(line, { file: 'odd.log', line: index + 1, unterminated: index === odd.length - 1 });
+      if (parsed.kind === 'record') events.push({ node: parsed.record.node, time: parsed.record.time, serial: parsed.record.serial, records: [parsed.record] });
+    }
+    const writer = new EventBatchWriter(4096);
+    const received: AuditEvent[] = [];
+    for (const event of events) {
+      writer.add(event);
+      if (writer.full) readEventBatch(writer.take(), (back) => received.push(back));
+    }
+    readEventBatch(writer.take(), (back) => received.push(back));
+    expect(received.map(recordView)).toEqual(events.map(recordView));
+    expect(received.map(({ node, time, serial }) => ({ node, time, serial }))).toEqual(events.map(({ node, time, serial }) => ({ node, time, serial })));
+  });
+});
+
+describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'virt-audit-threaded-'));
+  const generated = join(directory, 'generated.log');
+  writeFileSync(generated, `${[...generateLog({ lines: 40_000, seed: 7, nodes: 2, guests: 12 })].join('\n')}\n`, 'latin1');
+
+  const script = `
+    import { createHash } from 'node:crypto';
+    const { ALL_BUT_INTERPRETED, readAuditEvents, readAuditEventsThreaded, canReadOnWorker } = await import(process.argv[1]);
+    const [file, pattern] = [process.argv[2], new RegExp(process.argv[3])];
+    const digest = async (read) => {
+      const hash = createHash('sha256'); let events = 0;
+      await read((event) => { events++; for (const r of event.records) hash.update(JSON.stringify([r.file, r.line, r.form, r.node, r.type, r.typeNumber, r.time, r.serial, r.body, r.enrichmentText, r.text, r.issues])); hash.update('|'); });
+      return { events, hash: hash.digest('hex') };
+    };
+    const options = { forms: ALL_BUT_INTERPRETED, order: 'stamp' };
+    const inThread = await digest((onEvent) => readAuditEvents([{ kind: 'file', path: file }], onEvent, { ...options, keepEvent: (type) => pattern.test(type) }));
+    const threaded = await digest((onEvent) => readAuditEventsThreaded([{ kind: 'file', path: file }], onEvent, { ...options, keepTypes: pattern }));
+    let failure = null;
+    try { await readAuditEventsThreaded([{ kind: 'file', path: '/' }], () => {}, { ...options, keepTypes: pattern }); } catch (error) { failure = error.message; }
+    console.log(JSON.stringify({ worker: canReadOnWorker(), inThread, threaded, failure }));`;
+
+  it.each([
+    ['the RAW capture', RAW_CAPTURE],
+    ['the ENRICHED capture', ENRICHED_CAPTURE],
+    ['a generated log of 40,000 lines on two nodes (many batches)', generated],
+  ])('%s: the same events, records and order as reading on the calling thread', (_name, file) => {
+    for (const pattern of ['^VIRT_', '^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE|AVC|ANOM_\\w+)$', '^SYSCALL$']) {
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_INDEX, file, pattern], { timeout: 60_000 });
+      expect(run.stderr.toString()).toBe('');
+      const result = JSON.parse(run.stdout.toString()) as { worker: boolean; inThread: { events: number; hash: string }; threaded: { events: number; hash: string }; failure: string | null };
+      expect(result.worker).toBe(true);
+      expect(result.inThread.events).toBeGreaterThan(0);
+      expect(result.threaded).toEqual(result.inThread);
+      expect(result.failure).toMatch(/EISDIR|directory/i);
+    }
+  }, 120_000);
+});
+
+describe('CompatCorrelator.keepTypes', () => {
+  it('selects exactly the types reads() answers yes for (it replaces reads() on a reading thread)', async () => {
+    const { CompatCorrelator } = await import('../verifier/auvirt/compat-correlator.js');
+    const { RECORD_TYPES } = await import('../src/index.js');
+    const names = [...RECORD_TYPES.map(([, name]) => name), 'UNKNOWN[1750]', 'UNKNOWN[2150]', 'UNKNOWN[2500]', 'UNKNOWN[1699]', 'avc', 'XAVC'];
+    for (const correlateAvcAndAnomalies of [true, false]) {
+      const correlator = new CompatCorrelator({ correlateAvcAndAnomalies, filter: {} });
+      for (const name of names) expect(correlator.keepTypes.test(name), `${name} ${correlateAvcAndAnomalies}`).toBe(correlator.reads(name));
+    }
+  });
+});
