@@ -2,32 +2,9 @@
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import { recordTypeNumber, type AuditEvent } from '../../src/index.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
+import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
 
-export type CompatKind = 'start' | 'stop' | 'resrc' | 'avc' | 'anom' | 'machine-id';
-
-export interface CompatEvent {
-  readonly kind: CompatKind;
-  readonly uuid: string | null;
-  readonly name: string | null;
-  readonly success: boolean;
-  readonly user: string | null;
-  readonly start: number;
-  end: number;
-  readonly proof: number[];
-  readonly pid?: number;
-  readonly seclevel?: string | null;
-  readonly resourceType?: string;
-  readonly reason?: string | null;
-  readonly value?: string | null;
-  readonly cgroupClass?: string | null;
-  readonly acl?: string | null;
-  readonly detail?: string | null;
-  readonly operation?: string | null;
-  readonly result?: string | null;
-  readonly comm?: string | null;
-  readonly target?: string | null;
-  readonly context?: string | null;
-}
+export type { CompatEvent, CompatKind } from './compat-event-table.js';
 
 export interface CompatFilter {
   readonly start?: number;
@@ -42,15 +19,11 @@ export interface CompatOptions {
   readonly filter: CompatFilter;
 }
 
-const MAX_PROOF = 4;
-
 /** ANOM_* kernel (1700–1799) and user-space (2100–2199) records. */
 const isAnomalyType = (type: number): boolean => (type >= 2100 && type <= 2199) || (type >= 1700 && type <= 1799);
 const OLD_NEW_TYPES = new Set(['disk', 'vcpu', 'mem', 'rng', 'net']);
-
-function addProof(event: CompatEvent, serial: number): void {
-  if (event.proof.length < MAX_PROOF) event.proof.push(serial);
-}
+const OLD_FIELD = new Map([...OLD_NEW_TYPES].map((type) => [type, `old-${type}`]));
+const NEW_FIELD = new Map([...OLD_NEW_TYPES].map((type) => [type, `new-${type}`]));
 
 /** The level part of an SELinux context: everything after the third colon. */
 function seclevelOf(context: string | undefined): string | null {
@@ -65,47 +38,32 @@ function seclevelOf(context: string | undefined): string | null {
 
 const isResourceValue = (value: string | undefined | null): value is string => value !== undefined && value !== null && value !== '' && value !== '0' && value !== '?';
 
-/**
- * One shared copy per distinct string. Values read from a line are slices of it, and V8 keeps the whole
- * line alive as long as a slice lives; the report keeps every event, and names, users, UUIDs and paths
- * repeat, so sharing them keeps memory near the number of distinct values instead of the log's size.
- */
-class StringPool {
-  private readonly pool = new Map<string, string>();
-
-  private readonly decoded = new Map<string, string>();
-
-  intern<T extends string | null | undefined>(value: T): T {
-    if (value === null || value === undefined || value.length < 13) return value;
-    const known = this.pool.get(value);
-    if (known !== undefined) return known as T;
-    const copy = Buffer.from(value, 'latin1').toString('latin1');
-    if (this.pool.size >= MAX_POOLED) this.pool.clear();
-    this.pool.set(copy, copy);
-    return copy as T;
-  }
-
-  /** The shared copy of an ESCAPED field's interpretation, found by its raw value. */
-  interpretedEscaped(raw: string): string {
-    const known = this.decoded.get(raw);
-    if (known !== undefined) return known;
-    const value = this.intern(interpretEscaped(raw));
-    if (this.decoded.size >= MAX_POOLED) this.decoded.clear();
-    this.decoded.set(this.intern(raw), value);
-    return value;
-  }
+interface Guest {
+  readonly user: number;
+  readonly name: number;
+  readonly uuid: number;
+  readonly success: boolean;
 }
 
-/** Distinct strings shared at most; past it the pool starts over (sharing is for memory, not meaning). */
-const MAX_POOLED = 1 << 18;
+interface AvcRow {
+  readonly operation: string | null;
+  readonly result: string | null;
+  readonly comm: string | null;
+  readonly target: string | null;
+  readonly context: string | null;
+  readonly user: string;
+}
 
 export class CompatCorrelator {
-  readonly events: CompatEvent[] = [];
-  private readonly byGuest = new Map<string, CompatEvent[]>();
-  /** The last successful resource event of a guest, by resource type and value. */
-  private readonly lastResource = new Map<string, Map<string, Map<string, CompatEvent>>>();
-  private readonly strings = new StringPool();
-  private readonly machineIdBySeclevel = new Map<string, CompatEvent>();
+  readonly events = new CompatEventTable();
+  private readonly strings = this.events.strings;
+  /** Each guest's successful events other than AVCs and anomalies, by UUID. */
+  private readonly byGuest = new Map<number, IndexList>();
+  /** The last successful resource event of a guest, by UUID, resource type and value. */
+  private readonly lastResource = new Map<number, Map<number, Map<number, number>>>();
+  private readonly machineIdBySeclevel = new Map<number, number>();
+  /** ESCAPED values as auparse interprets them, by their raw text. */
+  private readonly escaped = new Map<string, number>();
 
   private readonly options: CompatOptions;
 
@@ -168,7 +126,7 @@ export class CompatCorrelator {
   }
 
   /** extract_virt_fields: uid, then vm, then uuid, then res, each searched after the previous one. */
-  private virtFields(view: AuparseView): { user: string; name: string; uuid: string; success: boolean } | null {
+  private virtFields(view: AuparseView): Guest | null {
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return null;
@@ -178,16 +136,27 @@ export class CompatCorrelator {
     if (uuid === undefined) return null;
     const res = view.raw('res');
     if (res === undefined) return null;
-    return { user: this.strings.intern(user), name: this.strings.interpretedEscaped(vm), uuid: this.strings.intern(uuid), success: res === 'success' };
+    return { user: this.strings.id(user), name: this.interpretedEscaped(vm), uuid: this.strings.id(uuid), success: res === 'success' };
   }
 
-  private append(event: CompatEvent): void {
-    this.events.push(event);
-    if (event.uuid !== null && event.success && event.kind !== 'avc' && event.kind !== 'anom') {
-      const list = this.byGuest.get(event.uuid) ?? [];
-      list.push(event);
-      this.byGuest.set(event.uuid, list);
+  private interpretedEscaped(raw: string): number {
+    const known = this.escaped.get(raw);
+    if (known !== undefined) return known;
+    const id = this.strings.id(interpretEscaped(raw));
+    if (this.escaped.size >= 1 << 16) this.escaped.clear();
+    this.escaped.set(Buffer.from(raw, 'latin1').toString('latin1'), id);
+    return id;
+  }
+
+  private append(kind: number, guest: Guest, start: number, serial: number, pid?: number): number {
+    const index = this.events.add({ kind, uuid: guest.uuid, name: guest.name, user: guest.user, success: guest.success, start, ...(pid === undefined ? {} : { pid }) });
+    this.events.addProof(index, serial);
+    if (guest.success && kind !== AVC && kind !== ANOM) {
+      let list = this.byGuest.get(guest.uuid);
+      if (list === undefined) this.byGuest.set(guest.uuid, (list = new IndexList()));
+      list.push(index);
     }
+    return index;
   }
 
   private machineId(view: AuparseView): void {
@@ -199,9 +168,10 @@ export class CompatCorrelator {
     const seclevel = seclevelOf(context);
     const model = view.raw('model');
     if (model === 'dac') return;
-    const event: CompatEvent = { kind: 'machine-id', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: view.seconds, end: 0, proof: [view.serial], seclevel };
-    this.append(event);
-    if (seclevel !== null) this.machineIdBySeclevel.set(seclevel, event);
+    const index = this.append(MACHINE_ID, fields, view.seconds, view.serial);
+    const seclevelId = this.strings.id(seclevel);
+    this.events.setText(index, 'seclevel', seclevelId);
+    if (seclevel !== null) this.machineIdBySeclevel.set(seclevelId, index);
   }
 
   private control(view: AuparseView): void {
@@ -216,15 +186,14 @@ export class CompatCorrelator {
     const time = view.seconds;
     if (op === 'start') {
       if (!fields.success) this.closeSessionResources(fields.uuid, time, view.serial, 'start');
-      this.append({ kind: 'start', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: time, end: 0, proof: [view.serial], pid });
+      this.append(START, fields, time, view.serial, pid);
     } else if (op === 'stop') {
       const start = this.closeSessionResources(fields.uuid, time, view.serial, 'stop');
       if (start === undefined) return; // orphan stop: dropped
-      const stop: CompatEvent = { kind: 'stop', uuid: fields.uuid, name: fields.name, success: fields.success, user: fields.user, start: time, end: 0, proof: [view.serial], pid };
-      this.append(stop);
+      this.append(STOP, fields, time, view.serial, pid);
       if (fields.success) {
-        start.end = time;
-        addProof(start, view.serial);
+        this.events.setEnd(start, time);
+        this.events.addProof(start, view.serial);
       }
     }
   }
@@ -234,20 +203,23 @@ export class CompatCorrelator {
    * guest's successful events, back to its previous STOP or MACHINE_ID, closing open resources. For a
    * stop it also finds the session's START (none if it already ended, or a second one is met).
    */
-  private closeSessionResources(uuid: string, time: number, serial: number, scan: 'start' | 'stop'): CompatEvent | undefined {
-    const list = this.byGuest.get(uuid) ?? [];
-    let start: CompatEvent | undefined;
-    for (let index = list.length - 1; index >= 0; index--) {
-      const event = list[index]!;
-      if (event.kind === 'start') {
+  private closeSessionResources(uuid: number, time: number, serial: number, scan: 'start' | 'stop'): number | undefined {
+    const list = this.byGuest.get(uuid);
+    if (list === undefined) return undefined;
+    const events = this.events;
+    let start: number | undefined;
+    for (let position = list.length - 1; position >= 0; position--) {
+      const index = list.at(position);
+      const kind = events.kind(index);
+      if (kind === START) {
         if (scan === 'start') continue;
-        if (event.end !== 0 || start !== undefined) break;
-        start = event;
-      } else if (event.kind === 'stop' || event.kind === 'machine-id') {
+        if (events.end(index) !== 0 || start !== undefined) break;
+        start = index;
+      } else if (kind === STOP || kind === MACHINE_ID) {
         break;
-      } else if (event.kind === 'resrc' && event.end === 0) {
-        event.end = time;
-        addProof(event, serial);
+      } else if (kind === RESRC && events.end(index) === 0) {
+        events.setEnd(index, time);
+        events.addProof(index, serial);
       }
     }
     return start;
@@ -264,17 +236,18 @@ export class CompatCorrelator {
     if (reason === null) return;
     const time = view.seconds;
     const serial = view.serial;
-    if (OLD_NEW_TYPES.has(type)) {
-      const oldValue = view.interpreted(`old-${type}`);
+    const oldField = OLD_FIELD.get(type);
+    if (oldField !== undefined) {
+      const oldValue = view.interpreted(oldField);
       if (isResourceValue(oldValue) && fields.success) {
-        const previous = this.lastResource.get(fields.uuid)?.get(type)?.get(oldValue);
-        if (previous) {
-          previous.end = time;
-          addProof(previous, serial);
+        const previous = this.lastResource.get(fields.uuid)?.get(this.strings.find(type))?.get(this.strings.find(oldValue));
+        if (previous !== undefined) {
+          this.events.setEnd(previous, time);
+          this.events.addProof(previous, serial);
         }
       }
-      const newValue = view.interpreted(`new-${type}`);
-      if (isResourceValue(newValue)) this.addResource(fields, { type, reason, value: newValue, time, serial });
+      const newValue = view.interpreted(NEW_FIELD.get(type)!);
+      if (isResourceValue(newValue)) this.addResource(fields, type, reason, newValue, time, serial);
     } else if (type === 'cgroup') {
       const cgroup = view.interpreted('cgroup');
       if (!isResourceValue(cgroup)) return;
@@ -283,29 +256,27 @@ export class CompatCorrelator {
       if (cgroupClass === 'path') detail = view.interpreted('path') ?? null;
       else if (cgroupClass === 'major') detail = view.raw('category') ?? null;
       const acl = cgroupClass === 'all' ? null : (view.raw('acl') ?? null);
-      this.addResource(fields, { type, reason, value: cgroup, time, serial, cgroupClass, acl, detail });
+      const index = this.addResource(fields, type, reason, cgroup, time, serial);
+      this.events.setText(index, 'cgroupClass', this.strings.id(cgroupClass));
+      this.events.setText(index, 'acl', this.strings.id(acl));
+      this.events.setText(index, 'detail', this.strings.id(detail));
     }
   }
 
-  private addResource(
-    guest: { user: string; name: string; uuid: string; success: boolean },
-    resource: { type: string; reason: string; value: string; time: number; serial: number; cgroupClass?: string | null; acl?: string | null; detail?: string | null },
-  ): void {
-    const pool = this.strings;
-    const type = pool.intern(resource.type);
-    const value = pool.intern(resource.value);
-    const event: CompatEvent = {
-      kind: 'resrc', uuid: guest.uuid, name: guest.name, success: guest.success, user: guest.user,
-      start: resource.time, end: 0, proof: [resource.serial], resourceType: type, reason: pool.intern(resource.reason), value,
-      cgroupClass: pool.intern(resource.cgroupClass ?? null), acl: pool.intern(resource.acl ?? null), detail: pool.intern(resource.detail ?? null),
-    };
-    this.append(event);
-    if (!guest.success) return;
+  private addResource(guest: Guest, type: string, reason: string, value: string, time: number, serial: number): number {
+    const index = this.append(RESRC, guest, time, serial);
+    const typeId = this.strings.id(type);
+    const valueId = this.strings.id(value);
+    this.events.setText(index, 'resourceType', typeId);
+    this.events.setText(index, 'reason', this.strings.id(reason));
+    this.events.setText(index, 'value', valueId);
+    if (!guest.success) return index;
     let byType = this.lastResource.get(guest.uuid);
     if (byType === undefined) this.lastResource.set(guest.uuid, (byType = new Map()));
-    let byValue = byType.get(type);
-    if (byValue === undefined) byType.set(type, (byValue = new Map()));
-    byValue.set(value, event);
+    let byValue = byType.get(typeId);
+    if (byValue === undefined) byType.set(typeId, (byValue = new Map()));
+    byValue.set(valueId, index);
+    return index;
   }
 
   private avc(view: AuparseView): void {
@@ -317,11 +288,17 @@ export class CompatCorrelator {
     if (view.raw('apparmor') !== undefined) this.apparmorAvc(view);
   }
 
-  private avcRow(view: AuparseView, guest: { uuid: string | null; name: string | null }, proofStart: number[], row: { operation: string | null; result: string | null; comm: string | null; target: string | null; context: string | null; user: string }): void {
-    this.events.push({
-      kind: 'avc', uuid: guest.uuid, name: guest.name, success: true, user: row.user, start: view.seconds, end: 0,
-      proof: [...proofStart, view.serial].slice(0, MAX_PROOF), operation: row.operation, result: row.result, comm: row.comm, target: row.target, context: row.context,
-    });
+  /** An AVC row for the guest of event `guest`, its proof `proofFrom` serials of that event's proof then the AVC's. */
+  private avcRow(view: AuparseView, guest: number, proofFrom: number, row: AvcRow): void {
+    const events = this.events;
+    const index = events.add({ kind: AVC, uuid: events.uuid(guest), name: events.name(guest), user: this.strings.id(row.user), success: true, start: view.seconds });
+    for (let at = 0; at < proofFrom; at++) events.addProof(index, events.proof(guest, at));
+    events.addProof(index, view.serial);
+    events.setText(index, 'operation', this.strings.id(row.operation));
+    events.setText(index, 'result', this.strings.id(row.result));
+    events.setText(index, 'comm', this.strings.id(row.comm));
+    events.setText(index, 'target', this.strings.id(row.target));
+    events.setText(index, 'context', this.strings.id(row.context));
   }
 
   private selinuxAvc(view: AuparseView, scontext: string): void {
@@ -339,10 +316,10 @@ export class CompatCorrelator {
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return;
-    const machine = this.machineIdBySeclevel.get(seclevel);
+    const machine = this.machineIdBySeclevel.get(this.strings.find(seclevel));
     if (machine === undefined) return;
     const context = operation === 'relabelfrom' ? scontext : operation === 'relabelto' ? (tcontext ?? null) : null;
-    this.avcRow(view, machine, machine.proof.slice(0, 1), { operation, result, comm, target, context, user });
+    this.avcRow(view, machine, Math.min(1, this.events.proofCount(machine)), { operation, result, comm, target, context, user });
   }
 
   private apparmorAvc(view: AuparseView): void {
@@ -360,24 +337,24 @@ export class CompatCorrelator {
     const user = view.interpreted('uid');
     if (user === undefined) return;
     const row = { operation, result, comm, target: name, context: null, user };
+    const events = this.events;
     const base = profile?.slice(profile.lastIndexOf('/') + 1);
     if (base?.startsWith('libvirt-')) {
-      const uuid = base.slice('libvirt-'.length);
-      const list = this.byGuest.get(uuid) ?? [];
-      for (let index = list.length - 1; index >= 0; index--) {
-        const event = list[index]!;
-        if (event.kind === 'stop') break;
-        if (event.kind === 'machine-id') {
-          this.avcRow(view, event, event.proof.slice(0, 1), row);
+      const list = this.byGuest.get(this.strings.find(base.slice('libvirt-'.length)));
+      for (let position = (list?.length ?? 0) - 1; position >= 0; position--) {
+        const index = list!.at(position);
+        if (events.kind(index) === STOP) break;
+        if (events.kind(index) === MACHINE_ID) {
+          this.avcRow(view, index, Math.min(1, events.proofCount(index)), row);
           break;
         }
       }
     }
-    if (name !== null) {
-      for (let index = this.events.length - 1; index >= 0; index--) {
-        const event = this.events[index]!;
-        if (event.kind === 'resrc' && event.success && event.end === 0 && event.value === name) {
-          this.avcRow(view, event, [...event.proof], row);
+    const nameId = this.strings.find(name);
+    if (nameId !== NO_STRING) {
+      for (let index = events.length - 1; index >= 0; index--) {
+        if (events.kind(index) === RESRC && events.success(index) && events.end(index) === 0 && events.textId(index, 'value') === nameId) {
+          this.avcRow(view, index, events.proofCount(index), row);
           break;
         }
       }
@@ -391,19 +368,20 @@ export class CompatCorrelator {
     const pidText = view.raw('pid');
     if (pidText === undefined) return;
     const pid = Number(pidText);
-    const tail = this.events.at(-1);
-    let guest: CompatEvent | undefined;
-    if (tail?.kind === 'start' && tail.success && tail.end === 0 && tail.pid === pid) guest = tail;
-    else {
+    const events = this.events;
+    const tail = events.length - 1;
+    const openStart = tail >= 0 && events.kind(tail) === START && events.success(tail) && events.end(tail) === 0;
+    if (!(openStart && events.pid(tail) === pid)) {
       const seclevel = seclevelOf(view.raw('subj'));
       if (seclevel === null) return;
-      const machine = this.machineIdBySeclevel.get(seclevel);
-      if (machine === undefined || tail?.kind !== 'start' || tail.uuid !== machine.uuid || !tail.success || tail.end !== 0) return;
-      guest = tail;
+      const machine = this.machineIdBySeclevel.get(this.strings.find(seclevel));
+      if (machine === undefined || !openStart || events.uuid(tail) !== events.uuid(machine)) return;
     }
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return;
-    this.events.push({ kind: 'anom', uuid: guest.uuid, name: guest.name, success: true, user, start: view.seconds, end: 0, proof: [guest.proof[0]!, view.serial] });
+    const index = events.add({ kind: ANOM, uuid: events.uuid(tail), name: events.name(tail), user: this.strings.id(user), success: true, start: view.seconds });
+    events.addProof(index, events.proof(tail, 0));
+    events.addProof(index, view.serial);
   }
 }

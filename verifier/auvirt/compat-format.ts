@@ -1,7 +1,7 @@
 // auvirt 3.0.9's output, byte for byte (auvirt-behaviour.md §2.9). Strings are handled one char per byte
 // (latin1), because printf pads and cuts bytes, not characters.
 import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/index.js';
-import type { CompatEvent } from './compat-correlator.js';
+import { ANOM, AVC, KINDS, MACHINE_ID, RESRC, START, STOP, type CompatEventTable, type CompatKind, type TextColumn } from './compat-event-table.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -36,15 +36,15 @@ function minuteText(seconds: number): string {
   return text;
 }
 
-function period(event: CompatEvent): string {
-  let text = minuteText(event.start);
-  if (event.end !== 0) {
-    const seconds = event.end - event.start;
+function period(start: number, end: number, success: boolean, kind: number): string {
+  let text = minuteText(start);
+  if (end !== 0) {
+    const seconds = end - start;
     const hours = Math.floor(seconds / 3600) % 24;
     const minutes = Math.floor(seconds / 60) % 60;
     const days = Math.floor(seconds / 86400);
-    text += ` - ${minuteText(event.end).slice(11)}  ${days > 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`}`;
-  } else if (!event.success && event.kind !== 'avc' && event.kind !== 'anom') {
+    text += ` - ${minuteText(end).slice(11)}  ${days > 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`}`;
+  } else if (!success && kind !== AVC && kind !== ANOM) {
     text += ' - failed';
   }
   return text;
@@ -59,84 +59,90 @@ export interface FormatFlags {
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 
-/** One row (and its proof line) of auvirt's report. */
-export function writeEvent(out: Latin1Pieces, event: CompatEvent, flags: FormatFlags): void {
+/** One row (and its proof line) of auvirt's report: event `index` of the table. */
+export function writeEvent(out: Latin1Pieces, events: CompatEventTable, index: number, flags: FormatFlags): void {
+  const strings = events.strings;
+  const kind = events.kind(index);
+  const text = (column: TextColumn): string | null => strings.text(events.textId(index, column));
   if (flags.allEvents) {
-    out.padded(event.kind, 6, 5);
+    out.padded(KINDS[kind], 6, 5);
     out.byte(0x20);
   }
-  out.padded(event.name, 22);
+  out.padded(strings.text(events.name(index)), 22);
   if (flags.showUuid) {
     out.byte(TAB);
-    out.padded(event.uuid, 36);
+    out.padded(strings.text(events.uuid(index)), 36);
   }
   out.byte(TAB);
-  out.padded(event.user, 11);
+  out.padded(strings.text(events.user(index)), 11);
   out.byte(TAB);
-  out.padded(period(event), 32);
-  if (event.kind === 'resrc') {
+  out.padded(period(events.start(index), events.end(index), events.success(index), kind), 32);
+  if (kind === RESRC) {
+    const resourceType = text('resourceType');
     out.byte(TAB);
-    out.padded(event.resourceType, 12);
+    out.padded(resourceType, 12);
     out.byte(TAB);
-    out.padded(event.reason, 10);
-    if (event.resourceType === 'cgroup') {
-      for (const cell of [event.cgroupClass, event.acl, event.detail]) {
+    out.padded(text('reason'), 10);
+    if (resourceType === 'cgroup') {
+      for (const column of ['cgroupClass', 'acl', 'detail'] as const) {
         out.byte(TAB);
-        out.text(cell ?? '');
+        out.text(text(column) ?? '');
       }
     } else {
       out.byte(TAB);
-      out.text(event.value ?? '');
+      out.text(text('value') ?? '');
     }
-  } else if (event.kind === 'avc') {
+  } else if (kind === AVC) {
     out.byte(TAB);
-    out.padded(event.operation, 12);
+    out.padded(text('operation'), 12);
     out.byte(TAB);
-    out.padded(event.result, 10);
-    for (const cell of [event.comm, event.target, event.context]) {
+    out.padded(text('result'), 10);
+    for (const column of ['comm', 'target', 'context'] as const) {
       out.byte(TAB);
-      out.text(cell ?? '');
+      out.text(text(column) ?? '');
     }
   }
   out.byte(NEWLINE);
-  if (flags.proof) out.text(`    Proof:${event.proof.join(',')}\n\n`);
-}
-
-export function formatEvent(event: CompatEvent, flags: FormatFlags): string {
-  const out = new Latin1Pieces(4096);
-  writeEvent(out, event, flags);
-  return out.toString();
+  if (flags.proof) {
+    const proof: number[] = [];
+    for (let at = 0; at < events.proofCount(index); at++) proof.push(events.proof(index, at));
+    out.text(`    Proof:${proof.join(',')}\n\n`);
+  }
 }
 
 /**
  * The report in pieces of about `pieceBytes` bytes, so a large report is written as it is made
  * instead of being held whole in memory.
  */
-export function* formatEventPieces(events: readonly CompatEvent[], flags: FormatFlags, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
+export function* formatEventPieces(events: CompatEventTable, flags: FormatFlags, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
   const out = new Latin1Pieces(pieceBytes);
-  for (const event of events) {
-    if (event.kind === 'machine-id' || (!flags.allEvents && event.kind !== 'start')) continue;
-    writeEvent(out, event, flags);
+  for (let index = 0; index < events.length; index++) {
+    const kind = events.kind(index);
+    if (kind === MACHINE_ID || (!flags.allEvents && kind !== START)) continue;
+    writeEvent(out, events, index, flags);
     yield* out.takeFull();
   }
   yield* out.takeAll();
 }
 
-export function formatEvents(events: readonly CompatEvent[], flags: FormatFlags): string {
+export function formatEvents(events: CompatEventTable, flags: FormatFlags): string {
   return Buffer.concat([...formatEventPieces(events, flags)]).toString('latin1');
 }
 
-export function formatSummary(events: readonly CompatEvent[]): string {
+export function formatSummary(events: CompatEventTable): string {
   const counts = { start: 0, stop: 0, resrc: 0, avc: 0, anom: 0, failed: 0 };
   let first = Infinity;
   let last = -Infinity;
-  for (const event of events) {
-    first = Math.min(first, event.start);
-    last = Math.max(last, event.start);
-    if (event.end !== 0) last = Math.max(last, event.end);
-    if (event.kind === 'machine-id') continue;
-    if (!event.success && (event.kind === 'start' || event.kind === 'stop' || event.kind === 'resrc')) counts.failed++;
-    else counts[event.kind]++;
+  for (let index = 0; index < events.length; index++) {
+    const start = events.start(index);
+    const end = events.end(index);
+    first = Math.min(first, start);
+    last = Math.max(last, start);
+    if (end !== 0) last = Math.max(last, end);
+    const kind = events.kind(index);
+    if (kind === MACHINE_ID) continue;
+    if (!events.success(index) && (kind === START || kind === STOP || kind === RESRC)) counts.failed++;
+    else counts[KINDS[kind] as Exclude<CompatKind, 'machine-id'>]++;
   }
   return summaryText(events.length === 0 ? null : { first, last }, counts);
 }

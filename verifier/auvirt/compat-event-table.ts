@@ -1,0 +1,249 @@
+// auvirt keeps every event for its report. Here they live in typed-array columns with strings stored
+// once and referred to by number: no object per event for the garbage collector to copy and promote,
+// and memory of a few dozen bytes per event instead of a few hundred.
+
+export type CompatKind = 'start' | 'stop' | 'resrc' | 'avc' | 'anom' | 'machine-id';
+
+/** One event as the report reads it (made on demand from the table). */
+export interface CompatEvent {
+  readonly kind: CompatKind;
+  readonly uuid: string | null;
+  readonly name: string | null;
+  readonly success: boolean;
+  readonly user: string | null;
+  readonly start: number;
+  readonly end: number;
+  readonly proof: readonly number[];
+  readonly pid?: number;
+  readonly seclevel?: string | null;
+  readonly resourceType?: string;
+  readonly reason?: string | null;
+  readonly value?: string | null;
+  readonly cgroupClass?: string | null;
+  readonly acl?: string | null;
+  readonly detail?: string | null;
+  readonly operation?: string | null;
+  readonly result?: string | null;
+  readonly comm?: string | null;
+  readonly target?: string | null;
+  readonly context?: string | null;
+}
+
+export const KINDS: readonly CompatKind[] = ['start', 'stop', 'resrc', 'avc', 'anom', 'machine-id'];
+export const START = 0;
+export const STOP = 1;
+export const RESRC = 2;
+export const AVC = 3;
+export const ANOM = 4;
+export const MACHINE_ID = 5;
+
+export const NO_STRING = -1;
+export const MAX_PROOF = 4;
+
+/** The per-kind text columns, by slot. */
+export const TEXTS = ['seclevel', 'resourceType', 'reason', 'value', 'cgroupClass', 'acl', 'detail', 'operation', 'result', 'comm', 'target', 'context'] as const;
+export type TextColumn = (typeof TEXTS)[number];
+const SLOT = Object.fromEntries(TEXTS.map((name, index) => [name, index])) as Record<TextColumn, number>;
+
+/**
+ * Each distinct string once, with a number. The copy kept is flat: a value read from a line is a slice
+ * of it, and a slice would keep the whole line alive.
+ */
+export class StringTable {
+  private readonly ids = new Map<string, number>();
+  private readonly texts: string[] = [];
+
+  id(text: string | null | undefined): number {
+    if (text === null || text === undefined) return NO_STRING;
+    const known = this.ids.get(text);
+    if (known !== undefined) return known;
+    const copy = text.length < 13 ? text : Buffer.from(text, 'latin1').toString('latin1');
+    const id = this.texts.push(copy) - 1;
+    this.ids.set(copy, id);
+    return id;
+  }
+
+  /** The number of a string already stored, or NO_STRING. */
+  find(text: string | null | undefined): number {
+    if (text === null || text === undefined) return NO_STRING;
+    return this.ids.get(text) ?? NO_STRING;
+  }
+
+  text(id: number): string | null {
+    return id === NO_STRING ? null : this.texts[id]!;
+  }
+}
+
+export interface NewEvent {
+  readonly kind: number;
+  readonly uuid: number;
+  readonly name: number;
+  readonly user: number;
+  readonly success: boolean;
+  readonly start: number;
+  readonly pid?: number;
+}
+
+export class CompatEventTable implements Iterable<CompatEvent> {
+  readonly strings = new StringTable();
+  length = 0;
+  private capacity = 1024;
+  private kinds = new Uint8Array(this.capacity);
+  private successes = new Uint8Array(this.capacity);
+  private uuids = new Int32Array(this.capacity);
+  private names = new Int32Array(this.capacity);
+  private users = new Int32Array(this.capacity);
+  private starts = new Float64Array(this.capacity);
+  private ends = new Float64Array(this.capacity);
+  private pids = new Float64Array(this.capacity);
+  private proofCounts = new Uint8Array(this.capacity);
+  private proofs = new Float64Array(this.capacity * MAX_PROOF);
+  private texts = new Int32Array(this.capacity * TEXTS.length);
+
+  /** Appends an event (end 0, no proof, no texts) and returns its index. */
+  add(event: NewEvent): number {
+    if (this.length === this.capacity) this.grow();
+    const index = this.length++;
+    this.kinds[index] = event.kind;
+    this.successes[index] = event.success ? 1 : 0;
+    this.uuids[index] = event.uuid;
+    this.names[index] = event.name;
+    this.users[index] = event.user;
+    this.starts[index] = event.start;
+    this.ends[index] = 0;
+    this.pids[index] = event.pid ?? Number.NaN;
+    this.proofCounts[index] = 0;
+    this.texts.fill(NO_STRING, index * TEXTS.length, (index + 1) * TEXTS.length);
+    return index;
+  }
+
+  kind(index: number): number {
+    return this.kinds[index]!;
+  }
+
+  success(index: number): boolean {
+    return this.successes[index] === 1;
+  }
+
+  uuid(index: number): number {
+    return this.uuids[index]!;
+  }
+
+  name(index: number): number {
+    return this.names[index]!;
+  }
+
+  user(index: number): number {
+    return this.users[index]!;
+  }
+
+  start(index: number): number {
+    return this.starts[index]!;
+  }
+
+  end(index: number): number {
+    return this.ends[index]!;
+  }
+
+  setEnd(index: number, seconds: number): void {
+    this.ends[index] = seconds;
+  }
+
+  pid(index: number): number {
+    return this.pids[index]!;
+  }
+
+  /** Adds a serial to the event's proof, up to MAX_PROOF of them. */
+  addProof(index: number, serial: number): void {
+    const count = this.proofCounts[index]!;
+    if (count >= MAX_PROOF) return;
+    this.proofs[index * MAX_PROOF + count] = serial;
+    this.proofCounts[index] = count + 1;
+  }
+
+  proofCount(index: number): number {
+    return this.proofCounts[index]!;
+  }
+
+  proof(index: number, at: number): number {
+    return this.proofs[index * MAX_PROOF + at]!;
+  }
+
+  setText(index: number, column: TextColumn, id: number): void {
+    this.texts[index * TEXTS.length + SLOT[column]] = id;
+  }
+
+  textId(index: number, column: TextColumn): number {
+    return this.texts[index * TEXTS.length + SLOT[column]]!;
+  }
+
+  /** The event as the report reads it. */
+  event(index: number): CompatEvent {
+    const strings = this.strings;
+    const kind = this.kinds[index]!;
+    const proof: number[] = [];
+    for (let at = 0; at < this.proofCounts[index]!; at++) proof.push(this.proofs[index * MAX_PROOF + at]!);
+    const base = {
+      kind: KINDS[kind]!, uuid: strings.text(this.uuids[index]!), name: strings.text(this.names[index]!), success: this.successes[index] === 1,
+      user: strings.text(this.users[index]!), start: this.starts[index]!, end: this.ends[index]!, proof,
+    };
+    const text = (column: TextColumn): string | null => strings.text(this.textId(index, column));
+    switch (kind) {
+      case START:
+      case STOP:
+        return { ...base, pid: this.pids[index]! };
+      case MACHINE_ID:
+        return { ...base, seclevel: text('seclevel') };
+      case RESRC:
+        return { ...base, resourceType: text('resourceType') ?? '', reason: text('reason'), value: text('value'), cgroupClass: text('cgroupClass'), acl: text('acl'), detail: text('detail') };
+      case AVC:
+        return { ...base, operation: text('operation'), result: text('result'), comm: text('comm'), target: text('target'), context: text('context') };
+      default:
+        return base;
+    }
+  }
+
+  *[Symbol.iterator](): Iterator<CompatEvent> {
+    for (let index = 0; index < this.length; index++) yield this.event(index);
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const grown = <T extends Uint8Array | Int32Array | Float64Array>(column: T, width = 1): T => {
+      const next = new (column.constructor as new (length: number) => T)(capacity * width);
+      next.set(column);
+      return next;
+    };
+    this.kinds = grown(this.kinds);
+    this.successes = grown(this.successes);
+    this.uuids = grown(this.uuids);
+    this.names = grown(this.names);
+    this.users = grown(this.users);
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+    this.pids = grown(this.pids);
+    this.proofCounts = grown(this.proofCounts);
+    this.proofs = grown(this.proofs, MAX_PROOF);
+    this.texts = grown(this.texts, TEXTS.length);
+    this.capacity = capacity;
+  }
+}
+
+/** A growable list of event indexes. */
+export class IndexList {
+  private items = new Int32Array(16);
+  length = 0;
+
+  push(index: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Int32Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.length++] = index;
+  }
+
+  at(position: number): number {
+    return this.items[position]!;
+  }
+}
