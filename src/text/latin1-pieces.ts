@@ -19,7 +19,7 @@ export class Latin1Pieces {
 
   text(text: string): void {
     this.room(text.length);
-    this.used += this.buffer.write(text, this.used, 'latin1');
+    this.copy(text, text.length);
   }
 
   /** printf's `%-W.Ps`: the text cut to `precision` chars, padded with spaces to `width`. */
@@ -27,11 +27,21 @@ export class Latin1Pieces {
     const value = text ?? '';
     const length = Math.min(value.length, precision);
     this.room(Math.max(width, length));
-    if (length > 0) this.used += this.buffer.write(value, this.used, length, 'latin1');
-    if (length < width) {
-      this.buffer.fill(0x20, this.used, this.used + width - length);
-      this.used += width - length;
+    this.copy(value, length);
+    const buffer = this.buffer;
+    for (let pad = length; pad < width; pad++) buffer[this.used++] = 0x20;
+  }
+
+  /** The first `length` chars of `text`; short ones char by char, which beats a call into the runtime. */
+  private copy(text: string, length: number): void {
+    if (length > 48) {
+      this.used += this.buffer.write(text, this.used, length, 'latin1');
+      return;
     }
+    const buffer = this.buffer;
+    let used = this.used;
+    for (let index = 0; index < length; index++) buffer[used++] = text.charCodeAt(index);
+    this.used = used;
   }
 
   /** A non-negative integer with at least `digits` digits, zero-padded (`%02d`). */

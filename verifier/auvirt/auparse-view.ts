@@ -9,6 +9,9 @@ interface ViewField {
   readonly record: AuditRecord;
 }
 
+const AUDIT_AVC = 1400;
+const AUDIT_USER_AVC = 1107;
+
 /** auparse/typetab.h ESCAPED fields auvirt reads (3.0.9). */
 const ESCAPED = new Set([
   'vm', 'old-disk', 'new-disk', 'old-net', 'new-net', 'old-rng', 'new-rng', 'old-chardev', 'new-chardev', 'old-fs', 'new-fs',
@@ -78,7 +81,8 @@ class RecordFields {
   readonly end: number;
 
   constructor(readonly record: AuditRecord) {
-    this.flattened = record.body.includes('avc:') ? recordFields(record) : null;
+    // auparse gives the unlabelled words of AVC and USER_AVC records names; other records it leaves alone.
+    this.flattened = (record.typeNumber === AUDIT_AVC || record.typeNumber === AUDIT_USER_AVC) && record.body.includes('avc:') ? recordFields(record) : null;
     this.end = this.flattened === null ? record.body.length : this.flattened.length;
   }
 
