@@ -30,6 +30,13 @@ function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): 
   return Object.assign(new Error(failure.message), { name: failure.name });
 }
 
+function startWorker(data: ReadWorkerData): Worker {
+  // A worker inherits the process's flags, but --input-type is about an --eval string, never a file.
+  const inputType = process.execArgv.some((flag) => flag.startsWith('--input-type'));
+  const execArgv = inputType ? { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) } : {};
+  return new Worker(WORKER_FILE, { workerData: data, ...execArgv });
+}
+
 export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
   const { keepTypes, threaded = true, ...rest } = options;
   if (!threaded || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) {
@@ -45,9 +52,14 @@ export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onE
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
     ...(options.maxOpenEvents === undefined ? {} : { maxOpenEvents: options.maxOpenEvents }),
   };
-  // The worker inherits the process's flags, but --input-type applies to an --eval string, never to a file.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-  const worker = new Worker(WORKER_FILE, { workerData: data, execArgv });
+  let worker: Worker;
+  try {
+    worker = startWorker(data);
+  } catch {
+    // Flags this process was started with that a worker refuses (per-process V8 flags): read here.
+    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: (type) => keepTypes.test(type) });
+    return;
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
