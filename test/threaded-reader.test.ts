@@ -79,6 +79,14 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
       expect(result.failure).toMatch(/EISDIR|directory/i);
     }
   }, 120_000);
+
+  it('reads on the calling thread when the process has flags a worker refuses (--expose-gc)', () => {
+    const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, '^VIRT_'], { timeout: 60_000 });
+    expect(run.stderr.toString()).toBe('');
+    const result = JSON.parse(run.stdout.toString()) as { inThread: { events: number; hash: string }; threaded: { events: number; hash: string } };
+    expect(result.inThread.events).toBeGreaterThan(0);
+    expect(result.threaded).toEqual(result.inThread);
+  }, 60_000);
 });
 
 describe('CompatCorrelator.keepTypes', () => {
