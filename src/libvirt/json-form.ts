@@ -20,9 +20,19 @@ export interface VirtRecordJson {
 const HEADER_INTEGERS = new Set(['pid', 'uid', 'auid', 'ses']);
 const INTEGER = /^-?\d+$/;
 
+let isoSecond = Number.NaN;
+let isoSecondPrefix = '';
+
 export function timeToIso(time: AuditTime): string | null {
   const millis = time.sec * 1000 + time.ms;
-  return Number.isSafeInteger(millis) && millis <= 253402300799999 ? new Date(millis).toISOString() : null;
+  if (!Number.isSafeInteger(millis) || millis > 253402300799999) return null;
+  if (time.ms < 0 || time.ms > 999 || !Number.isInteger(time.sec) || time.sec < 0) return new Date(millis).toISOString();
+  // Records come in bursts within one second: its `YYYY-MM-DDTHH:MM:SS.` is made once.
+  if (time.sec !== isoSecond) {
+    isoSecond = time.sec;
+    isoSecondPrefix = new Date(time.sec * 1000).toISOString().slice(0, 20);
+  }
+  return `${isoSecondPrefix}${String(time.ms).padStart(3, '0')}Z`;
 }
 
 /** Seconds and milliseconds back from the JSON form's ISO time. */
@@ -40,6 +50,8 @@ function toInteger(value: string | null): JsonValue {
 
 function put(json: VirtRecordJson, duplicates: Array<{ name: string; value: JsonValue }>, name: string, value: JsonValue): void {
   if (Object.hasOwn(json, name)) duplicates.push({ name, value });
+  // A field called __proto__ is a field like any other, not the object's prototype.
+  else if (name === '__proto__') Object.defineProperty(json, name, { value, enumerable: true, writable: true, configurable: true });
   else json[name] = value;
 }
 

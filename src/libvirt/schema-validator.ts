@@ -107,8 +107,14 @@ export class SchemaValidator {
     this.lookup = (ref) => module[standaloneExportName(ref)] ?? compiled(ref);
   }
 
+  private readonly byLayout = new Map<Profile, WeakMap<PayloadLayout, ValidateFunction>>();
+
   private validatorFor(layout: PayloadLayout, profile: Profile): ValidateFunction {
-    return this.validatorOf(layoutRef(layout, profile));
+    let layouts = this.byLayout.get(profile);
+    if (layouts === undefined) this.byLayout.set(profile, (layouts = new WeakMap()));
+    let validate = layouts.get(layout);
+    if (validate === undefined) layouts.set(layout, (validate = this.validatorOf(layoutRef(layout, profile))));
+    return validate;
   }
 
   private validatorOf(ref: string): ValidateFunction {
