@@ -38,6 +38,18 @@ function seclevelOf(context: string | undefined): string | null {
 
 const isResourceValue = (value: string | undefined | null): value is string => value !== undefined && value !== null && value !== '' && value !== '0' && value !== '?';
 
+/** Slots of StringTable.recentId. */
+const enum Recent {
+  User,
+  Uuid,
+  Type,
+  Reason,
+  Value,
+  CgroupClass,
+  Acl,
+  Detail,
+}
+
 interface Guest {
   readonly user: number;
   readonly name: number;
@@ -64,6 +76,8 @@ export class CompatCorrelator {
   private readonly machineIdBySeclevel = new Map<number, number>();
   /** ESCAPED values as auparse interprets them, by their raw text. */
   private readonly escaped = new Map<string, number>();
+  private lastEscapedRaw: string | undefined;
+  private lastEscapedId = NO_STRING;
 
   private readonly options: CompatOptions;
 
@@ -136,10 +150,18 @@ export class CompatCorrelator {
     if (uuid === undefined) return null;
     const res = view.raw('res');
     if (res === undefined) return null;
-    return { user: this.strings.id(user), name: this.interpretedEscaped(vm), uuid: this.strings.id(uuid), success: res === 'success' };
+    return { user: this.strings.recentId(Recent.User, user), name: this.interpretedEscaped(vm), uuid: this.strings.recentId(Recent.Uuid, uuid), success: res === 'success' };
   }
 
   private interpretedEscaped(raw: string): number {
+    if (raw === this.lastEscapedRaw) return this.lastEscapedId;
+    const id = this.lookUpEscaped(raw);
+    this.lastEscapedRaw = raw;
+    this.lastEscapedId = id;
+    return id;
+  }
+
+  private lookUpEscaped(raw: string): number {
     const known = this.escaped.get(raw);
     if (known !== undefined) return known;
     const id = this.strings.id(interpretEscaped(raw));
@@ -257,18 +279,18 @@ export class CompatCorrelator {
       else if (cgroupClass === 'major') detail = view.raw('category') ?? null;
       const acl = cgroupClass === 'all' ? null : (view.raw('acl') ?? null);
       const index = this.addResource(fields, type, reason, cgroup, time, serial);
-      this.events.setText(index, 'cgroupClass', this.strings.id(cgroupClass));
-      this.events.setText(index, 'acl', this.strings.id(acl));
-      this.events.setText(index, 'detail', this.strings.id(detail));
+      this.events.setText(index, 'cgroupClass', this.strings.recentId(Recent.CgroupClass, cgroupClass));
+      this.events.setText(index, 'acl', this.strings.recentId(Recent.Acl, acl));
+      this.events.setText(index, 'detail', this.strings.recentId(Recent.Detail, detail));
     }
   }
 
   private addResource(guest: Guest, type: string, reason: string, value: string, time: number, serial: number): number {
     const index = this.append(RESRC, guest, time, serial);
-    const typeId = this.strings.id(type);
-    const valueId = this.strings.id(value);
+    const typeId = this.strings.recentId(Recent.Type, type);
+    const valueId = this.strings.recentId(Recent.Value, value);
     this.events.setText(index, 'resourceType', typeId);
-    this.events.setText(index, 'reason', this.strings.id(reason));
+    this.events.setText(index, 'reason', this.strings.recentId(Recent.Reason, reason));
     this.events.setText(index, 'value', valueId);
     if (!guest.success) return index;
     let byType = this.lastResource.get(guest.uuid);

@@ -63,6 +63,22 @@ export class StringTable {
     return id;
   }
 
+  private readonly recentTexts: Array<string | null | undefined> = [];
+  private readonly recentIds: number[] = [];
+
+  /**
+   * `id`, first compared with the last string asked for under the same `slot`: a guest's records come
+   * in runs that repeat their user, UUID, resource type and values, and a comparison is cheaper than a
+   * lookup.
+   */
+  recentId(slot: number, text: string | null | undefined): number {
+    if (text === this.recentTexts[slot] && text !== undefined) return this.recentIds[slot]!;
+    const id = this.id(text);
+    this.recentTexts[slot] = text;
+    this.recentIds[slot] = id;
+    return id;
+  }
+
   /** The number of a string already stored, or NO_STRING. */
   find(text: string | null | undefined): number {
     if (text === null || text === undefined) return NO_STRING;
