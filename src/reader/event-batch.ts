@@ -2,10 +2,12 @@
 // transferred without copying; the receiving side rebuilds AuditRecords whose texts are slices of one
 // string made from the buffer, so no record is parsed twice.
 import { AuditRecord, type RecordForm, type RecordIssue } from '../model/audit-record.js';
-import type { AuditEvent } from './event-grouper.js';
+import type { AuditEvent, GroupedEvent } from './event-grouper.js';
+import { ScannedLine } from './scanned-line.js';
 
 const FORMS: readonly RecordForm[] = ['raw', 'printk', 'journald', 'interpreted'];
 const FORM_IDS = new Map(FORMS.map((form, index) => [form, index]));
+const RAW = FORM_IDS.get('raw')!;
 
 /** Numbers per record: see `EventBatchWriter.add`. */
 const SLOTS = 14;
@@ -41,10 +43,13 @@ export class EventBatchWriter {
     return this.eventCount === 0;
   }
 
-  add(event: AuditEvent): void {
+  add(event: GroupedEvent<AuditRecord | ScannedLine>): void {
     this.room(1 + event.records.length * SLOTS);
     this.numbers[this.usedNumbers++] = event.records.length;
-    for (const record of event.records) this.addRecord(record);
+    for (const record of event.records) {
+      if (record instanceof ScannedLine) this.addScannedLine(record);
+      else this.addRecord(record);
+    }
     this.eventCount++;
   }
 
@@ -66,13 +71,41 @@ export class EventBatchWriter {
     return batch;
   }
 
+  private addScannedLine(line: ScannedLine): void {
+    const length = line.end - line.start;
+    this.byteRoom(length);
+    const textStart = this.usedBytes;
+    line.bytes.copy(this.bytes, textStart, line.start, line.end);
+    this.usedBytes += length;
+    const numbers = this.numbers;
+    let at = this.usedNumbers;
+    numbers[at++] = textStart;
+    numbers[at++] = length;
+    numbers[at++] = line.bodyStart;
+    numbers[at++] = line.separator === -1 ? NONE : length - line.separator - 1;
+    numbers[at++] = this.stringId(line.file);
+    numbers[at++] = line.line;
+    numbers[at++] = RAW;
+    numbers[at++] = line.node === null ? NONE : this.stringId(line.node);
+    numbers[at++] = this.stringId(line.type);
+    numbers[at++] = line.typeNumber;
+    numbers[at++] = line.time.sec;
+    numbers[at++] = line.time.ms;
+    numbers[at++] = line.serial;
+    numbers[at++] = NONE;
+    this.usedNumbers = at;
+  }
+
+  private byteRoom(length: number): void {
+    if (this.usedBytes + length <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.usedBytes + length));
+    this.bytes.copy(grown, 0, 0, this.usedBytes);
+    this.bytes = grown;
+  }
+
   private addRecord(record: AuditRecord): void {
     const text = record.text;
-    if (this.usedBytes + text.length > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.usedBytes + text.length));
-      this.bytes.copy(grown, 0, 0, this.usedBytes);
-      this.bytes = grown;
-    }
+    this.byteRoom(text.length);
     const textStart = this.usedBytes;
     this.usedBytes += this.bytes.write(text, textStart, 'latin1');
     const enrichment = record.enrichmentText;

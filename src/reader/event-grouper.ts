@@ -1,12 +1,22 @@
 import type { AuditRecord, AuditTime } from '../model/audit-record.js';
 import { EOE, PROCTITLE, isSingleRecordType } from '../tables/record-types.js';
 
-export interface AuditEvent {
+/** What grouping reads of a record: its stamp and type. */
+export interface GroupableRecord {
   readonly node: string | null;
   readonly time: AuditTime | null;
   readonly serial: number | null;
-  readonly records: readonly AuditRecord[];
+  readonly typeNumber: number | null;
 }
+
+export interface GroupedEvent<R> {
+  readonly node: string | null;
+  readonly time: AuditTime | null;
+  readonly serial: number | null;
+  readonly records: readonly R[];
+}
+
+export type AuditEvent = GroupedEvent<AuditRecord>;
 
 export interface GroupingOptions {
   /** Stream time after which an event without EOE/PROCTITLE is taken as complete (auparse: 2 s). */
@@ -21,11 +31,11 @@ export interface GroupingOptions {
   readonly order?: 'completion' | 'stamp';
 }
 
-interface OpenEvent {
+interface OpenEvent<R> {
   readonly node: string | null;
   readonly time: AuditTime;
   readonly serial: number;
-  readonly records: AuditRecord[];
+  readonly records: R[];
   /** Arrival rank: events with the same stamp (several nodes) leave in the order they came. */
   readonly rank: number;
   complete?: boolean;
@@ -34,27 +44,27 @@ interface OpenEvent {
   /** Left the open set (completed). */
   closed?: boolean;
   /** Another open event with the same serial (several nodes, or a serial reused after a reboot). */
-  sameSerial?: OpenEvent | undefined;
+  sameSerial?: OpenEvent<R> | undefined;
 }
 
-const byStamp = (a: OpenEvent, b: OpenEvent): number =>
+const byStamp = <R>(a: OpenEvent<R>, b: OpenEvent<R>): number =>
   a.time.sec - b.time.sec || a.time.ms - b.time.ms || a.serial - b.serial || a.rank - b.rank;
 
 const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
 
 /** A binary heap of the events not yet handed on, lowest stamp on top (stamp order). */
-class StampHeap {
-  private readonly items: OpenEvent[] = [];
+class StampHeap<R> {
+  private readonly items: OpenEvent<R>[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  peek(): OpenEvent | undefined {
+  peek(): OpenEvent<R> | undefined {
     return this.items[0];
   }
 
-  push(event: OpenEvent): void {
+  push(event: OpenEvent<R>): void {
     const items = this.items;
     let index = items.push(event) - 1;
     while (index > 0) {
@@ -66,7 +76,7 @@ class StampHeap {
     items[index] = event;
   }
 
-  pop(): OpenEvent | undefined {
+  pop(): OpenEvent<R> | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -90,11 +100,11 @@ class StampHeap {
  * Groups records into events by (node, seconds, milliseconds, serial), as auparse does. Records of an
  * event may be interleaved with others; state carries across files when one grouper reads them all.
  */
-export class EventGrouper {
+export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   /** Open events by serial; events sharing a serial are chained. */
-  private readonly openBySerial = new Map<number, OpenEvent>();
+  private readonly openBySerial = new Map<number, OpenEvent<R>>();
   /** Open events in the order they opened (closed ones are dropped lazily from the front). */
-  private openOrder: OpenEvent[] = [];
+  private openOrder: OpenEvent<R>[] = [];
   private openHead = 0;
   private openCount = 0;
   private arrivals = 0;
@@ -102,20 +112,20 @@ export class EventGrouper {
   private readonly maxOpenEvents: number;
   private readonly inStampOrder: boolean;
   /** stamp order: every event not yet handed on, open or complete. */
-  private readonly pending = new StampHeap();
+  private readonly pending = new StampHeap<R>();
 
-  constructor(private readonly deliver: (event: AuditEvent) => void, options: GroupingOptions = {}) {
+  constructor(private readonly deliver: (event: GroupedEvent<R>) => void, options: GroupingOptions = {}) {
     this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
     this.maxOpenEvents = options.maxOpenEvents ?? 10_000;
     this.inStampOrder = options.order === 'stamp';
   }
 
-  private onEvent(event: AuditEvent | OpenEvent): void {
+  private onEvent(event: GroupedEvent<R> | OpenEvent<R>): void {
     if (!this.inStampOrder || event.time === null || event.serial === null) {
-      if (!(event as OpenEvent).skipped) this.deliver(event);
+      if (!(event as OpenEvent<R>).skipped) this.deliver(event);
       return;
     }
-    (event as OpenEvent).complete = true;
+    (event as OpenEvent<R>).complete = true;
     this.release();
   }
 
@@ -127,7 +137,7 @@ export class EventGrouper {
     }
   }
 
-  push(record: AuditRecord): void {
+  push(record: R): void {
     const { time, serial } = record;
     if (time === null || serial === null) {
       this.onEvent({ node: record.node, time, serial, records: [record], rank: this.arrivals++ });
@@ -136,7 +146,7 @@ export class EventGrouper {
     this.add(record.node, time.sec, time.ms, time, serial, record.typeNumber, record);
   }
 
-  private find(node: string | null, sec: number, ms: number, serial: number): OpenEvent | undefined {
+  private find(node: string | null, sec: number, ms: number, serial: number): OpenEvent<R> | undefined {
     for (let event = this.openBySerial.get(serial); event !== undefined; event = event.sameSerial) {
       if (event.node === node && event.time.sec === sec && event.time.ms === ms) return event;
     }
@@ -158,13 +168,13 @@ export class EventGrouper {
   }
 
   /** `time` is the record's own {sec, ms} when it has one; a passed-over record gets one only if it opens an event. */
-  private add(node: string | null, sec: number, ms: number, time: AuditTime | null, serial: number, typeNumber: number | null, record: AuditRecord | null): void {
+  private add(node: string | null, sec: number, ms: number, time: AuditTime | null, serial: number, typeNumber: number | null, record: R | null): void {
     this.completeTimedOut(sec * 1000 + ms);
     const event = this.find(node, sec, ms, serial);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
       // A passed-over single-record event is complete at once: in completion order it leaves no trace.
       if (record === null && !this.inStampOrder) return;
-      const single: OpenEvent = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
+      const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);
       return;
@@ -188,7 +198,7 @@ export class EventGrouper {
     for (let event = this.oldestOpen(); event !== undefined; event = this.oldestOpen()) this.complete(event);
   }
 
-  private oldestOpen(): OpenEvent | undefined {
+  private oldestOpen(): OpenEvent<R> | undefined {
     while (this.openHead < this.openOrder.length && this.openOrder[this.openHead]!.closed) this.openHead++;
     if (this.openHead > 4096 && this.openHead * 2 > this.openOrder.length) {
       this.openOrder = this.openOrder.slice(this.openHead);
@@ -209,7 +219,7 @@ export class EventGrouper {
     if (oldest !== undefined) this.complete(oldest);
   }
 
-  private complete(event: OpenEvent): void {
+  private complete(event: OpenEvent<R>): void {
     if (event.closed) return;
     event.closed = true;
     this.openCount--;
@@ -217,7 +227,7 @@ export class EventGrouper {
     this.onEvent(event);
   }
 
-  private unlink(event: OpenEvent): void {
+  private unlink(event: OpenEvent<R>): void {
     const head = this.openBySerial.get(event.serial);
     if (head === event) {
       if (event.sameSerial === undefined) this.openBySerial.delete(event.serial);

@@ -14,7 +14,7 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
  * Sees a whole line's bytes (bytes[start, end)) before it is turned into a string; answering true
  * means the line was dealt with and no string is made.
  */
-export type LinePrefilter = (bytes: Buffer, start: number, end: number) => boolean;
+export type LinePrefilter = (bytes: Buffer, start: number, end: number, line: number, unterminated: boolean) => boolean;
 
 /**
  * Cuts a byte stream into lines on 0x0A. Memory stays bounded by the chunk size plus `maxLineBytes`:
@@ -52,13 +52,13 @@ export class LineSplitter {
     let tooLong = this.overflow || this.pendingBytes + (end - start) > this.maxLineBytes;
     let text: string;
     if (this.pendingBytes === 0) {
-      if (!tooLong && this.prefilter?.(chunk, start, end)) return;
+      if (!tooLong && this.prefilter?.(chunk, start, end, this.lineNumber, unterminated)) return;
       text = chunk.toString('latin1', start, Math.min(end, start + this.maxLineBytes));
     } else {
       this.keep(chunk.subarray(start, end));
       const whole = Buffer.concat(this.pending);
       tooLong ||= this.overflow;
-      if (!tooLong && this.prefilter?.(whole, 0, whole.length)) {
+      if (!tooLong && this.prefilter?.(whole, 0, whole.length, this.lineNumber, unterminated)) {
         this.pending = [];
         this.pendingBytes = 0;
         return;

@@ -1,5 +1,6 @@
-import type { RecordForm } from '../model/audit-record.js';
-import { EventGrouper, type AuditEvent, type GroupingOptions } from './event-grouper.js';
+import type { AuditRecord, RecordForm } from '../model/audit-record.js';
+import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
+import { LineArena, NOT_PLAIN, plainLineSeparator, ScannedLine } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
@@ -24,7 +25,28 @@ export const ALL_BUT_INTERPRETED: ReadonlySet<RecordForm> = new Set(['raw', 'pri
 
 /** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
-  const grouper = new EventGrouper(onEvent, options);
+  await readGrouped<AuditRecord>(inputs, onEvent, options, null);
+}
+
+/**
+ * readAuditEvents for a consumer on another thread: kept RAW lines that need no diagnostic are not
+ * parsed but handed on as their bytes (ScannedLine); every other kept line as an AuditRecord.
+ */
+export async function readAuditEventLines(
+  inputs: readonly AuditInput[],
+  onEvent: (event: GroupedEvent<AuditRecord | ScannedLine>) => void,
+  options: ReadEventsOptions & { readonly keepEvent: (firstRecordType: string) => boolean },
+): Promise<void> {
+  await readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, new LineArena());
+}
+
+async function readGrouped<R extends AuditRecord | ScannedLine>(
+  inputs: readonly AuditInput[],
+  onEvent: (event: GroupedEvent<R>) => void,
+  options: ReadEventsOptions,
+  arena: LineArena | null,
+): Promise<void> {
+  const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
   const header = new RawHeaderScanner();
   /** The line the splitter hands on next is the one whose header was just scanned. */
@@ -37,18 +59,30 @@ export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (e
     if (kept.size < 4096) kept.set(type, answer);
     return answer;
   };
-  const prefilter =
+  const prefilterFor =
     keepEvent === undefined || !options.forms.has('raw')
       ? undefined
-      : (bytes: Buffer, start: number, end: number): boolean => {
-          if (!header.scan(bytes, start, end)) return false;
-          const { node, sec, ms, serial, recordType } = header;
-          if (grouper.keeps(node, sec, ms, serial, keeps(recordType))) {
-            scanned = true;
-            return false;
-          }
-          grouper.skip(node, sec, ms, serial, recordType.number);
-          return true;
+      : (file: string, input: AuditInput) => {
+          // A file stream hands over a new buffer for every chunk, so a line may point into it; other
+          // streams may reuse theirs, and kept lines are copied.
+          const keepLine = input.kind === 'file' ? (bytes: Buffer, start: number, end: number, make: (buffer: Buffer, from: number, to: number) => ScannedLine) => make(bytes, start, end) : arena?.keep.bind(arena);
+          return (bytes: Buffer, start: number, end: number, line: number, unterminated: boolean): boolean => {
+            if (!header.scan(bytes, start, end)) return false;
+            const { node, sec, ms, serial, recordType } = header;
+            if (!grouper.keeps(node, sec, ms, serial, keeps(recordType))) {
+              grouper.skip(node, sec, ms, serial, recordType.number);
+              return true;
+            }
+            const typeNumber = recordType.number;
+            const bodyStart = header.bodyStart;
+            const separator = arena === null || unterminated || typeNumber === null ? NOT_PLAIN : plainLineSeparator(bytes, start, end, bodyStart);
+            if (separator === NOT_PLAIN) {
+              scanned = true;
+              return false;
+            }
+            grouper.push(keepLine!(bytes, start, end, (buffer, from, to) => new ScannedLine(buffer, from, to, file, line, node, recordType.name, typeNumber!, { sec, ms }, serial, bodyStart, separator)) as R);
+            return true;
+          };
         };
   await readInputs(
     inputs,
@@ -56,12 +90,12 @@ export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (e
       const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, ...(scanned ? { header } : {}) };
       scanned = false;
       const parsed = parseLine(line.text, context);
-      if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record);
+      if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
     },
     {
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(options.afterChunk === undefined ? {} : { afterChunk: options.afterChunk }),
-      ...(prefilter === undefined ? {} : { prefilter }),
+      ...(prefilterFor === undefined ? {} : { prefilter: prefilterFor }),
     },
   );
   grouper.flush();

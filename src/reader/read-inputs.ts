@@ -11,7 +11,7 @@ export interface ReadOptions {
   /** Awaited after each chunk's lines, so a consumer doing async work per line keeps memory bounded. */
   readonly afterChunk?: () => Promise<void>;
   /** Sees each line's bytes first; lines it takes care of never become strings (see LineSplitter). */
-  readonly prefilter?: LinePrefilter;
+  readonly prefilter?: (file: string, input: AuditInput) => LinePrefilter;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -25,7 +25,7 @@ export async function readInputs(
   let bytesRead = 0;
   for (const input of inputs) {
     const file = displayName(input);
-    const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, options.prefilter);
+    const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, options.prefilter?.(file, input));
     const stream: Readable =
       input.kind === 'stdin'
         ? (options.stdin ?? process.stdin)

@@ -5,7 +5,7 @@ import type { RecordForm } from '../model/audit-record.js';
 import { EventBatchWriter } from './event-batch.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
-import { readAuditEvents } from './read-events.js';
+import { readAuditEventLines } from './read-events.js';
 
 export interface ReadWorkerData extends GroupingOptions {
   readonly inputs: readonly AuditInput[];
@@ -45,7 +45,7 @@ async function roomToSend(): Promise<void> {
 }
 
 try {
-  await readAuditEvents(
+  await readAuditEventLines(
     data.inputs,
     (event) => {
       writer.add(event);

@@ -1,0 +1,95 @@
+// A kept RAW line whose header was read from its bytes and that needs no diagnostic: it travels as bytes
+// (to another thread, see event-batch) and becomes an AuditRecord only where it is read.
+import type { AuditTime } from '../model/audit-record.js';
+
+export class ScannedLine {
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly file: string,
+    readonly line: number,
+    readonly node: string | null,
+    readonly type: string,
+    readonly typeNumber: number,
+    readonly time: AuditTime,
+    readonly serial: number,
+    /** From `start`: where the body begins. */
+    readonly bodyStart: number,
+    /** From `start`: the ENRICHED separator 0x1D that ends the body, or -1. */
+    readonly separator: number,
+  ) {}
+}
+
+export const NOT_PLAIN = -2;
+
+/**
+ * Whether the line parser would take the line as it is: no NUL, no control byte but TAB and the
+ * ENRICHED separator 0x1D, and so no CR either (a CR LF line is handled, with its warning, by the
+ * parser). NOT_PLAIN if not; else the offset from `start` of the first 0x1D at or after
+ * `start + bodyStart`, or -1.
+ */
+export function plainLineSeparator(bytes: Buffer, start: number, end: number, bodyStart: number): number {
+  let separator = -1;
+  let at = start;
+  const words = wordsOf(bytes);
+  if (words !== null) {
+    // Four bytes at a time: most lines hold no byte below 0x20 at all.
+    while (at < end && (bytes.byteOffset + at) % 4 !== 0) {
+      const byte = bytes[at]!;
+      if (byte < 0x20) break;
+      at++;
+    }
+    const firstWord = (bytes.byteOffset + at) / 4;
+    const lastWord = Math.floor((bytes.byteOffset + end) / 4);
+    let word = firstWord;
+    if ((bytes.byteOffset + at) % 4 === 0) {
+      for (; word < lastWord; word++) {
+        const value = words[word]!;
+        // Some byte of `value` is below 0x20, or (a false alarm) at 0x80 or above.
+        if (((value - 0x20202020) & ~value & 0x80808080) !== 0) break;
+      }
+      at = word * 4 - bytes.byteOffset;
+    }
+  }
+  for (; at < end; at++) {
+    const byte = bytes[at]!;
+    if (byte >= 0x20 || byte === 0x09) continue;
+    if (byte !== 0x1d) return NOT_PLAIN;
+    if (separator === -1 && at - start >= bodyStart) separator = at - start;
+  }
+  return separator;
+}
+
+let lastBuffer: ArrayBufferLike | null = null;
+let lastWords: Uint32Array | null = null;
+
+/** A Uint32Array over the whole memory of `bytes` (one per chunk, made once). */
+function wordsOf(bytes: Buffer): Uint32Array | null {
+  if (bytes.buffer !== lastBuffer) {
+    lastBuffer = bytes.buffer;
+    lastWords = bytes.buffer.byteLength >= 4 ? new Uint32Array(bytes.buffer, 0, Math.floor(bytes.buffer.byteLength / 4)) : null;
+  }
+  return lastWords;
+}
+
+/** Line bytes copied into large shared buffers, so a kept line costs no Buffer object of its own. */
+export class LineArena {
+  private buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+
+  constructor(private readonly arenaBytes = 1 << 20) {}
+
+  /** Copies bytes[start, end) and returns the line, now in the arena. */
+  keep(bytes: Buffer, start: number, end: number, make: (buffer: Buffer, start: number, end: number) => ScannedLine): ScannedLine {
+    const length = end - start;
+    if (this.used + length > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafe(Math.max(this.arenaBytes, length));
+      this.used = 0;
+    }
+    const at = this.used;
+    bytes.copy(this.buffer, at, start, end);
+    this.used += length;
+    return make(this.buffer, at, at + length);
+  }
+}

@@ -1,0 +1,39 @@
+// Kept lines skip the line parser only when it would have had nothing to say about them; the check runs
+// four bytes at a time, so it is compared with the byte-by-byte rule at every alignment.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NOT_PLAIN, plainLineSeparator } from '../src/reader/scanned-line.js';
+
+function reference(bytes: Uint8Array, start: number, end: number, bodyStart: number): number {
+  let separator = -1;
+  for (let at = start; at < end; at++) {
+    const byte = bytes[at]!;
+    if (byte >= 0x20 || byte === 0x09) continue;
+    if (byte !== 0x1d) return NOT_PLAIN;
+    if (separator === -1 && at - start >= bodyStart) separator = at - start;
+  }
+  return separator;
+}
+
+const byte = fc.oneof(
+  { weight: 20, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+  { weight: 3, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0x00, max: 0x1f }) },
+  { weight: 1, arbitrary: fc.constantFrom(0x09, 0x1d, 0x0d, 0x00, 0x1f, 0x20, 0x7f, 0x80, 0xa0) },
+);
+
+describe('plainLineSeparator', () => {
+  it('agrees with the byte-by-byte rule for any bytes, offset and buffer alignment', () => {
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 300 }), fc.nat(7), fc.nat(300), fc.nat(300), fc.nat(40), (content, shift, from, to, bodyStart) => {
+        const memory = Buffer.alloc(content.length + shift + 8, 0x41);
+        const bytes = memory.subarray(shift);
+        bytes.set(content);
+        const start = Math.min(from, to, content.length);
+        const end = Math.min(Math.max(from, to), content.length);
+        expect(plainLineSeparator(bytes, start, end, bodyStart)).toBe(reference(bytes, start, end, bodyStart));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
