@@ -3,12 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { orderRotatedSets, type AuditInput } from '../src/index.js';
+import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import { ctime, formatEventPieces, formatSummary } from '../verifier/auvirt/compat-format.js';
 import { correlateCompat } from '../verifier/auvirt/run-compat.js';
-import { formatReport, formatReportSummary, reportJson } from '../verifier/correlator/report-default.js';
-import { correlateSessions } from '../verifier/correlator/run-sessions.js';
 import { progressReporter } from './progress.js';
 
 /** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
@@ -84,6 +82,9 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     }
     output = formatSummary(correlator.events);
   } else {
+    // Loaded only here: the compat path starts faster without the full library.
+    const { correlateSessions } = await import('../verifier/correlator/run-sessions.js');
+    const { formatReport, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
     const progress = progressReporter();
     const correlator = await correlateSessions(inputs, progress.update);
     progress.done();

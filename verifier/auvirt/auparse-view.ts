@@ -1,7 +1,10 @@
 // How auvirt 3.0.9 sees an event through libauparse: one flat list of fields across the event's records,
 // searched forward from a cursor that a failed search leaves past the end; values interpreted as
 // auparse 3.0.9 does (ESCAPED fields, uid names, AVC's synthesised seperms/seresult).
-import { decodeHexPrefix, interpretUid, type AuditEvent, type AuditRecord } from '../../src/index.js';
+import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
+import type { AuditRecord } from '../../src/model/audit-record.js';
+import { interpretUid } from '../../src/model/user-names.js';
+import type { AuditEvent } from '../../src/reader/event-grouper.js';
 
 interface ViewField {
   readonly name: string;

@@ -1,6 +1,7 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
-import { recordTypeNumber, type AuditEvent } from '../../src/index.js';
+import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import { recordTypeNumber } from '../../src/tables/record-types.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
 

@@ -1,6 +1,6 @@
 // auvirt 3.0.9's output, byte for byte (auvirt-behaviour.md §2.9). Strings are handled one char per byte
 // (latin1), because printf pads and cuts bytes, not characters.
-import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/index.js';
+import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { ANOM, AVC, KINDS, MACHINE_ID, RESRC, START, STOP, type CompatEventTable, type CompatKind, type TextColumn } from './compat-event-table.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
