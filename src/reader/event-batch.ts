@@ -150,17 +150,20 @@ export class EventBatchWriter {
 /** The events of a batch, in the order they were added. */
 export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) => void): void {
   const { numbers, strings } = batch;
-  const blob = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength).toString('latin1');
+  // One string per record: cheaper to make than one large string for the batch, and a record kept by
+  // a consumer holds only its own text.
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
   let at = 0;
   for (let event = 0; event < batch.eventCount; event++) {
     const count = numbers[at++]!;
     const records: AuditRecord[] = [];
     for (let index = 0; index < count; index++) {
       const textStart = numbers[at]!;
-      const textEnd = textStart + numbers[at + 1]!;
-      const bodyStart = textStart + numbers[at + 2]!;
+      const textLength = numbers[at + 1]!;
+      const text = bytes.toString('latin1', textStart, textStart + textLength);
+      const bodyStart = numbers[at + 2]!;
       const enrichmentLength = numbers[at + 3]!;
-      const bodyEnd = enrichmentLength === NONE ? textEnd : textEnd - enrichmentLength - 1;
+      const bodyEnd = enrichmentLength === NONE ? textLength : textLength - enrichmentLength - 1;
       const sec = numbers[at + 10]!;
       const msOrText = numbers[at + 11]!;
       const typeNumber = numbers[at + 9]!;
@@ -178,9 +181,9 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
           time: Number.isNaN(sec) ? null : { sec, ms: msOrText },
           ...(Number.isNaN(sec) && msOrText !== NONE ? { timeText: strings[msOrText]! } : {}),
           serial: Number.isNaN(serial) ? null : serial,
-          body: blob.slice(bodyStart, bodyEnd),
-          enrichmentText: enrichmentLength === NONE ? null : blob.slice(textEnd - enrichmentLength, textEnd),
-          text: blob.slice(textStart, textEnd),
+          body: text.slice(bodyStart, bodyEnd),
+          enrichmentText: enrichmentLength === NONE ? null : text.slice(textLength - enrichmentLength),
+          text,
           issues: issues === NONE ? [] : (JSON.parse(strings[issues]!) as RecordIssue[]),
         }),
       );
