@@ -23,3 +23,4 @@ export * from './reader/read-events.js';
 export * from './text/latin1-pieces.js';
 export * from './reader/read-events-threaded.js';
 export * from './reader/event-batch.js';
+export * from './reader/type-selection.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALL_BUT_INTERPRETED, EventBatchWriter, parseLine, readAuditEvents, readEventBatch, type AuditEvent } from '../src/index.js';
+import { ALL_BUT_INTERPRETED, EventBatchWriter, parseLine, readAuditEvents, readEventBatch, type AuditEvent, type TypeSelection } from '../src/index.js';
 import { generateLog } from '../scripts/gen-log.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
@@ -50,18 +50,18 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
 
   const script = `
     import { createHash } from 'node:crypto';
-    const { ALL_BUT_INTERPRETED, readAuditEvents, readAuditEventsThreaded, canReadOnWorker } = await import(process.argv[1]);
-    const [file, pattern] = [process.argv[2], new RegExp(process.argv[3])];
+    const { ALL_BUT_INTERPRETED, readAuditEvents, readAuditEventsThreaded, canReadOnWorker, typeSelector } = await import(process.argv[1]);
+    const [file, selection] = [process.argv[2], JSON.parse(process.argv[3])];
     const digest = async (read) => {
       const hash = createHash('sha256'); let events = 0;
       await read((event) => { events++; for (const r of event.records) hash.update(JSON.stringify([r.file, r.line, r.form, r.node, r.type, r.typeNumber, r.time, r.serial, r.body, r.enrichmentText, r.text, r.issues])); hash.update('|'); });
       return { events, hash: hash.digest('hex') };
     };
     const options = { forms: ALL_BUT_INTERPRETED, order: 'stamp' };
-    const inThread = await digest((onEvent) => readAuditEvents([{ kind: 'file', path: file }], onEvent, { ...options, keepEvent: (type) => pattern.test(type) }));
-    const threaded = await digest((onEvent) => readAuditEventsThreaded([{ kind: 'file', path: file }], onEvent, { ...options, keepTypes: pattern }));
+    const inThread = await digest((onEvent) => readAuditEvents([{ kind: 'file', path: file }], onEvent, { ...options, keepEvent: typeSelector(selection) }));
+    const threaded = await digest((onEvent) => readAuditEventsThreaded([{ kind: 'file', path: file }], onEvent, { ...options, keepTypes: selection }));
     let failure = null;
-    try { await readAuditEventsThreaded([{ kind: 'file', path: '/' }], () => {}, { ...options, keepTypes: pattern }); } catch (error) { failure = error.message; }
+    try { await readAuditEventsThreaded([{ kind: 'file', path: '/' }], () => {}, { ...options, keepTypes: selection }); } catch (error) { failure = error.message; }
     console.log(JSON.stringify({ worker: canReadOnWorker(), inThread, threaded, failure }));`;
 
   const odd = join(directory, 'odd.log');
@@ -77,19 +77,25 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
     ['the ENRICHED capture', ENRICHED_CAPTURE],
     ['a generated log of 40,000 lines on two nodes (many batches)', generated],
   ])('%s: the same events, records and order as reading on the calling thread', (_name, file) => {
-    for (const pattern of ['^VIRT_', '^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE|AVC|ANOM_\\w+)$', '^SYSCALL$', '^(?:VIRT_CONTROL|UNKNOWN\\[2999\\])$']) {
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_INDEX, file, pattern], { timeout: 60_000 });
+    const selections: Record<string, TypeSelection> = {
+      virt: { numbers: [[2500, 2599]] },
+      compat: { names: ['VIRT_MACHINE_ID', 'VIRT_CONTROL', 'VIRT_RESOURCE', 'AVC'], numbers: [[1700, 1799], [2100, 2199]] },
+      syscall: { names: ['SYSCALL'] },
+      odd: { names: ['VIRT_CONTROL'], numbers: [[2999, 2999]] },
+    };
+    for (const [pattern, selection] of Object.entries(selections)) {
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_INDEX, file, JSON.stringify(selection)], { timeout: 60_000 });
       expect(run.stderr.toString()).toBe('');
       const result = JSON.parse(run.stdout.toString()) as { worker: boolean; inThread: { events: number; hash: string }; threaded: { events: number; hash: string }; failure: string | null };
       expect(result.worker).toBe(true);
-      if (pattern !== '^SYSCALL$' || file !== odd) expect(result.inThread.events, pattern).toBeGreaterThan(0);
+      if (pattern !== 'syscall' || file !== odd) expect(result.inThread.events, pattern).toBeGreaterThan(0);
       expect(result.threaded).toEqual(result.inThread);
       expect(result.failure).toMatch(/EISDIR|directory/i);
     }
   }, 120_000);
 
   it('reads on the calling thread when the process has flags a worker refuses (--expose-gc)', () => {
-    const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, '^VIRT_'], { timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, JSON.stringify({ numbers: [[2500, 2599]] })], { timeout: 60_000 });
     expect(run.stderr.toString()).toBe('');
     const result = JSON.parse(run.stdout.toString()) as { inThread: { events: number; hash: string }; threaded: { events: number; hash: string } };
     expect(result.inThread.events).toBeGreaterThan(0);
@@ -100,11 +106,22 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
 describe('CompatCorrelator.keepTypes', () => {
   it('selects exactly the types reads() answers yes for (it replaces reads() on a reading thread)', async () => {
     const { CompatCorrelator } = await import('../verifier/auvirt/compat-correlator.js');
-    const { RECORD_TYPES } = await import('../src/index.js');
+    const { RECORD_TYPES, typeSelector } = await import('../src/index.js');
     const names = [...RECORD_TYPES.map(([, name]) => name), 'UNKNOWN[1750]', 'UNKNOWN[2150]', 'UNKNOWN[2500]', 'UNKNOWN[1699]', 'avc', 'XAVC'];
     for (const correlateAvcAndAnomalies of [true, false]) {
       const correlator = new CompatCorrelator({ correlateAvcAndAnomalies, filter: {} });
-      for (const name of names) expect(correlator.keepTypes.test(name), `${name} ${correlateAvcAndAnomalies}`).toBe(correlator.reads(name));
+      const keeps = typeSelector(correlator.keepTypes);
+      for (const name of names) expect(keeps(name), `${name} ${correlateAvcAndAnomalies}`).toBe(correlator.reads(name));
     }
+  });
+});
+
+describe('SessionCorrelator.keepTypes', () => {
+  it('selects exactly the types reads() answers yes for', async () => {
+    const { SessionCorrelator } = await import('../verifier/correlator/session-correlator.js');
+    const { RECORD_TYPES, typeSelector } = await import('../src/index.js');
+    const names = [...RECORD_TYPES.map(([, name]) => name), 'UNKNOWN[1750]', 'UNKNOWN[2150]', 'UNKNOWN[2500]', 'UNKNOWN[1699]', 'VIRT_NEWER', 'SYSTEM_X', 'avc'];
+    const keeps = typeSelector(SessionCorrelator.keepTypes);
+    for (const name of names) expect(keeps(name), name).toBe(SessionCorrelator.reads(name));
   });
 });

@@ -9,10 +9,11 @@ import type { AuditEvent } from './event-grouper.js';
 import { InputError, type AuditInput } from './input-set.js';
 import { readAuditEvents, type ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
+import { typeSelector, type TypeSelection } from './type-selection.js';
 
 export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent' | 'afterChunk'> {
-  /** Which events the consumer reads, by their first record's type; a RegExp so it can cross threads. */
-  readonly keepTypes: RegExp;
+  /** Which events the consumer reads, by their first record's type. */
+  readonly keepTypes: TypeSelection;
   /** false: always read on the calling thread. */
   readonly threaded?: boolean;
 }
@@ -40,13 +41,13 @@ function startWorker(data: ReadWorkerData): Worker {
 export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
   const { keepTypes, threaded = true, ...rest } = options;
   if (!threaded || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) {
-    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: (type) => keepTypes.test(type) });
+    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
     return;
   }
   const data: ReadWorkerData = {
     inputs,
     forms: [...options.forms],
-    keepTypes: { source: keepTypes.source, flags: keepTypes.flags },
+    keepTypes,
     maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
     ...(options.order === undefined ? {} : { order: options.order }),
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
@@ -57,7 +58,7 @@ export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onE
     worker = startWorker(data);
   } catch {
     // Flags this process was started with that a worker refuses (per-process V8 flags): read here.
-    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: (type) => keepTypes.test(type) });
+    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
     return;
   }
   try {

@@ -6,11 +6,12 @@ import { EventBatchWriter } from './event-batch.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
 import { readAuditEventLines } from './read-events.js';
+import { typeSelector, type TypeSelection } from './type-selection.js';
 
 export interface ReadWorkerData extends GroupingOptions {
   readonly inputs: readonly AuditInput[];
   readonly forms: readonly RecordForm[];
-  readonly keepTypes: { readonly source: string; readonly flags: string };
+  readonly keepTypes: TypeSelection;
   readonly maxBatchesInFlight: number;
 }
 
@@ -21,7 +22,7 @@ export type ReadWorkerMessage =
 
 const port = parentPort!;
 const data = workerData as ReadWorkerData;
-const keepTypes = new RegExp(data.keepTypes.source, data.keepTypes.flags);
+const keeps = typeSelector(data.keepTypes);
 const writer = new EventBatchWriter();
 let inFlight = 0;
 let bytesRead = 0;
@@ -53,7 +54,7 @@ try {
     },
     {
       forms: new Set(data.forms),
-      keepEvent: (type) => keepTypes.test(type),
+      keepEvent: keeps,
       ...(data.order === undefined ? {} : { order: data.order }),
       ...(data.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: data.eoeTimeoutMs }),
       ...(data.maxOpenEvents === undefined ? {} : { maxOpenEvents: data.maxOpenEvents }),

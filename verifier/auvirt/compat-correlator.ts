@@ -1,6 +1,7 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { recordTypeNumber } from '../../src/tables/record-types.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
@@ -21,7 +22,8 @@ export interface CompatOptions {
 }
 
 /** ANOM_* kernel (1700–1799) and user-space (2100–2199) records. */
-const isAnomalyType = (type: number): boolean => (type >= 2100 && type <= 2199) || (type >= 1700 && type <= 1799);
+const ANOMALY_TYPES: ReadonlyArray<readonly [number, number]> = [[1700, 1799], [2100, 2199]];
+const isAnomalyType = (type: number): boolean => ANOMALY_TYPES.some(([low, high]) => type >= low && type <= high);
 const OLD_NEW_TYPES = new Set(['disk', 'vcpu', 'mem', 'rng', 'net']);
 const OLD_FIELD = new Map([...OLD_NEW_TYPES].map((type) => [type, `old-${type}`]));
 const NEW_FIELD = new Map([...OLD_NEW_TYPES].map((type) => [type, `new-${type}`]));
@@ -89,9 +91,10 @@ export class CompatCorrelator {
     if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
   }
 
-  /** The types `reads` answers yes for, as one pattern (it crosses to a reading thread). */
-  get keepTypes(): RegExp {
-    return this.options.correlateAvcAndAnomalies ? /^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE|AVC|ANOM_\w+|UNKNOWN\[(?:17|21)\d\d\])$/ : /^(?:VIRT_MACHINE_ID|VIRT_CONTROL|VIRT_RESOURCE)$/;
+  /** The types `reads` answers yes for, as data (it crosses to a reading thread). */
+  get keepTypes(): TypeSelection {
+    const virt = ['VIRT_MACHINE_ID', 'VIRT_CONTROL', 'VIRT_RESOURCE'];
+    return this.options.correlateAvcAndAnomalies ? { names: [...virt, 'AVC'], numbers: ANOMALY_TYPES } : { names: virt };
   }
 
   /** Whether `handle` does anything with an event whose first record has this type. */

@@ -1,13 +1,13 @@
-import { ALL_BUT_INTERPRETED, readAuditEvents, type AuditInput } from '../../src/index.js';
+import { ALL_BUT_INTERPRETED, readAuditEventsThreaded, type AuditInput } from '../../src/index.js';
 import { SessionCorrelator } from './session-correlator.js';
 
 /** Reads the inputs (event state carried across files) and correlates every event. */
 export async function correlateSessions(inputs: readonly AuditInput[], onProgress?: (bytes: number) => void): Promise<SessionCorrelator> {
   const correlator = new SessionCorrelator();
-  await readAuditEvents(inputs, (event) => correlator.handle(event), {
+  await readAuditEventsThreaded(inputs, (event) => correlator.handle(event), {
     forms: ALL_BUT_INTERPRETED,
     order: 'stamp',
-    keepEvent: (type) => SessionCorrelator.reads(type),
+    keepTypes: SessionCorrelator.keepTypes,
     ...(onProgress === undefined ? {} : { onProgress }),
   });
   correlator.finish();

@@ -2,7 +2,7 @@
 // every resource kind with attach/detach/update lifetimes, AVCs and anomalies tied only to guests that
 // run at the time, host shutdowns closing sessions. One pass; every lookup is a map.
 import {
-  findField, interpretUid, readAnomaly, readAvc, readHostEvent, splitLibauditTail, type AuditEvent, type AuditRecord,
+  findField, interpretUid, readAnomaly, readAvc, readHostEvent, splitLibauditTail, type AuditEvent, type AuditRecord, type TypeSelection,
 } from '../../src/index.js';
 import type { GuestSession, ProofId, ReportRow, ResourceAssignment, SecurityLabel, StopRecord } from './session-model.js';
 
@@ -57,6 +57,9 @@ export class SessionCorrelator {
    * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
    * (the kernel writes an AVC before the SYSCALL record of its event).
    */
+  /** The types `reads` answers yes for, as data (it crosses to a reading thread). */
+  static readonly keepTypes: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
+
   static reads(type: string): boolean {
     if (type.startsWith('VIRT_') || type.startsWith('ANOM_') || type.startsWith('SYSTEM_') || type.startsWith('DAEMON_')) return true;
     return type === 'AVC' || type === 'USER_AVC' || /^UNKNOWN\[(?:17|21)\d\d\]$/.test(type);

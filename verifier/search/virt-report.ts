@@ -1,6 +1,7 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
-import { AUDITD_LINES, isVirtRecordType, readAuditEvents, recordTypeName, recordTypeNumber, type AuditEvent, type AuditInput } from '../../src/index.js';
+import { AuparseView } from '../auvirt/auparse-view.js';
+import { AUDITD_LINES, isVirtRecordType, readAuditEventsThreaded, recordTypeName, type AuditEvent, type AuditInput } from '../../src/index.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -21,25 +22,42 @@ interface Row {
 const two = (value: number): string => String(value).padStart(2, '0');
 
 /** `%x %T` in the C locale, local time: `11/22/26 06:18:32`. */
-function localStamp(seconds: number): string {
+function localStampOf(seconds: number): string {
   const date = new Date(seconds * 1000);
   return `${two(date.getMonth() + 1)}/${two(date.getDate())}/${two(date.getFullYear() % 100)} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+let stampMinute = Number.NaN;
+let stampPrefix = '';
+
+/** localStampOf, its `MM/DD/YY HH:MM:` made once a minute where the zone's offset is whole minutes. */
+function localStamp(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) return localStampOf(seconds);
+  const minute = Math.floor(seconds / 60);
+  if (minute !== stampMinute) {
+    const start = localStampOf(minute * 60);
+    if (!start.endsWith(':00')) return localStampOf(seconds);
+    stampMinute = minute;
+    stampPrefix = start.slice(0, -2);
+  }
+  return `${stampPrefix}${two(seconds - minute * 60)}`;
 }
 
 function rowOf(event: AuditEvent): Row | null {
   if (event.time === null || event.serial === null) return null;
   if (!event.records.some((record) => record.typeNumber !== null && isVirtRecordType(record.typeNumber))) return null;
   const first = event.records[0]!;
-  const res = event.records.flatMap((record) => record.fields).find((field) => field.name === 'res');
+  // auparse's search for the first res= of the event, without tokenizing every field of every record.
+  const res = new AuparseView(event).raw('res');
   // The table's name, not a slice of the line: a slice would keep the whole line alive for every row.
   const type = first.typeNumber === null ? Buffer.from(first.type, 'latin1').toString('latin1') : recordTypeName(first.typeNumber);
-  return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res?.raw !== 'failed', serial: event.serial };
+  return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res !== 'failed', serial: event.serial };
 }
 
 /** The report text and aureport's exit status (1 for an empty detailed report; a summary exits 0). */
 export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions): Promise<{ text: string; events: number; status: number }> {
   const rows: Row[] = [];
-  await readAuditEvents(
+  await readAuditEventsThreaded(
     inputs,
     (event) => {
       const row = rowOf(event);
@@ -51,7 +69,7 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       rows.push(row);
     },
     // VIRT_* records are user messages, each an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepEvent: (type) => isVirtRecordType(recordTypeNumber(type) ?? 0) },
+    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [[2500, 2599]] } },
   );
   const status = rows.length === 0 && !options.summary ? 1 : 0;
   return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };

@@ -1,6 +1,6 @@
 // `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
 // guest fields are read only from user-message records, by plain substring search in the record text.
-import { AUDITD_LINES, decodeHexPrefix, readAuditEvents, recordTypeNumber, type AuditInput, type AuditRecord } from '../../src/index.js';
+import { AUDITD_LINES, decodeHexPrefix, readAuditEventsThreaded, type AuditInput, type AuditRecord } from '../../src/index.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
@@ -10,8 +10,10 @@ export interface SearchCriteria {
 }
 
 /** The record types ausearch's parse_user handles. */
+const USER_MESSAGE_TYPES: ReadonlyArray<readonly [number, number]> = [[1005, 1005], [1100, 1106], [1108, 1199], [2100, 2999]];
+
 export function isUserMessageType(type: number | null): boolean {
-  return type !== null && (type === 1005 || (type >= 1100 && type <= 1106) || (type >= 1108 && type <= 1199) || (type >= 2100 && type <= 2999));
+  return type !== null && USER_MESSAGE_TYPES.some(([low, high]) => type >= low && type <= high);
 }
 
 /** The value after `vm=`: text up to the closing quote, else hex decoded up to the first non-hex character. */
@@ -46,7 +48,7 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
 export async function searchVirt(inputs: readonly AuditInput[], criteria: SearchCriteria, onLine: (line: string) => void): Promise<number> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
   let matched = 0;
-  await readAuditEvents(
+  await readAuditEventsThreaded(
     inputs,
     (event) => {
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
@@ -54,7 +56,7 @@ export async function searchVirt(inputs: readonly AuditInput[], criteria: Search
       for (const record of event.records) onLine(record.text);
     },
     // ausearch matches user-message records, and a user message is an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepEvent: (type) => isUserMessageType(recordTypeNumber(type)) },
+    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES } },
   );
   return matched;
 }

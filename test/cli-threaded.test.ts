@@ -1,0 +1,47 @@
+// The commands read on a worker thread when run from the build; their bytes must still be the real
+// tools' (search, aureport) or the same as reading on the calling thread (auvirt's default report).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateLog } from '../scripts/gen-log.js';
+import { formatReport } from '../verifier/correlator/report-default.js';
+import { correlateSessions } from '../verifier/correlator/run-sessions.js';
+
+const present = existsSync('/usr/sbin/ausearch') && existsSync('/usr/sbin/aureport');
+const env = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli');
+
+const run = (command: string, args: readonly string[]): string => {
+  const result = spawnSync(command, args, { env, timeout: 120_000, maxBuffer: 1 << 28 });
+  return `${result.stdout.toString('latin1')}exit ${result.status}\n`;
+};
+
+describe.skipIf(!present)('commands from the build (reading thread) on a log of many batches', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'virt-audit-cli-threaded-'));
+  const file = join(directory, 'audit.log');
+  writeFileSync(file, `${[...generateLog({ lines: 60_000, seed: 11, nodes: 2, guests: 16 })].join('\n')}\n`, 'latin1');
+
+  it('search -vm / -uu: the same bytes as ausearch --raw', () => {
+    for (const criteria of [['--vm', 'web'], ['--vm', 'db'], ['--uuid', '0'], ['--vm', 'nothing-like-this']]) {
+      const ausearch = criteria[0] === '--vm' ? ['-vm', criteria[1]!] : ['-uu', criteria[1]!];
+      expect(run(process.execPath, [join(CLI, 'virt-audit.js'), 'search', ...criteria, file]), criteria.join(' ')).toBe(run('/usr/sbin/ausearch', ['--input', file, '--raw', ...ausearch]));
+    }
+  }, 120_000);
+
+  it('aureport: the same bytes as aureport --virt', () => {
+    for (const flags of [[], ['--summary', '-i'], ['--failed']]) {
+      expect(run(process.execPath, [join(CLI, 'virt-audit.js'), 'aureport', ...flags, file]), flags.join(' ')).toBe(run('/usr/sbin/aureport', ['--input', file, '--virt', ...flags]));
+    }
+  }, 120_000);
+
+  it("auvirt's default report: the same as reading on the calling thread", async () => {
+    const flags = { allEvents: true, showUuid: true, proof: true };
+    const correlator = await correlateSessions([{ kind: 'file', path: file }]);
+    const inThread = formatReport(correlator.rows, flags, {});
+    const threaded = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), '--all-events', '--show-uuid', '--proof', '--file', file], { env, timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(threaded.status).toBe(0);
+    expect(threaded.stdout.toString('latin1')).toBe(inThread);
+  }, 120_000);
+});
