@@ -26,13 +26,15 @@ interface Measure {
 
 /** Runs a command under GNU time, output discarded; a bounded wait. */
 function measure(command: readonly string[], timeoutSeconds: number): Measure {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...command], {
+  // coreutils `timeout` stops the command itself: killing only `time` would leave it running on, and
+  // slow down every measurement after it.
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'timeout', '--signal=KILL', String(timeoutSeconds), ...command], {
     env: { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' },
     stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: timeoutSeconds * 1000,
+    timeout: (timeoutSeconds + 60) * 1000,
     killSignal: 'SIGKILL',
   });
-  if (result.error || result.status === null) return { wall: timeoutSeconds, cpu: NaN, rssMb: NaN, timedOut: true };
+  if (result.error || result.status === null || result.status === 124 || result.status === 137) return { wall: timeoutSeconds, cpu: NaN, rssMb: NaN, timedOut: true };
   const last = result.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number);
   const [wall, user, sys, rssKb] = last as [number, number, number, number];
   return { wall, cpu: user + sys, rssMb: rssKb / 1024, timedOut: false };

@@ -103,7 +103,7 @@ export interface NewEvent {
 export class CompatEventTable implements Iterable<CompatEvent> {
   readonly strings = new StringTable();
   length = 0;
-  private capacity = 1024;
+  private capacity = 1 << 14;
   private kinds = new Uint8Array(this.capacity);
   private successes = new Uint8Array(this.capacity);
   private uuids = new Int32Array(this.capacity);
@@ -224,7 +224,8 @@ export class CompatEventTable implements Iterable<CompatEvent> {
   }
 
   private grow(): void {
-    const capacity = this.capacity * 2;
+    // Four times: every column is copied on growth, and memory the table has not written yet costs nothing.
+    const capacity = this.capacity * 4;
     const grown = <T extends Uint8Array | Int32Array | Float64Array>(column: T, width = 1): T => {
       const next = new (column.constructor as new (length: number) => T)(capacity * width);
       next.set(column);
