@@ -5,8 +5,9 @@ import { basename, dirname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
-import { ctime, formatEventPieces, formatSummary } from '../verifier/auvirt/compat-format.js';
-import { correlateCompat } from '../verifier/auvirt/run-compat.js';
+import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
+import { ctime, type FormatFlags } from '../verifier/auvirt/compat-format.js';
+import { writeCompatReport } from '../verifier/auvirt/compat-report.js';
 import { progressReporter } from './progress.js';
 
 /** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
@@ -73,14 +74,22 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     ...(options.uuid === undefined ? {} : { uuid: options.uuid }),
   };
   const flags = { allEvents: options.allEvents, showUuid: options.showUuid, proof: options.proof };
+  try {
+    return await report(inputs, options, filter, flags);
+  } catch (error) {
+    // Unreadable input (a directory, a permission denied): named, not a stack trace.
+    if (!(error instanceof Error) || error.name !== 'InputError') throw error;
+    process.stderr.write(`Error: ${error.message}\n`);
+    return 1;
+  }
+}
+
+async function report(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
   let output: string;
   if (options.compat) {
-    const correlator = await correlateCompat(inputs, { correlateAvcAndAnomalies: options.allEvents || options.summary, filter });
-    if (!options.summary) {
-      for (const piece of formatEventPieces(correlator.events, flags)) await writeOut(piece);
-      return 0;
-    }
-    output = formatSummary(correlator.events);
+    const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
+    await writeCompatReport(request, writeOut);
+    return 0;
   } else {
     // Loaded only here: the compat path starts faster without the full library.
     const { correlateSessions } = await import('../verifier/correlator/run-sessions.js');

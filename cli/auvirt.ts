@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { auvirtMain } from './auvirt-main.js';
+import { roomierYoungGeneration } from './young-generation.js';
+
+roomierYoungGeneration();
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -8,8 +8,11 @@ import { aureportCommand } from './aureport-command.js';
 import { auvirtMain } from './auvirt-main.js';
 import { searchCommand } from './search-command.js';
 import { verifyCommand } from './verify-command.js';
+import { roomierYoungGeneration } from './young-generation.js';
 
 const EXIT_USAGE = 2;
+
+roomierYoungGeneration();
 
 // A reader that stops early (head, grep -m1) closes the pipe: stop quietly, as other Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -36,6 +36,15 @@ describe.skipIf(!present)('commands from the build (reading thread) on a log of 
     }
   }, 120_000);
 
+  it('auvirt names an input it cannot read, without a stack trace, in both modes', () => {
+    for (const mode of [['--compat'], []]) {
+      const result = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), ...mode, '--file', directory], { env, timeout: 60_000 });
+      expect(result.status, mode.join(' ')).toBe(1);
+      expect(result.stderr.toString()).toBe(`Error: ${directory}: EISDIR: illegal operation on a directory, read\n`);
+      expect(result.stdout.toString()).toBe('');
+    }
+  });
+
   it("auvirt's default report: the same as reading on the calling thread", async () => {
     const flags = { allEvents: true, showUuid: true, proof: true };
     const correlator = await correlateSessions([{ kind: 'file', path: file }]);

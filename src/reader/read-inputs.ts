@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { displayName, type AuditInput } from './input-set.js';
+import { InputError, displayName, type AuditInput } from './input-set.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type LinePrefilter, type SourceLine } from './line-splitter.js';
 
 export interface ReadOptions {
@@ -30,12 +30,18 @@ export async function readInputs(
       input.kind === 'stdin'
         ? (options.stdin ?? process.stdin)
         : createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
-    for await (const chunk of stream) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
-      splitter.push(buffer);
-      bytesRead += buffer.length;
-      options.onProgress?.(bytesRead);
-      if (options.afterChunk) await options.afterChunk();
+    try {
+      for await (const chunk of stream) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
+        splitter.push(buffer);
+        bytesRead += buffer.length;
+        options.onProgress?.(bytesRead);
+        if (options.afterChunk) await options.afterChunk();
+      }
+    } catch (error) {
+      // A failed read names its file (a directory, a file that vanished, a permission denied).
+      if (error instanceof Error && 'code' in error) throw new InputError(file, error.message);
+      throw error;
     }
     splitter.end();
     if (options.afterChunk) await options.afterChunk();

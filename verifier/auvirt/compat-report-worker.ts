@@ -1,0 +1,27 @@
+// The thread of writeCompatReport: makes the report and posts its pieces, at most a few ahead of the writer.
+import { parentPort, workerData } from 'node:worker_threads';
+import { compatReportPieces, MAX_PIECES_IN_FLIGHT, type CompatReportMessage, type CompatReportRequest } from './compat-report.js';
+
+const port = parentPort!;
+let inFlight = 0;
+let wakeUp: (() => void) | undefined;
+port.on('message', () => {
+  inFlight--;
+  wakeUp?.();
+});
+
+try {
+  for await (const piece of compatReportPieces(workerData as CompatReportRequest)) {
+    while (inFlight >= MAX_PIECES_IN_FLIGHT) await new Promise<void>((resolve) => (wakeUp = resolve));
+    inFlight++;
+    // A piece that owns its memory moves; one cut from shared memory (a small Buffer) is copied.
+    const owns = piece.byteOffset === 0 && piece.buffer.byteLength === piece.length;
+    const sent = owns ? piece : Buffer.from(piece);
+    port.postMessage({ kind: 'piece', piece: sent } satisfies CompatReportMessage, owns || sent.buffer.byteLength === sent.length ? [sent.buffer as ArrayBuffer] : []);
+  }
+  while (inFlight > 0) await new Promise<void>((resolve) => (wakeUp = resolve));
+  port.postMessage({ kind: 'done' } satisfies CompatReportMessage);
+} catch (error) {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  port.postMessage({ kind: 'failed', message: failure.message, name: failure.name } satisfies CompatReportMessage);
+}
