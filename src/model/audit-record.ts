@@ -26,7 +26,7 @@ export interface RecordInit {
   readonly typeNumber: number | null;
   readonly time: AuditTime | null;
   /** The timestamp as written, when it could not be read as one (interpreted, journald). */
-  readonly timeText?: string;
+  readonly timeText?: string | undefined;
   readonly serial: number | null;
   /** Everything after `): ` up to the enrichment separator. */
   readonly body: string;
@@ -69,7 +69,7 @@ export class AuditRecord {
     this.body = init.body;
     this.enrichmentText = init.enrichmentText;
     this.text = init.text;
-    this.issues = [...init.issues];
+    this.issues = init.issues.length === 0 ? [] : [...init.issues];
   }
 
   /** Records whose values or header were altered on the way (interpreted, journald). */

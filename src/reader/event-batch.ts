@@ -75,7 +75,8 @@ export class EventBatchWriter {
     const length = line.end - line.start;
     this.byteRoom(length);
     const textStart = this.usedBytes;
-    line.bytes.copy(this.bytes, textStart, line.start, line.end);
+    // TypedArray#set: Buffer#copy's argument checks cost more than the copy of a line.
+    this.bytes.set(new Uint8Array(line.bytes.buffer, line.bytes.byteOffset + line.start, length), textStart);
     this.usedBytes += length;
     const numbers = this.numbers;
     let at = this.usedNumbers;
@@ -179,7 +180,8 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
           type: strings[numbers[at + 8]!]!,
           typeNumber: Number.isNaN(typeNumber) ? null : typeNumber,
           time: Number.isNaN(sec) ? null : { sec, ms: msOrText },
-          ...(Number.isNaN(sec) && msOrText !== NONE ? { timeText: strings[msOrText]! } : {}),
+          // Always present (undefined where there is none): the same object shape for every record.
+          timeText: Number.isNaN(sec) && msOrText !== NONE ? strings[msOrText]! : undefined,
           serial: Number.isNaN(serial) ? null : serial,
           body: text.slice(bodyStart, bodyEnd),
           enrichmentText: enrichmentLength === NONE ? null : text.slice(textLength - enrichmentLength),

@@ -31,7 +31,7 @@ export interface LineContext {
   /** The line is the last of its file and had no newline. */
   readonly unterminated?: boolean;
   /** The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
-  readonly header?: ScannedRawHeader;
+  readonly header?: ScannedRawHeader | undefined;
 }
 
 export interface ScannedRawHeader {

@@ -175,7 +175,7 @@ export class CompatCorrelator {
   }
 
   private append(kind: number, guest: Guest, start: number, serial: number, pid?: number): number {
-    const index = this.events.add({ kind, uuid: guest.uuid, name: guest.name, user: guest.user, success: guest.success, start, ...(pid === undefined ? {} : { pid }) });
+    const index = this.events.add({ kind, uuid: guest.uuid, name: guest.name, user: guest.user, success: guest.success, start, pid: pid ?? Number.NaN });
     this.events.addProof(index, serial);
     if (guest.success && kind !== AVC && kind !== ANOM) {
       let list = this.byGuest.get(guest.uuid);
@@ -317,7 +317,7 @@ export class CompatCorrelator {
   /** An AVC row for the guest of event `guest`, its proof `proofFrom` serials of that event's proof then the AVC's. */
   private avcRow(view: AuparseView, guest: number, proofFrom: number, row: AvcRow): void {
     const events = this.events;
-    const index = events.add({ kind: AVC, uuid: events.uuid(guest), name: events.name(guest), user: this.strings.id(row.user), success: true, start: view.seconds });
+    const index = events.add({ kind: AVC, uuid: events.uuid(guest), name: events.name(guest), user: this.strings.id(row.user), success: true, start: view.seconds, pid: Number.NaN });
     for (let at = 0; at < proofFrom; at++) events.addProof(index, events.proof(guest, at));
     events.addProof(index, view.serial);
     events.setText(index, 'operation', this.strings.id(row.operation));
@@ -406,7 +406,7 @@ export class CompatCorrelator {
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return;
-    const index = events.add({ kind: ANOM, uuid: events.uuid(tail), name: events.name(tail), user: this.strings.id(user), success: true, start: view.seconds });
+    const index = events.add({ kind: ANOM, uuid: events.uuid(tail), name: events.name(tail), user: this.strings.id(user), success: true, start: view.seconds, pid: Number.NaN });
     events.addProof(index, events.proof(tail, 0));
     events.addProof(index, view.serial);
   }

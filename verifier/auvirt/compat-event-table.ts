@@ -97,7 +97,8 @@ export interface NewEvent {
   readonly user: number;
   readonly success: boolean;
   readonly start: number;
-  readonly pid?: number;
+  /** QEMU's pid for starts and stops; NaN for other events. */
+  readonly pid: number;
 }
 
 export class CompatEventTable implements Iterable<CompatEvent> {
@@ -127,7 +128,7 @@ export class CompatEventTable implements Iterable<CompatEvent> {
     this.users[index] = event.user;
     this.starts[index] = event.start;
     this.ends[index] = 0;
-    this.pids[index] = event.pid ?? Number.NaN;
+    this.pids[index] = event.pid;
     this.proofCounts[index] = 0;
     this.texts.fill(NO_STRING, index * TEXTS.length, (index + 1) * TEXTS.length);
     return index;
