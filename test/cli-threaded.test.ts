@@ -1,7 +1,7 @@
 // The commands read on a worker thread when run from the build; their bytes must still be the real
 // tools' (search, aureport) or the same as reading on the calling thread (auvirt's default report).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { generateLog } from '../scripts/gen-log.js';
 import { formatReport } from '../verifier/correlator/report-default.js';
 import { correlateSessions } from '../verifier/correlator/run-sessions.js';
 
-const present = existsSync('/usr/sbin/ausearch') && existsSync('/usr/sbin/aureport');
+const present = existsSync('/usr/sbin/ausearch') && existsSync('/usr/sbin/aureport') && existsSync('/usr/bin/auvirt');
 const env = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli');
 
@@ -33,6 +33,16 @@ describe.skipIf(!present)('commands from the build (reading thread) on a log of 
   it('aureport: the same bytes as aureport --virt', () => {
     for (const flags of [[], ['--summary', '-i'], ['--failed']]) {
       expect(run(process.execPath, [join(CLI, 'virt-audit.js'), 'aureport', ...flags, file]), flags.join(' ')).toBe(run('/usr/sbin/aureport', ['--input', file, '--virt', ...flags]));
+    }
+  }, 120_000);
+
+  it('auvirt --compat --stdin: the same bytes as the real auvirt reading the same stdin', () => {
+    const input = readFileSync(file);
+    for (const mode of [['--all-events'], ['--summary'], []]) {
+      const ours = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), '--compat', '--stdin', ...mode], { env, input, timeout: 120_000, maxBuffer: 1 << 28 });
+      const real = spawnSync('/usr/bin/auvirt', ['--stdin', ...mode], { env, input, timeout: 120_000, maxBuffer: 1 << 28 });
+      expect(ours.status, mode.join(' ')).toBe(real.status);
+      expect(ours.stdout.toString('latin1'), mode.join(' ')).toBe(real.stdout.toString('latin1'));
     }
   }, 120_000);
 

@@ -3,11 +3,11 @@
 // be started from compiled code and every input is a file; otherwise it reads on the calling thread.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { readEventBatch } from './event-batch.js';
 import type { AuditEvent } from './event-grouper.js';
 import { InputError, type AuditInput } from './input-set.js';
-import { readAuditEvents, type ReadEventsOptions } from './read-events.js';
+import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
 
@@ -31,62 +31,147 @@ function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): 
   return Object.assign(new Error(failure.message), { name: failure.name });
 }
 
-function startWorker(data: ReadWorkerData): Worker {
+function startWorker(data: ReadWorkerData, transferList: MessagePort[] = []): Worker {
   // A worker inherits the process's flags, but --input-type is about an --eval string, never a file.
   const inputType = process.execArgv.some((flag) => flag.startsWith('--input-type'));
   const execArgv = inputType ? { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) } : {};
-  return new Worker(WORKER_FILE, { workerData: data, ...execArgv });
+  return new Worker(WORKER_FILE, { workerData: data, transferList, ...execArgv });
 }
 
-export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
-  const { keepTypes, threaded = true, ...rest } = options;
-  if (!threaded || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) {
-    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
-    return;
-  }
-  const data: ReadWorkerData = {
+function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOptions): ReadWorkerData {
+  return {
     inputs,
     forms: [...options.forms],
-    keepTypes,
+    keepTypes: options.keepTypes,
     maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
     ...(options.order === undefined ? {} : { order: options.order }),
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
     ...(options.maxOpenEvents === undefined ? {} : { maxOpenEvents: options.maxOpenEvents }),
   };
+}
+
+/** A reading begun: its events are handed on once `consume` is called (those that came before wait). */
+export interface Reading {
+  consume(onEvent: (event: AuditEvent) => void): Promise<void>;
+}
+
+export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
+  await startReading(inputs, options).consume(onEvent);
+}
+
+/**
+ * Starts reading now — the worker boots while the caller loads what it needs — and returns the reading.
+ * On the calling thread (see the module comment) nothing happens before `consume`.
+ */
+export function startReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): Reading {
+  const { keepTypes, threaded = true, ...rest } = options;
+  const onThisThread: Reading = {
+    consume: async (onEvent) => {
+      const { readAuditEvents } = await import('./read-events.js');
+      await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
+    },
+  };
+  if (!threaded || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) return onThisThread;
   let worker: Worker;
   try {
-    worker = startWorker(data);
+    worker = startWorker(workerDataOf(inputs, options));
   } catch {
     // Flags this process was started with that a worker refuses (per-process V8 flags): read here.
-    await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
-    return;
+    return onThisThread;
   }
+  const reading = readingFrom(worker, options.onProgress);
+  worker.on('error', reading.fail);
+  worker.on('exit', (code) => reading.fail(new Error(`the reading thread stopped (exit code ${code}) before the end of the input`)));
+  return {
+    consume: async (onEvent) => {
+      try {
+        await reading.consume(onEvent);
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+interface MessageSource {
+  on(event: 'message', listener: (message: ReadWorkerMessage) => void): unknown;
+  postMessage(message: unknown): void;
+}
+
+/**
+ * The events of a reading thread, from its messages: batches handed on in order, each acknowledged so
+ * the thread may send more. Messages that come before `consume` wait (at most MAX_BATCHES_IN_FLIGHT).
+ */
+function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => void): Reading & { fail(error: Error): void } {
+  const waiting: ReadWorkerMessage[] = [];
+  let deliver: ((message: ReadWorkerMessage) => void) | undefined;
+  let failure: Error | undefined;
+  let onFailure: ((error: Error) => void) | undefined;
+  source.on('message', (message) => (deliver === undefined ? waiting.push(message) : deliver(message)));
+  return {
+    fail: (error) => {
+      failure ??= error;
+      onFailure?.(failure);
+    },
+    consume: (onEvent) =>
+      new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const finish = (error?: Error): void => {
+          if (settled) return;
+          settled = true;
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        deliver = (message) => {
+          if (settled) return;
+          try {
+            if (message.kind === 'batch') {
+              readEventBatch(message.batch, onEvent);
+              onProgress?.(message.bytesRead);
+              source.postMessage('handled');
+            } else if (message.kind === 'done') {
+              source.postMessage('finished');
+              finish();
+            }
+            else finish(rebuiltError(message));
+          } catch (error) {
+            finish(error instanceof Error ? error : new Error(String(error)));
+          }
+        };
+        onFailure = finish;
+        for (const message of waiting.splice(0)) deliver(message);
+        if (failure !== undefined) finish(failure);
+      }),
+  };
+}
+
+/**
+ * A reading thread started here whose events another thread consumes (readingFromPort there): threads
+ * start side by side instead of one after the other. Null where reading cannot be on a worker.
+ */
+export function handOverReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): { readonly worker: Worker; readonly port: MessagePort } | null {
+  if (options.threaded === false || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) return null;
+  const { port1, port2 } = new MessageChannel();
   try {
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const finish = (error?: Error): void => {
-        if (settled) return;
-        settled = true;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      worker.on('message', (message: ReadWorkerMessage) => {
-        if (settled) return;
-        try {
-          if (message.kind === 'batch') {
-            readEventBatch(message.batch, onEvent);
-            options.onProgress?.(message.bytesRead);
-            worker.postMessage('handled');
-          } else if (message.kind === 'done') finish();
-          else finish(rebuiltError(message));
-        } catch (error) {
-          finish(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-      worker.on('error', (error) => finish(error));
-      worker.on('exit', (code) => finish(new Error(`the reading thread stopped (exit code ${code}) before the end of the input`)));
-    });
-  } finally {
-    await worker.terminate();
+    const worker = startWorker({ ...workerDataOf(inputs, options), port: port1 }, [port1]);
+    return { worker, port: port2 };
+  } catch {
+    port1.close();
+    return null;
   }
+}
+
+/** The events of a reading handed over by another thread. A failure of that thread is for it to report. */
+export function readingFromPort(port: MessagePort, onProgress?: (bytesRead: number) => void): Reading {
+  const reading = readingFrom(port, onProgress);
+  port.on('close', () => reading.fail(new Error('the reading thread closed its port before the end of the input')));
+  return {
+    consume: async (onEvent) => {
+      try {
+        await reading.consume(onEvent);
+      } finally {
+        port.close();
+      }
+    },
+  };
 }

@@ -20,8 +20,7 @@ export interface ReadEventsOptions extends GroupingOptions {
   readonly keepEvent?: (firstRecordType: string) => boolean;
 }
 
-export const AUDITD_LINES: ReadonlySet<RecordForm> = new Set(['raw']);
-export const ALL_BUT_INTERPRETED: ReadonlySet<RecordForm> = new Set(['raw', 'printk', 'journald']);
+export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 
 /** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {

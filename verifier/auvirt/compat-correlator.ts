@@ -4,6 +4,7 @@ import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { recordTypeNumber } from '../../src/tables/record-types.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
+import { ANOMALY_TYPES, compatTypes } from './compat-reading.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
 
 export type { CompatEvent, CompatKind } from './compat-event-table.js';
@@ -22,7 +23,6 @@ export interface CompatOptions {
 }
 
 /** ANOM_* kernel (1700–1799) and user-space (2100–2199) records. */
-const ANOMALY_TYPES: ReadonlyArray<readonly [number, number]> = [[1700, 1799], [2100, 2199]];
 const isAnomalyType = (type: number): boolean => ANOMALY_TYPES.some(([low, high]) => type >= low && type <= high);
 const OLD_NEW_TYPES = new Set(['disk', 'vcpu', 'mem', 'rng', 'net']);
 const OLD_FIELD = new Map([...OLD_NEW_TYPES].map((type) => [type, `old-${type}`]));
@@ -93,8 +93,7 @@ export class CompatCorrelator {
 
   /** The types `reads` answers yes for, as data (it crosses to a reading thread). */
   get keepTypes(): TypeSelection {
-    const virt = ['VIRT_MACHINE_ID', 'VIRT_CONTROL', 'VIRT_RESOURCE'];
-    return this.options.correlateAvcAndAnomalies ? { names: [...virt, 'AVC'], numbers: ANOMALY_TYPES } : { names: virt };
+    return compatTypes(this.options.correlateAvcAndAnomalies);
   }
 
   /** Whether `handle` does anything with an event whose first record has this type. */

@@ -1,6 +1,14 @@
 // The thread of writeCompatReport: makes the report and posts its pieces, at most a few ahead of the writer.
 import { parentPort, workerData } from 'node:worker_threads';
-import { compatReportPieces, MAX_PIECES_IN_FLIGHT, type CompatReportMessage, type CompatReportRequest } from './compat-report.js';
+import { readingFromPort } from '../../src/reader/read-events-threaded.js';
+import { MAX_PIECES_IN_FLIGHT, type CompatReportMessage, type CompatReportWorkerData } from './compat-report.js';
+import { startCompatReading } from './compat-reading.js';
+
+const request = workerData as CompatReportWorkerData;
+// The reading thread started beside this one; failing that, reading starts first here, and its thread
+// boots while this one loads the correlator.
+const reading = request.readingPort === undefined ? startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies) : readingFromPort(request.readingPort);
+const { compatReportPieces } = await import('./compat-report-pieces.js');
 
 const port = parentPort!;
 let inFlight = 0;
@@ -11,7 +19,7 @@ port.on('message', () => {
 });
 
 try {
-  for await (const piece of compatReportPieces(workerData as CompatReportRequest)) {
+  for await (const piece of compatReportPieces(request, reading)) {
     while (inFlight >= MAX_PIECES_IN_FLIGHT) await new Promise<void>((resolve) => (wakeUp = resolve));
     inFlight++;
     // A piece that owns its memory moves; one cut from shared memory (a small Buffer) is copied.

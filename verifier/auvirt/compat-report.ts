@@ -4,17 +4,23 @@
 // cost a quarter of the scavenges. Reading runs on a further thread (readAuditEventsThreaded).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
+import { handOverReading } from '../../src/reader/read-events-threaded.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { CompatOptions } from './compat-correlator.js';
-import { formatEventPieces, formatSummary, type FormatFlags } from './compat-format.js';
-import { correlateCompat } from './run-compat.js';
+import type { FormatFlags } from './compat-format.js';
+import { compatReadOptions } from './compat-reading.js';
 
 export interface CompatReportRequest {
   readonly inputs: readonly AuditInput[];
   readonly options: CompatOptions;
   readonly flags: FormatFlags;
   readonly summary: boolean;
+}
+
+export interface CompatReportWorkerData extends CompatReportRequest {
+  /** Where a reading thread started beside this one sends its events. */
+  readonly readingPort?: MessagePort;
 }
 
 export type CompatReportMessage =
@@ -26,25 +32,25 @@ const WORKER_FILE = fileURLToPath(new URL('./compat-report-worker.js', import.me
 /** Pieces (1 MB each) posted and not yet written. */
 export const MAX_PIECES_IN_FLIGHT = 4;
 
-/** The report's pieces, in order, on this thread. */
-export async function* compatReportPieces(request: CompatReportRequest): AsyncGenerator<Buffer> {
-  const correlator = await correlateCompat(request.inputs, request.options);
-  if (request.summary) yield Buffer.from(formatSummary(correlator.events), 'latin1');
-  else yield* formatEventPieces(correlator.events, request.flags);
+/** The report made on this thread. */
+async function writeHere(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>): Promise<void> {
+  const { compatReportPieces } = await import('./compat-report-pieces.js');
+  for await (const piece of compatReportPieces(request)) await write(piece);
 }
 
 /** Writes the report with `write`, made on a worker thread where the build allows it. */
 export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>): Promise<void> {
-  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE)) {
-    for await (const piece of compatReportPieces(request)) await write(piece);
-    return;
-  }
+  // A worker's process.stdin is not the process's: a report of stdin is made here.
+  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE) || request.inputs.some((input) => input.kind === 'stdin')) return writeHere(request, write);
+  // Both threads start now, side by side; the reading thread sends its events straight to the report's.
+  const reading = handOverReading(request.inputs, compatReadOptions(request.options.correlateAvcAndAnomalies));
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_FILE, { workerData: request });
+    const workerData: CompatReportWorkerData = { ...request, ...(reading === null ? {} : { readingPort: reading.port }) };
+    worker = new Worker(WORKER_FILE, { workerData, transferList: reading === null ? [] : [reading.port] });
   } catch {
-    for await (const piece of compatReportPieces(request)) await write(piece);
-    return;
+    await reading?.worker.terminate();
+    return writeHere(request, write);
   }
   try {
     await new Promise<void>((resolve, reject) => {
@@ -66,8 +72,14 @@ export async function writeCompatReport(request: CompatReportRequest, write: (pi
       });
       worker.on('error', (error) => finish(error));
       worker.on('exit', (code) => finish(new Error(`the report thread stopped (exit code ${code}) before the report was complete`)));
+      // The reading thread reports its own failures to the report thread; a crash only shows here.
+      reading?.worker.on('error', (error) => finish(error));
+      // It ends with 0 once the report thread has all its events; anything else is a crash.
+      reading?.worker.on('exit', (code) => {
+        if (code !== 0) finish(new Error(`the reading thread stopped (exit code ${code}) before the end of the input`));
+      });
     });
   } finally {
-    await worker.terminate();
+    await Promise.all([worker.terminate(), reading?.worker.terminate()]);
   }
 }

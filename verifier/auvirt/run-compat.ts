@@ -1,14 +1,12 @@
 // Modules imported one by one, not through src/index.js: auvirt starts in about half the time.
 import type { AuditInput } from '../../src/reader/input-set.js';
-import { ALL_BUT_INTERPRETED } from '../../src/reader/read-events.js';
-import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
+import type { Reading } from '../../src/reader/read-events-threaded.js';
 import { CompatCorrelator, type CompatOptions } from './compat-correlator.js';
+import { startCompatReading } from './compat-reading.js';
 
-/** Reads the inputs as auparse would and feeds every event to auvirt's correlation. */
-export async function correlateCompat(inputs: readonly AuditInput[], options: CompatOptions): Promise<CompatCorrelator> {
+/** Reads the inputs as auparse would (or takes a reading already begun) and feeds every event to auvirt's correlation. */
+export async function correlateCompat(inputs: readonly AuditInput[], options: CompatOptions, reading?: Reading): Promise<CompatCorrelator> {
   const correlator = new CompatCorrelator(options);
-  await readAuditEventsThreaded(inputs, (event) => correlator.handle(event), {
-    forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes: correlator.keepTypes,
-  });
+  await (reading ?? startCompatReading(inputs, options.correlateAvcAndAnomalies)).consume((event) => correlator.handle(event));
   return correlator;
 }
