@@ -115,6 +115,7 @@ export class CompatEventTable implements Iterable<CompatEvent> {
   private pids = new Float64Array(this.capacity);
   private proofCounts = new Uint8Array(this.capacity);
   private proofs = new Float64Array(this.capacity * MAX_PROOF);
+  /** String numbers plus one: a new (zeroed) slot reads as NO_STRING, with nothing to fill per event. */
   private texts = new Int32Array(this.capacity * TEXTS.length);
 
   /** Appends an event (end 0, no proof, no texts) and returns its index. */
@@ -130,7 +131,6 @@ export class CompatEventTable implements Iterable<CompatEvent> {
     this.ends[index] = 0;
     this.pids[index] = event.pid;
     this.proofCounts[index] = 0;
-    this.texts.fill(NO_STRING, index * TEXTS.length, (index + 1) * TEXTS.length);
     return index;
   }
 
@@ -187,11 +187,11 @@ export class CompatEventTable implements Iterable<CompatEvent> {
   }
 
   setText(index: number, column: TextColumn, id: number): void {
-    this.texts[index * TEXTS.length + SLOT[column]] = id;
+    this.texts[index * TEXTS.length + SLOT[column]] = id + 1;
   }
 
   textId(index: number, column: TextColumn): number {
-    return this.texts[index * TEXTS.length + SLOT[column]]!;
+    return this.texts[index * TEXTS.length + SLOT[column]]! - 1;
   }
 
   /** The event as the report reads it. */
