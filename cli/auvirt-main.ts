@@ -88,7 +88,15 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   let output: string;
   if (options.compat) {
     const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
-    await writeCompatReport(request, writeOut);
+    // The report is written once reading is over: the progress line goes before the first piece.
+    const progress = progressReporter();
+    let first = true;
+    await writeCompatReport(request, async (piece) => {
+      if (first) progress.done();
+      first = false;
+      await writeOut(piece);
+    }, progress.update);
+    progress.done();
     return 0;
   } else {
     // Loaded only here: the compat path starts faster without the full library.

@@ -46,6 +46,20 @@ describe.skipIf(!present)('commands from the build (reading thread) on a log of 
     }
   }, 120_000);
 
+  it.skipIf(!existsSync('/usr/bin/script'))('auvirt shows a progress line on stderr when it is a terminal, in both modes, and nothing else changes', () => {
+    for (const mode of ['--compat', '']) {
+      const output = join(directory, `tty${mode}.txt`);
+      const transcript = join(directory, `tty${mode}.log`);
+      const command = `${process.execPath} ${join(CLI, 'auvirt.js')} ${mode} --all-events --file ${file} > ${output}`;
+      const run = spawnSync('/usr/bin/script', ['-qc', command, transcript], { env, timeout: 120_000 });
+      expect(run.status, mode).toBe(0);
+      expect(readFileSync(transcript, 'latin1'), mode).toMatch(/\r\x1b\[Kvirt-audit: [\d.]+ MB read/);
+      const plain = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), ...(mode === '' ? [] : [mode]), '--all-events', '--file', file], { env, timeout: 120_000, maxBuffer: 1 << 28 });
+      expect(plain.stderr.toString(), mode).toBe('');
+      expect(readFileSync(output, 'latin1'), mode).toBe(plain.stdout.toString('latin1'));
+    }
+  }, 120_000);
+
   it('auvirt names an input it cannot read, without a stack trace, in both modes', () => {
     for (const mode of [['--compat'], []]) {
       const result = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), ...mode, '--file', directory], { env, timeout: 60_000 });

@@ -14,10 +14,10 @@ export function compatTypes(correlateAvcAndAnomalies: boolean): TypeSelection {
 }
 
 /** Reading as auparse would: every line form but ausearch -i output, events in stamp order. */
-export function compatReadOptions(correlateAvcAndAnomalies: boolean): ThreadedReadOptions {
-  return { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes: compatTypes(correlateAvcAndAnomalies) };
+export function compatReadOptions(correlateAvcAndAnomalies: boolean, onProgress?: (bytesRead: number) => void): ThreadedReadOptions {
+  return { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes: compatTypes(correlateAvcAndAnomalies), ...(onProgress === undefined ? {} : { onProgress }) };
 }
 
-export function startCompatReading(inputs: readonly AuditInput[], correlateAvcAndAnomalies: boolean): Reading {
-  return startReading(inputs, compatReadOptions(correlateAvcAndAnomalies));
+export function startCompatReading(inputs: readonly AuditInput[], correlateAvcAndAnomalies: boolean, onProgress?: (bytesRead: number) => void): Reading {
+  return startReading(inputs, compatReadOptions(correlateAvcAndAnomalies, onProgress));
 }

@@ -4,13 +4,15 @@ import { readingFromPort } from '../../src/reader/read-events-threaded.js';
 import { MAX_PIECES_IN_FLIGHT, type CompatReportMessage, type CompatReportWorkerData } from './compat-report.js';
 import { startCompatReading } from './compat-reading.js';
 
+const port = parentPort!;
 const request = workerData as CompatReportWorkerData;
 // The reading thread started beside this one; failing that, reading starts first here, and its thread
 // boots while this one loads the correlator.
-const reading = request.readingPort === undefined ? startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies) : readingFromPort(request.readingPort);
+const progress = (bytesRead: number): void => port.postMessage({ kind: 'progress', bytesRead } satisfies CompatReportMessage);
+const reading =
+  request.readingPort === undefined ? startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies, progress) : readingFromPort(request.readingPort, progress);
 const { compatReportPieces } = await import('./compat-report-pieces.js');
 
-const port = parentPort!;
 let inFlight = 0;
 let wakeUp: (() => void) | undefined;
 port.on('message', () => {

@@ -9,7 +9,7 @@ import { handOverReading } from '../../src/reader/read-events-threaded.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { CompatOptions } from './compat-correlator.js';
 import type { FormatFlags } from './compat-format.js';
-import { compatReadOptions } from './compat-reading.js';
+import { compatReadOptions, startCompatReading } from './compat-reading.js';
 
 export interface CompatReportRequest {
   readonly inputs: readonly AuditInput[];
@@ -25,6 +25,7 @@ export interface CompatReportWorkerData extends CompatReportRequest {
 
 export type CompatReportMessage =
   | { readonly kind: 'piece'; readonly piece: Uint8Array }
+  | { readonly kind: 'progress'; readonly bytesRead: number }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed'; readonly message: string; readonly name: string };
 
@@ -33,15 +34,16 @@ const WORKER_FILE = fileURLToPath(new URL('./compat-report-worker.js', import.me
 export const MAX_PIECES_IN_FLIGHT = 4;
 
 /** The report made on this thread. */
-async function writeHere(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>): Promise<void> {
+async function writeHere(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>, onProgress?: (bytesRead: number) => void): Promise<void> {
+  const reading = startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies, onProgress);
   const { compatReportPieces } = await import('./compat-report-pieces.js');
-  for await (const piece of compatReportPieces(request)) await write(piece);
+  for await (const piece of compatReportPieces(request, reading)) await write(piece);
 }
 
 /** Writes the report with `write`, made on a worker thread where the build allows it. */
-export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>): Promise<void> {
+export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>, onProgress?: (bytesRead: number) => void): Promise<void> {
   // A worker's process.stdin is not the process's: a report of stdin is made here.
-  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE) || request.inputs.some((input) => input.kind === 'stdin')) return writeHere(request, write);
+  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE) || request.inputs.some((input) => input.kind === 'stdin')) return writeHere(request, write, onProgress);
   // Both threads start now, side by side; the reading thread sends its events straight to the report's.
   const reading = handOverReading(request.inputs, compatReadOptions(request.options.correlateAvcAndAnomalies));
   let worker: Worker;
@@ -50,7 +52,7 @@ export async function writeCompatReport(request: CompatReportRequest, write: (pi
     worker = new Worker(WORKER_FILE, { workerData, transferList: reading === null ? [] : [reading.port] });
   } catch {
     await reading?.worker.terminate();
-    return writeHere(request, write);
+    return writeHere(request, write, onProgress);
   }
   try {
     await new Promise<void>((resolve, reject) => {
@@ -63,7 +65,8 @@ export async function writeCompatReport(request: CompatReportRequest, write: (pi
       };
       worker.on('message', (message: CompatReportMessage) => {
         if (settled) return;
-        if (message.kind === 'piece') {
+        if (message.kind === 'progress') onProgress?.(message.bytesRead);
+        else if (message.kind === 'piece') {
           const piece = Buffer.from(message.piece.buffer, message.piece.byteOffset, message.piece.byteLength);
           writing = writing.then(() => write(piece)).then(() => worker.postMessage('written'));
           writing.catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
