@@ -1,6 +1,6 @@
 // Events moved between threads as one byte buffer of record texts and one array of numbers, both
-// transferred without copying; the receiving side rebuilds AuditRecords whose texts are slices of one
-// string made from the buffer, so no record is parsed twice.
+// transferred without copying; the receiving side rebuilds AuditRecords from them (one string per
+// record, body and enrichment sliced from it), so no record is parsed twice.
 import { AuditRecord, type RecordForm, type RecordIssue } from '../model/audit-record.js';
 import type { AuditEvent, GroupedEvent } from './event-grouper.js';
 import { ScannedLine } from './scanned-line.js';

@@ -1,5 +1,6 @@
 import { AuditRecord, type RecordIssue } from '../model/audit-record.js';
 import { recordTypeName, recordTypeNumber } from '../tables/record-types.js';
+import type { RawHeader } from './raw-header.js';
 
 export type RejectReason =
   | 'nul-byte'
@@ -31,16 +32,7 @@ export interface LineContext {
   /** The line is the last of its file and had no newline. */
   readonly unterminated?: boolean;
   /** The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
-  readonly header?: ScannedRawHeader | undefined;
-}
-
-export interface ScannedRawHeader {
-  readonly node: string | null;
-  readonly recordType: { readonly name: string; readonly number: number | null };
-  readonly sec: number;
-  readonly ms: number;
-  readonly serial: number;
-  readonly bodyStart: number;
+  readonly header?: RawHeader | undefined;
 }
 
 const ENRICHMENT_SEPARATOR = '\x1d';
@@ -101,7 +93,7 @@ function typeOf(name: string, issues: RecordIssue[]): number | null {
   return number;
 }
 
-function recordFromScannedHeader(text: string, context: LineContext, header: ScannedRawHeader, issues: RecordIssue[]): AuditRecord {
+function recordFromScannedHeader(text: string, context: LineContext, header: RawHeader, issues: RecordIssue[]): AuditRecord {
   const { name, number } = header.recordType;
   if (number === null) issues.push({ rule: 'unknown-type', message: `record type ${name} is not known to libaudit` });
   const rest = text.slice(header.bodyStart);

@@ -4,17 +4,20 @@
 // so they are looked up by their bytes and shared instead of being made into a new string each time.
 import { recordTypeNumber } from '../tables/record-types.js';
 
-export interface RawHeader {
-  readonly node: string | null;
-  readonly type: string;
-  readonly sec: number;
-  readonly ms: number;
-  readonly serial: number;
-}
-
 export interface RecordTypeName {
   readonly name: string;
   readonly number: number | null;
+}
+
+/** A RAW line's header as read from its bytes; the line parser takes it instead of reading the line again. */
+export interface RawHeader {
+  readonly node: string | null;
+  readonly recordType: RecordTypeName;
+  readonly sec: number;
+  readonly ms: number;
+  readonly serial: number;
+  /** Where the record's body starts, counted from the line's first byte (after `): `). */
+  readonly bodyStart: number;
 }
 
 const SPACE = 0x20;
@@ -75,10 +78,6 @@ export class RawHeaderScanner implements RawHeader {
   private readonly types = new ByteStringTable<RecordTypeName>((name) => ({ name, number: recordTypeNumber(name) }));
   private readonly nodes = new ByteStringTable<string>((name) => name);
 
-  get type(): string {
-    return this.recordType.name;
-  }
-
   /** Reads the header of bytes[start, end); false when the line is not a RAW record (the full parser decides). */
   scan(bytes: Buffer, start: number, end: number): boolean {
     let at = start;
@@ -135,11 +134,4 @@ export class RawHeaderScanner implements RawHeader {
     this.bodyStart = (at < end ? at + 1 : at) - start;
     return true;
   }
-}
-
-/** The header of a RAW line in bytes[start, end), or null when the line is not one (the full parser decides). */
-export function readRawHeader(bytes: Buffer, start: number, end: number): RawHeader | null {
-  const scanner = new RawHeaderScanner();
-  if (!scanner.scan(bytes, start, end)) return null;
-  return { node: scanner.node, type: scanner.type, sec: scanner.sec, ms: scanner.ms, serial: scanner.serial };
 }

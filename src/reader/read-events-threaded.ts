@@ -24,6 +24,10 @@ const MAX_BATCHES_IN_FLIGHT = 8;
 /** Whether this build can read on a worker thread (compiled JS, not the TypeScript sources under a test runner). */
 export const canReadOnWorker = (): boolean => import.meta.url.endsWith('.js') && existsSync(WORKER_FILE);
 
+/** A worker reads files only: a worker's process.stdin is not the process's. */
+const readsOnWorker = (inputs: readonly AuditInput[], options: ThreadedReadOptions): boolean =>
+  options.threaded !== false && canReadOnWorker() && inputs.every((input) => input.kind === 'file');
+
 function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): Error {
   if (failure.name === 'InputError' && failure.path !== undefined && failure.message.startsWith(`${failure.path}: `)) {
     return new InputError(failure.path, failure.message.slice(failure.path.length + 2));
@@ -64,14 +68,14 @@ export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onE
  * On the calling thread (see the module comment) nothing happens before `consume`.
  */
 export function startReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): Reading {
-  const { keepTypes, threaded = true, ...rest } = options;
+  const { keepTypes, ...rest } = options;
   const onThisThread: Reading = {
     consume: async (onEvent) => {
       const { readAuditEvents } = await import('./read-events.js');
       await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
     },
   };
-  if (!threaded || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) return onThisThread;
+  if (!readsOnWorker(inputs, options)) return onThisThread;
   let worker: Worker;
   try {
     worker = startWorker(workerDataOf(inputs, options));
@@ -132,8 +136,9 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
             } else if (message.kind === 'done') {
               source.postMessage('finished');
               finish();
+            } else {
+              finish(rebuiltError(message));
             }
-            else finish(rebuiltError(message));
           } catch (error) {
             finish(error instanceof Error ? error : new Error(String(error)));
           }
@@ -150,7 +155,7 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
  * start side by side instead of one after the other. Null where reading cannot be on a worker.
  */
 export function handOverReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): { readonly worker: Worker; readonly port: MessagePort } | null {
-  if (options.threaded === false || !canReadOnWorker() || inputs.some((input) => input.kind !== 'file')) return null;
+  if (!readsOnWorker(inputs, options)) return null;
   const { port1, port2 } = new MessageChannel();
   try {
     const worker = startWorker({ ...workerDataOf(inputs, options), port: port1 }, [port1]);

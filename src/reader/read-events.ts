@@ -1,6 +1,6 @@
 import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
-import { LineArena, NOT_PLAIN, plainLineSeparator, ScannedLine } from './scanned-line.js';
+import { NOT_PLAIN, plainLineSeparator, ScannedLine } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
@@ -24,26 +24,26 @@ export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 
 /** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
-  await readGrouped<AuditRecord>(inputs, onEvent, options, null);
+  await readGrouped<AuditRecord>(inputs, onEvent, options, false);
 }
 
 /**
- * readAuditEvents for a consumer on another thread: kept RAW lines that need no diagnostic are not
- * parsed but handed on as their bytes (ScannedLine); every other kept line as an AuditRecord.
+ * readAuditEvents for a consumer on another thread: kept RAW lines of files that need no diagnostic are
+ * not parsed but handed on as their bytes (ScannedLine); every other kept line as an AuditRecord.
  */
 export async function readAuditEventLines(
   inputs: readonly AuditInput[],
   onEvent: (event: GroupedEvent<AuditRecord | ScannedLine>) => void,
   options: ReadEventsOptions & { readonly keepEvent: (firstRecordType: string) => boolean },
 ): Promise<void> {
-  await readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, new LineArena());
+  await readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, true);
 }
 
 async function readGrouped<R extends AuditRecord | ScannedLine>(
   inputs: readonly AuditInput[],
   onEvent: (event: GroupedEvent<R>) => void,
   options: ReadEventsOptions,
-  arena: LineArena | null,
+  linesAsBytes: boolean,
 ): Promise<void> {
   const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
@@ -62,9 +62,9 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
     keepEvent === undefined || !options.forms.has('raw')
       ? undefined
       : (file: string, input: AuditInput) => {
-          // A file stream hands over a new buffer for every chunk, so a line may point into it; other
-          // streams may reuse theirs, and kept lines are copied.
-          const keepLine = input.kind === 'file' ? (bytes: Buffer, start: number, end: number, make: (buffer: Buffer, from: number, to: number) => ScannedLine) => make(bytes, start, end) : arena?.keep.bind(arena);
+          // A file stream hands over a new buffer for every chunk, so a kept line may point into it; other
+          // streams may reuse theirs, and their lines are parsed.
+          const bytesKept = linesAsBytes && input.kind === 'file';
           return (bytes: Buffer, start: number, end: number, line: number, unterminated: boolean): boolean => {
             if (!header.scan(bytes, start, end)) return false;
             const { node, sec, ms, serial, recordType } = header;
@@ -74,12 +74,12 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
             }
             const typeNumber = recordType.number;
             const bodyStart = header.bodyStart;
-            const separator = arena === null || unterminated || typeNumber === null ? NOT_PLAIN : plainLineSeparator(bytes, start, end, bodyStart);
+            const separator = !bytesKept || unterminated || typeNumber === null ? NOT_PLAIN : plainLineSeparator(bytes, start, end, bodyStart);
             if (separator === NOT_PLAIN) {
               scanned = true;
               return false;
             }
-            grouper.push(keepLine!(bytes, start, end, (buffer, from, to) => new ScannedLine(buffer, from, to, file, line, node, recordType.name, typeNumber!, { sec, ms }, serial, bodyStart, separator)) as R);
+            grouper.push(new ScannedLine(bytes, start, end, file, line, node, recordType.name, typeNumber!, { sec, ms }, serial, bodyStart, separator) as R);
             return true;
           };
         };

@@ -3,6 +3,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { RecordForm } from '../model/audit-record.js';
 import { EventBatchWriter } from './event-batch.js';
+import { InFlight } from './in-flight.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
 import { readAuditEventLines } from './read-events.js';
@@ -26,29 +27,19 @@ const data = workerData as ReadWorkerData;
 const port = data.port ?? parentPort!;
 const keeps = typeSelector(data.keepTypes);
 const writer = new EventBatchWriter();
-let inFlight = 0;
+const inFlight = new InFlight(data.maxBatchesInFlight);
 let bytesRead = 0;
-let wakeUp: (() => void) | undefined;
 
 let finished: (() => void) | undefined;
-port.on('message', (message: unknown) => {
-  if (message === 'finished') return finished?.();
-  inFlight--;
-  wakeUp?.();
-});
+port.on('message', (message: unknown) => (message === 'finished' ? finished?.() : inFlight.acknowledged()));
 // A port of its own does not keep this thread up by itself.
 if (port !== parentPort) port.ref();
 
 function post(): void {
   if (writer.empty) return;
   const batch = writer.take();
-  inFlight++;
+  inFlight.sent();
   port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer]);
-}
-
-async function roomToSend(): Promise<void> {
-  while (inFlight >= data.maxBatchesInFlight) await new Promise<void>((resolve) => (wakeUp = resolve));
-  wakeUp = undefined;
 }
 
 try {
@@ -65,7 +56,7 @@ try {
       ...(data.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: data.eoeTimeoutMs }),
       ...(data.maxOpenEvents === undefined ? {} : { maxOpenEvents: data.maxOpenEvents }),
       onProgress: (bytes) => (bytesRead = bytes),
-      afterChunk: roomToSend,
+      afterChunk: () => inFlight.room(),
     },
   );
   post();

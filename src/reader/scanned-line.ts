@@ -72,24 +72,3 @@ function wordsOf(bytes: Buffer): Uint32Array | null {
   }
   return lastWords;
 }
-
-/** Line bytes copied into large shared buffers, so a kept line costs no Buffer object of its own. */
-export class LineArena {
-  private buffer = Buffer.allocUnsafe(0);
-  private used = 0;
-
-  constructor(private readonly arenaBytes = 1 << 20) {}
-
-  /** Copies bytes[start, end) and returns the line, now in the arena. */
-  keep(bytes: Buffer, start: number, end: number, make: (buffer: Buffer, start: number, end: number) => ScannedLine): ScannedLine {
-    const length = end - start;
-    if (this.used + length > this.buffer.length) {
-      this.buffer = Buffer.allocUnsafe(Math.max(this.arenaBytes, length));
-      this.used = 0;
-    }
-    const at = this.used;
-    bytes.copy(this.buffer, at, start, end);
-    this.used += length;
-    return make(this.buffer, at, at + length);
-  }
-}

@@ -27,8 +27,11 @@ export function isLibvirtRecordType(name: string): name is LibvirtRecordType {
   return (LIBVIRT_RECORD_TYPES as readonly string[]).includes(name);
 }
 
+/** AUDIT_FIRST_VIRT_MSG .. AUDIT_LAST_VIRT_MSG, inclusive. */
+export const VIRT_TYPE_NUMBERS: readonly [number, number] = [2500, 2599];
+
 export function isVirtRecordType(typeNumber: number): boolean {
-  return typeNumber >= 2500 && typeNumber <= 2599;
+  return typeNumber >= VIRT_TYPE_NUMBERS[0] && typeNumber <= VIRT_TYPE_NUMBERS[1];
 }
 
 /** auparse's audit_is_last_record: types that always form a one-record event. */

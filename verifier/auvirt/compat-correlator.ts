@@ -1,10 +1,8 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
-import type { TypeSelection } from '../../src/reader/type-selection.js';
-import { recordTypeNumber } from '../../src/tables/record-types.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
-import { ANOMALY_TYPES, compatTypes } from './compat-reading.js';
+import { ANOMALY_TYPES } from './compat-reading.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
 
 export type { CompatEvent, CompatKind } from './compat-event-table.js';
@@ -89,20 +87,6 @@ export class CompatCorrelator {
     // auvirt compares bytes: the argument's UTF-8 bytes against the decoded value, one char per byte here.
     const { vm } = options.filter;
     if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
-  }
-
-  /** The types `reads` answers yes for, as data (it crosses to a reading thread). */
-  get keepTypes(): TypeSelection {
-    return compatTypes(this.options.correlateAvcAndAnomalies);
-  }
-
-  /** Whether `handle` does anything with an event whose first record has this type. */
-  reads(type: string): boolean {
-    if (type === 'VIRT_MACHINE_ID' || type === 'VIRT_CONTROL' || type === 'VIRT_RESOURCE') return true;
-    if (!this.options.correlateAvcAndAnomalies) return false;
-    if (type === 'AVC') return true;
-    const number = recordTypeNumber(type);
-    return number !== null && isAnomalyType(number);
   }
 
   handle(event: AuditEvent): void {

@@ -1,6 +1,7 @@
 // auvirt 3.0.9's output, byte for byte (auvirt-behaviour.md §2.9). Strings are handled one char per byte
 // (latin1), because printf pads and cuts bytes, not characters.
 import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
+import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { ANOM, AVC, KINDS, MACHINE_ID, RESRC, START, STOP, type CompatEventTable, type CompatKind, type TextColumn } from './compat-event-table.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -18,23 +19,11 @@ export function pad(text: string | null | undefined, width: number, precision = 
   return (text ?? '').slice(0, precision).padEnd(width, ' ');
 }
 
-const minuteTexts = new Map<number, string>();
+const ctimeMinute = (seconds: number): string => ctime(seconds).slice(0, 16);
+const minuteTexts = new MinuteTexts(ctimeMinute);
 
-/**
- * `ctime(seconds)` cut to its first 16 chars (`Sun Mar  3 09:00`), all auvirt's rows show. Cached by
- * minute where the zone's offset is whole minutes (then every second of a minute shows the same text).
- */
-function minuteText(seconds: number): string {
-  const minute = Math.floor(seconds / 60);
-  const known = minuteTexts.get(minute);
-  if (known !== undefined) return known;
-  const text = ctime(seconds).slice(0, 16);
-  if (new Date(minute * 60_000).getSeconds() === 0) {
-    if (minuteTexts.size >= 1 << 16) minuteTexts.clear();
-    minuteTexts.set(minute, text);
-  }
-  return text;
-}
+/** `ctime(seconds)` cut to its first 16 chars (`Sun Mar  3 09:00`), all auvirt's rows show. */
+const minuteText = (seconds: number): string => minuteTexts.of(seconds) ?? ctimeMinute(seconds);
 
 function period(start: number, end: number, success: boolean, kind: number): string {
   let text = minuteText(start);

@@ -1,5 +1,6 @@
 // The thread of writeCompatReport: makes the report and posts its pieces, at most a few ahead of the writer.
 import { parentPort, workerData } from 'node:worker_threads';
+import { InFlight } from '../../src/reader/in-flight.js';
 import { readingFromPort } from '../../src/reader/read-events-threaded.js';
 import { MAX_PIECES_IN_FLIGHT, type CompatReportMessage, type CompatReportWorkerData } from './compat-report.js';
 import { startCompatReading } from './compat-reading.js';
@@ -13,23 +14,18 @@ const reading =
   request.readingPort === undefined ? startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies, progress) : readingFromPort(request.readingPort, progress);
 const { compatReportPieces } = await import('./compat-report-pieces.js');
 
-let inFlight = 0;
-let wakeUp: (() => void) | undefined;
-port.on('message', () => {
-  inFlight--;
-  wakeUp?.();
-});
+const inFlight = new InFlight(MAX_PIECES_IN_FLIGHT);
+port.on('message', () => inFlight.acknowledged());
 
 try {
   for await (const piece of compatReportPieces(request, reading)) {
-    while (inFlight >= MAX_PIECES_IN_FLIGHT) await new Promise<void>((resolve) => (wakeUp = resolve));
-    inFlight++;
-    // A piece that owns its memory moves; one cut from shared memory (a small Buffer) is copied.
-    const owns = piece.byteOffset === 0 && piece.buffer.byteLength === piece.length;
-    const sent = owns ? piece : Buffer.from(piece);
-    port.postMessage({ kind: 'piece', piece: sent } satisfies CompatReportMessage, owns || sent.buffer.byteLength === sent.length ? [sent.buffer as ArrayBuffer] : []);
+    await inFlight.room();
+    inFlight.sent();
+    // A piece that owns its memory moves; one cut from larger memory is copied into memory of its own.
+    const sent = piece.byteOffset === 0 && piece.buffer.byteLength === piece.length ? piece : new Uint8Array(piece);
+    port.postMessage({ kind: 'piece', piece: sent } satisfies CompatReportMessage, [sent.buffer as ArrayBuffer]);
   }
-  while (inFlight > 0) await new Promise<void>((resolve) => (wakeUp = resolve));
+  await inFlight.drained();
   port.postMessage({ kind: 'done' } satisfies CompatReportMessage);
 } catch (error) {
   const failure = error instanceof Error ? error : new Error(String(error));

@@ -1,4 +1,4 @@
-// Modules imported one by one, not through src/index.js: auvirt starts in about half the time.
+// Modules imported one by one, not through src/index.js: the compat path loads only what it uses.
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { Reading } from '../../src/reader/read-events-threaded.js';
 import { CompatCorrelator, type CompatOptions } from './compat-correlator.js';

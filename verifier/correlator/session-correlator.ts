@@ -55,15 +55,9 @@ export class SessionCorrelator {
 
   /**
    * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
-   * (the kernel writes an AVC before the SYSCALL record of its event).
+   * (the kernel writes an AVC before the SYSCALL record of its event). Data, so it crosses to a reading thread.
    */
-  /** The types `reads` answers yes for, as data (it crosses to a reading thread). */
   static readonly keepTypes: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
-
-  static reads(type: string): boolean {
-    if (type.startsWith('VIRT_') || type.startsWith('ANOM_') || type.startsWith('SYSTEM_') || type.startsWith('DAEMON_')) return true;
-    return type === 'AVC' || type === 'USER_AVC' || /^UNKNOWN\[(?:17|21)\d\d\]$/.test(type);
-  }
 
   handle(event: AuditEvent): void {
     const first = event.records[0]!;

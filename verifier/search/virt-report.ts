@@ -1,7 +1,8 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
+import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { AuparseView } from '../auvirt/auparse-view.js';
-import { AUDITD_LINES, isVirtRecordType, readAuditEventsThreaded, recordTypeName, type AuditEvent, type AuditInput } from '../../src/index.js';
+import { AUDITD_LINES, isVirtRecordType, readAuditEventsThreaded, recordTypeName, VIRT_TYPE_NUMBERS, type AuditEvent, type AuditInput } from '../../src/index.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -27,20 +28,13 @@ function localStampOf(seconds: number): string {
   return `${two(date.getMonth() + 1)}/${two(date.getDate())}/${two(date.getFullYear() % 100)} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
-let stampMinute = Number.NaN;
-let stampPrefix = '';
+/** `MM/DD/YY HH:MM:` of each minute. */
+const stampMinutes = new MinuteTexts((minuteStart) => localStampOf(minuteStart).slice(0, -2));
 
-/** localStampOf, its `MM/DD/YY HH:MM:` made once a minute where the zone's offset is whole minutes. */
+/** localStampOf, its date and minute made once a minute. */
 function localStamp(seconds: number): string {
-  if (!Number.isInteger(seconds) || seconds < 0) return localStampOf(seconds);
-  const minute = Math.floor(seconds / 60);
-  if (minute !== stampMinute) {
-    const start = localStampOf(minute * 60);
-    if (!start.endsWith(':00')) return localStampOf(seconds);
-    stampMinute = minute;
-    stampPrefix = start.slice(0, -2);
-  }
-  return `${stampPrefix}${two(seconds - minute * 60)}`;
+  const prefix = Number.isInteger(seconds) ? stampMinutes.of(seconds) : null;
+  return prefix === null ? localStampOf(seconds) : `${prefix}${two(seconds - Math.floor(seconds / 60) * 60)}`;
 }
 
 function rowOf(event: AuditEvent): Row | null {
@@ -69,7 +63,7 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       rows.push(row);
     },
     // VIRT_* records are user messages, each an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [[2500, 2599]] } },
+    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] } },
   );
   const status = rows.length === 0 && !options.summary ? 1 : 0;
   return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };
