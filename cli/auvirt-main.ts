@@ -101,12 +101,16 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   } else {
     // Loaded only here: the compat path starts faster without the full library.
     const { correlateSessions } = await import('../verifier/correlator/run-sessions.js');
-    const { formatReport, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
+    const { reportPieces, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
     const progress = progressReporter();
     const correlator = await correlateSessions(inputs, progress.update);
     progress.done();
     if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
-    else output = options.summary ? formatReportSummary(correlator.rows, filter, correlator.unmatched) : formatReport(correlator.rows, flags, filter);
+    else if (options.summary) output = formatReportSummary(correlator, filter);
+    else {
+      for (const piece of reportPieces(correlator, flags, filter)) await writeOut(piece);
+      return 0;
+    }
   }
   await writeOut(output);
   return 0;

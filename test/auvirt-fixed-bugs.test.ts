@@ -20,7 +20,7 @@ function write(lines: readonly string[]): string {
 
 async function fixed(lines: readonly string[], options: { allEvents?: boolean; proof?: boolean; filter?: ReportFilter } = {}): Promise<string> {
   const correlator = await correlateSessions([{ kind: 'file', path: write(lines) }]);
-  const text = formatReport(correlator.rows, { allEvents: options.allEvents ?? true, showUuid: false, proof: options.proof ?? false }, options.filter ?? {});
+  const text = formatReport(correlator, { allEvents: options.allEvents ?? true, showUuid: false, proof: options.proof ?? false }, options.filter ?? {});
   return Buffer.from(text, 'latin1').toString('utf8');
 }
 
@@ -134,7 +134,7 @@ describe('auvirt bugs fixed in the default mode', () => {
   it('summary and JSON forms carry the same sessions', async () => {
     const path = write(edge('e4'));
     const correlator = await correlateSessions([{ kind: 'file', path }]);
-    expect(formatReportSummary(correlator.rows, {}, correlator.unmatched)).toContain('Number of guest starts:         4');
+    expect(formatReportSummary(correlator, {})).toContain('Number of guest starts:         4');
     const json = JSON.parse(reportJson(correlator.sessions, {}, correlator.unmatched)) as { sessions: Array<{ name: string; end: { how: string } | null; resources: unknown[] }> };
     expect(json.sessions.map((session) => [session.name, session.end?.how])).toEqual([
       ['guest1', 'restarted'], ['guest1', 'stopped'], ['a-guest-name-much-longer-than-twenty-two-bytes', 'restarted'], ['a-guest-name-much-longer-than-twenty-two-bytes', 'stopped'],

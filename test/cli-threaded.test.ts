@@ -72,7 +72,7 @@ describe.skipIf(!present)('commands from the build (reading thread) on a log of 
   it("auvirt's default report: the same as reading on the calling thread", async () => {
     const flags = { allEvents: true, showUuid: true, proof: true };
     const correlator = await correlateSessions([{ kind: 'file', path: file }]);
-    const inThread = formatReport(correlator.rows, flags, {});
+    const inThread = formatReport(correlator, flags, {});
     const threaded = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), '--all-events', '--show-uuid', '--proof', '--file', file], { env, timeout: 120_000, maxBuffer: 1 << 28 });
     expect(threaded.status).toBe(0);
     expect(threaded.stdout.toString('latin1')).toBe(inThread);

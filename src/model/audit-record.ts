@@ -1,4 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
+import { decodedValue, indexedRaw, indexFields } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -55,6 +56,7 @@ export class AuditRecord {
   readonly text: string;
   readonly issues: RecordIssue[];
   private parsed: ParsedBody | undefined;
+  private lean: LeanIndex | undefined;
 
   constructor(init: RecordInit) {
     this.file = init.file;
@@ -116,9 +118,46 @@ export class AuditRecord {
     return findField(this.fields, name);
   }
 
+  /**
+   * The raw text of the first field `name` before `msg='` (of the whole body when there is none): what
+   * `findField(header, name)?.raw` gives, found without a field object per token.
+   */
+  headerRaw(name: string): string | undefined {
+    if (this.parsed !== undefined) return findField(this.parsed.header, name)?.raw;
+    return indexedRaw(this.body, this.leanIndex.header, name);
+  }
+
+  /**
+   * The decoded value of the first field `name` inside `msg='…'`: what `findField(payload, name)?.value`
+   * gives, found without a field object per token.
+   */
+  payloadValue(name: string): string | null | undefined {
+    if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
+    const payload = this.leanIndex.payload;
+    if (payload === null) return undefined;
+    const raw = indexedRaw(this.body, payload, name);
+    return raw === undefined ? undefined : decodedValue(name, raw, this.form !== 'interpreted');
+  }
+
+  private get leanIndex(): LeanIndex {
+    if (this.lean !== undefined) return this.lean;
+    const body = this.body;
+    const start = findPayloadStart(body);
+    if (start === -1) return (this.lean = { header: indexFields(body, 0, body.length), payload: null });
+    const afterQuote = start + PAYLOAD_START.length;
+    const close = body.lastIndexOf("'");
+    return (this.lean = { header: indexFields(body, 0, start), payload: indexFields(body, afterQuote, close < afterQuote ? body.length : close) });
+  }
+
   value(name: string): string | null | undefined {
     return this.field(name)?.value;
   }
+}
+
+/** Token offsets of the body before `msg='` and inside it (indexFields). */
+interface LeanIndex {
+  readonly header: readonly number[];
+  readonly payload: readonly number[] | null;
 }
 
 interface ParsedBody {

@@ -2,6 +2,10 @@
 // once and referred to by number: no object per event for the garbage collector to copy and promote,
 // and memory of a few dozen bytes per event instead of a few hundred.
 
+import { NO_STRING, StringTable } from '../../src/text/string-table.js';
+
+export { NO_STRING };
+
 export type CompatKind = 'start' | 'stop' | 'resrc' | 'avc' | 'anom' | 'machine-id';
 
 /** One event as the report reads it (made on demand from the table). */
@@ -37,58 +41,12 @@ export const AVC = 3;
 export const ANOM = 4;
 export const MACHINE_ID = 5;
 
-export const NO_STRING = -1;
 export const MAX_PROOF = 4;
 
 /** The per-kind text columns, by slot. */
 export const TEXTS = ['seclevel', 'resourceType', 'reason', 'value', 'cgroupClass', 'acl', 'detail', 'operation', 'result', 'comm', 'target', 'context'] as const;
 export type TextColumn = (typeof TEXTS)[number];
 const SLOT = Object.fromEntries(TEXTS.map((name, index) => [name, index])) as Record<TextColumn, number>;
-
-/**
- * Each distinct string once, with a number. The copy kept is flat: a value read from a line is a slice
- * of it, and a slice would keep the whole line alive.
- */
-export class StringTable {
-  private readonly ids = new Map<string, number>();
-  private readonly texts: string[] = [];
-
-  id(text: string | null | undefined): number {
-    if (text === null || text === undefined) return NO_STRING;
-    const known = this.ids.get(text);
-    if (known !== undefined) return known;
-    const copy = text.length < 13 ? text : Buffer.from(text, 'latin1').toString('latin1');
-    const id = this.texts.push(copy) - 1;
-    this.ids.set(copy, id);
-    return id;
-  }
-
-  private readonly recentTexts: Array<string | null | undefined> = [];
-  private readonly recentIds: number[] = [];
-
-  /**
-   * `id`, first compared with the last string asked for under the same `slot`: a guest's records come
-   * in runs that repeat their user, UUID, resource type and values, and a comparison is cheaper than a
-   * lookup.
-   */
-  recentId(slot: number, text: string | null | undefined): number {
-    if (text === this.recentTexts[slot] && text !== undefined) return this.recentIds[slot]!;
-    const id = this.id(text);
-    this.recentTexts[slot] = text;
-    this.recentIds[slot] = id;
-    return id;
-  }
-
-  /** The number of a string already stored, or NO_STRING. */
-  find(text: string | null | undefined): number {
-    if (text === null || text === undefined) return NO_STRING;
-    return this.ids.get(text) ?? NO_STRING;
-  }
-
-  text(id: number): string | null {
-    return id === NO_STRING ? null : this.texts[id]!;
-  }
-}
 
 export interface NewEvent {
   readonly kind: number;

@@ -1,8 +1,12 @@
 // The auvirt report with its bugs fixed: auvirt's columns and layout, but full durations, every session
 // end (failed, down, restarted, still running), every resource kind, orphan stops, and proof ids that
 // carry node and time. Also the JSON form.
-import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
-import { formatProofId, type GuestSession, type ProofId, type ReportRow } from './session-model.js';
+import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
+import { MinuteTexts } from '../../src/text/minute-texts.js';
+import { ctime, summaryText } from '../auvirt/compat-format.js';
+import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
+import type { SessionCorrelator, SessionState } from './session-correlator.js';
+import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
 
 export interface ReportFilter {
   readonly start?: number;
@@ -17,7 +21,15 @@ export interface ReportFlags {
   readonly proof: boolean;
 }
 
-const bytes = (text: string | null | undefined): string => Buffer.from(text ?? '', 'utf8').toString('latin1');
+const NON_ASCII = /[^\x00-\x7f]/;
+/** The UTF-8 bytes of a text, one char each: printf pads and cuts bytes. */
+const bytes = (text: string | null | undefined): string => {
+  if (!text) return '';
+  return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+};
+// Only the minute and the year of a ctime text are shown, so one text per minute serves every second of it.
+const minuteCtimes = new MinuteTexts(ctime);
+const ctimeOf = (seconds: number): string => minuteCtimes.of(seconds) ?? ctime(seconds);
 const two = (value: number): string => String(value).padStart(2, '0');
 
 export function duration(seconds: number): string {
@@ -26,143 +38,259 @@ export function duration(seconds: number): string {
   return days > 0 ? `(${days}+${clock})` : `(${clock})`;
 }
 
-function span(from: ProofId, to: ProofId | null, suffix = ''): string {
-  const start = ctime(from.sec).slice(0, 16);
+/** `Sat Mar  9 09:03 - 09:05  (00:02)`: from a start to an end in seconds (null: still open). */
+function span(from: number, to: number | null, suffix = ''): string {
+  const started = ctimeOf(from);
+  const start = started.slice(0, 16);
   if (to === null) return start;
-  const end = ctime(to.sec);
-  const sameDay = end.slice(0, 10) === start.slice(0, 10) && end.slice(20) === ctime(from.sec).slice(20);
-  return `${start} - ${sameDay ? end.slice(11, 16) : end.slice(4, 16)}  ${duration(to.sec - from.sec)}${suffix}`;
+  const end = ctimeOf(to);
+  const sameDay = end.slice(0, 10) === start.slice(0, 10) && end.slice(20) === started.slice(20);
+  return `${start} - ${sameDay ? end.slice(11, 16) : end.slice(4, 16)}  ${duration(to - from)}${suffix}`;
 }
 
-function sessionPeriod(session: GuestSession): string {
+const minute = (seconds: number): string => ctimeOf(seconds).slice(0, 16);
+
+function sessionPeriod(session: SessionState): string {
   const start = session.start!;
-  if (!start.success) return `${ctime(start.proof.sec).slice(0, 16)} - failed`;
-  if (session.end === null) return `${ctime(start.proof.sec).slice(0, 16)} - running`;
+  if (!start.success) return `${minute(start.proof.sec)} - failed`;
+  if (session.end === null) return `${minute(start.proof.sec)} - running`;
   const note = session.end.how === 'down' ? ' down' : session.end.how === 'restarted' ? ' restarted' : '';
-  return span(start.proof, session.end.proof, note);
+  return span(start.proof.sec, session.end.proof.sec, note);
 }
 
-function periodOf(row: ReportRow): string {
-  switch (row.kind) {
-    case 'start':
-      return sessionPeriod(row.session);
-    case 'stop': {
-      const time = ctime(row.stop.proof.sec).slice(0, 16);
-      if (!row.stop.success) return `${time} - failed`;
-      return row.session.start === null ? `${time} (started before the log)` : time;
+/** One row of the correlator's row table, read through its kind. */
+class RowView {
+  kind = 0;
+  session!: SessionState;
+  item = 0;
+
+  constructor(readonly log: SessionCorrelator) {}
+
+  at(row: number): this {
+    const table = this.log.rowTable;
+    this.kind = table.kind(row);
+    this.session = this.log.sessionStates[table.session(row)]!;
+    this.item = table.item(row);
+    return this;
+  }
+
+  get stop(): StopRecord {
+    return this.log.stopList[this.item]!;
+  }
+
+  get avc(): GuestAvc {
+    return this.log.avcList[this.item]!;
+  }
+
+  get anomaly(): GuestAnomaly {
+    return this.log.anomalyList[this.item]!;
+  }
+
+  period(): string {
+    const assignments = this.log.assignments;
+    switch (this.kind) {
+      case ROW_START:
+        return sessionPeriod(this.session);
+      case ROW_STOP: {
+        const time = minute(this.stop.proof.sec);
+        if (!this.stop.success) return `${time} - failed`;
+        return this.session.start === null ? `${time} (started before the log)` : time;
+      }
+      case ROW_RESRC:
+        if (!assignments.success(this.item)) return `${minute(assignments.startSec(this.item))} - failed`;
+        return span(assignments.startSec(this.item), assignments.endSec(this.item));
+      case ROW_AVC:
+        return minute(this.avc.proof.sec);
+      case ROW_ANOM:
+        return minute(this.anomaly.proof.sec);
+      default:
+        return minute(this.log.downList[this.item]!.sec);
     }
-    case 'resrc': {
-      const { resource } = row;
-      if (!resource.success) return `${ctime(resource.start.sec).slice(0, 16)} - failed`;
-      return span(resource.start, resource.end);
+  }
+
+  user(): string | null {
+    switch (this.kind) {
+      case ROW_START:
+        return this.session.start?.user ?? null;
+      case ROW_STOP:
+        return this.stop.user;
+      case ROW_RESRC:
+        return this.log.assignments.user(this.item);
+      case ROW_AVC:
+        return this.avc.user;
+      case ROW_ANOM:
+        return this.anomaly.user;
+      default:
+        return null;
     }
-    case 'avc':
-      return ctime(row.avc.proof.sec).slice(0, 16);
-    case 'anom':
-      return ctime(row.anomaly.proof.sec).slice(0, 16);
-    case 'down':
-      return ctime(row.proof.sec).slice(0, 16);
   }
-}
 
-function userOf(row: ReportRow): string | null {
-  switch (row.kind) {
-    case 'start':
-      return row.session.start?.user ?? null;
-    case 'stop':
-      return row.stop.user;
-    case 'resrc':
-      return row.resource.user;
-    case 'avc':
-      return row.avc.user;
-    case 'anom':
-      return row.anomaly.user;
-    case 'down':
-      return null;
-  }
-}
-
-function proofsOf(row: ReportRow): ProofId[] {
-  switch (row.kind) {
-    case 'start': {
-      const start = row.session.start!;
-      return row.session.end && row.session.end.how !== 'failed-start' ? [start.proof, row.session.end.proof] : [start.proof];
+  proofs(): ProofId[] {
+    switch (this.kind) {
+      case ROW_START: {
+        const { start, end } = this.session;
+        return end && end.how !== 'failed-start' ? [start!.proof, end.proof] : [start!.proof];
+      }
+      case ROW_STOP:
+        return [this.stop.proof];
+      case ROW_RESRC:
+        return this.log.assignments.proofs(this.item);
+      case ROW_AVC:
+        return [this.avc.proof];
+      case ROW_ANOM:
+        return [this.anomaly.proof];
+      default:
+        return [this.log.downList[this.item]!];
     }
-    case 'stop':
-      return [row.stop.proof];
-    case 'resrc':
-      return row.resource.proofs;
-    case 'avc':
-      return [row.avc.proof];
-    case 'anom':
-      return [row.anomaly.proof];
-    case 'down':
-      return [row.proof];
+  }
+
+  /** Seconds of the row's first proof. */
+  time(): number {
+    switch (this.kind) {
+      case ROW_START:
+        return this.session.start!.proof.sec;
+      case ROW_STOP:
+        return this.stop.proof.sec;
+      case ROW_RESRC:
+        return this.log.assignments.startSec(this.item);
+      case ROW_AVC:
+        return this.avc.proof.sec;
+      case ROW_ANOM:
+        return this.anomaly.proof.sec;
+      default:
+        return this.log.downList[this.item]!.sec;
+    }
+  }
+
+  failed(): boolean {
+    return (this.kind === ROW_START && !this.session.start!.success) || (this.kind === ROW_STOP && !this.stop.success) ||
+      (this.kind === ROW_RESRC && !this.log.assignments.success(this.item));
+  }
+
+  visible(filter: ReportFilter, allEvents: boolean): boolean {
+    const session = this.session;
+    if (!allEvents && !(this.kind === ROW_START || (this.kind === ROW_STOP && session.start === null))) return false;
+    if (filter.vm !== undefined && session.name !== filter.vm) return false;
+    if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
+    const time = this.time();
+    if (filter.start !== undefined && time < filter.start) {
+      const ends = this.kind === ROW_START ? session.end?.proof.sec : undefined;
+      if (ends === undefined ? session.end !== null || this.kind !== ROW_START : ends < filter.start) return false;
+    }
+    if (filter.end !== undefined && time > filter.end) return false;
+    return true;
   }
 }
 
-function timeOf(row: ReportRow): number {
-  return proofsOf(row)[0]!.sec;
-}
+const TAB = 0x09;
+const NEWLINE = 0x0a;
 
-function rowVisible(row: ReportRow, filter: ReportFilter, allEvents: boolean): boolean {
-  if (!allEvents && !(row.kind === 'start' || (row.kind === 'stop' && row.session.start === null))) return false;
-  if (filter.vm !== undefined && row.session.name !== filter.vm) return false;
-  if (filter.uuid !== undefined && row.session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
-  const time = timeOf(row);
-  if (filter.start !== undefined && time < filter.start) {
-    const ends = row.kind === 'start' ? row.session.end?.proof.sec : undefined;
-    if (ends === undefined ? row.session.end !== null || row.kind !== 'start' : ends < filter.start) return false;
+function writeRow(out: Latin1Pieces, row: RowView, flags: ReportFlags): void {
+  const session = row.session;
+  if (flags.allEvents) {
+    out.padded(ROW_KINDS[row.kind], 6, 5);
+    out.byte(0x20);
   }
-  if (filter.end !== undefined && time > filter.end) return false;
-  return true;
-}
-
-export function formatRow(row: ReportRow, flags: ReportFlags): string {
-  let line = flags.allEvents ? `${pad(row.kind, 6, 5)} ` : '';
-  line += pad(bytes(row.session.name), 22);
-  if (flags.showUuid) line += `\t${pad(row.session.uuid, 36)}`;
-  line += `\t${pad(bytes(userOf(row)), 11)}\t${periodOf(row).padEnd(32, ' ')}`;
-  if (row.kind === 'resrc') {
-    const { resource } = row;
-    line += `\t${pad(resource.kind, 12)}\t${pad(resource.reason, 10)}`;
-    line += resource.kind === 'cgroup'
-      ? `\t${resource.details.class ?? ''}\t${resource.details.acl ?? ''}\t${bytes(resource.details.class === 'path' ? resource.details.path : resource.details.category)}`
-      : `\t${bytes(resource.value)}`;
-  } else if (row.kind === 'avc') {
-    const { avc } = row;
+  out.padded(bytes(session.name), 22);
+  if (flags.showUuid) {
+    out.byte(TAB);
+    out.padded(session.uuid, 36);
+  }
+  out.byte(TAB);
+  out.padded(bytes(row.user()), 11);
+  out.byte(TAB);
+  const period = row.period();
+  out.padded(period, 32, period.length);
+  if (row.kind === ROW_RESRC) {
+    const assignments = row.log.assignments;
+    const index = row.item;
+    const kind = assignments.kind(index);
+    out.byte(TAB);
+    out.padded(kind, 12);
+    out.byte(TAB);
+    out.padded(assignments.reason(index), 10);
+    out.byte(TAB);
+    if (kind === 'cgroup') {
+      const cgroupClass = assignments.detail(index, 'class');
+      out.text(cgroupClass ?? '');
+      out.byte(TAB);
+      out.text(assignments.detail(index, 'acl') ?? '');
+      out.byte(TAB);
+      out.text(bytes(assignments.detail(index, cgroupClass === 'path' ? 'path' : 'category')));
+    } else {
+      out.text(bytes(assignments.value(index)));
+    }
+  } else if (row.kind === ROW_AVC) {
+    const avc = row.avc;
     const operation = avc.permissions.join(',');
     const context = operation === 'relabelfrom' ? avc.scontext : operation === 'relabelto' ? avc.tcontext : '';
-    line += `\t${operation.padEnd(12, ' ')}\t${pad(avc.result, 10)}\t${bytes(avc.comm)}\t${bytes(avc.target)}\t${context ?? ''}`;
-  } else if (row.kind === 'anom') {
-    line += `\t${row.anomaly.type}${row.anomaly.pid === null ? '' : `\tpid=${row.anomaly.pid}`}`;
+    out.byte(TAB);
+    out.padded(operation, 12, operation.length);
+    out.byte(TAB);
+    out.padded(avc.result, 10);
+    out.byte(TAB);
+    out.text(bytes(avc.comm));
+    out.byte(TAB);
+    out.text(bytes(avc.target));
+    out.byte(TAB);
+    out.text(context ?? '');
+  } else if (row.kind === ROW_ANOM) {
+    const anomaly = row.anomaly;
+    out.byte(TAB);
+    out.text(anomaly.type);
+    if (anomaly.pid !== null) {
+      out.text('\tpid=');
+      out.text(String(anomaly.pid));
+    }
   }
-  line += '\n';
-  if (flags.proof) line += `    Proof:${proofsOf(row).map(formatProofId).join(',')}\n\n`;
-  return line;
+  out.byte(NEWLINE);
+  if (flags.proof) {
+    out.text('    Proof:');
+    const proofs = row.proofs();
+    for (let index = 0; index < proofs.length; index++) {
+      if (index > 0) out.byte(0x2c);
+      out.text(formatProofId(proofs[index]!));
+    }
+    out.text('\n\n');
+  }
 }
 
-export function formatReport(rows: readonly ReportRow[], flags: ReportFlags, filter: ReportFilter): string {
-  return rows.filter((row) => rowVisible(row, filter, flags.allEvents)).map((row) => formatRow(row, flags)).join('');
+/** The report in pieces of about `pieceBytes` bytes, written as it is made. */
+export function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
+  const out = new Latin1Pieces(pieceBytes);
+  const row = new RowView(log);
+  for (let index = 0; index < log.rowTable.length; index++) {
+    if (!row.at(index).visible(filter, flags.allEvents)) continue;
+    writeRow(out, row, flags);
+    yield* out.takeFull();
+  }
+  yield* out.takeAll();
 }
 
-export function formatReportSummary(rows: readonly ReportRow[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }): string {
-  const visible = rows.filter((row) => rowVisible(row, filter, true));
+/** The report as one string, one char per byte. */
+export function formatReport(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter): string {
+  return Buffer.concat([...reportPieces(log, flags, filter)]).toString('latin1');
+}
+
+export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter): string {
   const count = { start: 0, stop: 0, resrc: 0, avc: 0, anom: 0, down: 0, failed: 0 };
   let first = Infinity;
   let last = -Infinity;
-  for (const row of visible) {
-    for (const proof of proofsOf(row)) {
+  let visible = 0;
+  const row = new RowView(log);
+  for (let index = 0; index < log.rowTable.length; index++) {
+    if (!row.at(index).visible(filter, true)) continue;
+    visible++;
+    for (const proof of row.proofs()) {
       first = Math.min(first, proof.sec);
       last = Math.max(last, proof.sec);
     }
-    const failed = (row.kind === 'start' && !row.session.start!.success) || (row.kind === 'stop' && !row.stop.success) || (row.kind === 'resrc' && !row.resource.success);
-    if (failed) count.failed++;
-    else count[row.kind]++;
+    if (row.failed()) count.failed++;
+    else count[ROW_KINDS[row.kind]!]++;
   }
-  return summaryText(visible.length === 0 ? null : { first, last }, count, [
+  return summaryText(visible === 0 ? null : { first, last }, count, [
     ['Number of host shutdowns:', count.down],
-    ['Unmatched AVCs and anomalies:', unmatched.avcs + unmatched.anomalies],
+    ['Unmatched AVCs and anomalies:', log.unmatched.avcs + log.unmatched.anomalies],
   ]);
 }
 

@@ -4,7 +4,9 @@
 import {
   findField, interpretUid, readAnomaly, readAvc, readHostEvent, splitLibauditTail, type AuditEvent, type AuditRecord, type TypeSelection,
 } from '../../src/index.js';
-import type { GuestSession, ProofId, ReportRow, ResourceAssignment, SecurityLabel, StopRecord } from './session-model.js';
+import { StringTable } from '../../src/text/string-table.js';
+import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
+import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
 
 const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
   node: event.node,
@@ -23,35 +25,71 @@ export function mcsLevel(context: string | null | undefined): string | null {
 }
 
 function userOf(record: AuditRecord): string | null {
-  const uid = findField(record.header, 'uid') ?? findField(record.fields, 'uid');
+  const uid = record.headerRaw('uid') ?? rawPayloadUid(record);
   if (uid === undefined) return null;
-  const enriched = record.enrichment.find((field) => field.name === 'UID')?.value;
-  return interpretUid(uid.raw, enriched);
+  const enriched = record.enrichmentText === null ? undefined : record.enrichment.find((field) => field.name === 'UID')?.value;
+  return interpretUid(uid, enriched);
+}
+
+function rawPayloadUid(record: AuditRecord): string | undefined {
+  return record.payloadValue('uid') === undefined ? undefined : findField(record.payload!, 'uid')!.raw;
+}
+
+/** A guest session while the log is read: its assignments are numbers in the assignment table. */
+export interface SessionState {
+  readonly index: number;
+  readonly node: string | null;
+  readonly uuid: string;
+  readonly name: string;
+  readonly virt: string | null;
+  readonly start: GuestSession['start'];
+  readonly stops: StopRecord[];
+  end: GuestSession['end'];
+  readonly labels: SecurityLabel[];
+  readonly resources: number[];
+  readonly avcs: GuestAvc[];
+  readonly anomalies: GuestAnomaly[];
+  /** Open assignments by kind and value (string numbers), for their update or detach; made on first use. */
+  open: Map<number, number[]> | undefined;
 }
 
 interface Pending {
   name: string;
   virt: string | null;
   labels: SecurityLabel[];
-  resources: ResourceAssignment[];
+  resources: number[];
 }
 
-const GENERIC = new Set(['disk', 'fs', 'net', 'chardev', 'rng', 'smartcard']);
-const COUNTERS = new Set(['mem', 'vcpu', 'iothread']);
+const GENERIC = ['disk', 'fs', 'net', 'chardev', 'rng', 'smartcard'];
+const COUNTER_KINDS = ['mem', 'vcpu', 'iothread'];
+const COUNTERS = new Set(COUNTER_KINDS);
+/** The old- and new- field names of the kinds that carry their value in them. */
+const OLD_AND_NEW = new Map([...GENERIC, ...COUNTER_KINDS].map((kind) => [kind, [`old-${kind}`, `new-${kind}`] as const]));
+const NO_DETAILS: readonly string[] = [];
+
+/** The key of an assignment in SessionState.open: kind and value string numbers. */
+const openKey = (kindId: number, valueId: number): number => kindId * 2 ** 32 + valueId;
 
 export class SessionCorrelator {
-  readonly sessions: GuestSession[] = [];
-  readonly rows: ReportRow[] = [];
+  readonly strings = new StringTable();
+  readonly assignments = new AssignmentTable(this.strings);
+  readonly rowTable = new RowTable();
+  readonly sessionStates: SessionState[] = [];
+  /** Items of the rows that are not assignments, by row kind. */
+  readonly stopList: StopRecord[] = [];
+  readonly avcList: GuestAvc[] = [];
+  readonly anomalyList: GuestAnomaly[] = [];
+  readonly downList: ProofId[] = [];
   /** AVC denials and anomalies of no known guest: reported, not dropped. */
   readonly unmatched: { avcs: number; anomalies: number } = { avcs: 0, anomalies: 0 };
-  private readonly running = new Map<string, GuestSession>();
-  private readonly latest = new Map<string, GuestSession>();
+  private readonly running = new Map<string, SessionState>();
+  private readonly latest = new Map<string, SessionState>();
   private readonly pending = new Map<string, Pending>();
   /** Sessions closed because auditd ended; a later record of the guest reopens them. */
-  private readonly provisionallyDown = new Map<string, { session: GuestSession; proof: ProofId }>();
+  private readonly provisionallyDown = new Map<string, { session: SessionState; proof: ProofId }>();
   private readonly byLevel = new Map<string, string>();
-  private readonly byPid = new Map<string, GuestSession>();
-  private readonly openValues = new Map<string, ResourceAssignment[]>();
+  private readonly byPid = new Map<string, SessionState>();
+  private materialized: { sessions: GuestSession[]; rows: ReportRow[] } | undefined;
 
   /**
    * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
@@ -60,6 +98,7 @@ export class SessionCorrelator {
   static readonly keepTypes: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
 
   handle(event: AuditEvent): void {
+    this.materialized = undefined;
     const first = event.records[0]!;
     switch (first.type) {
       case 'VIRT_MACHINE_ID':
@@ -84,21 +123,76 @@ export class SessionCorrelator {
 
   /** Ends the stream: what is still provisionally down (auditd ended with it open) is reported as down. */
   finish(): void {
+    this.materialized = undefined;
     for (const [key, { session, proof }] of this.provisionallyDown) {
       this.provisionallyDown.delete(key);
-      this.rows.push({ kind: 'down', session, proof });
+      this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
     }
     for (const [key, pending] of this.pending) {
       if (pending.labels.length === 0 && pending.resources.length === 0) continue;
       const [node, uuid] = key.split('\u0000') as [string, string];
       const session = this.newSession(node === '' ? null : node, uuid, pending, null);
-      for (const resource of pending.resources) this.rows.push({ kind: 'resrc', session, resource });
+      for (const resource of pending.resources) this.addRow(ROW_RESRC, session, resource);
     }
     this.pending.clear();
   }
 
+  /** The sessions as objects, assignments included (for JSON and tests). */
+  get sessions(): readonly GuestSession[] {
+    return this.objects().sessions;
+  }
+
+  /** The rows as objects (for tests); the text report reads the tables. */
+  get rows(): readonly ReportRow[] {
+    return this.objects().rows;
+  }
+
+  private objects(): { sessions: GuestSession[]; rows: ReportRow[] } {
+    if (this.materialized) return this.materialized;
+    const assignments = new Map<number, GuestSession['resources'][number]>();
+    const assignment = (index: number) => {
+      let made = assignments.get(index);
+      if (made === undefined) assignments.set(index, (made = this.assignments.assignment(index)));
+      return made;
+    };
+    const sessions = this.sessionStates.map((state): GuestSession => ({
+      node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end,
+      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies,
+    }));
+    const rows: ReportRow[] = [];
+    const table = this.rowTable;
+    for (let row = 0; row < table.length; row++) {
+      const session = sessions[table.session(row)]!;
+      const item = table.item(row);
+      switch (table.kind(row)) {
+        case ROW_START:
+          rows.push({ kind: 'start', session });
+          break;
+        case ROW_STOP:
+          rows.push({ kind: 'stop', session, stop: this.stopList[item]! });
+          break;
+        case ROW_RESRC:
+          rows.push({ kind: 'resrc', session, resource: assignment(item) });
+          break;
+        case ROW_AVC:
+          rows.push({ kind: 'avc', session, avc: this.avcList[item]! });
+          break;
+        case ROW_ANOM:
+          rows.push({ kind: 'anom', session, anomaly: this.anomalyList[item]! });
+          break;
+        default:
+          rows.push({ kind: ROW_KINDS[ROW_DOWN], session, proof: this.downList[item]! });
+      }
+    }
+    return (this.materialized = { sessions, rows });
+  }
+
+  private addRow(kind: number, session: SessionState, item: number): void {
+    this.rowTable.add(kind, session.index, item);
+  }
+
   private payloadValue(record: AuditRecord, name: string): string | null {
-    return record.payload === null ? null : (findField(record.payload, name)?.value ?? null);
+    return record.payloadValue(name) ?? null;
   }
 
   private guestOf(record: AuditRecord): { node: string | null; uuid: string; name: string; virt: string | null } | null {
@@ -137,14 +231,23 @@ export class SessionCorrelator {
     if (label.level !== null) this.byLevel.set(`${guest.node ?? ''}\u0000${label.level}`, key);
   }
 
-  private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): GuestSession {
-    const session: GuestSession = {
-      node, uuid, name: pending.name, virt: pending.virt, start, stops: [], end: null,
-      labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [],
+  private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
+    const session: SessionState = {
+      index: this.sessionStates.length, node, uuid: this.strings.text(this.strings.id(uuid))!, name: this.strings.text(this.strings.id(pending.name))!,
+      virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], open: undefined,
     };
-    this.sessions.push(session);
+    this.sessionStates.push(session);
+    for (const resource of session.resources) this.assignments.setSession(resource, session.index);
     this.latest.set(keyOf(node, uuid), session);
     return session;
+  }
+
+  /** A new session's assignments announced before it: rows of their own, the open ones tracked. */
+  private adoptPending(session: SessionState): void {
+    for (const resource of session.resources) {
+      this.addRow(ROW_RESRC, session, resource);
+      if (this.assignments.success(resource) && this.assignments.isOpen(resource)) this.track(session, resource);
+    }
   }
 
   private control(record: AuditRecord, event: AuditEvent): void {
@@ -165,11 +268,8 @@ export class SessionCorrelator {
       const vmPidText = this.payloadValue(record, 'vm-pid');
       const vmPid = vmPidText !== null && /^-?\d+$/.test(vmPidText) ? Number(vmPidText) : null;
       const session = this.newSession(guest.node, guest.uuid, pending, { reason, success, vmPid, user, proof });
-      for (const resource of session.resources) {
-        this.rows.push({ kind: 'resrc', session, resource });
-        if (resource.success && resource.end === null) this.track(session, resource);
-      }
-      this.rows.push({ kind: 'start', session });
+      this.adoptPending(session);
+      this.addRow(ROW_START, session, 0);
       if (!success) {
         this.close(session, 'failed-start', proof);
         return;
@@ -186,11 +286,7 @@ export class SessionCorrelator {
         session = reopened.session;
         session.end = null;
         for (const resource of session.resources) {
-          if (resource.endedBy === 'down' && resource.end === reopened.proof) {
-            resource.end = null;
-            resource.endedBy = null;
-            resource.proofs.pop();
-          }
+          if (this.assignments.endedByOf(resource) === 'down' && this.assignments.endedByProof(resource, reopened.proof)) this.assignments.reopen(resource);
         }
         this.running.set(key, session);
       }
@@ -199,13 +295,10 @@ export class SessionCorrelator {
         const pending = this.pending.get(key) ?? { name: guest.name, virt: guest.virt, labels: [], resources: [] };
         this.pending.delete(key);
         session = this.newSession(guest.node, guest.uuid, pending, null);
-        for (const resource of session.resources) {
-          this.rows.push({ kind: 'resrc', session, resource });
-          if (resource.success && resource.end === null) this.track(session, resource);
-        }
+        this.adoptPending(session);
       }
       session.stops.push(stop);
-      this.rows.push({ kind: 'stop', session, stop });
+      this.addRow(ROW_STOP, session, this.stopList.push(stop) - 1);
       if (success) {
         this.close(session, 'stopped', proof);
         this.running.delete(key);
@@ -215,36 +308,54 @@ export class SessionCorrelator {
     }
   }
 
-  private close(session: GuestSession, how: NonNullable<GuestSession['end']>['how'], proof: ProofId): void {
+  private close(session: SessionState, how: NonNullable<GuestSession['end']>['how'], proof: ProofId): void {
     session.end = { how, proof };
-    const endedBy = how === 'stopped' ? 'stop' : how;
+    const endedBy: EndedBy = how === 'stopped' ? 'stop' : how;
+    const assignments = this.assignments;
     for (const resource of session.resources) {
-      if (resource.success && resource.end === null) {
-        resource.end = proof;
-        resource.endedBy = endedBy;
-        resource.proofs.push(proof);
-      }
+      if (assignments.success(resource) && assignments.isOpen(resource)) assignments.end(resource, proof, endedBy);
     }
+    // Only the audit daemon's end can be undone (provisionallyDown): nothing else is released after a close.
+    if (how !== 'down') session.open = undefined;
     this.running.delete(keyOf(session.node, session.uuid));
     const vmPid = session.start?.vmPid;
     if (vmPid) this.byPid.delete(`${session.node ?? ''}\u0000${vmPid}`);
   }
 
-  private track(session: GuestSession, resource: ResourceAssignment): void {
-    const key = `${keyOf(session.node, session.uuid)}\u0000${resource.kind}\u0000${resource.value}`;
-    this.openValues.set(key, [...(this.openValues.get(key) ?? []), resource]);
+  private track(session: SessionState, resource: number): void {
+    session.open ??= new Map();
+    const key = openKey(this.assignments.kindId(resource), this.assignments.valueId(resource));
+    let open = session.open.get(key);
+    if (open === undefined) session.open.set(key, (open = []));
+    else if (open.length >= 8) this.removeEnded(open);
+    open.push(resource);
   }
 
-  private release(session: GuestSession, kind: string, value: string | null, by: 'update' | 'detach', proof: ProofId): void {
+  /** Drops the assignments that have ended for good, in place (the audit daemon's end may yet be undone). */
+  private removeEnded(resources: number[]): void {
+    let kept = 0;
+    for (const resource of resources) if (this.assignments.isOpen(resource) || this.assignments.endedByOf(resource) === 'down') resources[kept++] = resource;
+    resources.length = kept;
+  }
+
+  private release(session: SessionState, kind: string, value: string | null, by: 'update' | 'detach', proof: ProofId): void {
     if (value === null) return;
-    const matches = COUNTERS.has(kind)
-      ? session.resources.filter((resource) => resource.kind === kind)
-      : (this.openValues.get(`${keyOf(session.node, session.uuid)}\u0000${kind}\u0000${value}`) ?? []);
-    const open = [...matches].reverse().find((resource) => resource.end === null && resource.success);
-    if (!open) return;
-    open.end = proof;
-    open.endedBy = by;
-    open.proofs.push(proof);
+    const assignments = this.assignments;
+    const counter = COUNTERS.has(kind);
+    const kindId = this.strings.find(kind);
+    let candidates: readonly number[];
+    if (counter) candidates = session.resources;
+    else {
+      const valueId = this.strings.find(value);
+      candidates = (valueId === -1 || kindId === -1 ? undefined : session.open?.get(openKey(kindId, valueId))) ?? [];
+    }
+    for (let index = candidates.length - 1; index >= 0; index--) {
+      const candidate = candidates[index]!;
+      if ((!counter || assignments.kindId(candidate) === kindId) && assignments.isOpen(candidate) && assignments.success(candidate)) {
+        assignments.end(candidate, proof, by);
+        return;
+      }
+    }
   }
 
   private resource(record: AuditRecord, event: AuditEvent): void {
@@ -252,34 +363,39 @@ export class SessionCorrelator {
     if (!guest) return;
     const proof = proofOf(record, event);
     const key = keyOf(guest.node, guest.uuid);
-    const body = splitLibauditTail(record.payload ?? []).body;
-    const value = (name: string): string | null => findField(body, name)?.value ?? null;
+    // libaudit's tail (exe hostname addr terminal res) holds none of the names read here.
+    const value = (name: string): string | null => record.payloadValue(name) ?? null;
     const resrc = value('resrc') ?? '?';
     const reason = value('reason') ?? '?';
     const success = this.success(record);
     const kind = resrc === 'net' && reason === 'open' ? 'net-open' : resrc;
     let current: string | null;
     let previous: string | null = null;
-    let details: Record<string, string | null> = {};
-    if (GENERIC.has(resrc) && kind !== 'net-open') {
-      previous = value(`old-${resrc}`);
-      current = value(`new-${resrc}`);
-    } else if (COUNTERS.has(resrc)) {
-      previous = value(`old-${resrc}`);
-      current = value(`new-${resrc}`);
+    let details: ReadonlyArray<string | null> = NO_DETAILS;
+    const valueNames = OLD_AND_NEW.get(resrc);
+    if (valueNames !== undefined && kind !== 'net-open') {
+      previous = value(valueNames[0]);
+      current = value(valueNames[1]);
     } else if (kind === 'net-open') {
       current = value('path');
-      details = { net: value('net'), rdev: value('rdev') };
+      details = ['net', value('net'), 'rdev', value('rdev')];
     } else if (resrc === 'cgroup') {
       const cgroupClass = value('class');
-      current = [reason, cgroupClass, cgroupClass === 'path' ? value('path') : cgroupClass === 'major' ? value('category') : null, value('acl')].filter((part) => part !== null).join(' ');
-      details = { cgroup: value('cgroup'), class: cgroupClass, path: value('path'), category: value('category'), maj: value('maj'), rdev: value('rdev'), acl: value('acl') };
+      const path = value('path');
+      const category = value('category');
+      const acl = value('acl');
+      const rule = cgroupClass === 'path' ? path : cgroupClass === 'major' ? category : null;
+      current = [reason, cgroupClass, rule, acl].filter((part) => part !== null).join(' ');
+      details = ['cgroup', value('cgroup'), 'class', cgroupClass, 'path', path, 'category', category, 'maj', value('maj'), 'rdev', value('rdev'), 'acl', acl];
     } else if (resrc === 'dev') {
-      current = [value('bus'), value('device')].filter((part) => part !== null).join(' ');
-      details = { bus: value('bus'), device: value('device') };
+      const bus = value('bus');
+      const device = value('device');
+      current = [bus, device].filter((part) => part !== null).join(' ');
+      details = ['bus', bus, 'device', device];
     } else {
+      const body = splitLibauditTail(record.payload ?? []).body;
       current = value('device') ?? value('disk') ?? value('chardev') ?? value('path') ?? body.slice(5).map((field) => `${field.name}=${field.value ?? '?'}`).join(' ');
-      details = Object.fromEntries(body.slice(5).map((field) => [field.name, field.value]));
+      details = body.slice(5).flatMap((field) => [field.name, field.value]);
     }
     const session = this.running.get(key);
     const detaching = reason === 'detach' || (reason !== 'start' && previous !== null && previous !== '0');
@@ -287,21 +403,22 @@ export class SessionCorrelator {
     const opens = current !== null && current !== '0';
     const shown = opens ? current! : reason === 'detach' || previous !== null ? previous : null;
     if (shown === null) return;
-    const resource: ResourceAssignment = {
-      kind, reason, value: shown, previous: opens ? previous : null, success, user: userOf(record), start: proof,
-      end: opens ? null : proof, endedBy: opens ? null : 'detach', details, proofs: [proof],
+    const assignment: NewAssignment = {
+      kind, reason, value: shown, previous: opens ? previous : null, success, user: userOf(record), start: proof, closedAtCreation: !opens, details,
     };
+    const resource = this.assignments.add(assignment);
     if (!session) {
       // Announced before its VIRT_CONTROL start (or in a log without one): part of the next session.
       this.pendingOf(key, guest.name, guest.virt).resources.push(resource);
       return;
     }
+    this.assignments.setSession(resource, session.index);
     session.resources.push(resource);
-    this.rows.push({ kind: 'resrc', session, resource });
-    if (resource.success && resource.end === null) this.track(session, resource);
+    this.addRow(ROW_RESRC, session, resource);
+    if (success && opens) this.track(session, resource);
   }
 
-  private sessionFor(key: string | undefined): GuestSession | undefined {
+  private sessionFor(key: string | undefined): SessionState | undefined {
     if (key === undefined) return undefined;
     return this.running.get(key) ?? this.latest.get(key);
   }
@@ -312,8 +429,8 @@ export class SessionCorrelator {
     const node = event.node ?? '';
     const syscall = event.records.find((candidate) => candidate.type === 'SYSCALL');
     const user = syscall ? userOf(syscall) : null;
-    let session: GuestSession | undefined;
-    let matchedBy: GuestSession['avcs'][number]['matchedBy'] = 'scontext-level';
+    let session: SessionState | undefined;
+    let matchedBy: GuestAvc['matchedBy'] = 'scontext-level';
     if (avc.kind === 'selinux') {
       const scontextLevel = mcsLevel(avc.scontext);
       const tcontextLevel = mcsLevel(avc.tcontext);
@@ -331,7 +448,7 @@ export class SessionCorrelator {
         matchedBy = 'apparmor-profile';
       }
       if (!session && avc.name !== null) {
-        session = [...this.running.values()].find((candidate) => candidate.resources.some((resource) => resource.end === null && resource.value === avc.name));
+        session = this.runningWithOpenValue(avc.name);
         matchedBy = 'resource-path';
       }
     }
@@ -339,12 +456,22 @@ export class SessionCorrelator {
       this.unmatched.avcs++;
       return;
     }
-    const entry = {
+    const entry: GuestAvc = {
       kind: avc.kind, matchedBy, result: avc.denied ? 'denied' : avc.kind === 'apparmor' ? (findField(record.fields, 'apparmor')?.value ?? 'allowed').toLowerCase() : 'granted',
       permissions: avc.permissions, comm: avc.comm, target: avc.name ?? avc.path, scontext: avc.scontext, tcontext: avc.tcontext, user, proof: proofOf(record, event),
-    } as const;
+    };
     session.avcs.push(entry);
-    this.rows.push({ kind: 'avc', session, avc: entry });
+    this.addRow(ROW_AVC, session, this.avcList.push(entry) - 1);
+  }
+
+  /** The first running session with an open assignment whose value is `value` (an AppArmor AVC's path). */
+  private runningWithOpenValue(value: string): SessionState | undefined {
+    const valueId = this.strings.find(value);
+    if (valueId === -1) return undefined;
+    for (const candidate of this.running.values()) {
+      if (candidate.resources.some((resource) => this.assignments.isOpen(resource) && this.assignments.valueId(resource) === valueId)) return candidate;
+    }
+    return undefined;
   }
 
   private anomaly(record: AuditRecord, event: AuditEvent, pid: number | null, signal: number | null): void {
@@ -359,9 +486,9 @@ export class SessionCorrelator {
       this.unmatched.anomalies++;
       return;
     }
-    const anomaly = { type: record.type, pid, signal, user: userOf(record), proof: proofOf(record, event) };
+    const anomaly: GuestAnomaly = { type: record.type, pid, signal, user: userOf(record), proof: proofOf(record, event) };
     session.anomalies.push(anomaly);
-    this.rows.push({ kind: 'anom', session, anomaly });
+    this.addRow(ROW_ANOM, session, this.anomalyList.push(anomaly) - 1);
   }
 
   private hostDown(event: AuditEvent, provisional: boolean): void {
@@ -370,7 +497,10 @@ export class SessionCorrelator {
       if (session.node !== event.node) continue;
       this.close(session, 'down', proof);
       if (provisional) this.provisionallyDown.set(key, { session, proof });
-      else this.rows.push({ kind: 'down', session, proof });
+      else {
+        session.open = undefined;
+        this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
+      }
     }
   }
 }
