@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resolveInputs } from '../src/index.js';
+import { resolveInputs } from '../src/reader/input-set.js';
 import { virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
 import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
 import { UsageError, inputsOrStdin } from './usage.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resolveInputs } from '../src/index.js';
+import { resolveInputs } from '../src/reader/input-set.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 

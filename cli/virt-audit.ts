@@ -1,13 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../src/index.js';
+import { InputError } from '../src/reader/input-set.js';
 import { UsageError } from './usage.js';
-import { emitCommand } from './emit-command.js';
-import { lifecycleCommand } from './lifecycle-command.js';
-import { aureportCommand } from './aureport-command.js';
-import { auvirtMain } from './auvirt-main.js';
-import { searchCommand } from './search-command.js';
-import { verifyCommand } from './verify-command.js';
 import { roomierYoungGeneration } from './young-generation.js';
 
 const EXIT_USAGE = 2;
@@ -20,19 +14,26 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Each command's modules are loaded only when it runs: search and aureport start without the schema
+// validator or the FFI layer. Help and unknown commands load them all.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  verify: async () => (await import('./verify-command.js')).verifyCommand(),
+  emit: async () => (await import('./emit-command.js')).emitCommand(),
+  lifecycle: async () => (await import('./lifecycle-command.js')).lifecycleCommand(),
+  search: async () => (await import('./search-command.js')).searchCommand(),
+  aureport: async () => (await import('./aureport-command.js')).aureportCommand(),
+};
 const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
-  .exitOverride()
-  .addCommand(verifyCommand())
-  .addCommand(emitCommand())
-  .addCommand(lifecycleCommand())
-  .addCommand(searchCommand())
-  .addCommand(aureportCommand());
+  .exitOverride();
+const named = process.argv[2] === undefined ? undefined : COMMANDS[process.argv[2]];
+for (const make of named === undefined ? Object.values(COMMANDS) : [named]) program.addCommand(await make());
 
 // ausearch and aureport spell some options with one dash and two letters; commander cannot.
 const AUDIT_TOOL_SPELLINGS: Readonly<Record<string, string>> = { '-uu': '--uuid', '-vm': '--vm', '-ts': '--start', '-te': '--end' };
 // `virt-audit report …` is auvirt (its own option syntax, kept exactly).
 if (process.argv[2] === 'report') {
+  const { auvirtMain } = await import('./auvirt-main.js');
   process.exitCode = await auvirtMain(process.argv.slice(3));
   process.exit();
 }

@@ -1,4 +1,6 @@
-import { ALL_BUT_INTERPRETED, readAuditEventsThreaded, type AuditInput } from '../../src/index.js';
+import type { AuditInput } from '../../src/reader/input-set.js';
+import { ALL_BUT_INTERPRETED } from '../../src/reader/line-forms.js';
+import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 import { SessionCorrelator } from './session-correlator.js';
 
 /** Reads the inputs (event state carried across files) and correlates every event. */

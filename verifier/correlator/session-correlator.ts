@@ -1,9 +1,14 @@
 // The correlator with auvirt's known bugs fixed (auvirt-behaviour.md §3): sessions per node and guest,
 // every resource kind with attach/detach/update lifetimes, AVCs and anomalies tied only to guests that
 // run at the time, host shutdowns closing sessions. One pass; every lookup is a map.
-import {
-  findField, interpretUid, readAnomaly, readAvc, readHostEvent, splitLibauditTail, type AuditEvent, type AuditRecord, type TypeSelection,
-} from '../../src/index.js';
+// Modules, not the package index: the report starts without loading the schema validator.
+import { splitLibauditTail } from '../../src/libvirt/libaudit-tail.js';
+import { findField } from '../../src/model/audit-field.js';
+import type { AuditRecord } from '../../src/model/audit-record.js';
+import { readAnomaly, readAvc, readHostEvent } from '../../src/model/kernel-records.js';
+import { interpretUid } from '../../src/model/user-names.js';
+import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { StringTable } from '../../src/text/string-table.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';

@@ -2,7 +2,11 @@
 // holds a VIRT_* record, typed by its first record, or the per-type summary.
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { AuparseView } from '../auvirt/auparse-view.js';
-import { AUDITD_LINES, isVirtRecordType, readAuditEventsThreaded, recordTypeName, VIRT_TYPE_NUMBERS, type AuditEvent, type AuditInput } from '../../src/index.js';
+import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import type { AuditInput } from '../../src/reader/input-set.js';
+import { AUDITD_LINES } from '../../src/reader/line-forms.js';
+import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
+import { isVirtRecordType, recordTypeName, VIRT_TYPE_NUMBERS } from '../../src/tables/record-types.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;

@@ -1,6 +1,10 @@
 // `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
 // guest fields are read only from user-message records, by plain substring search in the record text.
-import { AUDITD_LINES, decodeHexPrefix, readAuditEventsThreaded, type AuditInput, type AuditRecord } from '../../src/index.js';
+import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
+import type { AuditRecord } from '../../src/model/audit-record.js';
+import type { AuditInput } from '../../src/reader/input-set.js';
+import { AUDITD_LINES } from '../../src/reader/line-forms.js';
+import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
