@@ -1,0 +1,63 @@
+// The correlator reads a few fields of each record through an offset index instead of tokenizing; for
+// any body, form and field name it must give what the tokenized fields give.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findField } from '../src/model/audit-field.js';
+import { AuditRecord, type RecordForm } from '../src/model/audit-record.js';
+
+const NAMES = ['vm', 'uuid', 'path', 'new-disk', 'res', 'uid', 'msg', 'a', 'exe', 'reason', 'cgroup', 'hostname'];
+
+const value = fc.oneof(
+  fc.constantFrom('?', '"?"', '""', '"', 'success', '0', '2F746D70', '2F746D702F6120620A', '41', 'ABC', 'C3A9', '"quoted value"', "'", 'x=y', '=', ''),
+  fc.string({ unit: fc.constantFrom('A', 'F', '0', '9', 'a', '"', '=', "'", ' ', 'é', '\u00ff', 'z', '/') , maxLength: 24 }),
+  fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), maxLength: 20 }),
+);
+
+const token = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...NAMES), value).map(([name, raw]) => `${name}=${raw}`) },
+  { weight: 1, arbitrary: fc.constantFrom('avc:', 'denied', '{', '}', '=x', 'for', '') },
+);
+
+const tokens = fc.array(token, { maxLength: 12 }).chain((list) =>
+  fc.array(fc.constantFrom(' ', '  ', '   '), { minLength: list.length, maxLength: list.length }).map((gaps) => list.map((text, index) => `${gaps[index]}${text}`).join('')),
+);
+
+/** Bodies with and without msg='…', unterminated ones, quotes inside, text after the closing quote. */
+const body = fc.oneof(
+  tokens,
+  fc.tuple(tokens, tokens, fc.constantFrom("'", '', "' ", "'x", "' res=1"), tokens).map(([before, inside, close, after]) => `${before} msg='${inside}${close}${after}`),
+);
+
+function record(text: string, form: RecordForm): AuditRecord {
+  return new AuditRecord({
+    file: 'test', line: 1, form, node: null, type: 'VIRT_RESOURCE', typeNumber: 2502, time: { sec: 1, ms: 0 }, serial: 1,
+    body: text, enrichmentText: null, text, issues: [],
+  });
+}
+
+describe('payloadValue and headerRaw', () => {
+  it('give what findField on the tokenized payload and header gives, for any body', () => {
+    fc.assert(
+      fc.property(body, fc.constantFrom<RecordForm>('raw', 'interpreted'), fc.constantFrom(...NAMES), (text, form, name) => {
+        const lean = record(text, form);
+        const parsed = record(text, form);
+        const expectedValue = parsed.payload === null ? undefined : findField(parsed.payload, name)?.value;
+        const expectedRaw = findField(parsed.header, name)?.raw;
+        expect(lean.payloadValue(name)).toBe(expectedValue);
+        expect(lean.headerRaw(name)).toBe(expectedRaw);
+        // Once parsed, the same answers come from the parsed fields.
+        expect(parsed.payloadValue(name)).toBe(expectedValue);
+        expect(parsed.headerRaw(name)).toBe(expectedRaw);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('decode a hex value once and give the same text when it comes back', () => {
+    const first = record("pid=1 msg='vm=7765622073657276657220303030 uuid=x'", 'raw');
+    const second = record("pid=2 msg='uuid=y vm=7765622073657276657220303030'", 'raw');
+    expect(first.payloadValue('vm')).toBe('web server 000');
+    expect(second.payloadValue('vm')).toBe('web server 000');
+    expect(record("msg='uuid=7765622073657276657220303030'", 'raw').payloadValue('uuid')).toBe('7765622073657276657220303030');
+  });
+});
