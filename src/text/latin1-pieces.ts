@@ -22,6 +22,23 @@ export class Latin1Pieces {
     this.copy(text, text.length);
   }
 
+  /** Chars `from` to `to` of `text`, without slicing it. */
+  range(text: string, from: number, to: number): void {
+    const length = to - from;
+    this.room(length);
+    const buffer = this.buffer;
+    let used = this.used;
+    for (let index = from; index < to; index++) buffer[used++] = text.charCodeAt(index);
+    this.used = used;
+  }
+
+  spaces(count: number): void {
+    if (count <= 0) return;
+    this.room(count);
+    const buffer = this.buffer;
+    for (let index = 0; index < count; index++) buffer[this.used++] = 0x20;
+  }
+
   /** printf's `%-W.Ps`: the text cut to `precision` chars, padded with spaces to `width`. */
   padded(text: string | null | undefined, width: number, precision = width): void {
     const value = text ?? '';
@@ -47,6 +64,11 @@ export class Latin1Pieces {
   /** A non-negative integer with at least `digits` digits, zero-padded (`%02d`). */
   digits(value: number, digits: number): void {
     this.room(Math.max(digits, 16));
+    if (digits <= 2 && value >= 0 && value < 100 && Number.isInteger(value)) {
+      if (value >= 10 || digits === 2) this.buffer[this.used++] = 0x30 + Math.floor(value / 10);
+      this.buffer[this.used++] = 0x30 + (value % 10);
+      return;
+    }
     let text = String(value);
     while (text.length < digits) text = `0${text}`;
     this.used += this.buffer.write(text, this.used, 'latin1');

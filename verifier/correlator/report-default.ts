@@ -30,32 +30,51 @@ const bytes = (text: string | null | undefined): string => {
 // Only the minute and the year of a ctime text are shown, so one text per minute serves every second of it.
 const minuteCtimes = new MinuteTexts(ctime);
 const ctimeOf = (seconds: number): string => minuteCtimes.of(seconds) ?? ctime(seconds);
-const two = (value: number): string => String(value).padStart(2, '0');
+const PERIOD_WIDTH = 32;
+const MINUTE_LENGTH = 16;
 
-export function duration(seconds: number): string {
-  const days = Math.floor(seconds / 86400);
-  const clock = `${two(Math.floor(seconds / 3600) % 24)}:${two(Math.floor(seconds / 60) % 60)}`;
-  return days > 0 ? `(${days}+${clock})` : `(${clock})`;
+function sameChars(a: string, b: string, from: number, to: number): boolean {
+  for (let index = from; index < to; index++) if (a.charCodeAt(index) !== b.charCodeAt(index)) return false;
+  return true;
 }
 
-/** `Sat Mar  9 09:03 - 09:05  (00:02)`: from a start to an end in seconds (null: still open). */
-function span(from: number, to: number | null, suffix = ''): string {
+/** `Sat Mar  9 09:03` and a note (` - failed`), padded to the period's width. */
+function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
+  out.range(ctimeOf(seconds), 0, MINUTE_LENGTH);
+  out.text(note);
+  out.spaces(PERIOD_WIDTH - MINUTE_LENGTH - note.length);
+}
+
+/** `Sat Mar  9 09:03 - 09:05  (00:02)` from a start to an end in seconds (null: still open), padded. */
+function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = ''): void {
+  if (to === null) return writeMinute(out, from);
   const started = ctimeOf(from);
-  const start = started.slice(0, 16);
-  if (to === null) return start;
   const end = ctimeOf(to);
-  const sameDay = end.slice(0, 10) === start.slice(0, 10) && end.slice(20) === started.slice(20);
-  return `${start} - ${sameDay ? end.slice(11, 16) : end.slice(4, 16)}  ${duration(to - from)}${suffix}`;
+  const sameDay = sameChars(end, started, 0, 10) && end.length === started.length && sameChars(end, started, 20, end.length);
+  out.range(started, 0, MINUTE_LENGTH);
+  out.text(' - ');
+  out.range(end, sameDay ? 11 : 4, MINUTE_LENGTH);
+  out.text('  ');
+  const seconds = to - from;
+  const days = Math.floor(seconds / 86400);
+  out.byte(0x28);
+  if (days > 0) {
+    out.digits(days, 1);
+    out.byte(0x2b);
+  }
+  out.digits(Math.floor(seconds / 3600) % 24, 2);
+  out.byte(0x3a);
+  out.digits(Math.floor(seconds / 60) % 60, 2);
+  out.byte(0x29);
+  out.text(suffix);
 }
 
-const minute = (seconds: number): string => ctimeOf(seconds).slice(0, 16);
-
-function sessionPeriod(session: SessionState): string {
+function writeSessionPeriod(out: Latin1Pieces, session: SessionState): void {
   const start = session.start!;
-  if (!start.success) return `${minute(start.proof.sec)} - failed`;
-  if (session.end === null) return `${minute(start.proof.sec)} - running`;
+  if (!start.success) return writeMinute(out, start.proof.sec, ' - failed');
+  if (session.end === null) return writeMinute(out, start.proof.sec, ' - running');
   const note = session.end.how === 'down' ? ' down' : session.end.how === 'restarted' ? ' restarted' : '';
-  return span(start.proof.sec, session.end.proof.sec, note);
+  writeSpan(out, start.proof.sec, session.end.proof.sec, note);
 }
 
 /** One row of the correlator's row table, read through its kind. */
@@ -86,25 +105,23 @@ class RowView {
     return this.log.anomalyList[this.item]!;
   }
 
-  period(): string {
+  /** The row's period, padded to its column's width. */
+  writePeriod(out: Latin1Pieces): void {
     const assignments = this.log.assignments;
     switch (this.kind) {
       case ROW_START:
-        return sessionPeriod(this.session);
-      case ROW_STOP: {
-        const time = minute(this.stop.proof.sec);
-        if (!this.stop.success) return `${time} - failed`;
-        return this.session.start === null ? `${time} (started before the log)` : time;
-      }
+        return writeSessionPeriod(out, this.session);
+      case ROW_STOP:
+        return writeMinute(out, this.stop.proof.sec, !this.stop.success ? ' - failed' : this.session.start === null ? ' (started before the log)' : '');
       case ROW_RESRC:
-        if (!assignments.success(this.item)) return `${minute(assignments.startSec(this.item))} - failed`;
-        return span(assignments.startSec(this.item), assignments.endSec(this.item));
+        if (!assignments.success(this.item)) return writeMinute(out, assignments.startSec(this.item), ' - failed');
+        return writeSpan(out, assignments.startSec(this.item), assignments.endSec(this.item));
       case ROW_AVC:
-        return minute(this.avc.proof.sec);
+        return writeMinute(out, this.avc.proof.sec);
       case ROW_ANOM:
-        return minute(this.anomaly.proof.sec);
+        return writeMinute(out, this.anomaly.proof.sec);
       default:
-        return minute(this.log.downList[this.item]!.sec);
+        return writeMinute(out, this.log.downList[this.item]!.sec);
     }
   }
 
@@ -199,8 +216,7 @@ function writeRow(out: Latin1Pieces, row: RowView, flags: ReportFlags): void {
   out.byte(TAB);
   out.padded(bytes(row.user()), 11);
   out.byte(TAB);
-  const period = row.period();
-  out.padded(period, 32, period.length);
+  row.writePeriod(out);
   if (row.kind === ROW_RESRC) {
     const assignments = row.log.assignments;
     const index = row.item;

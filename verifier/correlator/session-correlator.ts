@@ -192,6 +192,11 @@ export class SessionCorrelator {
     return (this.materialized = { sessions, rows });
   }
 
+  /** The table's copy of a text kept past its record: a slice of the record would keep the whole line. */
+  private kept<T extends string | null>(text: T): T {
+    return (text === null ? null : this.strings.text(this.strings.id(text))) as T;
+  }
+
   private addRow(kind: number, session: SessionState, item: number): void {
     this.rowTable.add(kind, session.index, item);
   }
@@ -223,12 +228,13 @@ export class SessionCorrelator {
   private machineId(record: AuditRecord, event: AuditEvent): void {
     const guest = this.guestOf(record);
     if (!guest) return;
-    const vmContext = this.payloadValue(record, 'vm-ctx');
+    const vmContext = this.kept(this.payloadValue(record, 'vm-ctx'));
+    const model = this.kept(this.payloadValue(record, 'model') ?? '?');
     const label: SecurityLabel = {
-      model: this.payloadValue(record, 'model') ?? '?',
+      model,
       vmContext,
-      imageContext: this.payloadValue(record, 'img-ctx'),
-      level: this.payloadValue(record, 'model') === 'selinux' ? mcsLevel(vmContext) : null,
+      imageContext: this.kept(this.payloadValue(record, 'img-ctx')),
+      level: model === 'selinux' ? this.kept(mcsLevel(vmContext)) : null,
       proof: proofOf(record, event),
     };
     const key = keyOf(guest.node, guest.uuid);
@@ -263,7 +269,7 @@ export class SessionCorrelator {
     const proof = proofOf(record, event);
     const success = this.success(record);
     const user = userOf(record);
-    const reason = this.payloadValue(record, 'reason');
+    const reason = this.kept(this.payloadValue(record, 'reason'));
     if (op === 'start') {
       this.provisionallyDown.delete(key);
       const previous = this.running.get(key);
@@ -463,7 +469,8 @@ export class SessionCorrelator {
     }
     const entry: GuestAvc = {
       kind: avc.kind, matchedBy, result: avc.denied ? 'denied' : avc.kind === 'apparmor' ? (findField(record.fields, 'apparmor')?.value ?? 'allowed').toLowerCase() : 'granted',
-      permissions: avc.permissions, comm: avc.comm, target: avc.name ?? avc.path, scontext: avc.scontext, tcontext: avc.tcontext, user, proof: proofOf(record, event),
+      permissions: avc.permissions.map((permission) => this.kept(permission)), comm: this.kept(avc.comm), target: this.kept(avc.name ?? avc.path),
+      scontext: this.kept(avc.scontext), tcontext: this.kept(avc.tcontext), user, proof: proofOf(record, event),
     };
     session.avcs.push(entry);
     this.addRow(ROW_AVC, session, this.avcList.push(entry) - 1);
