@@ -1,5 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
-import { decodedValue, indexedRaw, indexFields } from './field-index.js';
+import { BodyIndex, decodedValue } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -56,7 +56,6 @@ export class AuditRecord {
   readonly text: string;
   readonly issues: RecordIssue[];
   private parsed: ParsedBody | undefined;
-  private lean: LeanIndex | undefined;
 
   constructor(init: RecordInit) {
     this.file = init.file;
@@ -124,7 +123,7 @@ export class AuditRecord {
    */
   headerRaw(name: string): string | undefined {
     if (this.parsed !== undefined) return findField(this.parsed.header, name)?.raw;
-    return indexedRaw(this.body, this.leanIndex.header, name);
+    return this.bodyIndex().headerRaw(name);
   }
 
   /**
@@ -133,20 +132,21 @@ export class AuditRecord {
    */
   payloadValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
-    const payload = this.leanIndex.payload;
-    if (payload === null) return undefined;
-    const raw = indexedRaw(this.body, payload, name);
+    const raw = this.bodyIndex().payloadRaw(name);
     return raw === undefined ? undefined : decodedValue(name, raw, this.form !== 'interpreted');
   }
 
-  private get leanIndex(): LeanIndex {
-    if (this.lean !== undefined) return this.lean;
+  private bodyIndex(): BodyIndex {
+    if (sharedIndex.owner === this) return sharedIndex;
     const body = this.body;
     const start = findPayloadStart(body);
-    if (start === -1) return (this.lean = { header: indexFields(body, 0, body.length), payload: null });
-    const afterQuote = start + PAYLOAD_START.length;
-    const close = body.lastIndexOf("'");
-    return (this.lean = { header: indexFields(body, 0, start), payload: indexFields(body, afterQuote, close < afterQuote ? body.length : close) });
+    if (start === -1) sharedIndex.index(this, body, body.length, -1, -1);
+    else {
+      const afterQuote = start + PAYLOAD_START.length;
+      const close = body.lastIndexOf("'");
+      sharedIndex.index(this, body, start, afterQuote, close < afterQuote ? body.length : close);
+    }
+    return sharedIndex;
   }
 
   value(name: string): string | null | undefined {
@@ -154,11 +154,8 @@ export class AuditRecord {
   }
 }
 
-/** Token offsets of the body before `msg='` and inside it (indexFields). */
-interface LeanIndex {
-  readonly header: readonly number[];
-  readonly payload: readonly number[] | null;
-}
+/** The token index of the record last asked for a field (readers ask a record several, then the next). */
+const sharedIndex = new BodyIndex();
 
 interface ParsedBody {
   readonly header: readonly AuditField[];

@@ -3,31 +3,74 @@
 import { isEncodedField } from '../tables/field-types.js';
 import { decodeField } from './audit-field.js';
 
-/** Offsets of the tokens in `text[from, to)` split on spaces as tokenizeFields does: start, `=`, end each. */
-export function indexFields(text: string, from: number, to: number): number[] {
-  const offsets: number[] = [];
-  let start = from;
-  while (start < to) {
-    while (start < to && text.charCodeAt(start) === 0x20) start++;
-    if (start >= to) break;
-    let end = text.indexOf(' ', start);
-    if (end === -1 || end > to) end = to;
-    const eq = text.indexOf('=', start);
-    if (eq > start && eq < end) offsets.push(start, eq, end);
-    start = end + 1;
-  }
-  return offsets;
-}
+/**
+ * The offsets of one body's tokens (start, `=`, end each), split on spaces as tokenizeFields does:
+ * those before `msg='` and those inside it. One index serves record after record, so reading a few
+ * fields of a million records allocates nothing for it.
+ */
+export class BodyIndex {
+  private offsets = new Int32Array(3 * 64);
+  private headerEnd = 0;
+  private payloadEnd = 0;
+  private text = '';
+  private hasPayload = false;
+  owner: object | undefined;
 
-/** The raw value of the first indexed field called `name`. */
-export function indexedRaw(text: string, offsets: readonly number[], name: string): string | undefined {
-  const length = name.length;
-  for (let at = 0; at < offsets.length; at += 3) {
-    const start = offsets[at]!;
-    const eq = offsets[at + 1]!;
-    if (eq - start === length && text.startsWith(name, start)) return text.slice(eq + 1, offsets[at + 2]!);
+  /** Indexes `text[0, headerTo)` as the header and, when payloadFrom is not -1, `text[payloadFrom, payloadTo)` as the payload. */
+  index(owner: object, text: string, headerTo: number, payloadFrom: number, payloadTo: number): void {
+    this.owner = owner;
+    this.text = text;
+    this.headerEnd = this.add(text, 0, headerTo, 0);
+    this.hasPayload = payloadFrom !== -1;
+    this.payloadEnd = this.hasPayload ? this.add(text, payloadFrom, payloadTo, this.headerEnd) : this.headerEnd;
   }
-  return undefined;
+
+  headerRaw(name: string): string | undefined {
+    return this.find(name, 0, this.headerEnd);
+  }
+
+  /** undefined when the body has no payload or no such field in it. */
+  payloadRaw(name: string): string | undefined {
+    return this.hasPayload ? this.find(name, this.headerEnd, this.payloadEnd) : undefined;
+  }
+
+  get payload(): boolean {
+    return this.hasPayload;
+  }
+
+  private find(name: string, from: number, to: number): string | undefined {
+    const { offsets, text } = this;
+    const length = name.length;
+    for (let at = from; at < to; at += 3) {
+      const start = offsets[at]!;
+      const eq = offsets[at + 1]!;
+      if (eq - start === length && text.startsWith(name, start)) return text.slice(eq + 1, offsets[at + 2]!);
+    }
+    return undefined;
+  }
+
+  private add(text: string, from: number, to: number, used: number): number {
+    let start = from;
+    while (start < to) {
+      while (start < to && text.charCodeAt(start) === 0x20) start++;
+      if (start >= to) break;
+      let end = text.indexOf(' ', start);
+      if (end === -1 || end > to) end = to;
+      const eq = text.indexOf('=', start);
+      if (eq > start && eq < end) {
+        if (used + 3 > this.offsets.length) {
+          const grown = new Int32Array(this.offsets.length * 2);
+          grown.set(this.offsets);
+          this.offsets = grown;
+        }
+        this.offsets[used++] = start;
+        this.offsets[used++] = eq;
+        this.offsets[used++] = end;
+      }
+      start = end + 1;
+    }
+    return used;
+  }
 }
 
 const decodedHex = new Map<string, string | null>();
