@@ -20,7 +20,8 @@ const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
   serial: event.serial ?? 0,
 });
 
-const keyOf = (node: string | null, uuid: string): string => `${node ?? ''}\u0000${uuid}`;
+/** A guest's key: its UUID, behind its node when the log names one (no audit text holds a NUL). */
+const keyOf = (node: string | null, uuid: string): string => (node === null ? uuid : `${node}\u0000${uuid}`);
 
 /** The MCS level of an SELinux context: what follows its third colon. */
 export function mcsLevel(context: string | null | undefined): string | null {
@@ -59,10 +60,25 @@ export interface SessionState {
 }
 
 interface Pending {
+  node: string | null;
+  uuid: string;
   name: string;
   virt: string | null;
   labels: SecurityLabel[];
   resources: number[];
+}
+
+/** `a b`, or whichever of the two is there. */
+function joinPresent(a: string | null, b: string | null): string | null {
+  return a === null ? b : b === null ? a : `${a} ${b}`;
+}
+
+interface Guest {
+  readonly node: string | null;
+  readonly uuid: string;
+  readonly name: string;
+  readonly virt: string | null;
+  readonly key: string;
 }
 
 const GENERIC = ['disk', 'fs', 'net', 'chardev', 'rng', 'smartcard'];
@@ -95,6 +111,7 @@ export class SessionCorrelator {
   private readonly byLevel = new Map<string, string>();
   private readonly byPid = new Map<string, SessionState>();
   private materialized: { sessions: GuestSession[]; rows: ReportRow[] } | undefined;
+  private recentGuest: { node: string | null; uuid: string | null; key: string } = { node: null, uuid: null, key: '' };
 
   /**
    * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
@@ -133,10 +150,9 @@ export class SessionCorrelator {
       this.provisionallyDown.delete(key);
       this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
     }
-    for (const [key, pending] of this.pending) {
+    for (const pending of this.pending.values()) {
       if (pending.labels.length === 0 && pending.resources.length === 0) continue;
-      const [node, uuid] = key.split('\u0000') as [string, string];
-      const session = this.newSession(node === '' ? null : node, uuid, pending, null);
+      const session = this.newSession(pending.node, pending.uuid, pending, null);
       for (const resource of pending.resources) this.addRow(ROW_RESRC, session, resource);
     }
     this.pending.clear();
@@ -205,19 +221,30 @@ export class SessionCorrelator {
     return record.payloadValue(name) ?? null;
   }
 
-  private guestOf(record: AuditRecord): { node: string | null; uuid: string; name: string; virt: string | null } | null {
+  private guestOf(record: AuditRecord): Guest | null {
     const uuid = this.payloadValue(record, 'uuid');
     const name = this.payloadValue(record, 'vm');
     if (uuid === null || name === null) return null; // dockerd and other writers without a guest UUID
-    return { node: record.node, uuid, name, virt: this.payloadValue(record, 'virt') };
+    const node = record.node;
+    // A guest's records come in runs: its key is made once per run, and the Maps hash it once.
+    if (uuid !== this.recentGuest.uuid || node !== this.recentGuest.node) this.recentGuest = { node, uuid, key: keyOf(node, uuid) };
+    return { node, uuid, name, virt: this.payloadValue(record, 'virt'), key: this.recentGuest.key };
   }
 
-  private pendingOf(key: string, name: string, virt: string | null): Pending {
-    let pending = this.pending.get(key);
+  private pendingOf(guest: Guest): Pending {
+    let pending = this.pending.get(guest.key);
     if (!pending) {
-      pending = { name, virt, labels: [], resources: [] };
-      this.pending.set(key, pending);
+      pending = { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
+      this.pending.set(guest.key, pending);
     }
+    return pending;
+  }
+
+  /** What was announced for the guest before this record, now the record's session's. */
+  private takePending(guest: Guest): Pending {
+    const pending = this.pending.get(guest.key);
+    if (pending === undefined) return { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
+    this.pending.delete(guest.key);
     return pending;
   }
 
@@ -237,9 +264,8 @@ export class SessionCorrelator {
       level: model === 'selinux' ? this.kept(mcsLevel(vmContext)) : null,
       proof: proofOf(record, event),
     };
-    const key = keyOf(guest.node, guest.uuid);
-    this.pendingOf(key, guest.name, guest.virt).labels.push(label);
-    if (label.level !== null) this.byLevel.set(`${guest.node ?? ''}\u0000${label.level}`, key);
+    this.pendingOf(guest).labels.push(label);
+    if (label.level !== null) this.byLevel.set(`${guest.node ?? ''}\u0000${label.level}`, guest.key);
   }
 
   private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
@@ -265,7 +291,7 @@ export class SessionCorrelator {
     const guest = this.guestOf(record);
     if (!guest) return;
     const op = this.payloadValue(record, 'op');
-    const key = keyOf(guest.node, guest.uuid);
+    const key = guest.key;
     const proof = proofOf(record, event);
     const success = this.success(record);
     const user = userOf(record);
@@ -274,8 +300,7 @@ export class SessionCorrelator {
       this.provisionallyDown.delete(key);
       const previous = this.running.get(key);
       if (previous && success) this.close(previous, 'restarted', proof);
-      const pending = this.pending.get(key) ?? { name: guest.name, virt: guest.virt, labels: [], resources: [] };
-      this.pending.delete(key);
+      const pending = this.takePending(guest);
       const vmPidText = this.payloadValue(record, 'vm-pid');
       const vmPid = vmPidText !== null && /^-?\d+$/.test(vmPidText) ? Number(vmPidText) : null;
       const session = this.newSession(guest.node, guest.uuid, pending, { reason, success, vmPid, user, proof });
@@ -303,8 +328,7 @@ export class SessionCorrelator {
       }
       if (!session) {
         // The log began mid-session: the stop is shown, with what was assigned before it.
-        const pending = this.pending.get(key) ?? { name: guest.name, virt: guest.virt, labels: [], resources: [] };
-        this.pending.delete(key);
+        const pending = this.takePending(guest);
         session = this.newSession(guest.node, guest.uuid, pending, null);
         this.adoptPending(session);
       }
@@ -373,7 +397,7 @@ export class SessionCorrelator {
     const guest = this.guestOf(record);
     if (!guest) return;
     const proof = proofOf(record, event);
-    const key = keyOf(guest.node, guest.uuid);
+    const key = guest.key;
     // libaudit's tail (exe hostname addr terminal res) holds none of the names read here.
     const value = (name: string): string | null => record.payloadValue(name) ?? null;
     const resrc = value('resrc') ?? '?';
@@ -396,12 +420,12 @@ export class SessionCorrelator {
       const category = value('category');
       const acl = value('acl');
       const rule = cgroupClass === 'path' ? path : cgroupClass === 'major' ? category : null;
-      current = [reason, cgroupClass, rule, acl].filter((part) => part !== null).join(' ');
+      current = joinPresent(joinPresent(joinPresent(reason, cgroupClass), rule), acl);
       details = ['cgroup', value('cgroup'), 'class', cgroupClass, 'path', path, 'category', category, 'maj', value('maj'), 'rdev', value('rdev'), 'acl', acl];
     } else if (resrc === 'dev') {
       const bus = value('bus');
       const device = value('device');
-      current = [bus, device].filter((part) => part !== null).join(' ');
+      current = joinPresent(bus, device) ?? '';
       details = ['bus', bus, 'device', device];
     } else {
       const body = splitLibauditTail(record.payload ?? []).body;
@@ -420,7 +444,7 @@ export class SessionCorrelator {
     const resource = this.assignments.add(assignment);
     if (!session) {
       // Announced before its VIRT_CONTROL start (or in a log without one): part of the next session.
-      this.pendingOf(key, guest.name, guest.virt).resources.push(resource);
+      this.pendingOf(guest).resources.push(resource);
       return;
     }
     this.assignments.setSession(resource, session.index);
