@@ -3,7 +3,7 @@
 // be started from compiled code and every input is a file; otherwise it reads on the calling thread.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { readEventBatch } from './event-batch.js';
 import type { AuditEvent } from './event-grouper.js';
 import { InputError, type AuditInput } from './input-set.js';
@@ -35,11 +35,11 @@ function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): 
   return Object.assign(new Error(failure.message), { name: failure.name });
 }
 
-function startWorker(data: ReadWorkerData, transferList: MessagePort[] = []): Worker {
+function startWorker(data: ReadWorkerData): Worker {
   // A worker inherits the process's flags, but --input-type is about an --eval string, never a file.
   const inputType = process.execArgv.some((flag) => flag.startsWith('--input-type'));
   const execArgv = inputType ? { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) } : {};
-  return new Worker(WORKER_FILE, { workerData: data, transferList, ...execArgv });
+  return new Worker(WORKER_FILE, { workerData: data, ...execArgv });
 }
 
 function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOptions): ReadWorkerData {
@@ -134,7 +134,6 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
               onProgress?.(message.bytesRead);
               source.postMessage('handled');
             } else if (message.kind === 'done') {
-              source.postMessage('finished');
               finish();
             } else {
               finish(rebuiltError(message));
@@ -147,36 +146,5 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
         for (const message of waiting.splice(0)) deliver(message);
         if (failure !== undefined) finish(failure);
       }),
-  };
-}
-
-/**
- * A reading thread started here whose events another thread consumes (readingFromPort there): threads
- * start side by side instead of one after the other. Null where reading cannot be on a worker.
- */
-export function handOverReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): { readonly worker: Worker; readonly port: MessagePort } | null {
-  if (!readsOnWorker(inputs, options)) return null;
-  const { port1, port2 } = new MessageChannel();
-  try {
-    const worker = startWorker({ ...workerDataOf(inputs, options), port: port1 }, [port1]);
-    return { worker, port: port2 };
-  } catch {
-    port1.close();
-    return null;
-  }
-}
-
-/** The events of a reading handed over by another thread. A failure of that thread is for it to report. */
-export function readingFromPort(port: MessagePort, onProgress?: (bytesRead: number) => void): Reading {
-  const reading = readingFrom(port, onProgress);
-  port.on('close', () => reading.fail(new Error('the reading thread closed its port before the end of the input')));
-  return {
-    consume: async (onEvent) => {
-      try {
-        await reading.consume(onEvent);
-      } finally {
-        port.close();
-      }
-    },
   };
 }

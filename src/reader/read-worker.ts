@@ -1,6 +1,6 @@
 // The reading thread of readAuditEventsThreaded: reads, groups and parses, and posts the kept events in
 // batches, waiting while the main thread has too many of them still to handle.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordForm } from '../model/audit-record.js';
 import { EventBatchWriter } from './event-batch.js';
 import { InFlight } from './in-flight.js';
@@ -14,8 +14,6 @@ export interface ReadWorkerData extends GroupingOptions {
   readonly forms: readonly RecordForm[];
   readonly keepTypes: TypeSelection;
   readonly maxBatchesInFlight: number;
-  /** Where the events go when it is not the thread that started this one (see handOverReading). */
-  readonly port?: MessagePort;
 }
 
 export type ReadWorkerMessage =
@@ -24,16 +22,13 @@ export type ReadWorkerMessage =
   | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };
 
 const data = workerData as ReadWorkerData;
-const port = data.port ?? parentPort!;
+const port = parentPort!;
 const keeps = typeSelector(data.keepTypes);
 const writer = new EventBatchWriter();
 const inFlight = new InFlight(data.maxBatchesInFlight);
 let bytesRead = 0;
 
-let finished: (() => void) | undefined;
-port.on('message', (message: unknown) => (message === 'finished' ? finished?.() : inFlight.acknowledged()));
-// A port of its own does not keep this thread up by itself.
-if (port !== parentPort) port.ref();
+port.on('message', () => inFlight.acknowledged());
 
 function post(): void {
   if (writer.empty) return;
@@ -60,13 +55,7 @@ try {
     },
   );
   post();
-  // The consumer answers 'finished' once it has everything: only then may this thread end (its port with it).
-  const consumed = new Promise<void>((resolve) => (finished = resolve));
   port.postMessage({ kind: 'done' } satisfies ReadWorkerMessage);
-  if (port !== parentPort) {
-    await consumed;
-    port.close();
-  }
 } catch (error) {
   const failure = error instanceof Error ? error : new Error(String(error));
   port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies ReadWorkerMessage);
