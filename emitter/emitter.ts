@@ -157,7 +157,54 @@ export class Emitter {
    */
   async emitMany(inputs: readonly EmitInput[]): Promise<EmitResult[]> {
     if (this.policy === 'off') return inputs.map(() => ({ status: 'skipped', reason: 'policy-off' }) as const);
-    const prepared = inputs.map((input) => this.prepare(input));
+    return this.deliverPrepared(inputs.map((input) => this.prepare(input)));
+  }
+
+  /**
+   * Records in order, in volume: each chunk is built and checked, then handed to the sink, and the next
+   * chunk is built while it is sent. One chunk is in the sink at a time, so, as in emitMany, a record that
+   * cannot be built throws, and under `required` so does the first one not delivered, after the records
+   * before it were sent and before any after it is.
+   */
+  async emitAll(inputs: Iterable<EmitInput>, chunkSize = 256): Promise<EmitResult[]> {
+    const results: EmitResult[] = [];
+    if (this.policy === 'off') {
+      for (const _input of inputs) results.push({ status: 'skipped', reason: 'policy-off' });
+      return results;
+    }
+    let sending: Promise<EmitResult[]> | undefined;
+    try {
+      let chunk: EmitInput[] = [];
+      const flush = async (): Promise<void> => {
+        let prepared: Array<OutgoingRecord | null>;
+        try {
+          prepared = chunk.map((input) => this.prepare(input));
+        } finally {
+          chunk = [];
+          // What was handed over before is settled first: its failure comes before this chunk's.
+          if (sending !== undefined) results.push(...(await sending));
+          sending = undefined;
+        }
+        sending = this.deliverPrepared(prepared);
+        // Nothing waits on it until the next chunk is built; a rejection then is not an unhandled one.
+        sending.catch(() => undefined);
+        // The sink hands the chunk over a few promise steps later: let it, before building the next.
+        await new Promise((resolve) => setImmediate(resolve));
+      };
+      for (const input of inputs) {
+        chunk.push(input);
+        if (chunk.length >= chunkSize) await flush();
+      }
+      if (chunk.length > 0) await flush();
+      if (sending !== undefined) results.push(...(await sending));
+      sending = undefined;
+    } finally {
+      if (sending !== undefined) await (sending as Promise<EmitResult[]>).catch(() => undefined);
+    }
+    return results;
+  }
+
+  private async deliverPrepared(prepared: ReadonlyArray<OutgoingRecord | null>): Promise<EmitResult[]> {
     const outgoing = prepared.filter((record): record is OutgoingRecord => record !== null);
     let outcomes: Array<Awaited<ReturnType<Sink['deliver']>> | EmitError>;
     if (this.sink.deliverMany) outcomes = await this.sink.deliverMany(outgoing);

@@ -27,18 +27,25 @@ function discriminatorsHold(layout: PayloadLayout, values: PayloadValues): boole
 
 const discriminatorCount = (layout: PayloadLayout): number => layout.fields.filter((spec) => spec.values?.length === 1).length;
 
-/** The libvirt 9.0 layout a JSON-form record is written with. */
+/** Each record type's layouts, the most specific (most single-value fields) first; ties in table order. */
+const LAYOUTS_BY_TYPE = new Map<string, readonly PayloadLayout[]>();
+for (const layout of [...LIBVIRT_LAYOUTS].sort((a, b) => discriminatorCount(b) - discriminatorCount(a))) {
+  LAYOUTS_BY_TYPE.set(layout.recordType, [...(LAYOUTS_BY_TYPE.get(layout.recordType) ?? []), layout]);
+}
+
+/** The libvirt 9.0 layout a JSON-form record is written with: the most specific whose fields it all has. */
 export function layoutForRecord(values: PayloadValues): PayloadLayout {
-  const candidates = LIBVIRT_LAYOUTS.filter(
-    (layout) => layout.recordType === (values.type as LibvirtRecordType) && discriminatorsHold(layout, values),
-  ).sort((a, b) => discriminatorCount(b) - discriminatorCount(a));
-  const fitting = candidates.filter((layout) => layout.fields.every((spec) => Object.hasOwn(values, spec.name)));
-  const layout = fitting[0] ?? candidates[0];
-  if (!layout) {
+  let firstCandidate: PayloadLayout | undefined;
+  for (const layout of LAYOUTS_BY_TYPE.get(values.type) ?? []) {
+    if (!discriminatorsHold(layout, values)) continue;
+    firstCandidate ??= layout;
+    if (layout.fields.every((spec) => Object.hasOwn(values, spec.name))) return layout;
+  }
+  if (!firstCandidate) {
     const what = values.type === 'VIRT_RESOURCE' ? `resrc=${String(values.resrc)}` : `type=${values.type}`;
     throw new EmitError('invalid-record', `no libvirt 9.0 layout for ${what}`);
   }
-  return layout;
+  return firstCandidate;
 }
 
 function text(spec: FieldSpec, value: unknown): string | null {

@@ -179,6 +179,93 @@ describe('Emitter.emitMany', () => {
   });
 });
 
+describe('Emitter.emitAll', () => {
+  const clock = () => ({ sec: 1700000000, ms: 5 });
+  const header = { pid: 42, uid: 0, auid: 4294967295, ses: 4294967295 };
+  const tail = { exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null };
+  const record = (index: number) => ({ type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': index });
+  const skipped = { type: 'VIRT_RESOURCE', ...domain, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': null };
+  const pidOf = (line: string): number => Number(/vm-pid=(\d+)/.exec(line)![1]);
+
+  it('sends every record in order, whatever the chunk size, and skips what libvirt skips', async () => {
+    for (const chunkSize of [1, 3, 7, 256]) {
+      const sink = new MemorySink();
+      const inputs = Array.from({ length: 20 }, (_unused, index) => (index % 5 === 4 ? skipped : record(index)));
+      const results = await new Emitter({ sink, clock, header, tail }).emitAll(inputs, chunkSize);
+      expect(results.map((result) => result.status)).toEqual(inputs.map((input) => (input === skipped ? 'skipped' : 'delivered')));
+      expect(sink.lines.map(pidOf)).toEqual(inputs.flatMap((input, index) => (input === skipped ? [] : [index])));
+    }
+  });
+
+  it('builds the next chunk while one is being sent, and has one chunk in the sink at a time', async () => {
+    const events: string[] = [];
+    let inSink = 0;
+    let mostInSink = 0;
+    const sink = {
+      name: 'slow', close: async () => {},
+      deliver: async () => ({ sequence: 1 }),
+      deliverMany: async (records: readonly { payload: string }[]) => {
+        // As the libaudit sink, which checks and opens first: the handover is a few promise steps late.
+        for (let step = 0; step < 4; step++) await Promise.resolve();
+        inSink++;
+        mostInSink = Math.max(mostInSink, inSink);
+        events.push(`send ${pidOf(records[0]!.payload)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inSink--;
+        return records.map(() => ({ sequence: 1 }));
+      },
+    };
+    const emitter = new Emitter({ sink, clock, header, tail });
+    const prepare = emitter.prepare.bind(emitter);
+    emitter.prepare = (input) => {
+      events.push(`build ${(input as { 'vm-pid': number })['vm-pid']}`);
+      return prepare(input);
+    };
+    await emitter.emitAll(Array.from({ length: 6 }, (_unused, index) => record(index)), 2);
+    expect(mostInSink).toBe(1);
+    // Chunk [2, 3] is built after chunk [0, 1] went to the sink and before that send is over.
+    expect(events).toEqual(['build 0', 'build 1', 'send 0', 'build 2', 'build 3', 'send 2', 'build 4', 'build 5', 'send 4']);
+  });
+
+  it('under required, stops at the first record not delivered: nothing after it is sent', async () => {
+    const sent: number[] = [];
+    const sink = {
+      name: 'fails at 5', close: async () => {},
+      deliver: async () => ({ sequence: 1 }),
+      deliverMany: async (records: readonly { payload: string }[]) => {
+        const outcomes: Array<{ sequence: number } | EmitError> = [];
+        for (const outgoing of records) {
+          const pid = pidOf(outgoing.payload);
+          if (pid === 5) {
+            outcomes.push(new EmitError('not-delivered', 'dropped'));
+            break;
+          }
+          sent.push(pid);
+          outcomes.push({ sequence: pid });
+        }
+        return records.map((_record, index) => outcomes[index] ?? new EmitError('send-failed', 'not sent: an earlier record of the batch was not delivered'));
+      },
+    };
+    await expect(new Emitter({ sink, policy: 'required', clock, header, tail }).emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4))
+      .rejects.toMatchObject({ kind: 'not-delivered' });
+    expect(sent).toEqual([0, 1, 2, 3, 4]);
+    const warnings: string[] = [];
+    sent.length = 0;
+    const results = await new Emitter({ sink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.kind) })
+      .emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4);
+    expect(results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'dropped', 'dropped', 'dropped', 'delivered', 'delivered', 'delivered', 'delivered']);
+    expect(sent).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11]);
+    expect(warnings).toEqual(['not-delivered', 'send-failed', 'send-failed']);
+  });
+
+  it('a record that cannot be built throws after the chunks before it were sent, and none after it is', async () => {
+    const sink = new MemorySink();
+    const inputs = [record(0), record(1), record(2), { ...record(3), uuid: 'not-a-uuid' }, record(4), record(5)];
+    await expect(new Emitter({ sink, clock, header, tail }).emitAll(inputs, 2)).rejects.toMatchObject({ kind: 'invalid-record' });
+    expect(sink.lines.map(pidOf)).toEqual([0, 1]);
+  });
+});
+
 describe('virt-audit emit in batches', () => {
   it('reports a bad record at its line, still emits the others with consecutive serials', () => {
     const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };

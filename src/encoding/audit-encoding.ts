@@ -17,8 +17,16 @@ export function byteNeedsEncoding(byte: number): boolean {
 }
 
 export function valueNeedsEncoding(value: string | AuditBytes): boolean {
-  const bytes = toBytes(value);
-  for (const byte of bytes) {
+  // A string needs no UTF-8 encoding to be judged: chars up to 0x7E are their own byte, and every other
+  // char (a lone surrogate too: it becomes U+FFFD) encodes to bytes above 0x7E.
+  if (typeof value === 'string') {
+    for (let index = 0; index < value.length; index++) {
+      const code = value.charCodeAt(index);
+      if (code === 0x22 || code < 0x21 || code > 0x7e) return true;
+    }
+    return false;
+  }
+  for (const byte of value) {
     if (byteNeedsEncoding(byte)) return true;
   }
   return false;
@@ -59,6 +67,7 @@ export function decodeHexPrefix(text: string): string | null {
 /** The text libaudit writes after `NAME=`: `"value"` or HEX. A null value is libvirt's `"?"`. */
 export function encodeValue(value: string | AuditBytes | null): string {
   if (value === null) return '"?"';
+  if (typeof value === 'string' && !valueNeedsEncoding(value)) return `"${value}"`;
   const bytes = toBytes(value);
   if (!valueNeedsEncoding(bytes)) return `"${latin1(bytes)}"`;
   return bytesToHex(bytes);
