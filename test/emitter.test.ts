@@ -218,7 +218,7 @@ describe('Emitter.emitAll', () => {
     const emitter = new Emitter({ sink, clock, header, tail });
     const prepare = emitter.prepare.bind(emitter);
     emitter.prepare = (input) => {
-      events.push(`build ${(input as { 'vm-pid': number })['vm-pid']}`);
+      events.push(`build ${String(input['vm-pid'])}`);
       return prepare(input);
     };
     await emitter.emitAll(Array.from({ length: 6 }, (_unused, index) => record(index)), 2);
