@@ -2,6 +2,7 @@
 // once and referred to by number: no object per event for the garbage collector to copy and promote,
 // and memory of a few dozen bytes per event instead of a few hundred.
 
+import { grown } from '../../src/model/typed-columns.js';
 import { NO_STRING, StringTable } from '../../src/text/string-table.js';
 
 export { NO_STRING };
@@ -185,22 +186,17 @@ export class CompatEventTable implements Iterable<CompatEvent> {
   private grow(): void {
     // Four times: every column is copied on growth, and memory the table has not written yet costs nothing.
     const capacity = this.capacity * 4;
-    const grown = <T extends Uint8Array | Int32Array | Float64Array>(column: T, width = 1): T => {
-      const next = new (column.constructor as new (length: number) => T)(capacity * width);
-      next.set(column);
-      return next;
-    };
-    this.kinds = grown(this.kinds);
-    this.successes = grown(this.successes);
-    this.uuids = grown(this.uuids);
-    this.names = grown(this.names);
-    this.users = grown(this.users);
-    this.starts = grown(this.starts);
-    this.ends = grown(this.ends);
-    this.pids = grown(this.pids);
-    this.proofCounts = grown(this.proofCounts);
-    this.proofs = grown(this.proofs, MAX_PROOF);
-    this.texts = grown(this.texts, TEXTS.length);
+    this.kinds = grown(this.kinds, capacity);
+    this.successes = grown(this.successes, capacity);
+    this.uuids = grown(this.uuids, capacity);
+    this.names = grown(this.names, capacity);
+    this.users = grown(this.users, capacity);
+    this.starts = grown(this.starts, capacity);
+    this.ends = grown(this.ends, capacity);
+    this.pids = grown(this.pids, capacity);
+    this.proofCounts = grown(this.proofCounts, capacity);
+    this.proofs = grown(this.proofs, capacity * MAX_PROOF);
+    this.texts = grown(this.texts, capacity * TEXTS.length);
     this.capacity = capacity;
   }
 }
@@ -212,9 +208,7 @@ export class IndexList {
 
   push(index: number): void {
     if (this.length === this.items.length) {
-      const grown = new Int32Array(this.items.length * 2);
-      grown.set(this.items);
-      this.items = grown;
+      this.items = grown(this.items, this.items.length * 2);
     }
     this.items[this.length++] = index;
   }

@@ -1,5 +1,6 @@
 // Resource assignments and report rows in typed-array columns, strings stored once: a 1 M-line log has
 // hundreds of thousands of them, and as objects they were most of what the garbage collector copied.
+import { grown } from '../../src/model/typed-columns.js';
 import { NO_STRING, StringTable } from '../../src/text/string-table.js';
 import type { ProofId, ResourceAssignment } from './session-model.js';
 
@@ -7,13 +8,6 @@ export type EndedBy = ResourceAssignment['endedBy'];
 const ENDED_BY: readonly EndedBy[] = [null, 'update', 'detach', 'stop', 'failed-start', 'down', 'restarted'];
 const ENDED_BY_CODE = new Map(ENDED_BY.map((how, code) => [how, code]));
 
-type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
-
-function grown<T extends Column>(column: T, capacity: number): T {
-  const next = new (column.constructor as new (length: number) => T)(capacity);
-  next.set(column);
-  return next;
-}
 
 /** Where a fact comes from, as columns: node (string number), seconds, milliseconds, serial. */
 export interface ProofColumns {
@@ -31,14 +25,7 @@ function growProofs(columns: ProofColumns, capacity: number): ProofColumns {
   return { node: grown(columns.node, capacity), sec: grown(columns.sec, capacity), ms: grown(columns.ms, capacity), serial: grown(columns.serial, capacity) };
 }
 
-export interface NewAssignment {
-  readonly kind: string;
-  readonly reason: string;
-  readonly value: string;
-  readonly previous: string | null;
-  readonly success: boolean;
-  readonly user: string | null;
-  readonly start: ProofId;
+export interface NewAssignment extends Pick<ResourceAssignment, 'kind' | 'reason' | 'value' | 'previous' | 'success' | 'user' | 'start'> {
   /** Closed by its own record (a detach): its end is its start. */
   readonly closedAtCreation: boolean;
   /** Name, value, name, value … */
