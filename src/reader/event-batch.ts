@@ -78,22 +78,33 @@ export class EventBatchWriter {
     // TypedArray#set: Buffer#copy's argument checks cost more than the copy of a line.
     this.bytes.set(new Uint8Array(line.bytes.buffer, line.bytes.byteOffset + line.start, length), textStart);
     this.usedBytes += length;
+    this.slots(
+      textStart, length, line.bodyStart, line.separator === -1 ? NONE : length - line.separator - 1, this.stringId(line.file), line.line, RAW,
+      line.node === null ? NONE : this.stringId(line.node), this.stringId(line.type), line.typeNumber, line.time.sec, line.time.ms, line.serial, NONE,
+    );
+  }
+
+  /** A record's SLOTS numbers, in the order readEventBatch reads them. */
+  private slots(
+    textStart: number, textLength: number, bodyStart: number, enrichmentLength: number, file: number, line: number, form: number,
+    node: number, type: number, typeNumber: number, sec: number, msOrText: number, serial: number, issues: number,
+  ): void {
     const numbers = this.numbers;
     let at = this.usedNumbers;
     numbers[at++] = textStart;
-    numbers[at++] = length;
-    numbers[at++] = line.bodyStart;
-    numbers[at++] = line.separator === -1 ? NONE : length - line.separator - 1;
-    numbers[at++] = this.stringId(line.file);
-    numbers[at++] = line.line;
-    numbers[at++] = RAW;
-    numbers[at++] = line.node === null ? NONE : this.stringId(line.node);
-    numbers[at++] = this.stringId(line.type);
-    numbers[at++] = line.typeNumber;
-    numbers[at++] = line.time.sec;
-    numbers[at++] = line.time.ms;
-    numbers[at++] = line.serial;
-    numbers[at++] = NONE;
+    numbers[at++] = textLength;
+    numbers[at++] = bodyStart;
+    numbers[at++] = enrichmentLength;
+    numbers[at++] = file;
+    numbers[at++] = line;
+    numbers[at++] = form;
+    numbers[at++] = node;
+    numbers[at++] = type;
+    numbers[at++] = typeNumber;
+    numbers[at++] = sec;
+    numbers[at++] = msOrText;
+    numbers[at++] = serial;
+    numbers[at++] = issues;
     this.usedNumbers = at;
   }
 
@@ -112,23 +123,13 @@ export class EventBatchWriter {
     const enrichment = record.enrichmentText;
     // The body (and the enrichment after its separator) end the text in every line form.
     const bodyStart = text.length - record.body.length - (enrichment === null ? 0 : enrichment.length + 1);
-    const numbers = this.numbers;
-    let at = this.usedNumbers;
-    numbers[at++] = textStart;
-    numbers[at++] = text.length;
-    numbers[at++] = bodyStart;
-    numbers[at++] = enrichment === null ? NONE : enrichment.length;
-    numbers[at++] = this.stringId(record.file);
-    numbers[at++] = record.line;
-    numbers[at++] = FORM_IDS.get(record.form)!;
-    numbers[at++] = record.node === null ? NONE : this.stringId(record.node);
-    numbers[at++] = this.stringId(record.type);
-    numbers[at++] = record.typeNumber ?? Number.NaN;
-    numbers[at++] = record.time === null ? Number.NaN : record.time.sec;
-    numbers[at++] = record.time === null ? (record.timeText === undefined ? NONE : this.stringId(record.timeText)) : record.time.ms;
-    numbers[at++] = record.serial ?? Number.NaN;
-    numbers[at++] = record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues));
-    this.usedNumbers = at;
+    this.slots(
+      textStart, text.length, bodyStart, enrichment === null ? NONE : enrichment.length, this.stringId(record.file), record.line, FORM_IDS.get(record.form)!,
+      record.node === null ? NONE : this.stringId(record.node), this.stringId(record.type), record.typeNumber ?? Number.NaN,
+      record.time === null ? Number.NaN : record.time.sec,
+      record.time === null ? (record.timeText === undefined ? NONE : this.stringId(record.timeText)) : record.time.ms,
+      record.serial ?? Number.NaN, record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues)),
+    );
   }
 
   private stringId(text: string): number {
