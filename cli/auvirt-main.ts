@@ -103,7 +103,8 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     const { correlateSessions } = await import('../verifier/correlator/run-sessions.js');
     const { reportPieces, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
     const progress = progressReporter();
-    const correlator = await correlateSessions(inputs, progress.update);
+    // The text report and the summary show only some of an assignment's fields; the JSON form all.
+    const correlator = await correlateSessions(inputs, { onProgress: progress.update, allDetails: options.format === 'json' });
     progress.done();
     if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
     else if (options.summary) output = formatReportSummary(correlator, filter);

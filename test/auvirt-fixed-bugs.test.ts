@@ -145,3 +145,20 @@ describe('auvirt bugs fixed in the default mode', () => {
     expect(rows(await fixed(edge('e7')), 'start')[0]).toContain('\tqemu       \t');
   });
 });
+
+describe('the default report without every assignment detail', () => {
+  it('is the same text, in every mode, on every edge-case log and the real captures', async () => {
+    const paths = [...Object.values(EDGE_CASES).map((lines) => write(lines)), 'examples/libvirt-capture.raw.log', 'examples/libvirt-capture.enriched.log'];
+    for (const path of paths) {
+      const all = await correlateSessions([{ kind: 'file', path }]);
+      const shown = await correlateSessions([{ kind: 'file', path }], { allDetails: false });
+      for (const flags of [{ allEvents: true, showUuid: true, proof: true }, { allEvents: false, showUuid: false, proof: false }]) {
+        expect(formatReport(shown, flags, {}), path).toBe(formatReport(all, flags, {}));
+      }
+      expect(formatReportSummary(shown, {}), path).toBe(formatReportSummary(all, {}));
+      expect(shown.rows.filter((row) => row.kind === 'resrc' && row.resource.kind === 'cgroup').length, path).toBe(all.rows.filter((row) => row.kind === 'resrc' && row.resource.kind === 'cgroup').length);
+    }
+    const capture = await correlateSessions([{ kind: 'file', path: 'examples/libvirt-capture.raw.log' }]);
+    expect(capture.rows.some((row) => row.kind === 'resrc' && row.resource.kind === 'cgroup'), 'the capture has cgroup rules').toBe(true);
+  });
+});

@@ -91,6 +91,14 @@ const NO_DETAILS: readonly string[] = [];
 /** The key of an assignment in SessionState.open: kind and value string numbers. */
 const openKey = (kindId: number, valueId: number): number => kindId * 2 ** 32 + valueId;
 
+export interface CorrelatorOptions {
+  /**
+   * Every field of an assignment beyond its value (the JSON form shows them); false keeps only what the
+   * text report shows (a cgroup rule's class, ACL and path or category).
+   */
+  readonly allDetails?: boolean;
+}
+
 export class SessionCorrelator {
   readonly strings = new StringTable();
   readonly assignments = new AssignmentTable(this.strings);
@@ -112,6 +120,11 @@ export class SessionCorrelator {
   private readonly byPid = new Map<string, SessionState>();
   private materialized: { sessions: GuestSession[]; rows: ReportRow[] } | undefined;
   private recentGuest: { node: string | null; uuid: string | null; key: string } = { node: null, uuid: null, key: '' };
+  private readonly allDetails: boolean;
+
+  constructor(options: CorrelatorOptions = {}) {
+    this.allDetails = options.allDetails ?? true;
+  }
 
   /**
    * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
@@ -413,7 +426,7 @@ export class SessionCorrelator {
       current = value(valueNames[1]);
     } else if (kind === 'net-open') {
       current = value('path');
-      details = ['net', value('net'), 'rdev', value('rdev')];
+      if (this.allDetails) details = ['net', value('net'), 'rdev', value('rdev')];
     } else if (resrc === 'cgroup') {
       const cgroupClass = value('class');
       const path = value('path');
@@ -421,16 +434,18 @@ export class SessionCorrelator {
       const acl = value('acl');
       const rule = cgroupClass === 'path' ? path : cgroupClass === 'major' ? category : null;
       current = joinPresent(joinPresent(joinPresent(reason, cgroupClass), rule), acl);
-      details = ['cgroup', value('cgroup'), 'class', cgroupClass, 'path', path, 'category', category, 'maj', value('maj'), 'rdev', value('rdev'), 'acl', acl];
+      details = this.allDetails
+        ? ['cgroup', value('cgroup'), 'class', cgroupClass, 'path', path, 'category', category, 'maj', value('maj'), 'rdev', value('rdev'), 'acl', acl]
+        : ['class', cgroupClass, cgroupClass === 'path' ? 'path' : 'category', cgroupClass === 'path' ? path : category, 'acl', acl];
     } else if (resrc === 'dev') {
       const bus = value('bus');
       const device = value('device');
       current = joinPresent(bus, device) ?? '';
-      details = ['bus', bus, 'device', device];
+      if (this.allDetails) details = ['bus', bus, 'device', device];
     } else {
       const body = splitLibauditTail(record.payload ?? []).body;
       current = value('device') ?? value('disk') ?? value('chardev') ?? value('path') ?? body.slice(5).map((field) => `${field.name}=${field.value ?? '?'}`).join(' ');
-      details = body.slice(5).flatMap((field) => [field.name, field.value]);
+      if (this.allDetails) details = body.slice(5).flatMap((field) => [field.name, field.value]);
     }
     const session = this.running.get(key);
     const detaching = reason === 'detach' || (reason !== 'start' && previous !== null && previous !== '0');
