@@ -162,3 +162,18 @@ describe('the default report without every assignment detail', () => {
     expect(capture.rows.some((row) => row.kind === 'resrc' && row.resource.kind === 'cgroup'), 'the capture has cgroup rules').toBe(true);
   });
 });
+
+describe('the default report keeps names as they are', () => {
+  it('a long name beyond Latin-1 comes out as UTF-8 in the text report and unchanged in JSON', async () => {
+    const name = '日本語のとても長いゲスト名前です';
+    const path = write([start(0, 1, name, U1, 4242), resrc(1, 2, name, U1, 'disk reason=attach old-disk="?" new-disk=/srv/ゲストのディスク画像.img'), stop(5, 3, name, U1)]);
+    const correlator = await correlateSessions([{ kind: 'file', path }]);
+    const text = Buffer.from(formatReport(correlator, { allEvents: true, showUuid: false, proof: false }, {}), 'latin1').toString('utf8');
+    // auvirt's name column is 22 bytes: the name is cut there, on a byte boundary as printf cuts it.
+    expect(text).toContain(Buffer.from(name, 'utf8').subarray(0, 22).toString('utf8').replace(/\uFFFD$/, ''));
+    expect(text).toContain('/srv/ゲストのディスク画像.img');
+    const json = JSON.parse(reportJson(correlator.sessions, {}, correlator.unmatched)) as { sessions: Array<{ name: string; resources: Array<{ value: string }> }> };
+    expect(json.sessions.map((session) => session.name)).toEqual([name]);
+    expect(json.sessions[0]!.resources.map((resource) => resource.value)).toEqual(['/srv/ゲストのディスク画像.img']);
+  });
+});

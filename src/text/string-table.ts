@@ -3,6 +3,13 @@
 
 export const NO_STRING = -1;
 
+const BEYOND_LATIN1 = /[^\x00-\xff]/;
+
+/** A copy of `text` that owns its chars (V8 keeps a slice of 13 chars or more as a view of its parent). */
+function flatCopy(text: string): string {
+  return BEYOND_LATIN1.test(text) ? Buffer.from(text, 'utf16le').toString('utf16le') : Buffer.from(text, 'latin1').toString('latin1');
+}
+
 /**
  * Each distinct string once, with a number. The copy kept is flat: a value read from a line is a slice
  * of it, and a slice would keep the whole line alive.
@@ -15,7 +22,7 @@ export class StringTable {
     if (text === null || text === undefined) return NO_STRING;
     const known = this.ids.get(text);
     if (known !== undefined) return known;
-    const copy = text.length < 13 ? text : Buffer.from(text, 'latin1').toString('latin1');
+    const copy = text.length < 13 ? text : flatCopy(text);
     const id = this.texts.push(copy) - 1;
     this.ids.set(copy, id);
     return id;
