@@ -99,12 +99,15 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     progress.done();
     return 0;
   } else {
-    // Loaded only here: the compat path starts faster without the full library.
-    const { correlateSessions } = await import('../verifier/correlator/run-sessions.js');
-    const { reportPieces, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
     const progress = progressReporter();
+    // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
+    // path starts faster without it).
+    const { startSessionReading } = await import('../verifier/correlator/session-reading.js');
+    const reading = startSessionReading(inputs, progress.update);
+    const { correlateReading } = await import('../verifier/correlator/run-sessions.js');
+    const { reportPieces, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateSessions(inputs, { onProgress: progress.update, allDetails: options.format === 'json' });
+    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' });
     progress.done();
     if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
     else if (options.summary) output = formatReportSummary(correlator, filter);

@@ -10,6 +10,7 @@ import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { StringTable } from '../../src/text/string-table.js';
+import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
 
@@ -126,11 +127,8 @@ export class SessionCorrelator {
     this.allDetails = options.allDetails ?? true;
   }
 
-  /**
-   * The events `handle` reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs
-   * (the kernel writes an AVC before the SYSCALL record of its event). Data, so it crosses to a reading thread.
-   */
-  static readonly keepTypes: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
+  /** The events `handle` reads, by their first record's type (SESSION_TYPES). */
+  static readonly keepTypes: TypeSelection = SESSION_TYPES;
 
   handle(event: AuditEvent): void {
     this.materialized = undefined;
