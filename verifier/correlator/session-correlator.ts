@@ -27,8 +27,12 @@ const keyOf = (node: string | null, uuid: string): string => (node === null ? uu
 /** The MCS level of an SELinux context: what follows its third colon. */
 export function mcsLevel(context: string | null | undefined): string | null {
   if (!context) return null;
-  const parts = context.split(':');
-  return parts.length > 3 ? parts.slice(3).join(':') : null;
+  let colon = -1;
+  for (let seen = 0; seen < 3; seen++) {
+    colon = context.indexOf(':', colon + 1);
+    if (colon === -1) return null;
+  }
+  return context.slice(colon + 1);
 }
 
 function userOf(record: AuditRecord): string | null {
@@ -266,17 +270,22 @@ export class SessionCorrelator {
   private machineId(record: AuditRecord, event: AuditEvent): void {
     const guest = this.guestOf(record);
     if (!guest) return;
-    const vmContext = this.kept(this.payloadValue(record, 'vm-ctx'));
-    const model = this.kept(this.payloadValue(record, 'model') ?? '?');
+    const model = this.payloadValue(record, 'model') ?? '?';
+    const vmContext = this.payloadValue(record, 'vm-ctx');
+    const level = model === 'selinux' ? mcsLevel(vmContext) : null;
+    if (level !== null) this.byLevel.set(`${guest.node ?? ''}\u0000${level}`, guest.key);
+    // The guest's first record names its next session, whatever it is.
+    const pending = this.pendingOf(guest);
+    // Labels are shown only in the JSON form; the text report needs no more than the level above.
+    if (!this.allDetails) return;
     const label: SecurityLabel = {
-      model,
-      vmContext,
+      model: this.kept(model),
+      vmContext: this.kept(vmContext),
       imageContext: this.kept(this.payloadValue(record, 'img-ctx')),
-      level: model === 'selinux' ? this.kept(mcsLevel(vmContext)) : null,
+      level: this.kept(level),
       proof: proofOf(record, event),
     };
-    this.pendingOf(guest).labels.push(label);
-    if (label.level !== null) this.byLevel.set(`${guest.node ?? ''}\u0000${label.level}`, guest.key);
+    pending.labels.push(label);
   }
 
   private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
