@@ -67,10 +67,9 @@ export function decodeHexPrefix(text: string): string | null {
 /** The text libaudit writes after `NAME=`: `"value"` or HEX. A null value is libvirt's `"?"`. */
 export function encodeValue(value: string | AuditBytes | null): string {
   if (value === null) return '"?"';
-  if (typeof value === 'string' && !valueNeedsEncoding(value)) return `"${value}"`;
-  const bytes = toBytes(value);
-  if (!valueNeedsEncoding(bytes)) return `"${latin1(bytes)}"`;
-  return bytesToHex(bytes);
+  // A string is judged as it is and made bytes only to be hex-encoded.
+  if (!valueNeedsEncoding(value)) return typeof value === 'string' ? `"${value}"` : `"${latin1(value)}"`;
+  return bytesToHex(toBytes(value));
 }
 
 /** audit_encode_nv_string(name, value, 0): `NAME="value"` or `NAME=HEX`. */

@@ -2,6 +2,7 @@
 // want a few fields of many records without a field object per token.
 import { isEncodedField } from '../tables/field-types.js';
 import { decodeField } from './audit-field.js';
+import { grown } from './typed-columns.js';
 
 /**
  * The offsets of one body's tokens (start, `=`, end each), split on spaces as tokenizeFields does:
@@ -34,10 +35,6 @@ export class BodyIndex {
     return this.hasPayload ? this.find(name, this.headerEnd, this.payloadEnd) : undefined;
   }
 
-  get payload(): boolean {
-    return this.hasPayload;
-  }
-
   private find(name: string, from: number, to: number): string | undefined {
     const { offsets, text } = this;
     const length = name.length;
@@ -58,11 +55,7 @@ export class BodyIndex {
       if (end === -1 || end > to) end = to;
       const eq = text.indexOf('=', start);
       if (eq > start && eq < end) {
-        if (used + 3 > this.offsets.length) {
-          const grown = new Int32Array(this.offsets.length * 2);
-          grown.set(this.offsets);
-          this.offsets = grown;
-        }
+        if (used + 3 > this.offsets.length) this.offsets = grown(this.offsets, this.offsets.length * 2);
         this.offsets[used++] = start;
         this.offsets[used++] = eq;
         this.offsets[used++] = end;

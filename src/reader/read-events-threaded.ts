@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { readEventBatch } from './event-batch.js';
 import type { AuditEvent } from './event-grouper.js';
 import { InputError, type AuditInput } from './input-set.js';
+import { ALL_BUT_INTERPRETED } from './line-forms.js';
 import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
@@ -147,4 +148,12 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
         if (failure !== undefined) finish(failure);
       }),
   };
+}
+
+/**
+ * Reading as auparse (and so auvirt) reads, begun now: every line form but ausearch -i output, events in
+ * stamp order, only those whose first record's type is in `keepTypes`.
+ */
+export function startAuparseReading(inputs: readonly AuditInput[], keepTypes: TypeSelection, onProgress?: (bytesRead: number) => void): Reading {
+  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes, ...(onProgress === undefined ? {} : { onProgress }) });
 }

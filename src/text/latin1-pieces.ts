@@ -24,12 +24,8 @@ export class Latin1Pieces {
 
   /** Chars `from` to `to` of `text`, without slicing it. */
   range(text: string, from: number, to: number): void {
-    const length = to - from;
-    this.room(length);
-    const buffer = this.buffer;
-    let used = this.used;
-    for (let index = from; index < to; index++) buffer[used++] = text.charCodeAt(index);
-    this.used = used;
+    this.room(to - from);
+    this.chars(text, from, to);
   }
 
   spaces(count: number): void {
@@ -55,9 +51,14 @@ export class Latin1Pieces {
       this.used += this.buffer.write(text, this.used, length, 'latin1');
       return;
     }
+    this.chars(text, 0, length);
+  }
+
+  /** Chars `from` to `to`, one byte each, into room already made. */
+  private chars(text: string, from: number, to: number): void {
     const buffer = this.buffer;
     let used = this.used;
-    for (let index = 0; index < length; index++) buffer[used++] = text.charCodeAt(index);
+    for (let index = from; index < to; index++) buffer[used++] = text.charCodeAt(index);
     this.used = used;
   }
 

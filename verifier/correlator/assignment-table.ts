@@ -32,6 +32,9 @@ export interface NewAssignment extends Pick<ResourceAssignment, 'kind' | 'reason
   readonly details: ReadonlyArray<string | null>;
 }
 
+/** StringTable.recentId slots: one per text column, one per position of a detail, one for nodes. */
+const SLOT = { kind: 0, reason: 1, value: 2, previous: 3, user: 4, firstDetail: 5, details: 16, node: 21 } as const;
+
 export class AssignmentTable {
   readonly strings: StringTable;
   length = 0;
@@ -62,11 +65,11 @@ export class AssignmentTable {
     const index = this.length++;
     const strings = this.strings;
     this.sessions[index] = -1;
-    this.kinds[index] = strings.recentId(0, assignment.kind);
-    this.reasons[index] = strings.recentId(1, assignment.reason);
-    this.values[index] = strings.recentId(2, assignment.value);
-    this.previousValues[index] = strings.recentId(3, assignment.previous);
-    this.users[index] = strings.recentId(4, assignment.user);
+    this.kinds[index] = strings.recentId(SLOT.kind, assignment.kind);
+    this.reasons[index] = strings.recentId(SLOT.reason, assignment.reason);
+    this.values[index] = strings.recentId(SLOT.value, assignment.value);
+    this.previousValues[index] = strings.recentId(SLOT.previous, assignment.previous);
+    this.users[index] = strings.recentId(SLOT.user, assignment.user);
     this.successes[index] = assignment.success ? 1 : 0;
     this.closedAtCreation[index] = assignment.closedAtCreation ? 1 : 0;
     this.setProof(this.starts, index, assignment.start);
@@ -79,7 +82,7 @@ export class AssignmentTable {
     this.detailsAt[index] = this.detailsUsed;
     this.detailsCount[index] = details.length / 2;
     if (this.detailsUsed + details.length > this.details.length) this.details = grown(this.details, Math.max(this.details.length * 2, this.detailsUsed + details.length));
-    for (let at = 0; at < details.length; at++) this.details[this.detailsUsed++] = strings.recentId(5 + (at % 16), details[at]);
+    for (let at = 0; at < details.length; at++) this.details[this.detailsUsed++] = strings.recentId(SLOT.firstDetail + (at % SLOT.details), details[at]);
     return index;
   }
 
@@ -187,7 +190,7 @@ export class AssignmentTable {
   }
 
   private setProof(columns: ProofColumns, index: number, proof: ProofId): void {
-    columns.node[index] = proof.node === null ? NO_STRING : this.strings.recentId(21, proof.node);
+    columns.node[index] = proof.node === null ? NO_STRING : this.strings.recentId(SLOT.node, proof.node);
     columns.sec[index] = proof.sec;
     columns.ms[index] = proof.ms;
     columns.serial[index] = proof.serial;

@@ -11,7 +11,7 @@ import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
-import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
+import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
 
 const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
@@ -71,6 +71,11 @@ interface Pending {
   virt: string | null;
   labels: SecurityLabel[];
   resources: number[];
+}
+
+/** Nothing announced yet for the guest: its next session is named by this record. */
+function freshPending(guest: Guest): Pending {
+  return { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
 }
 
 /** `a b`, or whichever of the two is there. */
@@ -217,7 +222,7 @@ export class SessionCorrelator {
           rows.push({ kind: 'anom', session, anomaly: this.anomalyList[item]! });
           break;
         default:
-          rows.push({ kind: ROW_KINDS[ROW_DOWN], session, proof: this.downList[item]! });
+          rows.push({ kind: 'down', session, proof: this.downList[item]! });
       }
     }
     return (this.materialized = { sessions, rows });
@@ -248,17 +253,14 @@ export class SessionCorrelator {
 
   private pendingOf(guest: Guest): Pending {
     let pending = this.pending.get(guest.key);
-    if (!pending) {
-      pending = { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
-      this.pending.set(guest.key, pending);
-    }
+    if (!pending) this.pending.set(guest.key, (pending = freshPending(guest)));
     return pending;
   }
 
   /** What was announced for the guest before this record, now the record's session's. */
   private takePending(guest: Guest): Pending {
     const pending = this.pending.get(guest.key);
-    if (pending === undefined) return { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
+    if (pending === undefined) return freshPending(guest);
     this.pending.delete(guest.key);
     return pending;
   }
@@ -290,7 +292,7 @@ export class SessionCorrelator {
 
   private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
     const session: SessionState = {
-      index: this.sessionStates.length, node, uuid: this.strings.text(this.strings.id(uuid))!, name: this.strings.text(this.strings.id(pending.name))!,
+      index: this.sessionStates.length, node, uuid: this.kept(uuid), name: this.kept(pending.name),
       virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], open: undefined,
     };
     this.sessionStates.push(session);

@@ -1,8 +1,7 @@
 // How the default report reads its inputs, in a module light enough to load first: its reading thread
 // boots while the correlator loads.
 import type { AuditInput } from '../../src/reader/input-set.js';
-import { ALL_BUT_INTERPRETED } from '../../src/reader/line-forms.js';
-import { startReading, type Reading } from '../../src/reader/read-events-threaded.js';
+import { startAuparseReading, type Reading } from '../../src/reader/read-events-threaded.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 
 /**
@@ -11,7 +10,6 @@ import type { TypeSelection } from '../../src/reader/type-selection.js';
  */
 export const SESSION_TYPES: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
 
-/** Reading as auparse would (every line form but ausearch -i output, events in stamp order), begun now. */
 export function startSessionReading(inputs: readonly AuditInput[], onProgress?: (bytes: number) => void): Reading {
-  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes: SESSION_TYPES, ...(onProgress === undefined ? {} : { onProgress }) });
+  return startAuparseReading(inputs, SESSION_TYPES, onProgress);
 }
