@@ -1,9 +1,11 @@
 // The correlator reads a few fields of each record through an offset index instead of tokenizing; for
-// any body, form and field name it must give what the tokenized fields give.
+// any body, form and field name it must give what the tokenized fields give, whether the index was made
+// where the fields are read or on the reading thread and shipped with the record.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findField } from '../src/model/audit-field.js';
 import { AuditRecord, type RecordForm } from '../src/model/audit-record.js';
+import { addBodyTokens, TokenOffsets } from '../src/model/field-index.js';
 
 const NAMES = ['vm', 'uuid', 'path', 'new-disk', 'res', 'uid', 'msg', 'a', 'exe', 'reason', 'cgroup', 'hostname'];
 
@@ -28,23 +30,40 @@ const body = fc.oneof(
   fc.tuple(tokens, tokens, fc.constantFrom("'", '', "' ", "'x", "' res=1"), tokens).map(([before, inside, close, after]) => `${before} msg='${inside}${close}${after}`),
 );
 
-function record(text: string, form: RecordForm): AuditRecord {
+const HEADER = 'type=VIRT_RESOURCE msg=audit(1.000:1): ';
+
+/** A record of the line `HEADER + body [+ 0x1D enrichment]`, with the body's token offsets shipped in `shipped` if given. */
+function record(body: string, form: RecordForm, enrichment: string | null = null, shipped?: TokenOffsets): AuditRecord {
+  const text = `${HEADER}${body}${enrichment === null ? '' : `\x1d${enrichment}`}`;
+  const bodyEnd = HEADER.length + body.length;
+  const tokensAt = shipped === undefined ? undefined : addBodyTokens(text, HEADER.length, bodyEnd, shipped);
   return new AuditRecord({
     file: 'test', line: 1, form, node: null, type: 'VIRT_RESOURCE', typeNumber: 2502, time: { sec: 1, ms: 0 }, serial: 1,
-    body: text, enrichmentText: null, text, issues: [],
+    text, bodyStart: HEADER.length, bodyEnd, enrichmentStart: enrichment === null ? -1 : bodyEnd + 1, issues: [],
+    tokens: shipped?.values, tokensAt,
   });
 }
+
+const enrichment = fc.option(fc.constantFrom('UID="root"', "UID=\"root\" AUID=\"unset\" msg='x=1'", ''), { nil: null });
 
 describe('payloadValue and headerRaw', () => {
   it('give what findField on the tokenized payload and header gives, for any body', () => {
     fc.assert(
-      fc.property(body, fc.constantFrom<RecordForm>('raw', 'interpreted'), fc.constantFrom(...NAMES), (text, form, name) => {
-        const lean = record(text, form);
-        const parsed = record(text, form);
+      fc.property(body, fc.constantFrom<RecordForm>('raw', 'interpreted'), fc.constantFrom(...NAMES), enrichment, fc.array(body, { maxLength: 3 }), (text, form, name, tail, before) => {
+        const lean = record(text, form, tail);
+        const parsed = record(text, form, tail);
+        // Shipped: the entry of this body follows those of other records in the batch's offsets.
+        // Small, so that adding a body moves the offsets to a larger array.
+        const batch = new TokenOffsets(4);
+        for (const other of before) record(other, form, null, batch);
+        const shipped = record(text, form, tail, batch);
         const expectedValue = parsed.payload === null ? undefined : findField(parsed.payload, name)?.value;
         const expectedRaw = findField(parsed.header, name)?.raw;
+        expect(parsed.body).toBe(text);
         expect(lean.payloadValue(name)).toBe(expectedValue);
         expect(lean.headerRaw(name)).toBe(expectedRaw);
+        expect(shipped.payloadValue(name)).toBe(expectedValue);
+        expect(shipped.headerRaw(name)).toBe(expectedRaw);
         // Once parsed, the same answers come from the parsed fields.
         expect(parsed.payloadValue(name)).toBe(expectedValue);
         expect(parsed.headerRaw(name)).toBe(expectedRaw);

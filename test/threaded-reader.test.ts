@@ -11,14 +11,18 @@ import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
 const DIST_INDEX = join(import.meta.dirname, '..', 'dist', 'src', 'index.js');
 
+const LOOKED_UP = ['pid', 'uid', 'msg', 'vm', 'uuid', 'op', 'res', 'x', 'UID'];
+
 const recordView = (event: AuditEvent) =>
   event.records.map((record) => ({
     file: record.file, line: record.line, form: record.form, node: record.node, type: record.type, typeNumber: record.typeNumber,
     time: record.time, timeText: record.timeText, serial: record.serial, body: record.body, enrichmentText: record.enrichmentText, text: record.text, issues: record.issues,
+    // Looked up before anything parses the record: through the shipped token offsets when there are any.
+    lookedUp: LOOKED_UP.map((name) => [record.headerRaw(name), record.payloadValue(name)]),
   }));
 
 describe('event batches', () => {
-  it('carry every record of every line form unchanged, issues included', async () => {
+  it.each([false, true])('carry every record of every line form unchanged, issues included (bodies indexed by the sender: %s)', async (indexBodies) => {
     const events: AuditEvent[] = [];
     for (const capture of [RAW_CAPTURE, ENRICHED_CAPTURE]) await readAuditEvents([{ kind: 'file', path: capture }], (event) => events.push(event), { forms: ALL_BUT_INTERPRETED });
     const odd = [
@@ -31,17 +35,23 @@ describe('event batches', () => {
       const parsed = parseLine(line, { file: 'odd.log', line: index + 1, unterminated: index === odd.length - 1 });
       if (parsed.kind === 'record') events.push({ node: parsed.record.node, time: parsed.record.time, serial: parsed.record.serial, records: [parsed.record] });
     }
-    const writer = new EventBatchWriter(4096);
+    const writer = new EventBatchWriter(indexBodies, 4096);
     const received: AuditEvent[] = [];
     for (const event of events) {
       writer.add(event);
       if (writer.full) readEventBatch(writer.take(), (back) => received.push(back));
     }
     readEventBatch(writer.take(), (back) => received.push(back));
-    expect(received.map(recordView)).toEqual(events.map(recordView));
+    const sent = events.map(recordView);
+    expect(received.map(recordView)).toEqual(sent);
     expect(received.map(({ node, time, serial }) => ({ node, time, serial }))).toEqual(events.map(({ node, time, serial }) => ({ node, time, serial })));
   });
 });
+
+interface Digest {
+  readonly events: number;
+  readonly hash: string;
+}
 
 describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
   const directory = mkdtempSync(join(tmpdir(), 'virt-audit-threaded-'));
@@ -54,15 +64,23 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
     const [file, selection] = [process.argv[2], JSON.parse(process.argv[3])];
     const digest = async (read) => {
       const hash = createHash('sha256'); let events = 0;
-      await read((event) => { events++; for (const r of event.records) hash.update(JSON.stringify([r.file, r.line, r.form, r.node, r.type, r.typeNumber, r.time, r.serial, r.body, r.enrichmentText, r.text, r.issues])); hash.update('|'); });
+      await read((event) => {
+        events++;
+        for (const r of event.records) {
+          const lookedUp = ${JSON.stringify(LOOKED_UP)}.map((name) => [r.headerRaw(name), r.payloadValue(name)]);
+          hash.update(JSON.stringify([lookedUp, r.file, r.line, r.form, r.node, r.type, r.typeNumber, r.time, r.serial, r.body, r.enrichmentText, r.text, r.issues]));
+        }
+        hash.update('|');
+      });
       return { events, hash: hash.digest('hex') };
     };
     const options = { forms: ALL_BUT_INTERPRETED, order: 'stamp' };
     const inThread = await digest((onEvent) => readAuditEvents([{ kind: 'file', path: file }], onEvent, { ...options, keepEvent: typeSelector(selection) }));
     const threaded = await digest((onEvent) => readAuditEventsThreaded([{ kind: 'file', path: file }], onEvent, { ...options, keepTypes: selection }));
+    const indexed = await digest((onEvent) => readAuditEventsThreaded([{ kind: 'file', path: file }], onEvent, { ...options, keepTypes: selection, indexBodies: true }));
     let failure = null;
     try { await readAuditEventsThreaded([{ kind: 'file', path: '/' }], () => {}, { ...options, keepTypes: selection }); } catch (error) { failure = error.message; }
-    console.log(JSON.stringify({ worker: canReadOnWorker(), inThread, threaded, failure }));`;
+    console.log(JSON.stringify({ worker: canReadOnWorker(), inThread, threaded, indexed, failure }));`;
 
   const odd = join(directory, 'odd.log');
   const virt = (serial: number, extra: string) => `type=VIRT_CONTROL msg=audit(1709975000.${String(serial % 1000).padStart(3, '0')}:${serial}): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='virt=kvm op=start reason=booted vm="a${extra}" uuid=1b4e28ba-2fa1-11d2-883f-0016d3cca427 vm-pid=7 exe="/usr/sbin/libvirtd" hostname=? addr=? terminal=? res=success'`;
@@ -86,10 +104,11 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
     for (const [pattern, selection] of Object.entries(selections)) {
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_INDEX, file, JSON.stringify(selection)], { timeout: 60_000 });
       expect(run.stderr.toString()).toBe('');
-      const result = JSON.parse(run.stdout.toString()) as { worker: boolean; inThread: { events: number; hash: string }; threaded: { events: number; hash: string }; failure: string | null };
+      const result = JSON.parse(run.stdout.toString()) as { worker: boolean; inThread: Digest; threaded: Digest; indexed: Digest; failure: string | null };
       expect(result.worker).toBe(true);
       if (pattern !== 'syscall' || file !== odd) expect(result.inThread.events, pattern).toBeGreaterThan(0);
       expect(result.threaded).toEqual(result.inThread);
+      expect(result.indexed).toEqual(result.inThread);
       expect(result.failure).toMatch(/EISDIR|directory/i);
     }
   }, 120_000);
@@ -97,9 +116,10 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
   it('reads on the calling thread when the process has flags a worker refuses (--expose-gc)', () => {
     const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, JSON.stringify({ numbers: [[2500, 2599]] })], { timeout: 60_000 });
     expect(run.stderr.toString()).toBe('');
-    const result = JSON.parse(run.stdout.toString()) as { inThread: { events: number; hash: string }; threaded: { events: number; hash: string } };
+    const result = JSON.parse(run.stdout.toString()) as { inThread: Digest; threaded: Digest; indexed: Digest };
     expect(result.inThread.events).toBeGreaterThan(0);
     expect(result.threaded).toEqual(result.inThread);
+    expect(result.indexed).toEqual(result.inThread);
   }, 60_000);
 });
 

@@ -1,5 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
-import { BodyIndex, decodedValue } from './field-index.js';
+import { BodyIndex, decodedValue, findPayloadStart, PAYLOAD_START } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -29,12 +29,16 @@ export interface RecordInit {
   /** The timestamp as written, when it could not be read as one (interpreted, journald). */
   readonly timeText?: string | undefined;
   readonly serial: number | null;
-  /** Everything after `): ` up to the enrichment separator. */
-  readonly body: string;
-  /** Text after the 0x1D separator (ENRICHED), or null. */
-  readonly enrichmentText: string | null;
   readonly text: string;
+  /** Where the body — everything after `): ` up to the enrichment separator — lies in `text`. */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+  /** Where the text after the 0x1D separator (ENRICHED) begins in `text`, or -1. */
+  readonly enrichmentStart: number;
   readonly issues: readonly RecordIssue[];
+  /** The body's token offsets, found on the reading thread (field-index `addBodyTokens`), and where its entry begins. */
+  readonly tokens?: Int32Array | undefined;
+  readonly tokensAt?: number | undefined;
 }
 
 /**
@@ -51,11 +55,17 @@ export class AuditRecord {
   readonly time: AuditTime | null;
   readonly timeText: string | undefined;
   readonly serial: number | null;
-  readonly body: string;
-  readonly enrichmentText: string | null;
   readonly text: string;
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+  readonly enrichmentStart: number;
   readonly issues: RecordIssue[];
+  private readonly tokens: Int32Array | undefined;
+  private readonly tokensAt: number;
   private parsed: ParsedBody | undefined;
+  // Sliced from the text when first asked for: most readers look up a few fields through the token offsets.
+  private bodyText: string | undefined;
+  private enrichmentSlice: string | undefined;
 
   constructor(init: RecordInit) {
     this.file = init.file;
@@ -67,10 +77,28 @@ export class AuditRecord {
     this.time = init.time;
     this.timeText = init.timeText;
     this.serial = init.serial;
-    this.body = init.body;
-    this.enrichmentText = init.enrichmentText;
     this.text = init.text;
+    this.bodyStart = init.bodyStart;
+    this.bodyEnd = init.bodyEnd;
+    this.enrichmentStart = init.enrichmentStart;
     this.issues = init.issues.length === 0 ? [] : [...init.issues];
+    this.tokens = init.tokens;
+    this.tokensAt = init.tokensAt ?? -1;
+    this.bodyText = undefined;
+    this.enrichmentSlice = undefined;
+  }
+
+  /** Everything after `): ` up to the enrichment separator. */
+  get body(): string {
+    this.bodyText ??= this.text.slice(this.bodyStart, this.bodyEnd);
+    return this.bodyText;
+  }
+
+  /** Text after the 0x1D separator (ENRICHED), or null. */
+  get enrichmentText(): string | null {
+    if (this.enrichmentStart === -1) return null;
+    this.enrichmentSlice ??= this.text.slice(this.enrichmentStart);
+    return this.enrichmentSlice;
   }
 
   /** Records whose values or header were altered on the way (interpreted, journald). */
@@ -138,14 +166,8 @@ export class AuditRecord {
 
   private bodyIndex(): BodyIndex {
     if (sharedIndex.owner === this) return sharedIndex;
-    const body = this.body;
-    const start = findPayloadStart(body);
-    if (start === -1) sharedIndex.index(this, body, body.length, -1, -1);
-    else {
-      const afterQuote = start + PAYLOAD_START.length;
-      const close = body.lastIndexOf("'");
-      sharedIndex.index(this, body, start, afterQuote, close < afterQuote ? body.length : close);
-    }
+    if (this.tokens === undefined) sharedIndex.index(this, this.text, this.bodyStart, this.bodyEnd);
+    else sharedIndex.adopt(this, this.text, this.tokens, this.tokensAt);
     return sharedIndex;
   }
 
@@ -164,8 +186,6 @@ interface ParsedBody {
   readonly words: readonly string[];
   readonly enrichment: readonly AuditField[];
 }
-
-const PAYLOAD_START = "msg='";
 
 function parseBody(record: AuditRecord): ParsedBody {
   const interpretHex = record.form !== 'interpreted';
@@ -206,15 +226,4 @@ function parseBody(record: AuditRecord): ParsedBody {
     words: [...headerPart.words, ...payloadPart.words],
     enrichment,
   };
-}
-
-/** Index of `msg='` at a token boundary in the body, or -1. */
-function findPayloadStart(body: string): number {
-  let from = 0;
-  for (;;) {
-    const at = body.indexOf(PAYLOAD_START, from);
-    if (at === -1) return -1;
-    if (at === 0 || body.charCodeAt(at - 1) === 0x20) return at;
-    from = at + 1;
-  }
 }

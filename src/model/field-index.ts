@@ -1,33 +1,128 @@
 // Where each `name=value` token of a text lies, found in one pass and kept as offsets: for readers that
-// want a few fields of many records without a field object per token.
+// want a few fields of many records without a field object per token. The offsets can be found on the
+// reading thread and shipped with the record (event-batch), so the thread that reads the fields does
+// not look for them again.
 import { isEncodedField } from '../tables/field-types.js';
 import { decodeField } from './audit-field.js';
 import { grown } from './typed-columns.js';
 
+export const PAYLOAD_START = "msg='";
+
+/** Index of `msg='` at a token boundary in `text[from, to)`, or -1. */
+export function findPayloadStart(text: string, from = 0, to = text.length): number {
+  for (let at = text.indexOf(PAYLOAD_START, from); at !== -1 && at + PAYLOAD_START.length <= to; at = text.indexOf(PAYLOAD_START, at + 1)) {
+    if (at === from || text.charCodeAt(at - 1) === 0x20) return at;
+  }
+  return -1;
+}
+
+/** Token offsets of many bodies in one growing Int32Array: see `addBodyTokens` for one body's entry. */
+export class TokenOffsets {
+  values: Int32Array;
+  used = 0;
+
+  constructor(capacity = 3 * 64) {
+    this.values = new Int32Array(capacity);
+  }
+
+  /** The offsets so far; the next body starts a new array. */
+  take(): Int32Array {
+    const taken = this.values.subarray(0, this.used);
+    this.values = new Int32Array(this.values.length);
+    this.used = 0;
+    return taken;
+  }
+
+  reserve(count: number): void {
+    if (this.used + count > this.values.length) this.values = grown(this.values, Math.max(this.values.length * 2, this.used + count));
+  }
+}
+
 /**
- * The offsets of one body's tokens (start, `=`, end each), split on spaces as tokenizeFields does:
- * those before `msg='` and those inside it. One index serves record after record, so reading a few
- * fields of a million records allocates nothing for it.
+ * Appends the entry of the body `text[bodyStart, bodyEnd)` and returns where it begins: the number of
+ * header tokens (those before `msg='`, or all of them when there is none), the number of payload tokens
+ * (inside `msg='…'`, up to its last quote; -1 when there is no payload), then start, `=` and end of
+ * each token — offsets into `text`. Tokens are split on spaces as tokenizeFields splits them; a token
+ * without `=` after its first char is a word, not a field, and is left out.
+ */
+export function addBodyTokens(text: string, bodyStart: number, bodyEnd: number, out: TokenOffsets): number {
+  const at = out.used;
+  out.reserve(2);
+  out.used += 2;
+  const payloadStart = findPayloadStart(text, bodyStart, bodyEnd);
+  let headerCount: number;
+  let payloadCount = -1;
+  // Counted before they are stored: adding tokens may move the offsets to a larger array.
+  if (payloadStart === -1) headerCount = addTokens(text, bodyStart, bodyEnd, out);
+  else {
+    const afterQuote = payloadStart + PAYLOAD_START.length;
+    const close = text.lastIndexOf("'", bodyEnd - 1);
+    headerCount = addTokens(text, bodyStart, payloadStart, out);
+    payloadCount = addTokens(text, afterQuote, close < afterQuote ? bodyEnd : close, out);
+  }
+  out.values[at] = headerCount;
+  out.values[at + 1] = payloadCount;
+  return at;
+}
+
+/** Appends the tokens of `text[from, to)`; returns how many. */
+function addTokens(text: string, from: number, to: number, out: TokenOffsets): number {
+  let count = 0;
+  let start = from;
+  while (start < to) {
+    while (start < to && text.charCodeAt(start) === 0x20) start++;
+    if (start >= to) break;
+    let end = text.indexOf(' ', start);
+    if (end === -1 || end > to) end = to;
+    const eq = text.indexOf('=', start);
+    if (eq > start && eq < end) {
+      out.reserve(3);
+      const values = out.values;
+      values[out.used++] = start;
+      values[out.used++] = eq;
+      values[out.used++] = end;
+      count++;
+    }
+    start = end + 1;
+  }
+  return count;
+}
+
+/**
+ * Looks fields up in one body's entry of token offsets (made here or shipped with the record). One
+ * index serves record after record, so reading a few fields of a million records allocates nothing for it.
  */
 export class BodyIndex {
-  private offsets = new Int32Array(3 * 64);
+  private readonly own = new TokenOffsets();
+  private offsets: Int32Array = this.own.values;
+  private headerStart = 0;
   private headerEnd = 0;
   private payloadEnd = 0;
-  private text = '';
   private hasPayload = false;
+  private text = '';
   owner: object | undefined;
 
-  /** Indexes `text[0, headerTo)` as the header and, when payloadFrom is not -1, `text[payloadFrom, payloadTo)` as the payload. */
-  index(owner: object, text: string, headerTo: number, payloadFrom: number, payloadTo: number): void {
+  /** Indexes the body `text[bodyStart, bodyEnd)`. */
+  index(owner: object, text: string, bodyStart: number, bodyEnd: number): void {
+    this.own.used = 0;
+    const at = addBodyTokens(text, bodyStart, bodyEnd, this.own);
+    this.adopt(owner, text, this.own.values, at);
+  }
+
+  /** Uses the entry at `at` of `offsets` (see addBodyTokens), found before for `text`. */
+  adopt(owner: object, text: string, offsets: Int32Array, at: number): void {
     this.owner = owner;
     this.text = text;
-    this.headerEnd = this.add(text, 0, headerTo, 0);
-    this.hasPayload = payloadFrom !== -1;
-    this.payloadEnd = this.hasPayload ? this.add(text, payloadFrom, payloadTo, this.headerEnd) : this.headerEnd;
+    this.offsets = offsets;
+    this.headerStart = at + 2;
+    this.headerEnd = this.headerStart + 3 * offsets[at]!;
+    const payloadCount = offsets[at + 1]!;
+    this.hasPayload = payloadCount !== -1;
+    this.payloadEnd = this.hasPayload ? this.headerEnd + 3 * payloadCount : this.headerEnd;
   }
 
   headerRaw(name: string): string | undefined {
-    return this.find(name, 0, this.headerEnd);
+    return this.find(name, this.headerStart, this.headerEnd);
   }
 
   /** undefined when the body has no payload or no such field in it. */
@@ -44,25 +139,6 @@ export class BodyIndex {
       if (eq - start === length && text.startsWith(name, start)) return text.slice(eq + 1, offsets[at + 2]!);
     }
     return undefined;
-  }
-
-  private add(text: string, from: number, to: number, used: number): number {
-    let start = from;
-    while (start < to) {
-      while (start < to && text.charCodeAt(start) === 0x20) start++;
-      if (start >= to) break;
-      let end = text.indexOf(' ', start);
-      if (end === -1 || end > to) end = to;
-      const eq = text.indexOf('=', start);
-      if (eq > start && eq < end) {
-        if (used + 3 > this.offsets.length) this.offsets = grown(this.offsets, this.offsets.length * 2);
-        this.offsets[used++] = start;
-        this.offsets[used++] = eq;
-        this.offsets[used++] = end;
-      }
-      start = end + 1;
-    }
-    return used;
   }
 }
 

@@ -1,7 +1,9 @@
 // Events moved between threads as one byte buffer of record texts and one array of numbers, both
 // transferred without copying; the receiving side rebuilds AuditRecords from them (one string per
-// record, body and enrichment sliced from it), so no record is parsed twice.
+// record, body and enrichment sliced from it), so no record is parsed twice. The sender may also find
+// where each body's fields lie (indexBodies), so the receiver looks fields up without searching for them.
 import { AuditRecord, type RecordForm, type RecordIssue } from '../model/audit-record.js';
+import { addBodyTokens, TokenOffsets } from '../model/field-index.js';
 import type { AuditEvent, GroupedEvent } from './event-grouper.js';
 import { ScannedLine } from './scanned-line.js';
 
@@ -10,12 +12,14 @@ const FORM_IDS = new Map(FORMS.map((form, index) => [form, index]));
 const RAW = FORM_IDS.get('raw')!;
 
 /** Numbers per record: see `EventBatchWriter.add`. */
-const SLOTS = 14;
+const SLOTS = 15;
 const NONE = -1;
 
 export interface EventBatch {
   readonly bytes: Uint8Array;
   readonly numbers: Float64Array;
+  /** The bodies' token offsets (field-index `addBodyTokens`), empty unless the writer indexes bodies. */
+  readonly tokens: Int32Array;
   readonly eventCount: number;
   /** Strings the numbers point into: files, nodes, types, time texts, issue lists (JSON). */
   readonly strings: readonly string[];
@@ -29,8 +33,10 @@ export class EventBatchWriter {
   private eventCount = 0;
   private strings: string[] = [];
   private stringIds = new Map<string, number>();
+  private readonly tokens = new TokenOffsets();
 
-  constructor(private readonly targetBytes = 1 << 19) {
+  /** indexBodies: find where each body's fields lie, for a receiver that reads fields of every record. */
+  constructor(private readonly indexBodies = false, private readonly targetBytes = 1 << 19) {
     this.bytes = Buffer.allocUnsafe(targetBytes);
     this.numbers = new Float64Array(4096);
   }
@@ -58,6 +64,7 @@ export class EventBatchWriter {
     const batch: EventBatch = {
       bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.usedBytes),
       numbers: this.numbers.subarray(0, this.usedNumbers),
+      tokens: this.tokens.take(),
       eventCount: this.eventCount,
       strings: this.strings,
     };
@@ -78,23 +85,25 @@ export class EventBatchWriter {
     // TypedArray#set: Buffer#copy's argument checks cost more than the copy of a line.
     this.bytes.set(new Uint8Array(line.bytes.buffer, line.bytes.byteOffset + line.start, length), textStart);
     this.usedBytes += length;
+    const bodyEnd = line.separator === -1 ? length : line.separator;
+    const tokens = this.indexBodies ? addBodyTokens(line.bytes.toString('latin1', line.start, line.end), line.bodyStart, bodyEnd, this.tokens) : NONE;
     this.slots(
-      textStart, length, line.bodyStart, line.separator === -1 ? NONE : length - line.separator - 1, this.stringId(line.file), line.line, RAW,
-      line.node === null ? NONE : this.stringId(line.node), this.stringId(line.type), line.typeNumber, line.time.sec, line.time.ms, line.serial, NONE,
+      textStart, length, line.bodyStart, bodyEnd, this.stringId(line.file), line.line, RAW,
+      line.node === null ? NONE : this.stringId(line.node), this.stringId(line.type), line.typeNumber, line.time.sec, line.time.ms, line.serial, NONE, tokens,
     );
   }
 
   /** A record's SLOTS numbers, in the order readEventBatch reads them. */
   private slots(
-    textStart: number, textLength: number, bodyStart: number, enrichmentLength: number, file: number, line: number, form: number,
-    node: number, type: number, typeNumber: number, sec: number, msOrText: number, serial: number, issues: number,
+    textStart: number, textLength: number, bodyStart: number, bodyEnd: number, file: number, line: number, form: number,
+    node: number, type: number, typeNumber: number, sec: number, msOrText: number, serial: number, issues: number, tokens: number,
   ): void {
     const numbers = this.numbers;
     let at = this.usedNumbers;
     numbers[at++] = textStart;
     numbers[at++] = textLength;
     numbers[at++] = bodyStart;
-    numbers[at++] = enrichmentLength;
+    numbers[at++] = bodyEnd;
     numbers[at++] = file;
     numbers[at++] = line;
     numbers[at++] = form;
@@ -105,6 +114,7 @@ export class EventBatchWriter {
     numbers[at++] = msOrText;
     numbers[at++] = serial;
     numbers[at++] = issues;
+    numbers[at++] = tokens;
     this.usedNumbers = at;
   }
 
@@ -120,15 +130,13 @@ export class EventBatchWriter {
     this.byteRoom(text.length);
     const textStart = this.usedBytes;
     this.usedBytes += this.bytes.write(text, textStart, 'latin1');
-    const enrichment = record.enrichmentText;
-    // The body (and the enrichment after its separator) end the text in every line form.
-    const bodyStart = text.length - record.body.length - (enrichment === null ? 0 : enrichment.length + 1);
+    const tokens = this.indexBodies ? addBodyTokens(text, record.bodyStart, record.bodyEnd, this.tokens) : NONE;
     this.slots(
-      textStart, text.length, bodyStart, enrichment === null ? NONE : enrichment.length, this.stringId(record.file), record.line, FORM_IDS.get(record.form)!,
+      textStart, text.length, record.bodyStart, record.bodyEnd, this.stringId(record.file), record.line, FORM_IDS.get(record.form)!,
       record.node === null ? NONE : this.stringId(record.node), this.stringId(record.type), record.typeNumber ?? Number.NaN,
       record.time === null ? Number.NaN : record.time.sec,
       record.time === null ? (record.timeText === undefined ? NONE : this.stringId(record.timeText)) : record.time.ms,
-      record.serial ?? Number.NaN, record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues)),
+      record.serial ?? Number.NaN, record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues)), tokens,
     );
   }
 
@@ -151,7 +159,7 @@ export class EventBatchWriter {
 
 /** The events of a batch, in the order they were added. */
 export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) => void): void {
-  const { numbers, strings } = batch;
+  const { numbers, strings, tokens } = batch;
   // One string per record: cheaper to make than one large string for the batch, and a record kept by
   // a consumer holds only its own text.
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
@@ -163,9 +171,8 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
       const textStart = numbers[at]!;
       const textLength = numbers[at + 1]!;
       const text = bytes.toString('latin1', textStart, textStart + textLength);
-      const bodyStart = numbers[at + 2]!;
-      const enrichmentLength = numbers[at + 3]!;
-      const bodyEnd = enrichmentLength === NONE ? textLength : textLength - enrichmentLength - 1;
+      const bodyEnd = numbers[at + 3]!;
+      const tokensAt = numbers[at + 14]!;
       const sec = numbers[at + 10]!;
       const msOrText = numbers[at + 11]!;
       const typeNumber = numbers[at + 9]!;
@@ -184,10 +191,14 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
           // Always present (undefined where there is none): the same object shape for every record.
           timeText: Number.isNaN(sec) && msOrText !== NONE ? strings[msOrText]! : undefined,
           serial: Number.isNaN(serial) ? null : serial,
-          body: text.slice(bodyStart, bodyEnd),
-          enrichmentText: enrichmentLength === NONE ? null : text.slice(textLength - enrichmentLength),
           text,
+          bodyStart: numbers[at + 2]!,
+          bodyEnd,
+          // The body ends the text, or is followed by the 0x1D separator and the enrichment.
+          enrichmentStart: bodyEnd === textLength ? NONE : bodyEnd + 1,
           issues: issues === NONE ? [] : (JSON.parse(strings[issues]!) as RecordIssue[]),
+          tokens: tokensAt === NONE ? undefined : tokens,
+          tokensAt,
         }),
       );
       at += SLOTS;

@@ -81,10 +81,10 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
   return { kind: 'rejected', reason: 'not-audit', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
 }
 
-function splitEnrichment(rest: string): { body: string; enrichmentText: string | null } {
-  const separator = rest.indexOf(ENRICHMENT_SEPARATOR);
-  if (separator === -1) return { body: rest, enrichmentText: null };
-  return { body: rest.slice(0, separator), enrichmentText: rest.slice(separator + 1) };
+/** Where the body starting at `bodyStart` ends and the enrichment after its 0x1D separator begins. */
+function bodySpan(text: string, bodyStart: number): { bodyStart: number; bodyEnd: number; enrichmentStart: number } {
+  const separator = text.indexOf(ENRICHMENT_SEPARATOR, bodyStart);
+  return separator === -1 ? { bodyStart, bodyEnd: text.length, enrichmentStart: -1 } : { bodyStart, bodyEnd: separator, enrichmentStart: separator + 1 };
 }
 
 function typeOf(name: string, issues: RecordIssue[]): number | null {
@@ -96,8 +96,6 @@ function typeOf(name: string, issues: RecordIssue[]): number | null {
 function recordFromScannedHeader(text: string, context: LineContext, header: RawHeader, issues: RecordIssue[]): AuditRecord {
   const { name, number } = header.recordType;
   if (number === null) issues.push({ rule: 'unknown-type', message: `record type ${name} is not known to libaudit` });
-  const rest = text.slice(header.bodyStart);
-  const separator = rest.indexOf(ENRICHMENT_SEPARATOR);
   return new AuditRecord({
     file: context.file,
     line: context.line,
@@ -107,8 +105,7 @@ function recordFromScannedHeader(text: string, context: LineContext, header: Raw
     typeNumber: number,
     time: { sec: header.sec, ms: header.ms },
     serial: header.serial,
-    body: separator === -1 ? rest : rest.slice(0, separator),
-    enrichmentText: separator === -1 ? null : rest.slice(separator + 1),
+    ...bodySpan(text, header.bodyStart),
     text,
     issues,
   });
@@ -127,7 +124,7 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
       typeNumber: typeOf(type, issues),
       time: { sec: Number(sec), ms: Number(ms) },
       serial: Number(serial),
-      ...splitEnrichment(text.slice(head.length)),
+      ...bodySpan(text, head.length),
       text,
       issues,
     });
@@ -146,7 +143,7 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
     time: null,
     timeText: stamp,
     serial: Number(serial),
-    ...splitEnrichment(text.slice(head.length)),
+    ...bodySpan(text, head.length),
     text,
     issues,
   });
@@ -165,7 +162,7 @@ function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue
     typeNumber: Number(typeNumber),
     time: { sec: Number(sec), ms: Number(ms) },
     serial: Number(serial),
-    ...splitEnrichment(text.slice(printk.index + head.length)),
+    ...bodySpan(text, printk.index + head.length),
     text,
     issues,
   });
@@ -186,7 +183,7 @@ function parseJournaldLine(text: string, context: LineContext, issues: RecordIss
     time: null,
     timeText: stamp.trim(),
     serial: null,
-    ...splitEnrichment(text.slice(head.length)),
+    ...bodySpan(text, head.length),
     text,
     issues,
   });

@@ -17,6 +17,11 @@ export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent'
   readonly keepTypes: TypeSelection;
   /** false: always read on the calling thread. */
   readonly threaded?: boolean;
+  /**
+   * The reading thread finds where each kept record's fields lie, and the consumer's field lookups
+   * (`headerRaw`, `payloadValue`) use that: for consumers that read fields of every record they keep.
+   */
+  readonly indexBodies?: boolean;
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./read-worker.js', import.meta.url));
@@ -49,6 +54,7 @@ function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOption
     forms: [...options.forms],
     keepTypes: options.keepTypes,
     maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
+    indexBodies: options.indexBodies ?? false,
     ...(options.order === undefined ? {} : { order: options.order }),
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
     ...(options.maxOpenEvents === undefined ? {} : { maxOpenEvents: options.maxOpenEvents }),
@@ -69,7 +75,7 @@ export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onE
  * On the calling thread (see the module comment) nothing happens before `consume`.
  */
 export function startReading(inputs: readonly AuditInput[], options: ThreadedReadOptions): Reading {
-  const { keepTypes, ...rest } = options;
+  const { keepTypes, indexBodies: _onlyForTheThread, ...rest } = options;
   const onThisThread: Reading = {
     consume: async (onEvent) => {
       const { readAuditEvents } = await import('./read-events.js');
@@ -154,6 +160,11 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
  * Reading as auparse (and so auvirt) reads, begun now: every line form but ausearch -i output, events in
  * stamp order, only those whose first record's type is in `keepTypes`.
  */
-export function startAuparseReading(inputs: readonly AuditInput[], keepTypes: TypeSelection, onProgress?: (bytesRead: number) => void): Reading {
-  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes, ...(onProgress === undefined ? {} : { onProgress }) });
+export function startAuparseReading(
+  inputs: readonly AuditInput[],
+  keepTypes: TypeSelection,
+  options: { readonly onProgress?: ((bytesRead: number) => void) | undefined; readonly indexBodies?: boolean } = {},
+): Reading {
+  const { onProgress, indexBodies = false } = options;
+  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes, indexBodies, ...(onProgress === undefined ? {} : { onProgress }) });
 }

@@ -14,6 +14,7 @@ export interface ReadWorkerData extends GroupingOptions {
   readonly forms: readonly RecordForm[];
   readonly keepTypes: TypeSelection;
   readonly maxBatchesInFlight: number;
+  readonly indexBodies: boolean;
 }
 
 export type ReadWorkerMessage =
@@ -24,7 +25,7 @@ export type ReadWorkerMessage =
 const data = workerData as ReadWorkerData;
 const port = parentPort!;
 const keeps = typeSelector(data.keepTypes);
-const writer = new EventBatchWriter();
+const writer = new EventBatchWriter(data.indexBodies);
 const inFlight = new InFlight(data.maxBatchesInFlight);
 let bytesRead = 0;
 
@@ -34,7 +35,7 @@ function post(): void {
   if (writer.empty) return;
   const batch = writer.take();
   inFlight.sent();
-  port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer]);
+  port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer, batch.tokens.buffer as ArrayBuffer]);
 }
 
 try {

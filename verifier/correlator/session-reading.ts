@@ -11,5 +11,5 @@ import type { TypeSelection } from '../../src/reader/type-selection.js';
 export const SESSION_TYPES: TypeSelection = { prefixes: ['VIRT_', 'ANOM_', 'SYSTEM_', 'DAEMON_'], names: ['AVC', 'USER_AVC'], numbers: [[1700, 1799], [2100, 2199]] };
 
 export function startSessionReading(inputs: readonly AuditInput[], onProgress?: (bytes: number) => void): Reading {
-  return startAuparseReading(inputs, SESSION_TYPES, onProgress);
+  return startAuparseReading(inputs, SESSION_TYPES, { onProgress, indexBodies: true });
 }
