@@ -9,7 +9,7 @@ export interface SequenceWarning {
   readonly message: string;
 }
 
-interface Position {
+export interface Position {
   readonly file: string;
   readonly line: number;
   readonly type: string;
@@ -28,8 +28,6 @@ interface NodeState {
 /** Serials more than this far back are no longer expected to arrive late; larger jumps are resets. */
 const WINDOW = 1000;
 
-const node = (record: AuditRecord): string => record.node ?? '';
-
 /**
  * Checks each node's event sequence without a correlator. auditd's own DAEMON_* records carry
  * auditd's serials, not the kernel's, and are left out.
@@ -40,31 +38,37 @@ export class SequenceChecker {
   constructor(private readonly warn: (warning: SequenceWarning) => void) {}
 
   check(record: AuditRecord): void {
-    const { time, serial } = record;
-    if (time === null || serial === null || record.type.startsWith('DAEMON_')) return;
-    const timeMs = time.sec * 1000 + time.ms;
-    const state = this.nodes.get(node(record));
+    if (record.time === null || record.serial === null) return;
+    this.checkStamp({ file: record.file, line: record.line, type: record.type }, record.node, record.time.sec, record.time.ms, record.serial);
+  }
+
+  /** `check` for a record read from its header alone. */
+  checkStamp(position: Position, node: string | null, sec: number, ms: number, serial: number): void {
+    if (position.type.startsWith('DAEMON_')) return;
+    const timeMs = sec * 1000 + ms;
+    const key = node ?? '';
+    const state = this.nodes.get(key);
     if (state === undefined) {
-      this.nodes.set(node(record), { lastSerial: serial, lastTimeMs: timeMs, maxSerial: serial, recent: new Map([[serial, timeMs]]), missing: new Map() });
+      this.nodes.set(key, { lastSerial: serial, lastTimeMs: timeMs, maxSerial: serial, recent: new Map([[serial, timeMs]]), missing: new Map() });
       return;
     }
     const seenAt = state.recent.get(serial);
     if (seenAt !== undefined) {
-      if (seenAt !== timeMs) this.report(record, 'duplicate-serial', `serial ${serial} was already used at ${new Date(seenAt).toISOString()}`);
+      if (seenAt !== timeMs) this.report(position, serial, 'duplicate-serial', `serial ${serial} was already used at ${new Date(seenAt).toISOString()}`);
       return;
     }
     const reset = serial > state.maxSerial + WINDOW || serial < state.maxSerial - WINDOW;
     if (!reset && serial > state.lastSerial && timeMs < state.lastTimeMs) {
-      this.report(record, 'time-backwards', `time went back from ${new Date(state.lastTimeMs).toISOString()} to ${new Date(timeMs).toISOString()} while serials rose`);
+      this.report(position, serial, 'time-backwards', `time went back from ${new Date(state.lastTimeMs).toISOString()} to ${new Date(timeMs).toISOString()} while serials rose`);
     }
     if (reset) {
       this.closeGaps(state, Infinity);
-      this.report(record, 'serial-reset', `serial jumped from ${state.maxSerial} to ${serial} (auditd or host restart, or records lost)`);
+      this.report(position, serial, 'serial-reset', `serial jumped from ${state.maxSerial} to ${serial} (auditd or host restart, or records lost)`);
       state.recent.clear();
       state.maxSerial = serial;
     } else if (serial > state.maxSerial) {
       for (let missing = state.maxSerial + 1; missing < serial; missing++) {
-        state.missing.set(missing, { file: record.file, line: record.line, type: record.type });
+        state.missing.set(missing, position);
       }
       state.maxSerial = serial;
       this.closeGaps(state, serial - WINDOW);
@@ -102,7 +106,7 @@ export class SequenceChecker {
     }
   }
 
-  private report(record: AuditRecord, rule: SequenceWarning['rule'], message: string): void {
-    this.warn({ file: record.file, line: record.line, type: record.type, serial: record.serial, rule, message });
+  private report(position: Position, serial: number, rule: SequenceWarning['rule'], message: string): void {
+    this.warn({ file: position.file, line: position.line, type: position.type, serial, rule, message });
   }
 }

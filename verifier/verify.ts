@@ -16,6 +16,10 @@ import {
   type RejectReason,
   type VirtRecordJson,
 } from '../src/index.js';
+import type { Readable } from 'node:stream';
+import { RawHeaderScanner } from '../src/reader/raw-header.js';
+import { NOT_PLAIN, plainLineSeparator } from '../src/reader/scanned-line.js';
+import type { LinePrefilter } from '../src/reader/line-splitter.js';
 import { SequenceChecker } from './sequence-check.js';
 import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
 
@@ -56,6 +60,8 @@ export interface VerifyOptions {
   readonly onVirtRecord?: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => void;
   readonly onProgress?: (bytesRead: number) => void;
   readonly validator?: SchemaValidator;
+  /** What a `stdin` input reads (default: process.stdin). */
+  readonly stdin?: Readable;
 }
 
 export interface VerifyResult {
@@ -91,9 +97,42 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
     keptPerRule.set(key, kept + 1);
     if (kept < WARNINGS_KEPT_PER_RULE) warnings.push(diagnostic);
   };
-  const grouper = new EventGrouper(() => summary.events++, options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs });
+  // Events are counted as they begin (eventsBegun), passed-over ones included.
+  const grouper = new EventGrouper(() => {}, options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs });
   const sequence = new SequenceChecker((warning) => warn({ severity: 'warning', ...warning }));
-  let previous: AuditRecord | undefined;
+  /** The last record, or where the last line read from its header alone lies (parsed only for a hint). */
+  let previous: AuditRecord | { readonly bytes: Buffer; readonly start: number; readonly end: number; readonly file: string; readonly line: number } | undefined;
+  const previousRecord = (): AuditRecord | undefined => {
+    if (previous === undefined || previous instanceof AuditRecord) return previous;
+    const parsed = parseLine(previous.bytes.toString('latin1', previous.start, previous.end), { file: previous.file, line: previous.line });
+    return parsed.kind === 'record' ? parsed.record : undefined;
+  };
+  const header = new RawHeaderScanner();
+  /** The line handed on next is the one whose header was just scanned. */
+  let scanned = false;
+
+  /**
+   * A RAW line of a known type other than VIRT_*, with no byte the parser would remark on, is counted,
+   * grouped and sequence-checked from its header bytes alone: nothing else of it is checked. Files only:
+   * a file stream hands over a new buffer for every chunk, so `previous` may point into it.
+   */
+  const headerOnly = (file: string, input: AuditInput): LinePrefilter | undefined =>
+    input.kind !== 'file'
+      ? undefined
+      : (bytes, start, end, line, unterminated) => {
+          if (unterminated || !header.scan(bytes, start, end)) return false;
+          const { recordType, node, sec, ms, serial } = header;
+          if (recordType.number === null || isVirtRecordType(recordType.number) || plainLineSeparator(bytes, start, end, header.bodyStart) === NOT_PLAIN) {
+            scanned = true;
+            return false;
+          }
+          summary.lines++;
+          summary.records++;
+          grouper.skip(node, sec, ms, serial, recordType.number);
+          sequence.checkStamp({ file, line, type: recordType.name }, node, sec, ms, serial);
+          previous = { bytes, start, end, file, line };
+          return true;
+        };
 
   const onRecord = (record: AuditRecord): void => {
     summary.records++;
@@ -171,7 +210,8 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
     inputs,
     (file, line) => {
       summary.lines++;
-      const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated });
+      const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined });
+      scanned = false;
       if (parsed.kind === 'blank') {
         summary.blank++;
         return;
@@ -190,7 +230,7 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
           type: null,
           serial: null,
           rule: parsed.reason,
-          message: `${REJECT_REASONS[parsed.reason]}: ${parsed.detail}${continuationHint(previous, file)}`,
+          message: `${REJECT_REASONS[parsed.reason]}: ${parsed.detail}${continuationHint(previousRecord(), file)}`,
         });
         return;
       }
@@ -200,9 +240,12 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
     {
       ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      prefilter: headerOnly,
     },
   );
   grouper.flush();
+  summary.events = grouper.eventsBegun;
   sequence.finish();
   return { summary, problems, warnings };
 }

@@ -120,6 +120,11 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
     this.inStampOrder = options.order === 'stamp';
   }
 
+  /** Events begun so far, passed-over ones included: once flushed, every one of them has completed. */
+  get eventsBegun(): number {
+    return this.arrivals;
+  }
+
   private onEvent(event: GroupedEvent<R> | OpenEvent<R>): void {
     if (!this.inStampOrder || event.time === null || event.serial === null) {
       if (!(event as OpenEvent<R>).skipped) this.deliver(event);
@@ -173,7 +178,10 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
     const event = this.find(node, sec, ms, serial);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
       // A passed-over single-record event is complete at once: in completion order it leaves no trace.
-      if (record === null && !this.inStampOrder) return;
+      if (record === null && !this.inStampOrder) {
+        this.arrivals++;
+        return;
+      }
       const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);

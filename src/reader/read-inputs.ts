@@ -10,8 +10,8 @@ export interface ReadOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk's lines, so a consumer doing async work per line keeps memory bounded. */
   readonly afterChunk?: () => Promise<void>;
-  /** Sees each line's bytes first; lines it takes care of never become strings (see LineSplitter). */
-  readonly prefilter?: (file: string, input: AuditInput) => LinePrefilter;
+  /** Sees each line's bytes first; lines it takes care of never become strings (see LineSplitter). None for an input: undefined. */
+  readonly prefilter?: (file: string, input: AuditInput) => LinePrefilter | undefined;
 }
 
 const CHUNK_BYTES = 1 << 20;
