@@ -129,7 +129,7 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
           summary.lines++;
           summary.records++;
           grouper.skip(node, sec, ms, serial, recordType.number);
-          sequence.checkStamp({ file, line, type: recordType.name }, node, sec, ms, serial);
+          sequence.checkStamp(file, line, recordType.name, node, sec, ms, serial);
           previous = { bytes, start, end, file, line };
           return true;
         };
