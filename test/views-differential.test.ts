@@ -27,8 +27,9 @@ async function ourSearch(file: string, criteria: SearchCriteria): Promise<string
 }
 
 async function ourReport(file: string, options: VirtReportOptions): Promise<string> {
-  const report = await virtReport([{ kind: 'file', path: file }], options);
-  return `${report.text}exit ${report.status}\n`;
+  const pieces: Buffer[] = [];
+  const report = await virtReport([{ kind: 'file', path: file }], options, (piece) => pieces.push(piece));
+  return `${Buffer.concat(pieces).toString('latin1')}exit ${report.status}\n`;
 }
 
 const searchArgs = (criteria: SearchCriteria): string[] => [

@@ -1,5 +1,7 @@
 // `aureport --virt` (audit-userspace 3.0.9, aureport-scan.c / aureport-output.c): one row per event that
-// holds a VIRT_* record, typed by its first record, or the per-type summary.
+// holds a VIRT_* record, typed by its first record, or the per-type summary. Rows are written as their
+// events come, as aureport prints them, so memory stays flat however long the log.
+import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { AuparseView } from '../auvirt/auparse-view.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
@@ -52,9 +54,19 @@ function rowOf(event: AuditEvent): Row | null {
   return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res !== 'failed', serial: event.serial };
 }
 
-/** The report text and aureport's exit status (1 for an empty detailed report; a summary exits 0). */
-export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions): Promise<{ text: string; events: number; status: number }> {
-  const rows: Row[] = [];
+const PIECE_BYTES = 1 << 16;
+const NONE = '<no events of interest were found>\n\n';
+const DETAILED_HEAD = '\nVirtualization Report\n==============================\n# date time type success event\n==============================\n';
+
+/**
+ * Writes the report to `write` in pieces (one char per byte) as the events come, and returns how many
+ * events it holds and aureport's exit status (1 for an empty detailed report; a summary exits 0).
+ */
+export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions, write: (piece: Buffer) => void): Promise<{ events: number; status: number }> {
+  const out = new Latin1Pieces(PIECE_BYTES);
+  const counts = new Map<number, { count: number; name: string }>();
+  let events = 0;
+  if (!options.summary) out.text(DETAILED_HEAD);
   await readAuditEventsThreaded(
     inputs,
     (event) => {
@@ -64,34 +76,30 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       if (options.end !== undefined && row.time > options.end) return;
       if (options.only === 'failed' && row.success) return;
       if (options.only === 'success' && !row.success) return;
-      rows.push(row);
+      events++;
+      if (options.summary) {
+        const entry = counts.get(row.typeNumber);
+        if (entry === undefined) counts.set(row.typeNumber, { count: 1, name: row.type });
+        else entry.count++;
+        return;
+      }
+      out.text(`${events}. ${localStamp(row.time)} ${row.type} ${row.success ? 'yes' : 'no'} ${row.serial}\n`);
+      for (const piece of out.takeFull()) write(piece);
     },
     // VIRT_* records are user messages, each an event of its own.
     { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] } },
   );
-  const status = rows.length === 0 && !options.summary ? 1 : 0;
-  return { text: options.summary ? summaryReport(rows, options) : detailedReport(rows), events: rows.length, status };
+  if (options.summary) out.text(summaryReport(counts, options));
+  else if (events === 0) out.text(NONE);
+  for (const piece of out.takeAll()) write(piece);
+  return { events, status: events === 0 && !options.summary ? 1 : 0 };
 }
 
-const NONE = '<no events of interest were found>\n\n';
-
-function detailedReport(rows: readonly Row[]): string {
-  const head = '\nVirtualization Report\n==============================\n# date time type success event\n==============================\n';
-  if (rows.length === 0) return head + NONE;
-  return head + rows.map((row, index) => `${index + 1}. ${localStamp(row.time)} ${row.type} ${row.success ? 'yes' : 'no'} ${row.serial}\n`).join('');
-}
-
-function summaryReport(rows: readonly Row[], options: VirtReportOptions): string {
+function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
   const prefix = options.only === 'failed' ? 'Failed ' : options.only === 'success' ? 'Success ' : '';
   const head = `\n${prefix}Virtualization Summary Report\n=============================\ntotal  type\n=============================\n`;
-  if (rows.length === 0) return head + NONE;
-  const hits = new Map<number, { count: number; name: string }>();
-  for (const row of rows) {
-    const entry = hits.get(row.typeNumber) ?? { count: 0, name: row.type };
-    entry.count++;
-    hits.set(row.typeNumber, entry);
-  }
+  if (counts.size === 0) return head + NONE;
   // aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
-  const sorted = [...hits].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);
+  const sorted = [...counts].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);
   return head + sorted.map(([number, { count, name }]) => `${count}  ${options.interpret ? name : number}\n`).join('');
 }
