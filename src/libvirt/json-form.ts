@@ -48,36 +48,93 @@ function toInteger(value: string | null): JsonValue {
   return Number.isSafeInteger(number) ? number : value;
 }
 
-function put(json: VirtRecordJson, duplicates: Array<{ name: string; value: JsonValue }>, name: string, value: JsonValue): void {
-  if (Object.hasOwn(json, name)) duplicates.push({ name, value });
+/**
+ * Makers of JSON objects with one sequence of keys, from their values: an object literal with those keys,
+ * so the object keeps V8's fast properties. One filled by adding twenty computed keys turns into a
+ * dictionary, slow to fill and slower to validate. Only for keys that are plain names; a log can hold
+ * any number of key sequences, so at most MAX_MAKERS are made.
+ */
+type ObjectMaker = (values: readonly unknown[]) => VirtRecordJson;
+const makers = new Map<string, ObjectMaker>();
+const MAX_MAKERS = 1024;
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+function makerFor(keys: readonly string[]): ObjectMaker | undefined {
+  const id = keys.join(' ');
+  let maker = makers.get(id);
+  if (maker !== undefined || makers.size >= MAX_MAKERS) return maker;
+  // A quoted __proto__ in a literal would set the prototype: such keys take the general path.
+  if (!keys.every((key) => PLAIN_KEY.test(key) && key !== '__proto__')) return undefined;
+  // The keys are plain names written as JSON string literals: the source holds nothing else of the log.
+  maker = new Function('values', `return { ${keys.map((key, index) => `${JSON.stringify(key)}: values[${index}]`).join(', ')} };`) as ObjectMaker;
+  makers.set(id, maker);
+  return maker;
+}
+
+/** An object of these keys (unique) and values, in order. */
+function objectOf(keys: readonly string[], values: readonly unknown[]): VirtRecordJson {
+  const maker = makerFor(keys);
+  if (maker !== undefined) return maker(values);
+  const json = {} as VirtRecordJson;
   // A field called __proto__ is a field like any other, not the object's prototype.
-  else if (name === '__proto__') Object.defineProperty(json, name, { value, enumerable: true, writable: true, configurable: true });
-  else json[name] = value;
+  keys.forEach((key, index) => Object.defineProperty(json, key, { value: values[index], enumerable: true, writable: true, configurable: true }));
+  return json;
+}
+
+/** The keys and values of a JSON form, in order, before the object is made. */
+class JsonFields {
+  readonly keys: string[] = [];
+  readonly values: unknown[] = [];
+  private readonly seen = new Set<string>();
+  duplicates: Array<{ name: string; value: JsonValue }> | undefined;
+
+  /** A field; one whose name came before goes to `duplicates`. */
+  put(name: string, value: JsonValue): void {
+    if (this.seen.has(name)) (this.duplicates ??= []).push({ name, value });
+    else this.add(name, value);
+  }
+
+  /** A key of the form itself: it takes the place and value of a field of the same name. */
+  set(name: string, value: unknown): void {
+    if (!this.seen.has(name)) return this.add(name, value);
+    this.values[this.keys.indexOf(name)] = value;
+  }
+
+  private add(name: string, value: unknown): void {
+    this.seen.add(name);
+    this.keys.push(name);
+    this.values.push(value);
+  }
+}
+
+const NO_SPECS: ReadonlyMap<string, FieldSpec> = new Map();
+const specsByLayout = new WeakMap<PayloadLayout, ReadonlyMap<string, FieldSpec>>();
+
+function specsOf(layout: PayloadLayout): ReadonlyMap<string, FieldSpec> {
+  let specs = specsByLayout.get(layout);
+  if (specs === undefined) specsByLayout.set(layout, (specs = new Map(layout.fields.map((spec) => [spec.name, spec]))));
+  return specs;
 }
 
 export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRecordJson {
-  const json: VirtRecordJson = {
-    type: record.type,
-    node: record.node,
-    time: record.time === null ? null : timeToIso(record.time),
-    serial: record.serial,
-  };
-  const duplicates: Array<{ name: string; value: JsonValue }> = [];
-  for (const field of record.header) {
-    put(json, duplicates, field.name, HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
-  }
+  const fields = new JsonFields();
+  fields.put('type', record.type);
+  fields.put('node', record.node);
+  fields.put('time', record.time === null ? null : timeToIso(record.time));
+  fields.put('serial', record.serial);
+  for (const field of record.header) fields.put(field.name, HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
   const { body, tail } = splitLibauditTail(record.payload ?? []);
-  const specs = new Map(layout?.fields.map((spec) => [spec.name, spec]));
-  for (const field of body) put(json, duplicates, field.name, jsonValue(field, specs.get(field.name)));
-  for (const field of tail ?? []) put(json, duplicates, field.name, field.value);
-  if (duplicates.length > 0) json.duplicates = duplicates;
-  if (record.enrichment.length > 0) json.enrichment = fieldsObject(record.enrichment);
-  if (record.form !== 'raw') json.form = record.form;
-  if (record.lossy) json.lossy = true;
-  if (record.timeText !== undefined) json.timeText = record.timeText;
-  json.file = record.file;
-  json.line = record.line;
-  return json;
+  const specs = layout === undefined ? NO_SPECS : specsOf(layout);
+  for (const field of body) fields.put(field.name, jsonValue(field, specs.get(field.name)));
+  for (const field of tail ?? []) fields.put(field.name, field.value);
+  if (fields.duplicates !== undefined) fields.set('duplicates', fields.duplicates);
+  if (record.enrichment.length > 0) fields.set('enrichment', fieldsObject(record.enrichment));
+  if (record.form !== 'raw') fields.set('form', record.form);
+  if (record.lossy) fields.set('lossy', true);
+  if (record.timeText !== undefined) fields.set('timeText', record.timeText);
+  fields.set('file', record.file);
+  fields.set('line', record.line);
+  return objectOf(fields.keys, fields.values);
 }
 
 /** A field's JSON value as its layout reads it: numbers, bare fields never hex-decoded, legacy '…' MACs. */

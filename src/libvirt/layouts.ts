@@ -314,8 +314,10 @@ export const LEGACY_LAYOUTS: readonly PayloadLayout[] = [
   },
 ];
 
+const ALL_LAYOUTS: readonly PayloadLayout[] = [...LIBVIRT_LAYOUTS, ...LEGACY_LAYOUTS];
+
 export function layoutsFor(profile: Profile): readonly PayloadLayout[] {
-  return profile === 'libvirt' ? LIBVIRT_LAYOUTS : [...LIBVIRT_LAYOUTS, ...LEGACY_LAYOUTS];
+  return profile === 'libvirt' ? LIBVIRT_LAYOUTS : ALL_LAYOUTS;
 }
 
 export function layoutById(id: string): PayloadLayout | undefined {

@@ -32,10 +32,18 @@ function sharedNames(layout: PayloadLayout, body: readonly AuditField[]): number
  * only in wire form); else the one closest layout whose discriminators (resrc, op=init, class,
  * reason=open) hold, for reporting what differs; else none.
  */
+const byTypeAndProfile = new Map<string, readonly PayloadLayout[]>();
+
+/** The layouts of one record type in one profile, in layoutsFor's order. */
+function layoutsOf(type: LibvirtRecordType, profile: Profile): readonly PayloadLayout[] {
+  const key = `${profile} ${type}`;
+  let layouts = byTypeAndProfile.get(key);
+  if (layouts === undefined) byTypeAndProfile.set(key, (layouts = layoutsFor(profile).filter((layout) => layout.recordType === type)));
+  return layouts;
+}
+
 export function matchLayouts(type: LibvirtRecordType, body: readonly AuditField[], profile: Profile): LayoutMatch[] {
-  const candidates = layoutsFor(profile).filter(
-    (layout) => layout.recordType === type && discriminatorsHold(layout, body),
-  );
+  const candidates = layoutsOf(type, profile).filter((layout) => discriminatorsHold(layout, body));
   const exact = candidates.filter((layout) => sameNames(layout, body));
   if (exact.length > 0) return exact.map((layout) => ({ layout, exact: true }));
   let best: PayloadLayout | undefined;
