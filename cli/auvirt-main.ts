@@ -102,10 +102,11 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     const progress = progressReporter();
     // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
     // path starts faster without it).
-    const { startSessionReading } = await import('../verifier/correlator/session-reading.js');
+    const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
     const reading = startSessionReading(inputs, progress.update);
-    const { correlateReading } = await import('../verifier/correlator/run-sessions.js');
-    const { reportPieces, formatReportSummary, reportJson } = await import('../verifier/correlator/report-default.js');
+    const [{ correlateReading }, { reportPieces, formatReportSummary, reportJson }] = await loadBeside(reading, () =>
+      Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
+    );
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
     const correlator = await correlateReading(reading, { allDetails: options.format === 'json' });
     progress.done();

@@ -113,6 +113,22 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
     }
   }, 120_000);
 
+  it('stops a reading nobody consumes once cancelled; without that its thread keeps the process alive', () => {
+    const started = `
+      const { startReading, ALL_BUT_INTERPRETED } = await import(process.argv[1]);
+      const reading = startReading([{ kind: 'file', path: process.argv[2] }], { forms: ALL_BUT_INTERPRETED, keepTypes: { prefixes: [''] } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (process.argv[3] === 'cancel') await reading.cancel();
+      console.log('left');`;
+    const run = (how: string) => spawnSync(process.execPath, ['--input-type=module', '-e', started, '--', DIST_INDEX, generated, how], { timeout: 5_000 });
+    const cancelled = run('cancel');
+    expect(cancelled.stderr.toString()).toBe('');
+    expect([cancelled.status, cancelled.stdout.toString()]).toEqual([0, 'left\n']);
+    // Left alone, the thread waits for batches to be handled, and the process never ends (stopped by the timeout).
+    const leftAlone = run('keep');
+    expect([leftAlone.status, leftAlone.signal, leftAlone.stdout.toString()]).toEqual([null, 'SIGTERM', 'left\n']);
+  }, 30_000);
+
   it('reads on the calling thread when the process has flags a worker refuses (--expose-gc)', () => {
     const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, JSON.stringify({ numbers: [[2500, 2599]] })], { timeout: 60_000 });
     expect(run.stderr.toString()).toBe('');

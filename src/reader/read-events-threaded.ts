@@ -64,6 +64,21 @@ function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOption
 /** A reading begun: its events are handed on once `consume` is called (those that came before wait). */
 export interface Reading {
   consume(onEvent: (event: AuditEvent) => void): Promise<void>;
+  /** Stops a reading that will not be consumed: its thread would otherwise keep the process alive. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * `load()` — what the reading's consumer needs, loaded while the reading thread boots — or, when that
+ * fails, the reading cancelled and the failure thrown on.
+ */
+export async function loadBeside<T>(reading: Reading, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    await reading.cancel();
+    throw error;
+  }
 }
 
 export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
@@ -81,6 +96,7 @@ export function startReading(inputs: readonly AuditInput[], options: ThreadedRea
       const { readAuditEvents } = await import('./read-events.js');
       await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
     },
+    cancel: async () => {},
   };
   if (!readsOnWorker(inputs, options)) return onThisThread;
   let worker: Worker;
@@ -101,6 +117,9 @@ export function startReading(inputs: readonly AuditInput[], options: ThreadedRea
         await worker.terminate();
       }
     },
+    cancel: async () => {
+      await worker.terminate();
+    },
   };
 }
 
@@ -113,7 +132,7 @@ interface MessageSource {
  * The events of a reading thread, from its messages: batches handed on in order, each acknowledged so
  * the thread may send more. Messages that come before `consume` wait (at most MAX_BATCHES_IN_FLIGHT).
  */
-function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => void): Reading & { fail(error: Error): void } {
+function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => void): Pick<Reading, 'consume'> & { fail(error: Error): void } {
   const waiting: ReadWorkerMessage[] = [];
   let deliver: ((message: ReadWorkerMessage) => void) | undefined;
   let failure: Error | undefined;

@@ -3,6 +3,7 @@
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { CompatOptions } from './compat-correlator.js';
 import type { FormatFlags } from './compat-format.js';
+import { loadBeside } from '../../src/reader/read-events-threaded.js';
 import { startCompatReading } from './compat-reading.js';
 
 export interface CompatReportRequest {
@@ -16,6 +17,6 @@ export interface CompatReportRequest {
 export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>, onProgress?: (bytesRead: number) => void): Promise<void> {
   // Reading starts first: its thread boots while the correlator loads.
   const reading = startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies, onProgress);
-  const { compatReportPieces } = await import('./compat-report-pieces.js');
+  const { compatReportPieces } = await loadBeside(reading, () => import('./compat-report-pieces.js'));
   for await (const piece of compatReportPieces(request, reading)) await write(piece);
 }

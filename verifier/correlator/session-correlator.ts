@@ -421,7 +421,7 @@ export class SessionCorrelator {
     const proof = proofOf(record, event);
     const key = guest.key;
     // libaudit's tail (exe hostname addr terminal res) holds none of the names read here.
-    const value = (name: string): string | null => record.payloadValue(name) ?? null;
+    const value = (name: string): string | null => this.payloadValue(record, name);
     const resrc = value('resrc') ?? '?';
     const reason = value('reason') ?? '?';
     const success = this.success(record);

@@ -2,6 +2,8 @@
 // boots while the correlator loads.
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { startAuparseReading, type Reading } from '../../src/reader/read-events-threaded.js';
+
+export { loadBeside } from '../../src/reader/read-events-threaded.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 
 /**
