@@ -5,7 +5,6 @@ import {
   decodeField,
   splitLibauditTail,
   valueNeedsEncoding,
-  fromLatin1,
   type AuditField,
   type AuditRecord,
   type FieldSpec,
@@ -69,7 +68,8 @@ function checkEncodedWire(field: AuditField, spec: FieldSpec): RuleViolation | n
     }
     return { rule: 'field-encoding', message: `${spec.name} is written "quoted" or as libaudit hex; found ${show(field)}` };
   }
-  if (field.wire === 'quoted' && field.value !== null && valueNeedsEncoding(fromLatin1(field.raw.slice(1, -1)))) {
+  // The raw text has one char per byte, so it is judged as the bytes would be.
+  if (field.wire === 'quoted' && field.value !== null && valueNeedsEncoding(field.raw.slice(1, -1))) {
     return { rule: 'field-encoding', message: `${spec.name} holds bytes libaudit hex-encodes (space, '"', control or ≥0x7F), yet is quoted; found ${show(field)}` };
   }
   return null;

@@ -46,9 +46,8 @@ export function isAuditHex(text: string): boolean {
 
 export function hexToBytes(hex: string): AuditBytes {
   if (!isAuditHex(hex)) throw new RangeError(`not an even-length upper-case hex string: ${hex}`);
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  const decoded = Buffer.from(hex, 'hex');
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
 }
 
 /**

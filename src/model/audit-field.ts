@@ -35,7 +35,7 @@ export function decodeField(name: string, raw: string, interpretHex = true): Aud
   if (raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22) {
     return withText(name, raw, latin1ToUtf8(raw.slice(1, -1)), 'quoted');
   }
-  if (interpretHex && isEncodedField(name) && isAuditHex(raw)) {
+  if (interpretHex && isAuditHex(raw) && isEncodedField(name)) {
     const bytes = hexToBytes(raw);
     if (valueNeedsEncoding(bytes)) {
       const strict = utf8OrNull(bytes);
