@@ -1,39 +1,23 @@
+import type { Readable } from 'node:stream';
 import {
-  AuditRecord,
-  EventGrouper,
   classifyEmitter,
   isLibvirtRecordType,
-  isVirtRecordType,
   matchLayouts,
-  parseLine,
   readInputs,
   splitLibauditTail,
   toJsonForm,
   SchemaValidator,
-  REJECT_REASONS,
   type AuditInput,
+  type AuditRecord,
   type Profile,
   type RejectReason,
   type VirtRecordJson,
 } from '../src/index.js';
-import type { Readable } from 'node:stream';
-import { RawHeaderScanner } from '../src/reader/raw-header.js';
-import { NOT_PLAIN, plainLineSeparator } from '../src/reader/scanned-line.js';
-import type { LinePrefilter } from '../src/reader/line-splitter.js';
-import { SequenceChecker } from './sequence-check.js';
+import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
+import { diagnosticOf, LineVerifier, VIRT_RECORD_ERRORS, type LineCounts } from './verify-lines.js';
 import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
 
-export type Severity = 'error' | 'rejected' | 'warning' | 'notice';
-
-export interface Diagnostic {
-  readonly severity: Severity;
-  readonly file: string;
-  readonly line: number;
-  readonly type: string | null;
-  readonly serial: number | null;
-  readonly rule: string;
-  readonly message: string;
-}
+export { WARNINGS_KEPT_PER_RULE, type Diagnostic, type Severity } from './verify-diagnostics.js';
 
 export interface VerifySummary {
   lines: number;
@@ -62,6 +46,8 @@ export interface VerifyOptions {
   readonly validator?: SchemaValidator;
   /** What a `stdin` input reads (default: process.stdin). */
   readonly stdin?: Readable;
+  /** false: read on the calling thread (by default files are read on another one where the build allows). */
+  readonly threaded?: boolean;
 }
 
 export interface VerifyResult {
@@ -72,90 +58,67 @@ export interface VerifyResult {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** Warnings of one rule kept per file; the rest are only counted. */
-export const WARNINGS_KEPT_PER_RULE = 20;
 
-/** Record issues that make a VIRT record invalid rather than only noteworthy. */
-const VIRT_RECORD_ERRORS = new Set(['msg-unterminated', 'text-after-msg']);
-
-export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
-  const profile = options.profile ?? 'libvirt';
-  const validator = options.validator ?? new SchemaValidator();
-  const summary: VerifySummary = {
+/** A verification's findings: the summary, problems in input order, warnings kept per file and rule. */
+export class Findings {
+  readonly summary: VerifySummary = {
     lines: 0, blank: 0, separators: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
     rejected: 0, rejectedByReason: {}, warnings: 0, warningsByRule: {},
   };
-  const problems: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
-  const keptPerRule = new Map<string, number>();
+  readonly problems: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+  private readonly keptPerRule = new Map<string, number>();
 
-  const warn = (diagnostic: Diagnostic): void => {
-    summary.warnings++;
-    summary.warningsByRule[diagnostic.rule] = (summary.warningsByRule[diagnostic.rule] ?? 0) + 1;
+  problem(diagnostic: Diagnostic): void {
+    this.problems.push(diagnostic);
+  }
+
+  warn(diagnostic: Diagnostic): void {
+    this.countWarnings(diagnostic.rule, 1);
     const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
-    const kept = keptPerRule.get(key) ?? 0;
-    keptPerRule.set(key, kept + 1);
-    if (kept < WARNINGS_KEPT_PER_RULE) warnings.push(diagnostic);
-  };
-  // Events are counted as they begin (eventsBegun), passed-over ones included.
-  const grouper = new EventGrouper(() => {}, options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs });
-  const sequence = new SequenceChecker((warning) => warn({ severity: 'warning', ...warning }));
-  /** The last record, or where the last line read from its header alone lies (parsed only for a hint). */
-  let previous: AuditRecord | { readonly bytes: Buffer; readonly start: number; readonly end: number; readonly file: string; readonly line: number } | undefined;
-  const previousRecord = (): AuditRecord | undefined => {
-    if (previous === undefined || previous instanceof AuditRecord) return previous;
-    const parsed = parseLine(previous.bytes.toString('latin1', previous.start, previous.end), { file: previous.file, line: previous.line });
-    return parsed.kind === 'record' ? parsed.record : undefined;
-  };
-  const header = new RawHeaderScanner();
-  /** The line handed on next is the one whose header was just scanned. */
-  let scanned = false;
+    const kept = this.keptPerRule.get(key) ?? 0;
+    this.keptPerRule.set(key, kept + 1);
+    if (kept < WARNINGS_KEPT_PER_RULE) this.warnings.push(diagnostic);
+  }
 
-  /**
-   * A RAW line of a known type other than VIRT_*, with no byte the parser would remark on, is counted,
-   * grouped and sequence-checked from its header bytes alone: nothing else of it is checked. Files only:
-   * a file stream hands over a new buffer for every chunk, so `previous` may point into it.
-   */
-  const headerOnly = (file: string, input: AuditInput): LinePrefilter | undefined =>
-    input.kind !== 'file'
-      ? undefined
-      : (bytes, start, end, line, unterminated) => {
-          if (unterminated || !header.scan(bytes, start, end)) return false;
-          const { recordType, node, sec, ms, serial } = header;
-          if (recordType.number === null || isVirtRecordType(recordType.number) || plainLineSeparator(bytes, start, end, header.bodyStart) === NOT_PLAIN) {
-            scanned = true;
-            return false;
-          }
-          summary.lines++;
-          summary.records++;
-          grouper.skip(node, sec, ms, serial, recordType.number);
-          sequence.checkStamp(file, line, recordType.name, node, sec, ms, serial);
-          previous = { bytes, start, end, file, line };
-          return true;
-        };
+  /** Warnings of a rule counted, not kept (found elsewhere beyond the ones kept). */
+  countWarnings(rule: string, count: number): void {
+    this.summary.warnings += count;
+    this.summary.warningsByRule[rule] = (this.summary.warningsByRule[rule] ?? 0) + count;
+  }
 
-  const onRecord = (record: AuditRecord): void => {
-    summary.records++;
-    if (record.lossy) summary.lossy++;
-    grouper.push(record);
-    sequence.check(record);
-    const isVirt = record.typeNumber !== null && isVirtRecordType(record.typeNumber);
-    if (isVirt) {
-      summary.virtRecords++;
-      checkVirtRecord(record);
-    }
-    for (const issue of record.issues) {
-      // On VIRT records these were already counted as violations.
-      if (isVirt && VIRT_RECORD_ERRORS.has(issue.rule)) continue;
-      warn(diagnosticOf(record, issue, issue.rule === 'interpreted' || issue.rule === 'journald' ? 'notice' : 'warning'));
-    }
-  };
+  result(counts: LineCounts): VerifyResult {
+    const summary = this.summary;
+    summary.lines = counts.lines;
+    summary.blank = counts.blank;
+    summary.separators = counts.separators;
+    summary.records = counts.records;
+    summary.events = counts.events;
+    summary.lossy = counts.lossy;
+    summary.rejected = counts.rejected;
+    summary.rejectedByReason = counts.rejectedByReason;
+    return { summary, problems: this.problems, warnings: this.warnings };
+  }
+}
 
-  const checkVirtRecord = (record: AuditRecord): void => {
+/** Checks VIRT_* records against libvirt's formats and the JSON Schemas, into `findings`. */
+export class VirtRecordChecker {
+  private readonly profile: Profile;
+  private readonly validator: SchemaValidator;
+
+  constructor(private readonly findings: Findings, private readonly options: VerifyOptions) {
+    this.profile = options.profile ?? 'libvirt';
+    this.validator = options.validator ?? new SchemaValidator();
+  }
+
+  check(record: AuditRecord): void {
+    const { findings, profile, validator } = this;
+    const summary = findings.summary;
+    summary.virtRecords++;
     const emitter = classifyEmitter(record);
     if (emitter.kind === 'foreign') {
       summary.foreign++;
-      warn(diagnosticOf(record, { rule: 'foreign-emitter', message: `${emitter.why}; not checked against libvirt's formats` }, 'notice'));
+      findings.warn(diagnosticOf(record, { rule: 'foreign-emitter', message: `${emitter.why}; not checked against libvirt's formats` }, 'notice'));
       return;
     }
     const found: RuleViolation[] = [];
@@ -201,64 +164,27 @@ export async function verify(inputs: readonly AuditInput[], options: VerifyOptio
     if (diagnostics.length === 0) summary.valid++;
     else {
       summary.invalid++;
-      problems.push(...diagnostics);
+      for (const diagnostic of diagnostics) findings.problem(diagnostic);
     }
-    options.onVirtRecord?.(json, diagnostics);
-  };
-
-  await readInputs(
-    inputs,
-    (file, line) => {
-      summary.lines++;
-      const parsed = parseLine(line.text, { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined });
-      scanned = false;
-      if (parsed.kind === 'blank') {
-        summary.blank++;
-        return;
-      }
-      if (parsed.kind === 'separator') {
-        summary.separators++;
-        return;
-      }
-      if (parsed.kind === 'rejected') {
-        summary.rejected++;
-        summary.rejectedByReason[parsed.reason] = (summary.rejectedByReason[parsed.reason] ?? 0) + 1;
-        problems.push({
-          severity: 'rejected',
-          file,
-          line: line.line,
-          type: null,
-          serial: null,
-          rule: parsed.reason,
-          message: `${REJECT_REASONS[parsed.reason]}: ${parsed.detail}${continuationHint(previousRecord(), file)}`,
-        });
-        return;
-      }
-      previous = parsed.record;
-      onRecord(parsed.record);
-    },
-    {
-      ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      prefilter: headerOnly,
-    },
-  );
-  grouper.flush();
-  summary.events = grouper.eventsBegun;
-  sequence.finish();
-  return { summary, problems, warnings };
-}
-
-function diagnosticOf(record: AuditRecord, violation: RuleViolation, severity: Severity): Diagnostic {
-  return { severity, file: record.file, line: record.line, type: record.type, serial: record.serial, rule: violation.rule, message: violation.message };
-}
-
-function continuationHint(previous: AuditRecord | undefined, file: string): string {
-  // `previous` is the last record: every line since it was rejected too.
-  if (previous === undefined || previous.file !== file) return '';
-  if (previous.payload !== null && previous.issues.some((issue) => issue.rule === 'msg-unterminated')) {
-    return ` (the record at line ${previous.line} has no closing quote: hard-wrapped?)`;
+    this.options.onVirtRecord?.(json, diagnostics);
   }
-  return '';
+}
+
+export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
+  const findings = new Findings();
+  const checker = new VirtRecordChecker(findings, options);
+  if (options.threaded !== false) {
+    const { verifyReadingOnThread } = await import('./verify-threaded.js');
+    const counts = await verifyReadingOnThread(inputs, options, findings, checker);
+    if (counts !== null) return findings.result(counts);
+  }
+  const lines = new LineVerifier({ virtRecord: (record) => checker.check(record), problem: (diagnostic) => findings.problem(diagnostic), warning: (diagnostic) => findings.warn(diagnostic) }, options.eoeTimeoutMs);
+  await readInputs(inputs, lines.onLine, {
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    prefilter: lines.prefilter,
+  });
+  lines.finish();
+  return findings.result(lines.counts);
 }

@@ -32,20 +32,24 @@ export const canReadOnWorker = (): boolean => import.meta.url.endsWith('.js') &&
 
 /** A worker reads files only: a worker's process.stdin is not the process's. */
 const readsOnWorker = (inputs: readonly AuditInput[], options: ThreadedReadOptions): boolean =>
-  options.threaded !== false && canReadOnWorker() && inputs.every((input) => input.kind === 'file');
+  options.threaded !== false && canReadOnWorker() && onlyFiles(inputs);
 
-function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): Error {
+export const onlyFiles = (inputs: readonly AuditInput[]): boolean => inputs.every((input) => input.kind === 'file');
+
+/** A reading thread's failure, as the error it was there (an InputError names its file). */
+export function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): Error {
   if (failure.name === 'InputError' && failure.path !== undefined && failure.message.startsWith(`${failure.path}: `)) {
     return new InputError(failure.path, failure.message.slice(failure.path.length + 2));
   }
   return Object.assign(new Error(failure.message), { name: failure.name });
 }
 
-function startWorker(data: ReadWorkerData): Worker {
+/** A thread running `file`; throws for flags this process was started with that a worker refuses. */
+export function startThread(file: string, data: unknown): Worker {
   // A worker inherits the process's flags, but --input-type is about an --eval string, never a file.
   const inputType = process.execArgv.some((flag) => flag.startsWith('--input-type'));
   const execArgv = inputType ? { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) } : {};
-  return new Worker(WORKER_FILE, { workerData: data, ...execArgv });
+  return new Worker(file, { workerData: data, ...execArgv });
 }
 
 function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOptions): ReadWorkerData {
@@ -101,7 +105,7 @@ export function startReading(inputs: readonly AuditInput[], options: ThreadedRea
   if (!readsOnWorker(inputs, options)) return onThisThread;
   let worker: Worker;
   try {
-    worker = startWorker(workerDataOf(inputs, options));
+    worker = startThread(WORKER_FILE, workerDataOf(inputs, options));
   } catch {
     // Flags this process was started with that a worker refuses (per-process V8 flags): read here.
     return onThisThread;

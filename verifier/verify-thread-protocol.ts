@@ -1,0 +1,25 @@
+// What a threaded verify's reading thread and checking thread say to each other.
+import type { EventBatch } from '../src/reader/event-batch.js';
+import type { AuditInput } from '../src/reader/input-set.js';
+import type { Diagnostic } from './verify-diagnostics.js';
+import type { LineCounts } from './verify-lines.js';
+
+export interface VerifyWorkerData {
+  readonly inputs: readonly AuditInput[];
+  readonly maxLineBytes?: number;
+  readonly eoeTimeoutMs?: number;
+  readonly maxBatchesInFlight: number;
+}
+
+/** A problem or warning found by the reading thread, to be reported before the batch's record number `before`. */
+export interface PlacedDiagnostic {
+  readonly before: number;
+  readonly kind: 'problem' | 'warning';
+  readonly diagnostic: Diagnostic;
+}
+
+export type VerifyWorkerMessage =
+  | { readonly kind: 'batch'; readonly batch: EventBatch; readonly diagnostics: readonly PlacedDiagnostic[]; readonly bytesRead: number }
+  /** The end: the reading half's counts, and per rule the warnings counted but not posted. */
+  | { readonly kind: 'done'; readonly counts: LineCounts; readonly unpostedWarnings: ReadonlyArray<readonly [string, number]> }
+  | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };

@@ -1,0 +1,69 @@
+// verify with its reading half (verify-lines) on a worker thread, beside the checks of VIRT records on
+// this one. The findings are those of one thread, in the same order: each batch of records comes with
+// the reading half's problems and kept warnings placed among them.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { readEventBatch } from '../src/reader/event-batch.js';
+import type { AuditInput } from '../src/reader/input-set.js';
+import { onlyFiles, rebuiltError, startThread } from '../src/reader/read-events-threaded.js';
+import type { LineCounts } from './verify-lines.js';
+import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
+import type { Findings, VerifyOptions, VirtRecordChecker } from './verify.js';
+
+const WORKER_FILE = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
+const MAX_BATCHES_IN_FLIGHT = 8;
+
+/**
+ * Reads `inputs` on a worker thread, checking their VIRT records here into `findings`, and returns the
+ * reading half's counts; null, with nothing read, where a worker cannot read them (stdin, a build run
+ * from TypeScript sources, process flags a worker refuses): the caller reads on this thread.
+ */
+export async function verifyReadingOnThread(inputs: readonly AuditInput[], options: VerifyOptions, findings: Findings, checker: VirtRecordChecker): Promise<LineCounts | null> {
+  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE) || !onlyFiles(inputs)) return null;
+  const data: VerifyWorkerData = {
+    inputs,
+    maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
+  };
+  let worker: Worker;
+  try {
+    worker = startThread(WORKER_FILE, data);
+  } catch {
+    return null;
+  }
+  const report = (placed: PlacedDiagnostic): void => (placed.kind === 'problem' ? findings.problem(placed.diagnostic) : findings.warn(placed.diagnostic));
+  try {
+    return await new Promise<LineCounts>((resolve, reject) => {
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`the reading thread stopped (exit code ${code}) before the end of the input`)));
+      worker.on('message', (message: VerifyWorkerMessage) => {
+        try {
+          if (message.kind === 'batch') {
+            const placed = message.diagnostics;
+            let next = 0;
+            let record = 0;
+            readEventBatch(message.batch, (event) => {
+              while (next < placed.length && placed[next]!.before <= record) report(placed[next++]!);
+              checker.check(event.records[0]!);
+              record++;
+            });
+            while (next < placed.length) report(placed[next++]!);
+            options.onProgress?.(message.bytesRead);
+            worker.postMessage('handled');
+          } else if (message.kind === 'done') {
+            for (const [rule, count] of message.unpostedWarnings) findings.countWarnings(rule, count);
+            resolve(message.counts);
+          } else {
+            reject(rebuiltError(message));
+          }
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}

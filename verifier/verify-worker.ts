@@ -1,0 +1,80 @@
+// The reading thread of a threaded verify: runs verify's reading half (verify-lines) and posts the VIRT
+// records in batches, each with the problems and kept warnings found around them and where they fall
+// among its records, so the checking thread reports everything in the order one thread would.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AuditRecord } from '../src/model/audit-record.js';
+import { EventBatchWriter } from '../src/reader/event-batch.js';
+import { InFlight } from '../src/reader/in-flight.js';
+import type { AuditInput } from '../src/reader/input-set.js';
+import { readInputs } from '../src/reader/read-inputs.js';
+import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
+import { LineVerifier } from './verify-lines.js';
+import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
+
+const data = workerData as VerifyWorkerData;
+const port = parentPort!;
+const writer = new EventBatchWriter();
+const inFlight = new InFlight(data.maxBatchesInFlight);
+/** Diagnostics still to post, placed among the records of the batch being written. */
+let placed: PlacedDiagnostic[] = [];
+let recordsInBatch = 0;
+let bytesRead = 0;
+/** Warnings per rule, and per file and rule those posted (the first few; the rest are only counted). */
+const warningsByRule = new Map<string, number>();
+const postedPerFileAndRule = new Map<string, number>();
+const postedByRule = new Map<string, number>();
+/** A batch goes once it holds this many diagnostics, records or not. */
+const MAX_PLACED = 1024;
+
+port.on('message', () => inFlight.acknowledged());
+
+function post(): void {
+  const batch = writer.take();
+  inFlight.sent();
+  const message: VerifyWorkerMessage = { kind: 'batch', batch, diagnostics: placed, bytesRead };
+  port.postMessage(message, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer, batch.tokens.buffer as ArrayBuffer]);
+  placed = [];
+  recordsInBatch = 0;
+}
+
+function place(kind: PlacedDiagnostic['kind'], diagnostic: Diagnostic): void {
+  placed.push({ before: recordsInBatch, kind, diagnostic });
+  if (placed.length >= MAX_PLACED) post();
+}
+
+const lines = new LineVerifier(
+  {
+    virtRecord: (record: AuditRecord) => {
+      writer.add({ node: record.node, time: record.time, serial: record.serial, records: [record] });
+      recordsInBatch++;
+      if (writer.full) post();
+    },
+    problem: (diagnostic) => place('problem', diagnostic),
+    warning: (diagnostic) => {
+      warningsByRule.set(diagnostic.rule, (warningsByRule.get(diagnostic.rule) ?? 0) + 1);
+      const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
+      const posted = postedPerFileAndRule.get(key) ?? 0;
+      if (posted >= WARNINGS_KEPT_PER_RULE) return;
+      postedPerFileAndRule.set(key, posted + 1);
+      postedByRule.set(diagnostic.rule, (postedByRule.get(diagnostic.rule) ?? 0) + 1);
+      place('warning', diagnostic);
+    },
+  },
+  data.eoeTimeoutMs,
+);
+
+try {
+  await readInputs(data.inputs as AuditInput[], lines.onLine, {
+    prefilter: lines.prefilter,
+    ...(data.maxLineBytes === undefined ? {} : { maxLineBytes: data.maxLineBytes }),
+    onProgress: (bytes) => (bytesRead = bytes),
+    afterChunk: () => inFlight.room(),
+  });
+  lines.finish();
+  post();
+  const unposted = [...warningsByRule].map(([rule, count]): [string, number] => [rule, count - (postedByRule.get(rule) ?? 0)]).filter(([, count]) => count > 0);
+  port.postMessage({ kind: 'done', counts: lines.counts, unpostedWarnings: unposted } satisfies VerifyWorkerMessage);
+} catch (error) {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies VerifyWorkerMessage);
+}
