@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { displayName, resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
-import { formatJson, formatJunit, formatSummary, formatText, verify, formatDiagnostic, type VerifiedRecord } from '../verifier/index.js';
+import { formatJson, formatJunit, formatSummary, formatText, verify, formatDiagnostic, type Diagnostic, type VerifiedRecord } from '../verifier/index.js';
 import { progressReporter } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
@@ -42,13 +42,18 @@ async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
     eoeTimeoutMs: eoeTimeout * 1000,
     maxLineBytes,
     onProgress: progress.update,
-    onVirtRecord: (json, diagnostics) => {
-      if (streamRecords) process.stdout.write(`${JSON.stringify(json)}\n`);
-      else if (flags.records && flags.format === 'json') records.push(json);
-      if (flags.format === 'junit') {
-        verified.push({ file: String(json.file), line: Number(json.line), type: json.type, serial: json.serial, failures: diagnostics });
-      }
-    },
+    // Only when the output shows every record: without it, records can be checked on the reading thread too.
+    ...(flags.records === true || flags.format === 'junit'
+      ? {
+          onVirtRecord: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => {
+            if (streamRecords) process.stdout.write(`${JSON.stringify(json)}\n`);
+            else if (flags.records && flags.format === 'json') records.push(json);
+            if (flags.format === 'junit') {
+              verified.push({ file: String(json.file), line: Number(json.line), type: json.type, serial: json.serial, failures: diagnostics });
+            }
+          },
+        }
+      : {}),
   });
   progress.done();
   const files = inputs.map(displayName);

@@ -1,4 +1,5 @@
 // What a threaded verify's reading thread and checking thread say to each other.
+import type { Profile } from '../src/libvirt/layouts.js';
 import type { EventBatch } from '../src/reader/event-batch.js';
 import type { AuditInput } from '../src/reader/input-set.js';
 import type { Diagnostic } from './verify-diagnostics.js';
@@ -9,6 +10,20 @@ export interface VerifyWorkerData {
   readonly maxLineBytes?: number;
   readonly eoeTimeoutMs?: number;
   readonly maxBatchesInFlight: number;
+  /**
+   * The reading thread checks a VIRT record itself, instead of posting it, while the checking thread has
+   * this many batches or more still to handle (null: it never does: the checking thread needs every record).
+   */
+  readonly checkHereFrom: number | null;
+  readonly profile?: Profile;
+}
+
+/** The counts of the records the reading thread checked itself. */
+export interface CheckCounts {
+  virtRecords: number;
+  valid: number;
+  invalid: number;
+  foreign: number;
 }
 
 /** A problem or warning found by the reading thread, to be reported before the batch's record number `before`. */
@@ -21,5 +36,5 @@ export interface PlacedDiagnostic {
 export type VerifyWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: EventBatch; readonly diagnostics: readonly PlacedDiagnostic[]; readonly bytesRead: number }
   /** The end: the reading half's counts, and per rule the warnings counted but not posted. */
-  | { readonly kind: 'done'; readonly counts: LineCounts; readonly unpostedWarnings: ReadonlyArray<readonly [string, number]> }
+  | { readonly kind: 'done'; readonly counts: LineCounts; readonly checked: CheckCounts; readonly unpostedWarnings: ReadonlyArray<readonly [string, number]> }
   | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };

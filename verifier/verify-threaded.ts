@@ -9,10 +9,13 @@ import type { AuditInput } from '../src/reader/input-set.js';
 import { onlyFiles, rebuiltError, startThread } from '../src/reader/read-events-threaded.js';
 import type { LineCounts } from './verify-lines.js';
 import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
-import type { Findings, VerifyOptions, VirtRecordChecker } from './verify.js';
+import type { Findings, VerifyOptions } from './verify.js';
+import type { VirtRecordChecker } from './virt-record-check.js';
 
 const WORKER_FILE = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
 const MAX_BATCHES_IN_FLIGHT = 8;
+/** Batches not yet handled here from which the reading thread checks records itself. */
+const CHECK_THERE_FROM = 2;
 
 /**
  * Reads `inputs` on a worker thread, checking their VIRT records here into `findings`, and returns the
@@ -24,6 +27,9 @@ export async function verifyReadingOnThread(inputs: readonly AuditInput[], optio
   const data: VerifyWorkerData = {
     inputs,
     maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
+    // The JSON forms of --records and a validator of the caller's are here: then every record is checked here.
+    checkHereFrom: options.onVirtRecord === undefined && options.validator === undefined ? (options.readingThreadChecksFrom ?? CHECK_THERE_FROM) : null,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
   };
@@ -54,6 +60,11 @@ export async function verifyReadingOnThread(inputs: readonly AuditInput[], optio
             worker.postMessage('handled');
           } else if (message.kind === 'done') {
             for (const [rule, count] of message.unpostedWarnings) findings.countWarnings(rule, count);
+            const summary = findings.summary;
+            summary.virtRecords += message.checked.virtRecords;
+            summary.valid += message.checked.valid;
+            summary.invalid += message.checked.invalid;
+            summary.foreign += message.checked.foreign;
             resolve(message.counts);
           } else {
             reject(rebuiltError(message));

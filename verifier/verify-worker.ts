@@ -1,6 +1,7 @@
 // The reading thread of a threaded verify: runs verify's reading half (verify-lines) and posts the VIRT
 // records in batches, each with the problems and kept warnings found around them and where they fall
-// among its records, so the checking thread reports everything in the order one thread would.
+// among its records, so the checking thread reports everything in the order one thread would. While the
+// checking thread is behind, this thread checks records itself and posts only what they showed.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from '../src/model/audit-record.js';
 import { EventBatchWriter } from '../src/reader/event-batch.js';
@@ -9,7 +10,8 @@ import type { AuditInput } from '../src/reader/input-set.js';
 import { readInputs } from '../src/reader/read-inputs.js';
 import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
 import { LineVerifier } from './verify-lines.js';
-import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
+import type { CheckCounts, VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
+import { VirtRecordChecker } from './virt-record-check.js';
 
 const data = workerData as VerifyWorkerData;
 const port = parentPort!;
@@ -42,23 +44,33 @@ function place(kind: PlacedDiagnostic['kind'], diagnostic: Diagnostic): void {
   if (placed.length >= MAX_PLACED) post();
 }
 
+/** Counted, and posted while fewer than the kept number of its file and rule were. */
+function warning(diagnostic: Diagnostic): void {
+  warningsByRule.set(diagnostic.rule, (warningsByRule.get(diagnostic.rule) ?? 0) + 1);
+  const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
+  const posted = postedPerFileAndRule.get(key) ?? 0;
+  if (posted >= WARNINGS_KEPT_PER_RULE) return;
+  postedPerFileAndRule.set(key, posted + 1);
+  postedByRule.set(diagnostic.rule, (postedByRule.get(diagnostic.rule) ?? 0) + 1);
+  place('warning', diagnostic);
+}
+
+const checked: CheckCounts = { virtRecords: 0, valid: 0, invalid: 0, foreign: 0 };
+const checker =
+  data.checkHereFrom === null
+    ? null
+    : new VirtRecordChecker({ summary: checked, problem: (diagnostic) => place('problem', diagnostic), warn: warning }, data.profile === undefined ? {} : { profile: data.profile });
+
 const lines = new LineVerifier(
   {
     virtRecord: (record: AuditRecord) => {
+      if (checker !== null && inFlight.count >= data.checkHereFrom!) return checker.check(record);
       writer.add({ node: record.node, time: record.time, serial: record.serial, records: [record] });
       recordsInBatch++;
       if (writer.full) post();
     },
     problem: (diagnostic) => place('problem', diagnostic),
-    warning: (diagnostic) => {
-      warningsByRule.set(diagnostic.rule, (warningsByRule.get(diagnostic.rule) ?? 0) + 1);
-      const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
-      const posted = postedPerFileAndRule.get(key) ?? 0;
-      if (posted >= WARNINGS_KEPT_PER_RULE) return;
-      postedPerFileAndRule.set(key, posted + 1);
-      postedByRule.set(diagnostic.rule, (postedByRule.get(diagnostic.rule) ?? 0) + 1);
-      place('warning', diagnostic);
-    },
+    warning,
   },
   data.eoeTimeoutMs,
 );
@@ -73,7 +85,7 @@ try {
   lines.finish();
   post();
   const unposted = [...warningsByRule].map(([rule, count]): [string, number] => [rule, count - (postedByRule.get(rule) ?? 0)]).filter(([, count]) => count > 0);
-  port.postMessage({ kind: 'done', counts: lines.counts, unpostedWarnings: unposted } satisfies VerifyWorkerMessage);
+  port.postMessage({ kind: 'done', counts: lines.counts, checked, unpostedWarnings: unposted } satisfies VerifyWorkerMessage);
 } catch (error) {
   const failure = error instanceof Error ? error : new Error(String(error));
   port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies VerifyWorkerMessage);

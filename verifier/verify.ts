@@ -1,21 +1,13 @@
 import type { Readable } from 'node:stream';
-import {
-  classifyEmitter,
-  isLibvirtRecordType,
-  matchLayouts,
-  readInputs,
-  splitLibauditTail,
-  toJsonForm,
-  SchemaValidator,
-  type AuditInput,
-  type AuditRecord,
-  type Profile,
-  type RejectReason,
-  type VirtRecordJson,
-} from '../src/index.js';
+import type { Profile } from '../src/libvirt/layouts.js';
+import type { VirtRecordJson } from '../src/libvirt/json-form.js';
+import type { SchemaValidator } from '../src/libvirt/schema-validator.js';
+import type { AuditInput } from '../src/reader/input-set.js';
+import type { RejectReason } from '../src/reader/parse-line.js';
+import { readInputs } from '../src/reader/read-inputs.js';
 import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
-import { diagnosticOf, LineVerifier, VIRT_RECORD_ERRORS, type LineCounts } from './verify-lines.js';
-import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
+import { LineVerifier, type LineCounts } from './verify-lines.js';
+import { VirtRecordChecker, type CheckFindings } from './virt-record-check.js';
 
 export { WARNINGS_KEPT_PER_RULE, type Diagnostic, type Severity } from './verify-diagnostics.js';
 
@@ -48,6 +40,12 @@ export interface VerifyOptions {
   readonly stdin?: Readable;
   /** false: read on the calling thread (by default files are read on another one where the build allows). */
   readonly threaded?: boolean;
+  /**
+   * Reading on another thread: that thread checks VIRT records itself while this many batches of them or
+   * more wait here (0: it checks them all). Unless onVirtRecord or validator is given: every record is then
+   * checked here.
+   */
+  readonly readingThreadChecksFrom?: number;
 }
 
 export interface VerifyResult {
@@ -60,7 +58,7 @@ export interface VerifyResult {
 
 
 /** A verification's findings: the summary, problems in input order, warnings kept per file and rule. */
-export class Findings {
+export class Findings implements CheckFindings {
   readonly summary: VerifySummary = {
     lines: 0, blank: 0, separators: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
     rejected: 0, rejectedByReason: {}, warnings: 0, warningsByRule: {},
@@ -98,75 +96,6 @@ export class Findings {
     summary.rejected = counts.rejected;
     summary.rejectedByReason = counts.rejectedByReason;
     return { summary, problems: this.problems, warnings: this.warnings };
-  }
-}
-
-/** Checks VIRT_* records against libvirt's formats and the JSON Schemas, into `findings`. */
-export class VirtRecordChecker {
-  private readonly profile: Profile;
-  private readonly validator: SchemaValidator;
-
-  constructor(private readonly findings: Findings, private readonly options: VerifyOptions) {
-    this.profile = options.profile ?? 'libvirt';
-    this.validator = options.validator ?? new SchemaValidator();
-  }
-
-  check(record: AuditRecord): void {
-    const { findings, profile, validator } = this;
-    const summary = findings.summary;
-    summary.virtRecords++;
-    const emitter = classifyEmitter(record);
-    if (emitter.kind === 'foreign') {
-      summary.foreign++;
-      findings.warn(diagnosticOf(record, { rule: 'foreign-emitter', message: `${emitter.why}; not checked against libvirt's formats` }, 'notice'));
-      return;
-    }
-    const found: RuleViolation[] = [];
-    const payload = record.payload;
-    let json: VirtRecordJson;
-    if (payload === null) {
-      found.push({ rule: 'no-payload', message: "libvirt records carry their fields in msg='…'; none found" });
-      json = toJsonForm(record);
-    } else {
-      const wireIntact = record.form !== 'interpreted';
-      found.push(...record.issues.filter((issue) => VIRT_RECORD_ERRORS.has(issue.rule)));
-      found.push(...checkHeader(record));
-      if (wireIntact) found.push(...checkSpacing(record), ...checkLibauditTail(payload));
-      const { body } = splitLibauditTail(payload);
-      const matches = isLibvirtRecordType(record.type) ? matchLayouts(record.type, body, profile) : [];
-      if (matches.length === 0) {
-        const resrc = body.find((field) => field.name === 'resrc');
-        found.push({
-          rule: 'unknown-layout',
-          message: resrc
-            ? `resrc=${resrc.raw} is not a resource kind libvirt (${profile} profile) audits`
-            : `no ${record.type} layout of the ${profile} profile fits "${body.map((field) => field.name).join(' ')}"`,
-        });
-        json = toJsonForm(record);
-      } else {
-        // Among several exact matches (a legacy form sharing a current one's names), the first one the
-        // record fully satisfies wins; failing all, the first explains what is wrong.
-        const checked = matches.map((match) => {
-          const layoutViolations = checkLayout(body, match);
-          const candidateJson = toJsonForm(record, match.layout);
-          const schemaViolations = validator.validate(candidateJson, match.layout, profile);
-          // When the field set differs, the field-order violation already names what is missing or extra.
-          const relevantSchema = match.exact ? schemaViolations : schemaViolations.filter((violation) => !/^(missing|unexpected) field /.test(violation.message));
-          const wireViolations = wireIntact ? layoutViolations : layoutViolations.filter((violation) => violation.rule === 'field-order');
-          return { json: candidateJson, violations: [...wireViolations, ...relevantSchema] };
-        });
-        const chosen = checked.find((candidate) => candidate.violations.length === 0) ?? checked[0]!;
-        json = chosen.json;
-        found.push(...chosen.violations);
-      }
-    }
-    const diagnostics = found.map((violation) => diagnosticOf(record, violation, 'error'));
-    if (diagnostics.length === 0) summary.valid++;
-    else {
-      summary.invalid++;
-      for (const diagnostic of diagnostics) findings.problem(diagnostic);
-    }
-    this.options.onVirtRecord?.(json, diagnostics);
   }
 }
 

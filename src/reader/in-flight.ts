@@ -1,6 +1,7 @@
 /** Messages sent to another thread and not yet acknowledged, at most `max`: the sender waits for room. */
 export class InFlight {
-  private count = 0;
+  /** Sent and not yet acknowledged. */
+  count = 0;
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly max: number) {}
