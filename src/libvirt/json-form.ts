@@ -55,19 +55,39 @@ function toInteger(value: string | null): JsonValue {
  * any number of key sequences, so at most MAX_MAKERS are made.
  */
 type ObjectMaker = (values: readonly unknown[]) => VirtRecordJson;
-const makers = new Map<string, ObjectMaker>();
+/** By number of keys: the key lists that have a maker, the most recently used first. */
+const makers = new Map<number, Array<{ readonly keys: readonly string[]; readonly maker: ObjectMaker }>>();
+let makerCount = 0;
 const MAX_MAKERS = 1024;
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** The maker of exactly these keys, if one was made: then they are unique. */
+function knownMaker(keys: readonly string[]): ObjectMaker | undefined {
+  const candidates = makers.get(keys.length);
+  if (candidates === undefined) return undefined;
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index]!;
+    let same = true;
+    for (let at = keys.length - 1; at >= 0 && same; at--) same = keys[at] === candidate.keys[at];
+    if (!same) continue;
+    if (index > 0) candidates.unshift(...candidates.splice(index, 1));
+    return candidate.maker;
+  }
+  return undefined;
+}
+
+/** The maker of these unique keys, made now if need be (not for keys that are not plain names). */
 function makerFor(keys: readonly string[]): ObjectMaker | undefined {
-  const id = keys.join(' ');
-  let maker = makers.get(id);
-  if (maker !== undefined || makers.size >= MAX_MAKERS) return maker;
+  const known = knownMaker(keys);
+  if (known !== undefined || makerCount >= MAX_MAKERS) return known;
   // A quoted __proto__ in a literal would set the prototype: such keys take the general path.
   if (!keys.every((key) => PLAIN_KEY.test(key) && key !== '__proto__')) return undefined;
   // The keys are plain names written as JSON string literals: the source holds nothing else of the log.
-  maker = new Function('values', `return { ${keys.map((key, index) => `${JSON.stringify(key)}: values[${index}]`).join(', ')} };`) as ObjectMaker;
-  makers.set(id, maker);
+  const maker = new Function('values', `return { ${keys.map((key, index) => `${JSON.stringify(key)}: values[${index}]`).join(', ')} };`) as ObjectMaker;
+  const candidates = makers.get(keys.length) ?? [];
+  candidates.unshift({ keys: [...keys], maker });
+  makers.set(keys.length, candidates);
+  makerCount++;
   return maker;
 }
 
@@ -117,23 +137,40 @@ function specsOf(layout: PayloadLayout): ReadonlyMap<string, FieldSpec> {
 }
 
 export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRecordJson {
-  const fields = new JsonFields();
-  fields.put('type', record.type);
-  fields.put('node', record.node);
-  fields.put('time', record.time === null ? null : timeToIso(record.time));
-  fields.put('serial', record.serial);
-  for (const field of record.header) fields.put(field.name, HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
+  const keys: string[] = ['type', 'node', 'time', 'serial'];
+  const values: unknown[] = [record.type, record.node, record.time === null ? null : timeToIso(record.time), record.serial];
+  for (const field of record.header) {
+    keys.push(field.name);
+    values.push(HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);
+  }
   const { body, tail } = splitLibauditTail(record.payload ?? []);
   const specs = layout === undefined ? NO_SPECS : specsOf(layout);
-  for (const field of body) fields.put(field.name, jsonValue(field, specs.get(field.name)));
-  for (const field of tail ?? []) fields.put(field.name, field.value);
+  for (const field of body) {
+    keys.push(field.name);
+    values.push(jsonValue(field, specs.get(field.name)));
+  }
+  for (const field of tail ?? []) {
+    keys.push(field.name);
+    values.push(field.value);
+  }
+  const fieldCount = keys.length;
+  const own = (key: string, value: unknown): void => {
+    keys.push(key);
+    values.push(value);
+  };
+  if (record.enrichment.length > 0) own('enrichment', fieldsObject(record.enrichment));
+  if (record.form !== 'raw') own('form', record.form);
+  if (record.lossy) own('lossy', true);
+  if (record.timeText !== undefined) own('timeText', record.timeText);
+  own('file', record.file);
+  own('line', record.line);
+  // Keys seen before as a unique list are unique now: nothing is repeated, nothing overridden.
+  const known = knownMaker(keys);
+  if (known !== undefined) return known(values);
+  const fields = new JsonFields();
+  for (let index = 0; index < fieldCount; index++) fields.put(keys[index]!, values[index] as JsonValue);
   if (fields.duplicates !== undefined) fields.set('duplicates', fields.duplicates);
-  if (record.enrichment.length > 0) fields.set('enrichment', fieldsObject(record.enrichment));
-  if (record.form !== 'raw') fields.set('form', record.form);
-  if (record.lossy) fields.set('lossy', true);
-  if (record.timeText !== undefined) fields.set('timeText', record.timeText);
-  fields.set('file', record.file);
-  fields.set('line', record.line);
+  for (let index = fieldCount; index < keys.length; index++) fields.set(keys[index]!, values[index]);
   return objectOf(fields.keys, fields.values);
 }
 
