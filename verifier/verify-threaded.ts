@@ -15,7 +15,7 @@ import type { VirtRecordChecker } from './virt-record-check.js';
 const WORKER_FILE = fileURLToPath(new URL('./verify-worker.js', import.meta.url));
 const MAX_BATCHES_IN_FLIGHT = 8;
 /** Batches not yet handled here from which the reading thread checks records itself. */
-const CHECK_THERE_FROM = 2;
+const CHECK_THERE_FROM = 3;
 
 /**
  * Reads `inputs` on a worker thread, checking their VIRT records here into `findings`, and returns the
