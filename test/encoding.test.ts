@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, decodeField, encodeField, encodeValue, hexToBytes, latin1, tokenizeFields, valueNeedsEncoding } from '../src/index.js';
+import { bytesToHex, decodeField, encodeField, encodeValue, hexToBytes, latin1, toBytes, tokenizeFields, valueNeedsEncoding } from '../src/index.js';
 import { loadLibauditEncoder } from './support/libaudit.js';
 
 const libaudit = loadLibauditEncoder();
@@ -99,5 +99,19 @@ describe('decoding', () => {
     for (let byte = 0; byte < 256; byte++) {
       expect(valueNeedsEncoding(Uint8Array.of(byte))).toBe(byte === 0x22 || byte < 0x21 || byte > 0x7e);
     }
+  });
+});
+
+describe('toBytes', () => {
+  it('gives the UTF-8 bytes TextEncoder gives, lone surrogates as U+FFFD included', () => {
+    const encoder = new TextEncoder();
+    const unit = fc.oneof(fc.constantFrom('\ud800', '\udfff', '\ud83d', '\ude00', 'é', '"', ' ', '\x7f', '\0'), fc.string({ unit: 'grapheme', maxLength: 1 }), fc.string({ unit: 'binary', maxLength: 1 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }).map((parts) => parts.join('')), (text) => {
+        expect([...toBytes(text)]).toEqual([...encoder.encode(text)]);
+        expect(bytesToHex(toBytes(text))).toBe([...encoder.encode(text)].map((byte) => byte.toString(16).toUpperCase().padStart(2, '0')).join(''));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

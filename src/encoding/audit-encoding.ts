@@ -2,14 +2,16 @@
 // A value is written as NAME="VALUE" unless one of its bytes is '"', below 0x21 or above 0x7E;
 // then it is written as NAME=HEX, upper-case, covering the whole value.
 
-const HEX_DIGITS = '0123456789ABCDEF';
-const UTF8 = new TextEncoder();
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export type AuditBytes = Uint8Array;
 
 export function toBytes(value: string | AuditBytes): AuditBytes {
-  return typeof value === 'string' ? UTF8.encode(value) : value;
+  // Buffer's UTF-8 encoder, as TextEncoder's, writes a lone surrogate as U+FFFD; it is several times faster
+  // on the short values of audit fields.
+  if (typeof value !== 'string') return value;
+  const encoded = Buffer.from(value, 'utf8');
+  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
 }
 
 export function byteNeedsEncoding(byte: number): boolean {
@@ -33,9 +35,7 @@ export function valueNeedsEncoding(value: string | AuditBytes): boolean {
 }
 
 export function bytesToHex(bytes: AuditBytes): string {
-  let hex = '';
-  for (const byte of bytes) hex += HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 0x0f]!;
-  return hex;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
 }
 
 const UPPER_HEX = /^(?:[0-9A-F]{2})+$/;
