@@ -80,6 +80,11 @@ export class Latin1Pieces {
     this.buffer[this.used++] = code;
   }
 
+  /** Whether a piece is full, for takeFull. */
+  get hasFull(): boolean {
+    return this.done.length > 0;
+  }
+
   /** The full pieces written so far; the one being filled stays. */
   takeFull(): Buffer[] {
     return this.done.splice(0);

@@ -109,7 +109,7 @@ export function* formatEventPieces(events: CompatEventTable, flags: FormatFlags,
     const kind = events.kind(index);
     if (kind === MACHINE_ID || (!flags.allEvents && kind !== START)) continue;
     writeEvent(out, events, index, flags);
-    yield* out.takeFull();
+    if (out.hasFull) yield* out.takeFull();
   }
   yield* out.takeAll();
 }

@@ -278,7 +278,7 @@ export function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter
   for (let index = 0; index < log.rowTable.length; index++) {
     if (!row.at(index).visible(filter, flags.allEvents)) continue;
     writeRow(out, row, flags);
-    yield* out.takeFull();
+    if (out.hasFull) yield* out.takeFull();
   }
   yield* out.takeAll();
 }

@@ -84,7 +84,7 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
         return;
       }
       out.text(`${events}. ${localStamp(row.time)} ${row.type} ${row.success ? 'yes' : 'no'} ${row.serial}\n`);
-      for (const piece of out.takeFull()) write(piece);
+      if (out.hasFull) for (const piece of out.takeFull()) write(piece);
     },
     // VIRT_* records are user messages, each an event of its own.
     { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] } },
