@@ -1,3 +1,5 @@
+// virt-audit verify: every line of the inputs accounted for (verify-lines), every VIRT_* record checked
+// against libvirt's formats and the JSON Schemas (virt-record-check); files on two threads (verify-threaded).
 import type { Readable } from 'node:stream';
 import type { Profile } from '../src/libvirt/layouts.js';
 import type { VirtRecordJson } from '../src/libvirt/json-form.js';
@@ -55,7 +57,6 @@ export interface VerifyResult {
   /** Warnings and notices; per rule and file, only the first few are kept (all are counted). */
   readonly warnings: readonly Diagnostic[];
 }
-
 
 /** A verification's findings: the summary, problems in input order, warnings kept per file and rule. */
 export class Findings implements CheckFindings {
