@@ -21,7 +21,9 @@ const script = `
     // Without --records the reading thread checks records too: while the checks lag behind, and all of them.
     const shared = await verify([{ kind: 'file', path }], { threaded, maxLineBytes });
     const there = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, readingThreadChecksFrom: 0 });
-    return JSON.stringify({ result, records, shared, there });
+    // The reading thread checks with the profile asked for.
+    const legacy = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, readingThreadChecksFrom: 0, profile: 'legacy' });
+    return JSON.stringify({ result, records, shared, there, legacy });
   };
   const outcomes = [];
   for (const [path, maxLineBytes] of files) {
