@@ -62,6 +62,7 @@ describe('payloadValue and headerRaw', () => {
         expect(parsed.body).toBe(text);
         expect(lean.payloadValue(name)).toBe(expectedValue);
         expect(lean.headerRaw(name)).toBe(expectedRaw);
+        expect(lean.payloadRaw(name)).toBe(parsed.payload === null ? undefined : findField(parsed.payload, name)?.raw);
         expect(shipped.payloadValue(name)).toBe(expectedValue);
         expect(shipped.headerRaw(name)).toBe(expectedRaw);
         // Once parsed, the same answers come from the parsed fields.

@@ -2,6 +2,7 @@
 import type { Profile } from '../src/libvirt/layouts.js';
 import type { EventBatch } from '../src/reader/event-batch.js';
 import type { AuditInput } from '../src/reader/input-set.js';
+import type { ThreadFailure } from '../src/reader/thread-failure.js';
 import type { Diagnostic } from './verify-diagnostics.js';
 import type { LineCounts } from './verify-lines.js';
 
@@ -37,4 +38,4 @@ export type VerifyWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: EventBatch; readonly diagnostics: readonly PlacedDiagnostic[]; readonly bytesRead: number }
   /** The end: the reading half's counts, and per rule the warnings counted but not posted. */
   | { readonly kind: 'done'; readonly counts: LineCounts; readonly checked: CheckCounts; readonly unpostedWarnings: ReadonlyArray<readonly [string, number]> }
-  | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };
+  | ThreadFailure;

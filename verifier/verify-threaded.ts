@@ -1,12 +1,12 @@
 // verify with its reading half (verify-lines) on a worker thread, beside the checks of VIRT records on
 // this one. The findings are those of one thread, in the same order: each batch of records comes with
 // the reading half's problems and kept warnings placed among them.
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { readEventBatch } from '../src/reader/event-batch.js';
 import type { AuditInput } from '../src/reader/input-set.js';
-import { onlyFiles, rebuiltError, startThread } from '../src/reader/read-events-threaded.js';
+import { canStartThread, onlyFiles, startThread } from '../src/reader/read-events-threaded.js';
+import { rebuiltError } from '../src/reader/thread-failure.js';
 import type { LineCounts } from './verify-lines.js';
 import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
 import type { Findings, VerifyOptions } from './verify.js';
@@ -23,7 +23,7 @@ const CHECK_THERE_FROM = 3;
  * from TypeScript sources, process flags a worker refuses): the caller reads on this thread.
  */
 export async function verifyReadingOnThread(inputs: readonly AuditInput[], options: VerifyOptions, findings: Findings, checker: VirtRecordChecker): Promise<LineCounts | null> {
-  if (!import.meta.url.endsWith('.js') || !existsSync(WORKER_FILE) || !onlyFiles(inputs)) return null;
+  if (!canStartThread(WORKER_FILE) || !onlyFiles(inputs)) return null;
   const data: VerifyWorkerData = {
     inputs,
     maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,

@@ -4,14 +4,14 @@
 // checking thread is behind, this thread checks records itself and posts only what they showed.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from '../src/model/audit-record.js';
-import { EventBatchWriter } from '../src/reader/event-batch.js';
+import { EventBatchWriter, transferListOf } from '../src/reader/event-batch.js';
 import { InFlight } from '../src/reader/in-flight.js';
 import type { AuditInput } from '../src/reader/input-set.js';
 import { readInputs } from '../src/reader/read-inputs.js';
-import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
+import { failureOf } from '../src/reader/thread-failure.js';
+import { KeptWarnings, type Diagnostic } from './verify-diagnostics.js';
 import { LineVerifier } from './verify-lines.js';
 import type { CheckCounts, VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
-import { VirtRecordChecker } from './virt-record-check.js';
 
 const data = workerData as VerifyWorkerData;
 const port = parentPort!;
@@ -21,9 +21,9 @@ const inFlight = new InFlight(data.maxBatchesInFlight);
 let placed: PlacedDiagnostic[] = [];
 let recordsInBatch = 0;
 let bytesRead = 0;
-/** Warnings per rule, and per file and rule those posted (the first few; the rest are only counted). */
+/** Warnings per rule, and per rule those posted (the ones a report keeps; the rest are only counted). */
 const warningsByRule = new Map<string, number>();
-const postedPerFileAndRule = new Map<string, number>();
+const kept = new KeptWarnings();
 const postedByRule = new Map<string, number>();
 /** A batch goes once it holds this many diagnostics, records or not. */
 const MAX_PLACED = 1024;
@@ -34,7 +34,7 @@ function post(): void {
   const batch = writer.take();
   inFlight.sent();
   const message: VerifyWorkerMessage = { kind: 'batch', batch, diagnostics: placed, bytesRead };
-  port.postMessage(message, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer, batch.tokens.buffer as ArrayBuffer]);
+  port.postMessage(message, transferListOf(batch));
   placed = [];
   recordsInBatch = 0;
 }
@@ -47,19 +47,17 @@ function place(kind: PlacedDiagnostic['kind'], diagnostic: Diagnostic): void {
 /** Counted, and posted while fewer than the kept number of its file and rule were. */
 function warning(diagnostic: Diagnostic): void {
   warningsByRule.set(diagnostic.rule, (warningsByRule.get(diagnostic.rule) ?? 0) + 1);
-  const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
-  const posted = postedPerFileAndRule.get(key) ?? 0;
-  if (posted >= WARNINGS_KEPT_PER_RULE) return;
-  postedPerFileAndRule.set(key, posted + 1);
+  if (!kept.keeps(diagnostic)) return;
   postedByRule.set(diagnostic.rule, (postedByRule.get(diagnostic.rule) ?? 0) + 1);
   place('warning', diagnostic);
 }
 
 const checked: CheckCounts = { virtRecords: 0, valid: 0, invalid: 0, foreign: 0 };
+// The checks (and the schema validator they load) only where this thread makes them.
 const checker =
   data.checkHereFrom === null
     ? null
-    : new VirtRecordChecker({ summary: checked, problem: (diagnostic) => place('problem', diagnostic), warn: warning }, data.profile === undefined ? {} : { profile: data.profile });
+    : new (await import('./virt-record-check.js')).VirtRecordChecker({ summary: checked, problem: (diagnostic) => place('problem', diagnostic), warn: warning }, data.profile === undefined ? {} : { profile: data.profile });
 
 const lines = new LineVerifier(
   {
@@ -87,6 +85,5 @@ try {
   const unposted = [...warningsByRule].map(([rule, count]): [string, number] => [rule, count - (postedByRule.get(rule) ?? 0)]).filter(([, count]) => count > 0);
   port.postMessage({ kind: 'done', counts: lines.counts, checked, unpostedWarnings: unposted } satisfies VerifyWorkerMessage);
 } catch (error) {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies VerifyWorkerMessage);
+  port.postMessage(failureOf(error) satisfies VerifyWorkerMessage);
 }

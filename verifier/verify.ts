@@ -7,7 +7,7 @@ import type { SchemaValidator } from '../src/libvirt/schema-validator.js';
 import type { AuditInput } from '../src/reader/input-set.js';
 import type { RejectReason } from '../src/reader/parse-line.js';
 import { readInputs } from '../src/reader/read-inputs.js';
-import { WARNINGS_KEPT_PER_RULE, type Diagnostic } from './verify-diagnostics.js';
+import { KeptWarnings, type Diagnostic } from './verify-diagnostics.js';
 import { LineVerifier, type LineCounts } from './verify-lines.js';
 import { VirtRecordChecker, type CheckFindings } from './virt-record-check.js';
 
@@ -66,7 +66,7 @@ export class Findings implements CheckFindings {
   };
   readonly problems: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
-  private readonly keptPerRule = new Map<string, number>();
+  private readonly kept = new KeptWarnings();
 
   problem(diagnostic: Diagnostic): void {
     this.problems.push(diagnostic);
@@ -74,10 +74,7 @@ export class Findings implements CheckFindings {
 
   warn(diagnostic: Diagnostic): void {
     this.countWarnings(diagnostic.rule, 1);
-    const key = `${diagnostic.file}\u0000${diagnostic.rule}`;
-    const kept = this.keptPerRule.get(key) ?? 0;
-    this.keptPerRule.set(key, kept + 1);
-    if (kept < WARNINGS_KEPT_PER_RULE) this.warnings.push(diagnostic);
+    if (this.kept.keeps(diagnostic)) this.warnings.push(diagnostic);
   }
 
   /** Warnings of a rule counted, not kept (found elsewhere beyond the ones kept). */

@@ -154,6 +154,12 @@ export class AuditRecord {
     return this.bodyIndex().headerRaw(name);
   }
 
+  /** The raw text of the first field `name` inside `msg='…'`: what `findField(payload, name)?.raw` gives. */
+  payloadRaw(name: string): string | undefined {
+    if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.raw;
+    return this.bodyIndex().payloadRaw(name);
+  }
+
   /**
    * The decoded value of the first field `name` inside `msg='…'`: what `findField(payload, name)?.value`
    * gives, found without a field object per token.

@@ -1,23 +1,27 @@
 /** Messages sent to another thread and not yet acknowledged, at most `max`: the sender waits for room. */
 export class InFlight {
-  /** Sent and not yet acknowledged. */
-  count = 0;
+  private sentCount = 0;
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly max: number) {}
 
+  /** Sent and not yet acknowledged. */
+  get count(): number {
+    return this.sentCount;
+  }
+
   sent(): void {
-    this.count++;
+    this.sentCount++;
   }
 
   acknowledged(): void {
-    this.count--;
+    this.sentCount--;
     this.wakeUp?.();
   }
 
   /** Resolves once fewer than `limit` (default: the maximum) are in flight. */
   async room(limit = this.max): Promise<void> {
-    while (this.count >= limit) await new Promise<void>((resolve) => (this.wakeUp = resolve));
+    while (this.sentCount >= limit) await new Promise<void>((resolve) => (this.wakeUp = resolve));
     this.wakeUp = undefined;
   }
 

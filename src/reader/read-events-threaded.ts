@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readEventBatch } from './event-batch.js';
 import type { AuditEvent } from './event-grouper.js';
-import { InputError, type AuditInput } from './input-set.js';
+import type { AuditInput } from './input-set.js';
 import { ALL_BUT_INTERPRETED } from './line-forms.js';
 import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
+import { rebuiltError } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
 
 export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent' | 'afterChunk'> {
@@ -27,8 +28,11 @@ export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent'
 const WORKER_FILE = fileURLToPath(new URL('./read-worker.js', import.meta.url));
 const MAX_BATCHES_IN_FLIGHT = 8;
 
-/** Whether this build can read on a worker thread (compiled JS, not the TypeScript sources under a test runner). */
-export const canReadOnWorker = (): boolean => import.meta.url.endsWith('.js') && existsSync(WORKER_FILE);
+/** Whether this build can run `file` on a worker thread (compiled JS, not the TypeScript sources under a test runner). */
+export const canStartThread = (file: string): boolean => import.meta.url.endsWith('.js') && existsSync(file);
+
+/** Whether this build can read on a worker thread. */
+export const canReadOnWorker = (): boolean => canStartThread(WORKER_FILE);
 
 /** A worker reads files only: a worker's process.stdin is not the process's. */
 const readsOnWorker = (inputs: readonly AuditInput[], options: ThreadedReadOptions): boolean =>
@@ -36,13 +40,6 @@ const readsOnWorker = (inputs: readonly AuditInput[], options: ThreadedReadOptio
 
 export const onlyFiles = (inputs: readonly AuditInput[]): boolean => inputs.every((input) => input.kind === 'file');
 
-/** A reading thread's failure, as the error it was there (an InputError names its file). */
-export function rebuiltError(failure: Extract<ReadWorkerMessage, { kind: 'failed' }>): Error {
-  if (failure.name === 'InputError' && failure.path !== undefined && failure.message.startsWith(`${failure.path}: `)) {
-    return new InputError(failure.path, failure.message.slice(failure.path.length + 2));
-  }
-  return Object.assign(new Error(failure.message), { name: failure.name });
-}
 
 /** A thread running `file`; throws for flags this process was started with that a worker refuses. */
 export function startThread(file: string, data: unknown): Worker {

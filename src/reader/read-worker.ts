@@ -2,11 +2,12 @@
 // batches, waiting while the main thread has too many of them still to handle.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordForm } from '../model/audit-record.js';
-import { EventBatchWriter } from './event-batch.js';
+import { EventBatchWriter, transferListOf } from './event-batch.js';
 import { InFlight } from './in-flight.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
 import { readAuditEventLines } from './read-events.js';
+import { failureOf, type ThreadFailure } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
 
 export interface ReadWorkerData extends GroupingOptions {
@@ -20,7 +21,7 @@ export interface ReadWorkerData extends GroupingOptions {
 export type ReadWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: import('./event-batch.js').EventBatch; readonly bytesRead: number }
   | { readonly kind: 'done' }
-  | { readonly kind: 'failed'; readonly message: string; readonly name: string; readonly path?: string };
+  | ThreadFailure;
 
 const data = workerData as ReadWorkerData;
 const port = parentPort!;
@@ -35,7 +36,7 @@ function post(): void {
   if (writer.empty) return;
   const batch = writer.take();
   inFlight.sent();
-  port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer, batch.tokens.buffer as ArrayBuffer]);
+  port.postMessage({ kind: 'batch', batch, bytesRead } satisfies ReadWorkerMessage, transferListOf(batch));
 }
 
 try {
@@ -58,6 +59,5 @@ try {
   post();
   port.postMessage({ kind: 'done' } satisfies ReadWorkerMessage);
 } catch (error) {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  port.postMessage({ kind: 'failed', message: failure.message, name: failure.name, ...('path' in failure && typeof failure.path === 'string' ? { path: failure.path } : {}) } satisfies ReadWorkerMessage);
+  port.postMessage(failureOf(error) satisfies ReadWorkerMessage);
 }

@@ -8,7 +8,6 @@ export type EndedBy = ResourceAssignment['endedBy'];
 const ENDED_BY: readonly EndedBy[] = [null, 'update', 'detach', 'stop', 'failed-start', 'down', 'restarted'];
 const ENDED_BY_CODE = new Map(ENDED_BY.map((how, code) => [how, code]));
 
-
 /** Where a fact comes from, as columns: node (string number), seconds, milliseconds, serial. */
 export interface ProofColumns {
   node: Int32Array;

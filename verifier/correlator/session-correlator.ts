@@ -9,7 +9,7 @@ import { readAnomaly, readAvc, readHostEvent } from '../../src/model/kernel-reco
 import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
-import { StringTable } from '../../src/text/string-table.js';
+import { NO_STRING, StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
@@ -36,14 +36,10 @@ export function mcsLevel(context: string | null | undefined): string | null {
 }
 
 function userOf(record: AuditRecord): string | null {
-  const uid = record.headerRaw('uid') ?? rawPayloadUid(record);
+  const uid = record.headerRaw('uid') ?? record.payloadRaw('uid');
   if (uid === undefined) return null;
   const enriched = record.enrichmentText === null ? undefined : record.enrichment.find((field) => field.name === 'UID')?.value;
   return interpretUid(uid, enriched);
-}
-
-function rawPayloadUid(record: AuditRecord): string | undefined {
-  return record.payloadValue('uid') === undefined ? undefined : findField(record.payload!, 'uid')!.raw;
 }
 
 /** A guest session while the log is read: its assignments are numbers in the assignment table. */
@@ -404,7 +400,7 @@ export class SessionCorrelator {
     if (counter) candidates = session.resources;
     else {
       const valueId = this.strings.find(value);
-      candidates = (valueId === -1 || kindId === -1 ? undefined : session.open?.get(openKey(kindId, valueId))) ?? [];
+      candidates = (valueId === NO_STRING || kindId === NO_STRING ? undefined : session.open?.get(openKey(kindId, valueId))) ?? [];
     }
     for (let index = candidates.length - 1; index >= 0; index--) {
       const candidate = candidates[index]!;

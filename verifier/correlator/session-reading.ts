@@ -2,9 +2,9 @@
 // boots while the correlator loads.
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { startAuparseReading, type Reading } from '../../src/reader/read-events-threaded.js';
+import type { TypeSelection } from '../../src/reader/type-selection.js';
 
 export { loadBeside } from '../../src/reader/read-events-threaded.js';
-import type { TypeSelection } from '../../src/reader/type-selection.js';
 
 /**
  * The events the correlator reads, by their first record's type: VIRT_*, host events, ANOM_*, and AVCs

@@ -49,8 +49,8 @@ function rowOf(event: AuditEvent): Row | null {
   const first = event.records[0]!;
   // auparse's search for the first res= of the event, without tokenizing every field of every record.
   const res = new AuparseView(event).raw('res');
-  // The table's name, not a slice of the line: a slice would keep the whole line alive for every row.
-  const type = first.typeNumber === null ? Buffer.from(first.type, 'latin1').toString('latin1') : recordTypeName(first.typeNumber);
+  // Rows are written as they come: only the summary keeps a type's name (one line per type kept alive).
+  const type = first.typeNumber === null ? first.type : recordTypeName(first.typeNumber);
   return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res !== 'failed', serial: event.serial };
 }
 
