@@ -22,6 +22,13 @@ export class Latin1Pieces {
     this.copy(text, text.length);
   }
 
+  /** Bytes made before: a cell written again and again is copied, not encoded each time. */
+  bytes(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
   /** Chars `from` to `to` of `text`, without slicing it. */
   range(text: string, from: number, to: number): void {
     this.room(to - from);

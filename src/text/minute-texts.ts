@@ -3,16 +3,16 @@
  * (every zone since the 1970s), every second of a minute shows the same minute text; elsewhere there is
  * no cached text and the caller formats the second itself.
  */
-export class MinuteTexts {
-  private readonly texts = new Map<number, string>();
+export class MinuteTexts<T = string> {
+  private readonly texts = new Map<number, T>();
 
   constructor(
-    private readonly render: (minuteStart: number) => string,
+    private readonly render: (minuteStart: number) => T,
     private readonly maxSize = 1 << 16,
   ) {}
 
   /** The text of the minute holding `seconds`, or null where the zone's offset is not whole minutes. */
-  of(seconds: number): string | null {
+  of(seconds: number): T | null {
     const minute = Math.floor(seconds / 60);
     const known = this.texts.get(minute);
     if (known !== undefined) return known;

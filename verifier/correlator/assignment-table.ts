@@ -97,6 +97,10 @@ export class AssignmentTable {
     return this.kinds[index]!;
   }
 
+  reasonId(index: number): number {
+    return this.reasons[index]!;
+  }
+
   valueId(index: number): number {
     return this.values[index]!;
   }

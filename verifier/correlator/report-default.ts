@@ -27,11 +27,29 @@ const bytes = (text: string | null | undefined): string => {
   if (!text) return '';
   return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 };
-// Only the minute and the year of a ctime text are shown, so one text per minute serves every second of it.
-const minuteCtimes = new MinuteTexts(ctime);
-const ctimeOf = (seconds: number): string => minuteCtimes.of(seconds) ?? ctime(seconds);
-const PERIOD_WIDTH = 32;
+/** A minute's ctime text and, as bytes, the parts of it rows show. */
+interface MinuteCell {
+  readonly text: string;
+  /** `Sat Mar  9 09:03` */
+  readonly full: Uint8Array;
+  /** `Mar  9 09:03` */
+  readonly dateTime: Uint8Array;
+  /** `09:03` */
+  readonly time: Uint8Array;
+}
+
 const MINUTE_LENGTH = 16;
+const PERIOD_WIDTH = 32;
+
+function minuteCell(seconds: number): MinuteCell {
+  const text = ctime(seconds);
+  const part = (from: number): Uint8Array => Buffer.from(text.slice(from, MINUTE_LENGTH), 'latin1');
+  return { text, full: part(0), dateTime: part(4), time: part(11) };
+}
+
+// Only the minute and the year of a ctime text are shown, so one cell per minute serves every second of it.
+const minuteCells = new MinuteTexts(minuteCell);
+const minuteOf = (seconds: number): MinuteCell => minuteCells.of(seconds) ?? minuteCell(seconds);
 
 function sameChars(a: string, b: string, from: number, to: number): boolean {
   for (let index = from; index < to; index++) if (a.charCodeAt(index) !== b.charCodeAt(index)) return false;
@@ -40,7 +58,7 @@ function sameChars(a: string, b: string, from: number, to: number): boolean {
 
 /** `Sat Mar  9 09:03` and a note (` - failed`), padded to the period's width. */
 function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
-  out.range(ctimeOf(seconds), 0, MINUTE_LENGTH);
+  out.bytes(minuteOf(seconds).full);
   out.text(note);
   out.spaces(PERIOD_WIDTH - MINUTE_LENGTH - note.length);
 }
@@ -48,12 +66,12 @@ function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
 /** `Sat Mar  9 09:03 - 09:05  (00:02)` from a start to an end in seconds (null: still open), padded. */
 function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = ''): void {
   if (to === null) return writeMinute(out, from);
-  const started = ctimeOf(from);
-  const end = ctimeOf(to);
-  const sameDay = sameChars(end, started, 0, 10) && end.length === started.length && sameChars(end, started, 20, end.length);
-  out.range(started, 0, MINUTE_LENGTH);
+  const started = minuteOf(from);
+  const end = minuteOf(to);
+  const sameDay = sameChars(end.text, started.text, 0, 10) && end.text.length === started.text.length && sameChars(end.text, started.text, 20, end.text.length);
+  out.bytes(started.full);
   out.text(' - ');
-  out.range(end, sameDay ? 11 : 4, MINUTE_LENGTH);
+  out.bytes(sameDay ? end.time : end.dateTime);
   out.text('  ');
   const seconds = to - from;
   const days = Math.floor(seconds / 86400);
@@ -202,31 +220,75 @@ class RowView {
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 
-function writeRow(out: Latin1Pieces, row: RowView, flags: ReportFlags): void {
+const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+
+/** A cell as printf writes it (`%-W.Ps`): the text cut to `precision` chars, padded with spaces to `width`. */
+function cell(text: string, width: number, precision = width): string {
+  const cut = text.length > precision ? text.slice(0, precision) : text;
+  return cut.length < width ? cut + ' '.repeat(width - cut.length) : cut;
+}
+
+/** The kind column of `--all-events`, with the space that follows it. */
+const KIND_CELLS = ROW_KINDS.map((kind) => latin1(`${cell(kind, 6, 5)} `));
+
+/**
+ * The cells that repeat from row to row — a session's name (and UUID), a user, a resource's kind and
+ * reason, a value — each made once: most of a report's bytes are these, written again and again.
+ */
+class RowCells {
+  private readonly sessions: Uint8Array[] = [];
+  private readonly users = new Map<string | null, Uint8Array>();
+  private readonly heads = new Map<number, Uint8Array>();
+  private readonly values: Uint8Array[] = [];
+
+  constructor(private readonly log: SessionCorrelator, private readonly showUuid: boolean) {}
+
+  /** Name, UUID when shown, and the tab before the user. */
+  session(session: SessionState): Uint8Array {
+    let made = this.sessions[session.index];
+    if (made === undefined) {
+      made = latin1(`${cell(bytes(session.name), 22)}${this.showUuid ? `\t${cell(session.uuid, 36)}` : ''}\t`);
+      this.sessions[session.index] = made;
+    }
+    return made;
+  }
+
+  /** The user and the tab before the period. */
+  user(user: string | null): Uint8Array {
+    let made = this.users.get(user);
+    if (made === undefined) this.users.set(user, (made = latin1(`${cell(bytes(user), 11)}\t`)));
+    return made;
+  }
+
+  /** The tab after a resource's period, its kind and reason, and the tab before its value. */
+  resourceHead(index: number): Uint8Array {
+    const assignments = this.log.assignments;
+    const key = assignments.kindId(index) * 2 ** 32 + assignments.reasonId(index);
+    let made = this.heads.get(key);
+    if (made === undefined) this.heads.set(key, (made = latin1(`\t${cell(assignments.kind(index), 12)}\t${cell(assignments.reason(index), 10)}\t`)));
+    return made;
+  }
+
+  /** A resource's value, one char per UTF-8 byte. */
+  value(index: number): Uint8Array {
+    const id = this.log.assignments.valueId(index);
+    let made = this.values[id];
+    if (made === undefined) this.values[id] = made = latin1(bytes(this.log.assignments.value(index)));
+    return made;
+  }
+}
+
+function writeRow(out: Latin1Pieces, row: RowView, cells: RowCells, flags: ReportFlags): void {
   const session = row.session;
-  if (flags.allEvents) {
-    out.padded(ROW_KINDS[row.kind], 6, 5);
-    out.byte(0x20);
-  }
-  out.padded(bytes(session.name), 22);
-  if (flags.showUuid) {
-    out.byte(TAB);
-    out.padded(session.uuid, 36);
-  }
-  out.byte(TAB);
-  out.padded(bytes(row.user()), 11);
-  out.byte(TAB);
+  if (flags.allEvents) out.bytes(KIND_CELLS[row.kind]!);
+  out.bytes(cells.session(session));
+  out.bytes(cells.user(row.user()));
   row.writePeriod(out);
   if (row.kind === ROW_RESRC) {
     const assignments = row.log.assignments;
     const index = row.item;
-    const kind = assignments.kind(index);
-    out.byte(TAB);
-    out.padded(kind, 12);
-    out.byte(TAB);
-    out.padded(assignments.reason(index), 10);
-    out.byte(TAB);
-    if (kind === 'cgroup') {
+    out.bytes(cells.resourceHead(index));
+    if (assignments.kind(index) === 'cgroup') {
       const cgroupClass = assignments.detail(index, 'class');
       out.text(cgroupClass ?? '');
       out.byte(TAB);
@@ -234,7 +296,7 @@ function writeRow(out: Latin1Pieces, row: RowView, flags: ReportFlags): void {
       out.byte(TAB);
       out.text(bytes(assignments.detail(index, cgroupClass === 'path' ? 'path' : 'category')));
     } else {
-      out.text(bytes(assignments.value(index)));
+      out.bytes(cells.value(index));
     }
   } else if (row.kind === ROW_AVC) {
     const avc = row.avc;
@@ -275,9 +337,10 @@ function writeRow(out: Latin1Pieces, row: RowView, flags: ReportFlags): void {
 export function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
   const out = new Latin1Pieces(pieceBytes);
   const row = new RowView(log);
+  const cells = new RowCells(log, flags.showUuid);
   for (let index = 0; index < log.rowTable.length; index++) {
     if (!row.at(index).visible(filter, flags.allEvents)) continue;
-    writeRow(out, row, flags);
+    writeRow(out, row, cells, flags);
     if (out.hasFull) yield* out.takeFull();
   }
   yield* out.takeAll();
