@@ -33,15 +33,19 @@ function latin1ToUtf8(text: string): { text: string; invalid: boolean } {
 export function decodeField(name: string, raw: string, interpretHex = true): AuditField {
   if (raw === '?' || raw === '"?"') return { name, raw, value: null, wire: raw === '?' ? 'bare' : 'quoted' };
   if (raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22) {
-    return withText(name, raw, latin1ToUtf8(raw.slice(1, -1)), 'quoted');
+    const inner = raw.slice(1, -1);
+    // Plain ASCII, the common case, without the decoding's intermediate object.
+    if (!NON_ASCII.test(inner)) return { name, raw, value: inner, wire: 'quoted' };
+    return withText(name, raw, latin1ToUtf8(inner), 'quoted');
   }
-  if (interpretHex && isAuditHex(raw) && isEncodedField(name)) {
+  if (interpretHex && isEncodedField(name) && isAuditHex(raw)) {
     const bytes = hexToBytes(raw);
     if (valueNeedsEncoding(bytes)) {
       const strict = utf8OrNull(bytes);
       return withText(name, raw, { text: strict ?? Buffer.from(bytes).toString('utf8'), invalid: strict === null }, 'hex');
     }
   }
+  if (!NON_ASCII.test(raw)) return { name, raw, value: raw, wire: 'bare' };
   return withText(name, raw, latin1ToUtf8(raw), 'bare');
 }
 

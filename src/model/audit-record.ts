@@ -59,7 +59,8 @@ export class AuditRecord {
   readonly bodyStart: number;
   readonly bodyEnd: number;
   readonly enrichmentStart: number;
-  readonly issues: RecordIssue[];
+  // Made when the first issue is found: most records have none.
+  private issueList: RecordIssue[] | undefined;
   private readonly tokens: Int32Array | undefined;
   private readonly tokensAt: number;
   private parsed: ParsedBody | undefined;
@@ -81,11 +82,21 @@ export class AuditRecord {
     this.bodyStart = init.bodyStart;
     this.bodyEnd = init.bodyEnd;
     this.enrichmentStart = init.enrichmentStart;
-    this.issues = init.issues.length === 0 ? [] : [...init.issues];
+    this.issueList = init.issues.length === 0 ? undefined : [...init.issues];
     this.tokens = init.tokens;
     this.tokensAt = init.tokensAt ?? -1;
     this.bodyText = undefined;
     this.enrichmentSlice = undefined;
+  }
+
+  /** What is wrong with the record (found when the line was read, more when its body is parsed). */
+  get issues(): RecordIssue[] {
+    this.issueList ??= [];
+    return this.issueList;
+  }
+
+  get hasIssues(): boolean {
+    return this.issueList !== undefined && this.issueList.length > 0;
   }
 
   /** Everything after `): ` up to the enrichment separator. */

@@ -2,7 +2,7 @@
 // transferred without copying; the receiving side rebuilds AuditRecords from them (one string per
 // record, body and enrichment sliced from it), so no record is parsed twice. The sender may also find
 // where each body's fields lie (indexBodies), so the receiver looks fields up without searching for them.
-import { AuditRecord, type RecordForm, type RecordIssue } from '../model/audit-record.js';
+import { AuditRecord, type AuditTime, type RecordForm, type RecordIssue } from '../model/audit-record.js';
 import { addBodyTokens, TokenOffsets } from '../model/field-index.js';
 import type { AuditEvent, GroupedEvent } from './event-grouper.js';
 import { ScannedLine } from './scanned-line.js';
@@ -14,6 +14,7 @@ const RAW = FORM_IDS.get('raw')!;
 /** Numbers per record: see `EventBatchWriter.add`. */
 const SLOTS = 15;
 const NONE = -1;
+const NO_ISSUES: readonly RecordIssue[] = [];
 
 export interface EventBatch {
   readonly bytes: Uint8Array;
@@ -136,7 +137,7 @@ export class EventBatchWriter {
       record.node === null ? NONE : this.stringId(record.node), this.stringId(record.type), record.typeNumber ?? Number.NaN,
       record.time === null ? Number.NaN : record.time.sec,
       record.time === null ? (record.timeText === undefined ? NONE : this.stringId(record.timeText)) : record.time.ms,
-      record.serial ?? Number.NaN, record.issues.length === 0 ? NONE : this.stringId(JSON.stringify(record.issues)), tokens,
+      record.serial ?? Number.NaN, !record.hasIssues ? NONE : this.stringId(JSON.stringify(record.issues)), tokens,
     );
   }
 
@@ -172,6 +173,8 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
   for (let event = 0; event < batch.eventCount; event++) {
     const count = numbers[at++]!;
     const records: AuditRecord[] = [];
+    // An event's records share their stamp, so they share its object.
+    let time: AuditTime | null = null;
     for (let index = 0; index < count; index++) {
       const textStart = numbers[at]!;
       const textLength = numbers[at + 1]!;
@@ -184,6 +187,8 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
       const serial = numbers[at + 12]!;
       const issues = numbers[at + 13]!;
       const node = numbers[at + 7]!;
+      if (Number.isNaN(sec)) time = null;
+      else if (time === null || time.sec !== sec || time.ms !== msOrText) time = { sec, ms: msOrText };
       records.push(
         new AuditRecord({
           file: strings[numbers[at + 4]!]!,
@@ -192,7 +197,7 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
           node: node === NONE ? null : strings[node]!,
           type: strings[numbers[at + 8]!]!,
           typeNumber: Number.isNaN(typeNumber) ? null : typeNumber,
-          time: Number.isNaN(sec) ? null : { sec, ms: msOrText },
+          time,
           // Always present (undefined where there is none): the same object shape for every record.
           timeText: Number.isNaN(sec) && msOrText !== NONE ? strings[msOrText]! : undefined,
           serial: Number.isNaN(serial) ? null : serial,
@@ -201,7 +206,7 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
           bodyEnd,
           // The body ends the text, or is followed by the 0x1D separator and the enrichment.
           enrichmentStart: bodyEnd === textLength ? NONE : bodyEnd + 1,
-          issues: issues === NONE ? [] : (JSON.parse(strings[issues]!) as RecordIssue[]),
+          issues: issues === NONE ? NO_ISSUES : (JSON.parse(strings[issues]!) as RecordIssue[]),
           tokens: tokensAt === NONE ? undefined : tokens,
           tokensAt,
         }),

@@ -3,7 +3,7 @@
 // run at the time, host shutdowns closing sessions. One pass; every lookup is a map.
 // Modules, not the package index: the report starts without loading the schema validator.
 import { splitLibauditTail } from '../../src/libvirt/libaudit-tail.js';
-import { findField } from '../../src/model/audit-field.js';
+import { findField, type AuditField } from '../../src/model/audit-field.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import { readAnomaly, readAvc, readHostEvent } from '../../src/model/kernel-records.js';
 import { interpretUid } from '../../src/model/user-names.js';
@@ -448,9 +448,10 @@ export class SessionCorrelator {
       current = joinPresent(bus, device) ?? '';
       if (this.allDetails) details = ['bus', bus, 'device', device];
     } else {
-      const body = splitLibauditTail(record.payload ?? []).body;
-      current = value('device') ?? value('disk') ?? value('chardev') ?? value('path') ?? body.slice(5).map((field) => `${field.name}=${field.value ?? '?'}`).join(' ');
-      if (this.allDetails) details = body.slice(5).flatMap((field) => [field.name, field.value]);
+      // The fields after libvirt's five common ones, parsed only when they are shown.
+      const rest = (): readonly AuditField[] => splitLibauditTail(record.payload ?? []).body.slice(5);
+      current = value('device') ?? value('disk') ?? value('chardev') ?? value('path') ?? rest().map((field) => `${field.name}=${field.value ?? '?'}`).join(' ');
+      if (this.allDetails) details = rest().flatMap((field) => [field.name, field.value]);
     }
     const session = this.running.get(key);
     const detaching = reason === 'detach' || (reason !== 'start' && previous !== null && previous !== '0');
