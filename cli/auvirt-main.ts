@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
+import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { ctime, type FormatFlags } from '../verifier/auvirt/compat-format.js';
 import { writeCompatReport } from '../verifier/auvirt/compat-report.js';
 import { progressReporter } from './progress.js';
@@ -104,16 +105,29 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // path starts faster without it).
     const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
     const reading = startSessionReading(inputs, progress.update);
-    const [{ correlateReading }, { reportPieces, formatReportSummary, reportJson }] = await loadBeside(reading, () =>
+    const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson }] = await loadBeside(reading, () =>
       Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
     );
+    const textReport = options.format !== 'json' && !options.summary;
+    let writer: InstanceType<typeof ReportWriter> | undefined;
+    // The rows settled so far are written while the log is still read (most are, long before its end),
+    // unless the progress line shares the terminal with them.
+    const meanwhile = textReport && !(progress.active && process.stdout.isTTY)
+      ? (correlator: SessionCorrelator) => {
+          writer ??= new ReportWriter(correlator, flags, filter);
+          // stdout is synchronous on Linux (files, pipes, terminals): nothing piles up here.
+          for (const piece of writer.writeSettled()) process.stdout.write(piece);
+        }
+      : undefined;
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' });
+    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
     progress.done();
     if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
     else if (options.summary) output = formatReportSummary(correlator, filter);
     else {
-      for (const piece of reportPieces(correlator, flags, filter)) await writeOut(piece);
+      writer ??= new ReportWriter(correlator, flags, filter);
+      while (writer.writeMore()) for (const piece of writer.takeFull()) await writeOut(piece);
+      for (const piece of writer.takeAll()) await writeOut(piece);
       return 0;
     }
   }

@@ -1,5 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
-import { BodyIndex, decodedValue, findPayloadStart, PAYLOAD_START } from './field-index.js';
+import { BodyIndex, findPayloadStart, PAYLOAD_START } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -177,8 +177,7 @@ export class AuditRecord {
    */
   payloadValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
-    const raw = this.bodyIndex().payloadRaw(name);
-    return raw === undefined ? undefined : decodedValue(name, raw, this.form !== 'interpreted');
+    return this.bodyIndex().payloadValue(name, this.form !== 'interpreted');
   }
 
   private bodyIndex(): BodyIndex {

@@ -16,6 +16,10 @@ export function findPayloadStart(text: string, from = 0, to = text.length): numb
   return -1;
 }
 
+const NON_ASCII = /[\x80-\xff]/;
+/** An entry's numbers before its tokens: header count, payload count, ASCII. */
+const ENTRY_HEAD = 3;
+
 /** Token offsets of many bodies in one growing Int32Array: see `addBodyTokens` for one body's entry. */
 export class TokenOffsets {
   values: Int32Array;
@@ -41,14 +45,16 @@ export class TokenOffsets {
 /**
  * Appends the entry of the body `text[bodyStart, bodyEnd)` and returns where it begins: the number of
  * header tokens (those before `msg='`, or all of them when there is none), the number of payload tokens
- * (inside `msg='…'`, up to its last quote; -1 when there is no payload), then start, `=` and end of
- * each token — offsets into `text`. Tokens are split on spaces as tokenizeFields splits them; a token
- * without `=` after its first char is a word, not a field, and is left out.
+ * (inside `msg='…'`, up to its last quote; -1 when there is no payload), 1 when all of `text` is ASCII
+ * (its values need no UTF-8 decoding) else 0, then start, `=` and end of each token — offsets into
+ * `text`. Tokens are split on spaces as tokenizeFields splits them; a token without `=` after its first
+ * char is a word, not a field, and is left out.
  */
 export function addBodyTokens(text: string, bodyStart: number, bodyEnd: number, out: TokenOffsets): number {
   const at = out.used;
-  out.reserve(2);
-  out.used += 2;
+  out.reserve(ENTRY_HEAD);
+  out.used += ENTRY_HEAD;
+  out.values[at + 2] = NON_ASCII.test(text) ? 0 : 1;
   const payloadStart = findPayloadStart(text, bodyStart, bodyEnd);
   let headerCount: number;
   let payloadCount = -1;
@@ -99,6 +105,7 @@ export class BodyIndex {
   private headerEnd = 0;
   private payloadEnd = 0;
   private hasPayload = false;
+  private ascii = false;
   private text = '';
   owner: object | undefined;
 
@@ -114,7 +121,8 @@ export class BodyIndex {
     this.owner = owner;
     this.text = text;
     this.offsets = offsets;
-    this.headerStart = at + 2;
+    this.headerStart = at + ENTRY_HEAD;
+    this.ascii = offsets[at + 2] === 1;
     this.headerEnd = this.headerStart + 3 * offsets[at]!;
     const payloadCount = offsets[at + 1]!;
     this.hasPayload = payloadCount !== -1;
@@ -130,22 +138,45 @@ export class BodyIndex {
     return this.hasPayload ? this.find(name, this.headerEnd, this.payloadEnd) : undefined;
   }
 
+  /** decodedValue of the first payload field `name`; undefined when the body has no payload or no such field. */
+  payloadValue(name: string, interpretHex: boolean): string | null | undefined {
+    if (!this.hasPayload) return undefined;
+    const at = this.tokenOf(name, this.headerEnd, this.payloadEnd);
+    if (at === -1) return undefined;
+    const { offsets, text } = this;
+    const start = offsets[at + 1]! + 1;
+    const end = offsets[at + 2]!;
+    if (!this.ascii) return decodedValue(name, text.slice(start, end), interpretHex);
+    // ASCII: nothing to decode but quotes, `?` and hex; a quoted value is sliced once.
+    const first = text.charCodeAt(start);
+    if (first === 0x22 && end - start >= 2 && text.charCodeAt(end - 1) === 0x22) return end - start === 3 && text.charCodeAt(start + 1) === 0x3f ? null : text.slice(start + 1, end - 1);
+    if (first === 0x3f && end - start === 1) return null;
+    if (interpretHex && end - start >= 2 && isHexStart(first) && isEncodedField(name)) return decodedValue(name, text.slice(start, end), interpretHex);
+    return text.slice(start, end);
+  }
+
   private find(name: string, from: number, to: number): string | undefined {
+    const at = this.tokenOf(name, from, to);
+    return at === -1 ? undefined : this.text.slice(this.offsets[at + 1]! + 1, this.offsets[at + 2]!);
+  }
+
+  /** Where the first token named `name` lies in offsets[from, to), or -1. */
+  private tokenOf(name: string, from: number, to: number): number {
     const { offsets, text } = this;
     const length = name.length;
     for (let at = from; at < to; at += 3) {
       const start = offsets[at]!;
-      const eq = offsets[at + 1]!;
-      if (eq - start === length && text.startsWith(name, start)) return text.slice(eq + 1, offsets[at + 2]!);
+      if (offsets[at + 1]! - start === length && text.startsWith(name, start)) return at;
     }
-    return undefined;
+    return -1;
   }
 }
 
+/** libaudit hex is upper-case digits and A-F only: a value starting otherwise is not hex. */
+const isHexStart = (code: number): boolean => (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46);
+
 const decodedHex = new Map<string, string | null>();
 const MAX_DECODED = 4096;
-
-const NON_ASCII = /[\x80-\xff]/;
 
 /**
  * decodeField's value, without a field object for the common cases (plain ASCII, quoted or bare). Hex
@@ -163,8 +194,7 @@ export function decodedValue(name: string, raw: string, interpretHex: boolean): 
     return decodeField(name, raw, interpretHex).value;
   }
   if (raw === '?') return null;
-  // libaudit hex is upper-case digits and A-F only: a value starting otherwise is not hex.
-  if (interpretHex && length >= 2 && ((first >= 0x30 && first <= 0x39) || (first >= 0x41 && first <= 0x46)) && isEncodedField(name)) {
+  if (interpretHex && length >= 2 && isHexStart(first) && isEncodedField(name)) {
     const known = decodedHex.get(raw);
     if (known !== undefined) return known;
     const value = decodeField(name, raw, interpretHex).value;

@@ -197,6 +197,22 @@ class RowView {
     }
   }
 
+  /**
+   * Whether no later record can change the row: a session's start row once the session has ended, an
+   * assignment's once it has (or failed). What the audit daemon's end closed may yet be reopened.
+   */
+  settled(): boolean {
+    if (this.kind === ROW_START) {
+      const end = this.session.end;
+      return end !== null && end.how !== 'down';
+    }
+    if (this.kind === ROW_RESRC) {
+      const assignments = this.log.assignments;
+      return !assignments.success(this.item) || (assignments.endSec(this.item) !== null && assignments.endedByOf(this.item) !== 'down');
+    }
+    return true;
+  }
+
   failed(): boolean {
     return (this.kind === ROW_START && !this.session.start!.success) || (this.kind === ROW_STOP && !this.stop.success) ||
       (this.kind === ROW_RESRC && !this.log.assignments.success(this.item));
@@ -333,17 +349,60 @@ function writeRow(out: Latin1Pieces, row: RowView, cells: RowCells, flags: Repor
   }
 }
 
+/**
+ * The text report, written row after row into byte pieces. Rows can be written while the log is still
+ * read: `writeSettled` writes up to the first row a later record may still change.
+ */
+export class ReportWriter {
+  private readonly out: Latin1Pieces;
+  private readonly row: RowView;
+  private readonly cells: RowCells;
+  private written = 0;
+
+  constructor(private readonly log: SessionCorrelator, private readonly flags: ReportFlags, private readonly filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES) {
+    this.out = new Latin1Pieces(pieceBytes);
+    this.row = new RowView(log);
+    this.cells = new RowCells(log, flags.showUuid);
+  }
+
+  /** Writes the rows no later record can change, in order, up to the first one that may; returns the full pieces. */
+  writeSettled(): Buffer[] {
+    this.writeRows(true, false);
+    return this.out.takeFull();
+  }
+
+  /** Writes rows until a piece is full or none is left (the log read to its end); false when none is left. */
+  writeMore(): boolean {
+    this.writeRows(false, true);
+    return this.written < this.log.rowTable.length;
+  }
+
+  takeFull(): Buffer[] {
+    return this.out.takeFull();
+  }
+
+  /** Every piece not taken yet, the last one included. */
+  takeAll(): Buffer[] {
+    return this.out.takeAll();
+  }
+
+  private writeRows(onlySettled: boolean, untilFull: boolean): void {
+    const { row, out, filter, flags } = this;
+    const rows = this.log.rowTable.length;
+    while (this.written < rows && !(untilFull && out.hasFull)) {
+      row.at(this.written);
+      if (onlySettled && !row.settled()) return;
+      this.written++;
+      if (row.visible(filter, flags.allEvents)) writeRow(out, row, this.cells, flags);
+    }
+  }
+}
+
 /** The report in pieces of about `pieceBytes` bytes, written as it is made. */
 export function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
-  const out = new Latin1Pieces(pieceBytes);
-  const row = new RowView(log);
-  const cells = new RowCells(log, flags.showUuid);
-  for (let index = 0; index < log.rowTable.length; index++) {
-    if (!row.at(index).visible(filter, flags.allEvents)) continue;
-    writeRow(out, row, cells, flags);
-    if (out.hasFull) yield* out.takeFull();
-  }
-  yield* out.takeAll();
+  const writer = new ReportWriter(log, flags, filter, pieceBytes);
+  while (writer.writeMore()) yield* writer.takeFull();
+  yield* writer.takeAll();
 }
 
 /** The report as one string, one char per byte. */

@@ -7,10 +7,26 @@ export interface CorrelateOptions extends CorrelatorOptions {
   readonly onProgress?: (bytes: number) => void;
 }
 
-/** Correlates every event of a reading begun with startSessionReading. */
-export async function correlateReading(reading: Reading, options: CorrelatorOptions = {}): Promise<SessionCorrelator> {
+/** Events between two calls of `meanwhile`. */
+const EVENTS_BETWEEN = 2048;
+
+/**
+ * Correlates every event of a reading begun with startSessionReading. `meanwhile` is called every few
+ * thousand events with the correlator so far (a report writes the rows that are settled).
+ */
+export async function correlateReading(reading: Reading, options: CorrelatorOptions = {}, meanwhile?: (correlator: SessionCorrelator) => void): Promise<SessionCorrelator> {
   const correlator = new SessionCorrelator(options);
-  await reading.consume((event) => correlator.handle(event));
+  if (meanwhile === undefined) await reading.consume((event) => correlator.handle(event));
+  else {
+    let events = 0;
+    await reading.consume((event) => {
+      correlator.handle(event);
+      if (++events === EVENTS_BETWEEN) {
+        events = 0;
+        meanwhile(correlator);
+      }
+    });
+  }
   correlator.finish();
   return correlator;
 }
