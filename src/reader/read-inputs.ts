@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError, displayName, type AuditInput } from './input-set.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type LinePrefilter, type SourceLine } from './line-splitter.js';
@@ -26,12 +26,9 @@ export async function readInputs(
   for (const input of inputs) {
     const file = displayName(input);
     const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, options.prefilter?.(file, input));
-    const stream: Readable =
-      input.kind === 'stdin'
-        ? (options.stdin ?? process.stdin)
-        : createReadStream(input.path, { highWaterMark: CHUNK_BYTES });
+    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path);
     try {
-      for await (const chunk of stream) {
+      for await (const chunk of chunks) {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
         splitter.push(buffer);
         bytesRead += buffer.length;
@@ -45,5 +42,23 @@ export async function readInputs(
     }
     splitter.end();
     if (options.afterChunk) await options.afterChunk();
+  }
+}
+
+/**
+ * A file's bytes, a new buffer for every chunk (a consumer may keep lines that point into it). Read
+ * straight from the file: a stream would join what it buffered into one more copy.
+ */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    for (;;) {
+      const buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
 }
