@@ -35,15 +35,21 @@ export class EventBatchWriter {
   private strings: string[] = [];
   private stringIds = new Map<string, number>();
   private readonly tokens = new TokenOffsets();
+  /** The size of the batch being filled: small at first, so the receiver starts while this thread warms up. */
+  private batchBytes: number;
 
-  /** indexBodies: find where each body's fields lie, for a receiver that reads fields of every record. */
-  constructor(private readonly indexBodies = false, private readonly targetBytes = 1 << 19) {
-    this.bytes = Buffer.allocUnsafe(targetBytes);
+  /**
+   * indexBodies: find where each body's fields lie, for a receiver that reads fields of every record.
+   * Batches grow from `firstBatchBytes` (doubling) to `targetBytes`.
+   */
+  constructor(private readonly indexBodies = false, private readonly targetBytes = 1 << 19, firstBatchBytes = 1 << 14) {
+    this.batchBytes = Math.min(firstBatchBytes, targetBytes);
+    this.bytes = Buffer.allocUnsafe(this.batchBytes);
     this.numbers = new Float64Array(4096);
   }
 
   get full(): boolean {
-    return this.usedBytes >= this.targetBytes;
+    return this.usedBytes >= this.batchBytes;
   }
 
   get empty(): boolean {
@@ -69,7 +75,8 @@ export class EventBatchWriter {
       eventCount: this.eventCount,
       strings: this.strings,
     };
-    this.bytes = Buffer.allocUnsafe(this.targetBytes);
+    this.batchBytes = Math.min(this.batchBytes * 2, this.targetBytes);
+    this.bytes = Buffer.allocUnsafe(this.batchBytes);
     this.numbers = new Float64Array(this.numbers.length);
     this.usedBytes = 0;
     this.usedNumbers = 0;
