@@ -55,6 +55,35 @@ describe('RawHeaderScanner', () => {
   });
 });
 
+describe('RawHeaderScanner over many lines', () => {
+  it('names every type and node right, however many there are and wherever their hashes fall', () => {
+    const name = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789'), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.option(name, { nil: null }), name), { minLength: 1, maxLength: 400 }), (headers) => {
+        const scanner = new RawHeaderScanner();
+        for (const [node, type] of headers) {
+          const line = `${node === null ? '' : `node=${node} `}type=${type} msg=audit(1.002:3): x=1`;
+          const bytes = Buffer.from(line, 'latin1');
+          expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
+          expect({ node: scanner.node, type: scanner.recordType.name }).toEqual({ node, type });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('past the number of names it keeps, still names each type right', () => {
+    const scanner = new RawHeaderScanner();
+    for (let round = 0; round < 2; round++) {
+      for (let index = 0; index < 5000; index++) {
+        const bytes = Buffer.from(`type=T${index} msg=audit(1.002:3): x=1`, 'latin1');
+        expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
+        expect(scanner.recordType.name).toBe(`T${index}`);
+      }
+    }
+  });
+});
+
 describe('readAuditEvents with keepEvent', () => {
   it.each(Object.keys(KEEPERS))('on the real captures, keeping %s: the same events as the full path', async (keeper) => {
     for (const capture of [RAW_CAPTURE, ENRICHED_CAPTURE]) {

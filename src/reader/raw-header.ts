@@ -22,8 +22,15 @@ export interface RawHeader {
 
 const SPACE = 0x20;
 const NODE = Buffer.from('node=');
-const TYPE = Buffer.from('type=');
-const MSG_AUDIT = Buffer.from(' msg=audit(');
+const TYPE_LENGTH = 'type='.length;
+const MSG_AUDIT_LENGTH = ' msg=audit('.length;
+
+/** ` msg=audit(` at `at`. */
+function isMsgAudit(bytes: Buffer, at: number, end: number): boolean {
+  return end - at >= MSG_AUDIT_LENGTH && bytes[at] === 0x20 && bytes[at + 1] === 0x6d && bytes[at + 2] === 0x73 && bytes[at + 3] === 0x67 &&
+    bytes[at + 4] === 0x3d && bytes[at + 5] === 0x61 && bytes[at + 6] === 0x75 && bytes[at + 7] === 0x64 && bytes[at + 8] === 0x69 &&
+    bytes[at + 9] === 0x74 && bytes[at + 10] === 0x28;
+}
 
 function startsWith(bytes: Buffer, at: number, end: number, prefix: Buffer): boolean {
   if (end - at < prefix.length) return false;
@@ -36,27 +43,39 @@ interface NamedBytes<T> {
   readonly value: T;
 }
 
+const RECENT_SLOTS = 64;
+
 /** Values made from byte strings once, found again by a hash of the bytes and a byte comparison. */
 class ByteStringTable<T> {
   private readonly byHash = new Map<number, NamedBytes<T>[]>();
   private size = 0;
+  /** The entry last found per slot of the hash: a few names fill most lines, and an array beats the Map. */
+  private readonly recent: Array<NamedBytes<T> | undefined> = new Array(RECENT_SLOTS).fill(undefined);
 
   constructor(private readonly make: (text: string) => T, private readonly maxSize = 4096) {}
 
   get(bytes: Buffer, start: number, end: number, hash: number): T {
+    const slot = hash & (RECENT_SLOTS - 1);
+    const recent = this.recent[slot];
+    if (recent !== undefined && sameBytes(recent.bytes, bytes, start, end)) return recent.value;
+    const found = this.find(bytes, start, end, hash);
+    if (found !== undefined) this.recent[slot] = found;
+    return found?.value ?? this.make(bytes.toString('latin1', start, end));
+  }
+
+  /** The entry of these bytes, made and stored if new (undefined past the bound: made each time, never stored). */
+  private find(bytes: Buffer, start: number, end: number, hash: number): NamedBytes<T> | undefined {
     const candidates = this.byHash.get(hash);
     if (candidates !== undefined) {
-      for (const candidate of candidates) if (sameBytes(candidate.bytes, bytes, start, end)) return candidate.value;
+      for (const candidate of candidates) if (sameBytes(candidate.bytes, bytes, start, end)) return candidate;
     }
-    const value = this.make(bytes.toString('latin1', start, end));
     // Names past the bound (a hostile log with endless distinct types) are made each time, never stored.
-    if (this.size < this.maxSize) {
-      this.size++;
-      const entry = { bytes: Buffer.from(bytes.subarray(start, end)), value };
-      if (candidates === undefined) this.byHash.set(hash, [entry]);
-      else candidates.push(entry);
-    }
-    return value;
+    if (this.size >= this.maxSize) return undefined;
+    this.size++;
+    const entry = { bytes: Buffer.from(bytes.subarray(start, end)), value: this.make(bytes.toString('latin1', start, end)) };
+    if (candidates === undefined) this.byHash.set(hash, [entry]);
+    else candidates.push(entry);
+    return entry;
   }
 }
 
@@ -82,7 +101,7 @@ export class RawHeaderScanner implements RawHeader {
   scan(bytes: Buffer, start: number, end: number): boolean {
     let at = start;
     let node: string | null = null;
-    if (startsWith(bytes, at, end, NODE)) {
+    if (bytes[at] === 0x6e && startsWith(bytes, at, end, NODE)) {
       const nodeStart = at + NODE.length;
       let hash = 0;
       for (at = nodeStart; at < end && bytes[at] !== SPACE; at++) {
@@ -95,8 +114,9 @@ export class RawHeaderScanner implements RawHeader {
       node = this.nodes.get(bytes, nodeStart, at, hash);
       at++;
     }
-    if (!startsWith(bytes, at, end, TYPE)) return false;
-    const typeStart = at + TYPE.length;
+    // `type=`, spelt out: the loop over a prefix's bytes costs more on a million lines.
+    if (end - at < 5 || bytes[at] !== 0x74 || bytes[at + 1] !== 0x79 || bytes[at + 2] !== 0x70 || bytes[at + 3] !== 0x65 || bytes[at + 4] !== 0x3d) return false;
+    const typeStart = at + TYPE_LENGTH;
     let hash = 0;
     for (at = typeStart; at < end && bytes[at] !== SPACE; at++) {
       const byte = bytes[at]!;
@@ -105,8 +125,8 @@ export class RawHeaderScanner implements RawHeader {
     }
     const typeEnd = at;
     if (typeEnd >= end || typeEnd === typeStart) return false;
-    if (!startsWith(bytes, at, end, MSG_AUDIT)) return false;
-    at += MSG_AUDIT.length;
+    if (!isMsgAudit(bytes, at, end)) return false;
+    at += MSG_AUDIT_LENGTH;
     let sec = 0;
     const secStart = at;
     while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) sec = sec * 10 + (bytes[at++]! - 0x30);
