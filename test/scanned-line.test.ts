@@ -23,7 +23,7 @@ const byte = fc.oneof(
 );
 
 describe('plainLineSeparator', () => {
-  it('agrees with the byte-by-byte rule for any bytes, offset and buffer alignment', () => {
+  it('agrees with the byte-by-byte rule, and tells whether the line is ASCII, for any bytes, offset and buffer alignment', () => {
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 300 }), fc.nat(7), fc.nat(300), fc.nat(300), fc.nat(40), (content, shift, from, to, bodyStart) => {
         const memory = Buffer.alloc(content.length + shift + 8, 0x41);
@@ -31,7 +31,10 @@ describe('plainLineSeparator', () => {
         bytes.set(content);
         const start = Math.min(from, to, content.length);
         const end = Math.min(Math.max(from, to), content.length);
-        expect(plainLineSeparator(bytes, start, end, bodyStart)).toBe(reference(bytes, start, end, bodyStart));
+        const found = { ascii: false };
+        const separator = plainLineSeparator(bytes, start, end, bodyStart, found);
+        expect(separator).toBe(reference(bytes, start, end, bodyStart));
+        if (separator !== NOT_PLAIN) expect(found.ascii).toBe(bytes.subarray(start, end).every((value) => value < 0x80));
       }),
       { numRuns: 3000 },
     );

@@ -94,7 +94,7 @@ export class EventBatchWriter {
     this.bytes.set(new Uint8Array(line.bytes.buffer, line.bytes.byteOffset + line.start, length), textStart);
     this.usedBytes += length;
     const bodyEnd = line.separator === -1 ? length : line.separator;
-    const tokens = this.indexBodies ? addBodyTokens(line.bytes.toString('latin1', line.start, line.end), line.bodyStart, bodyEnd, this.tokens) : NONE;
+    const tokens = this.indexBodies ? addBodyTokens(line.bytes.toString('latin1', line.start, line.end), line.bodyStart, bodyEnd, this.tokens, line.ascii) : NONE;
     this.slots(
       textStart, length, line.bodyStart, bodyEnd, this.stringId(line.file), line.line, RAW,
       line.node === null ? NONE : this.stringId(line.node), this.stringId(line.type), line.typeNumber, line.time.sec, line.time.ms, line.serial, NONE, tokens,

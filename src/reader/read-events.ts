@@ -1,6 +1,6 @@
 import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
-import { NOT_PLAIN, plainLineSeparator, ScannedLine } from './scanned-line.js';
+import { NOT_PLAIN, plainLineSeparator, ScannedLine, type LineBytes } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
@@ -58,6 +58,7 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
     if (kept.size < 4096) kept.set(type, answer);
     return answer;
   };
+  const lineBytes: LineBytes = { ascii: false };
   const prefilterFor =
     keepEvent === undefined || !options.forms.has('raw')
       ? undefined
@@ -74,12 +75,12 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
             }
             const typeNumber = recordType.number;
             const bodyStart = header.bodyStart;
-            const separator = !bytesKept || unterminated || typeNumber === null ? NOT_PLAIN : plainLineSeparator(bytes, start, end, bodyStart);
+            const separator = !bytesKept || unterminated || typeNumber === null ? NOT_PLAIN : plainLineSeparator(bytes, start, end, bodyStart, lineBytes);
             if (separator === NOT_PLAIN) {
               scanned = true;
               return false;
             }
-            grouper.push(new ScannedLine(bytes, start, end, file, line, node, recordType.name, typeNumber!, { sec, ms }, serial, bodyStart, separator) as R);
+            grouper.push(new ScannedLine(bytes, start, end, file, line, node, recordType.name, typeNumber!, { sec, ms }, serial, bodyStart, separator, lineBytes.ascii) as R);
             return true;
           };
         };

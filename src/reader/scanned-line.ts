@@ -18,7 +18,14 @@ export class ScannedLine {
     readonly bodyStart: number,
     /** From `start`: the ENRICHED separator 0x1D that ends the body, or -1. */
     readonly separator: number,
+    /** No byte of the line is 0x80 or above: its values need no UTF-8 decoding. */
+    readonly ascii: boolean,
   ) {}
+}
+
+/** What plainLineSeparator found out besides the separator, for a caller that wants it. */
+export interface LineBytes {
+  ascii: boolean;
 }
 
 export const NOT_PLAIN = -2;
@@ -27,17 +34,18 @@ export const NOT_PLAIN = -2;
  * Whether the line parser would take the line as it is: no NUL, no control byte but TAB and the
  * ENRICHED separator 0x1D, and so no CR either (a CR LF line is handled, with its warning, by the
  * parser). NOT_PLAIN if not; else the offset from `start` of the first 0x1D at or after
- * `start + bodyStart`, or -1.
+ * `start + bodyStart`, or -1. A plain line's `found.ascii` says whether all its bytes are below 0x80.
  */
-export function plainLineSeparator(bytes: Buffer, start: number, end: number, bodyStart: number): number {
+export function plainLineSeparator(bytes: Buffer, start: number, end: number, bodyStart: number, found?: LineBytes): number {
   let separator = -1;
+  let ascii = true;
   let at = start;
   const words = wordsOf(bytes);
   if (words !== null) {
-    // Four bytes at a time: most lines hold no byte below 0x20 at all.
+    // Four bytes at a time: most lines hold no byte below 0x20 or above 0x7F at all.
     while (at < end && (bytes.byteOffset + at) % 4 !== 0) {
       const byte = bytes[at]!;
-      if (byte < 0x20) break;
+      if (byte < 0x20 || byte >= 0x80) break;
       at++;
     }
     const firstWord = (bytes.byteOffset + at) / 4;
@@ -46,18 +54,22 @@ export function plainLineSeparator(bytes: Buffer, start: number, end: number, bo
     if ((bytes.byteOffset + at) % 4 === 0) {
       for (; word < lastWord; word++) {
         const value = words[word]!;
-        // Some byte of `value` is below 0x20, or (a false alarm) at 0x80 or above.
-        if (((value - 0x20202020) & ~value & 0x80808080) !== 0) break;
+        // Some byte of `value` is below 0x20 or at 0x80 or above: the byte loop below sorts them out.
+        if ((((value - 0x20202020) | value) & 0x80808080) !== 0) break;
       }
       at = word * 4 - bytes.byteOffset;
     }
   }
   for (; at < end; at++) {
     const byte = bytes[at]!;
-    if (byte >= 0x20 || byte === 0x09) continue;
+    if (byte >= 0x20 || byte === 0x09) {
+      if (byte >= 0x80) ascii = false;
+      continue;
+    }
     if (byte !== 0x1d) return NOT_PLAIN;
     if (separator === -1 && at - start >= bodyStart) separator = at - start;
   }
+  if (found !== undefined) found.ascii = ascii;
   return separator;
 }
 
