@@ -96,6 +96,9 @@ class StampHeap<R> {
   }
 }
 
+/** The records of every passed-over event: none, and none are ever added (see `add`). */
+const NO_RECORDS: readonly never[] = Object.freeze([]);
+
 /**
  * Groups records into events by (node, seconds, milliseconds, serial), as auparse does. Records of an
  * event may be interleaved with others; state carries across files when one grouper reads them all.
@@ -182,20 +185,21 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
         this.arrivals++;
         return;
       }
-      const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null };
+      const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);
       return;
     }
     let target = event;
     if (target === undefined) {
-      target = { node, time: time ?? { sec, ms }, serial, records: record === null ? [] : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
+      target = { node, time: time ?? { sec, ms }, serial, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
       this.openBySerial.set(serial, target);
       this.openOrder.push(target);
       this.openCount++;
       if (this.inStampOrder) this.pending.push(target);
       if (this.openCount > this.maxOpenEvents) this.completeOldest();
-    } else if (record !== null) {
+    } else if (record !== null && !target.skipped) {
+      // A passed-over event is never handed on: what joins it is dropped with it.
       target.records.push(record);
     }
     if (typeNumber === EOE || typeNumber === PROCTITLE) this.complete(target);
