@@ -14,6 +14,8 @@ const RAW = FORM_IDS.get('raw')!;
 /** Numbers per record: see `EventBatchWriter.add`. */
 const SLOTS = 15;
 const NONE = -1;
+/** Room past a batch's size: the event that fills a batch fits without the buffer being grown and copied. */
+const HEADROOM_BYTES = 1 << 16;
 const NO_ISSUES: readonly RecordIssue[] = [];
 
 export interface EventBatch {
@@ -44,7 +46,7 @@ export class EventBatchWriter {
    */
   constructor(private readonly indexBodies = false, private readonly targetBytes = 1 << 19, firstBatchBytes = 1 << 14) {
     this.batchBytes = Math.min(firstBatchBytes, targetBytes);
-    this.bytes = Buffer.allocUnsafe(this.batchBytes);
+    this.bytes = Buffer.allocUnsafe(this.batchBytes + HEADROOM_BYTES);
     this.numbers = new Float64Array(4096);
   }
 
@@ -76,7 +78,7 @@ export class EventBatchWriter {
       strings: this.strings,
     };
     this.batchBytes = Math.min(this.batchBytes * 2, this.targetBytes);
-    this.bytes = Buffer.allocUnsafe(this.batchBytes);
+    this.bytes = Buffer.allocUnsafe(this.batchBytes + HEADROOM_BYTES);
     this.numbers = new Float64Array(this.numbers.length);
     this.usedBytes = 0;
     this.usedNumbers = 0;
