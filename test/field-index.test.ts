@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findField } from '../src/model/audit-field.js';
 import { AuditRecord, type RecordForm } from '../src/model/audit-record.js';
-import { addBodyTokens, TokenOffsets } from '../src/model/field-index.js';
+import { addBodyTokens, addLineTokens, TokenOffsets } from '../src/model/field-index.js';
 
 const NAMES = ['vm', 'uuid', 'path', 'new-disk', 'res', 'uid', 'msg', 'a', 'exe', 'reason', 'cgroup', 'hostname'];
 
@@ -79,5 +79,23 @@ describe('payloadValue and headerRaw', () => {
     expect(first.payloadValue('vm')).toBe('web server 000');
     expect(second.payloadValue('vm')).toBe('web server 000');
     expect(record("msg='uuid=7765622073657276657220303030'", 'raw').payloadValue('uuid')).toBe('7765622073657276657220303030');
+  });
+});
+
+describe('addLineTokens', () => {
+  it('makes the entry addBodyTokens makes from the same line as text, for any body and place in the buffer', () => {
+    fc.assert(
+      fc.property(fc.oneof(body, body.map((text) => text.trimStart())), enrichment, fc.nat(9), fc.boolean(), (text, tail, offset, ascii) => {
+        const line = `${HEADER}${text}${tail === null ? '' : `\x1d${tail}`}`;
+        const bodyEnd = HEADER.length + text.length;
+        const fromText = new TokenOffsets(4);
+        const fromBytes = new TokenOffsets(4);
+        const textAt = addBodyTokens(line, HEADER.length, bodyEnd, fromText, ascii);
+        const bytes = Buffer.concat([Buffer.alloc(offset, 0x20), Buffer.from(line, 'latin1'), Buffer.from(" msg='x=1'")]);
+        const bytesAt = addLineTokens(bytes, offset, HEADER.length, bodyEnd, fromBytes, ascii);
+        expect([...fromBytes.values.subarray(bytesAt, fromBytes.used)]).toEqual([...fromText.values.subarray(textAt, fromText.used)]);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

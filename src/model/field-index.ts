@@ -71,6 +71,63 @@ export function addBodyTokens(text: string, bodyStart: number, bodyEnd: number, 
   return at;
 }
 
+/**
+ * addBodyTokens for a line still in bytes — `bytes[lineStart, …)`, body at `bodyStart` to `bodyEnd`
+ * from the line's start — with the same entry as for the line's latin1 text: no string is made for it.
+ */
+export function addLineTokens(bytes: Uint8Array, lineStart: number, bodyStart: number, bodyEnd: number, out: TokenOffsets, ascii: boolean): number {
+  const at = out.used;
+  out.reserve(ENTRY_HEAD);
+  out.used += ENTRY_HEAD;
+  out.values[at + 2] = ascii ? 1 : 0;
+  const from = lineStart + bodyStart;
+  const to = lineStart + bodyEnd;
+  // The header's tokens end where one begins with `msg='`: findPayloadStart's rule, as tokens begin after spaces.
+  const headerEnd = addByteTokens(bytes, lineStart, from, to, out, true);
+  const headerCount = (out.used - at - ENTRY_HEAD) / 3;
+  let payloadCount = -1;
+  if (headerEnd < to) {
+    const afterQuote = headerEnd + PAYLOAD_START.length;
+    let close = to - 1;
+    while (close >= afterQuote && bytes[close] !== 0x27) close--;
+    const before = out.used;
+    addByteTokens(bytes, lineStart, afterQuote, close < afterQuote ? to : close, out, false);
+    payloadCount = (out.used - before) / 3;
+  }
+  out.values[at] = headerCount;
+  out.values[at + 1] = payloadCount;
+  return at;
+}
+
+/**
+ * Appends the tokens of `bytes[from, to)` as offsets from `base`; with `toPayload`, stops at a token
+ * beginning with `msg='` and returns where it begins (else `to`).
+ */
+function addByteTokens(bytes: Uint8Array, base: number, from: number, to: number, out: TokenOffsets, toPayload: boolean): number {
+  let at = from;
+  while (at < to) {
+    while (at < to && bytes[at] === 0x20) at++;
+    if (at >= to) break;
+    const start = at;
+    if (toPayload && to - start >= 5 && bytes[start] === 0x6d && bytes[start + 1] === 0x73 && bytes[start + 2] === 0x67 && bytes[start + 3] === 0x3d && bytes[start + 4] === 0x27) return start;
+    let eq = -1;
+    for (; at < to; at++) {
+      const byte = bytes[at]!;
+      if (byte === 0x20) break;
+      if (byte === 0x3d && eq === -1) eq = at;
+    }
+    if (eq > start) {
+      out.reserve(3);
+      const values = out.values;
+      values[out.used++] = start - base;
+      values[out.used++] = eq - base;
+      values[out.used++] = at - base;
+    }
+    at++;
+  }
+  return to;
+}
+
 /** Appends the tokens of `text[from, to)`; returns how many. */
 function addTokens(text: string, from: number, to: number, out: TokenOffsets): number {
   let count = 0;

@@ -3,7 +3,7 @@
 // record, body and enrichment sliced from it), so no record is parsed twice. The sender may also find
 // where each body's fields lie (indexBodies), so the receiver looks fields up without searching for them.
 import { AuditRecord, type AuditTime, type RecordForm, type RecordIssue } from '../model/audit-record.js';
-import { addBodyTokens, TokenOffsets } from '../model/field-index.js';
+import { addBodyTokens, addLineTokens, TokenOffsets } from '../model/field-index.js';
 import type { AuditEvent, GroupedEvent } from './event-grouper.js';
 import { ScannedLine } from './scanned-line.js';
 
@@ -96,7 +96,7 @@ export class EventBatchWriter {
     this.bytes.set(new Uint8Array(line.bytes.buffer, line.bytes.byteOffset + line.start, length), textStart);
     this.usedBytes += length;
     const bodyEnd = line.separator === -1 ? length : line.separator;
-    const tokens = this.indexBodies ? addBodyTokens(line.bytes.toString('latin1', line.start, line.end), line.bodyStart, bodyEnd, this.tokens, line.ascii) : NONE;
+    const tokens = this.indexBodies ? addLineTokens(line.bytes, line.start, line.bodyStart, bodyEnd, this.tokens, line.ascii) : NONE;
     this.slots(
       textStart, length, line.bodyStart, bodyEnd, this.stringId(line.file), line.line, RAW,
       line.node === null ? NONE : this.stringId(line.node), this.stringId(line.type), line.typeNumber, line.time.sec, line.time.ms, line.serial, NONE, tokens,
