@@ -2,7 +2,7 @@
 // transferred without copying; the receiving side rebuilds AuditRecords from them (one string per
 // record, body and enrichment sliced from it), so no record is parsed twice. The sender may also find
 // where each body's fields lie (indexBodies), so the receiver looks fields up without searching for them.
-import { AuditRecord, type AuditTime, type RecordForm, type RecordIssue } from '../model/audit-record.js';
+import { AuditRecord, type AuditTime, type RecordForm, type RecordInit, type RecordIssue } from '../model/audit-record.js';
 import { addBodyTokens, addLineTokens, TokenOffsets } from '../model/field-index.js';
 import type { AuditEvent, GroupedEvent } from './event-grouper.js';
 import { ScannedLine } from './scanned-line.js';
@@ -17,6 +17,8 @@ const NONE = -1;
 /** Room past a batch's size: the event that fills a batch fits without the buffer being grown and copied. */
 const HEADROOM_BYTES = 1 << 16;
 const NO_ISSUES: readonly RecordIssue[] = [];
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface EventBatch {
   readonly bytes: Uint8Array;
@@ -178,16 +180,20 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
   // One string per record: cheaper to make than one large string for the batch, and a record kept by
   // a consumer holds only its own text.
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  // One init for every record: the record copies what it keeps, and a batch makes hundreds of thousands.
+  const init: Mutable<RecordInit> = {
+    file: '', line: 0, form: 'raw', node: null, type: '', typeNumber: null, time: null, timeText: undefined, serial: null,
+    text: '', bodyStart: 0, bodyEnd: 0, enrichmentStart: NONE, issues: NO_ISSUES, tokens: undefined, tokensAt: NONE,
+  };
   let at = 0;
   for (let event = 0; event < batch.eventCount; event++) {
     const count = numbers[at++]!;
-    const records: AuditRecord[] = [];
     // An event's records share their stamp, so they share its object.
     let time: AuditTime | null = null;
+    let records: AuditRecord[] | undefined;
     for (let index = 0; index < count; index++) {
       const textStart = numbers[at]!;
       const textLength = numbers[at + 1]!;
-      const text = bytes.toString('latin1', textStart, textStart + textLength);
       const bodyEnd = numbers[at + 3]!;
       const tokensAt = numbers[at + 14]!;
       const sec = numbers[at + 10]!;
@@ -198,31 +204,30 @@ export function readEventBatch(batch: EventBatch, onEvent: (event: AuditEvent) =
       const node = numbers[at + 7]!;
       if (Number.isNaN(sec)) time = null;
       else if (time === null || time.sec !== sec || time.ms !== msOrText) time = { sec, ms: msOrText };
-      records.push(
-        new AuditRecord({
-          file: strings[numbers[at + 4]!]!,
-          line: numbers[at + 5]!,
-          form: FORMS[numbers[at + 6]!]!,
-          node: node === NONE ? null : strings[node]!,
-          type: strings[numbers[at + 8]!]!,
-          typeNumber: Number.isNaN(typeNumber) ? null : typeNumber,
-          time,
-          // Always present (undefined where there is none): the same object shape for every record.
-          timeText: Number.isNaN(sec) && msOrText !== NONE ? strings[msOrText]! : undefined,
-          serial: Number.isNaN(serial) ? null : serial,
-          text,
-          bodyStart: numbers[at + 2]!,
-          bodyEnd,
-          // The body ends the text, or is followed by the 0x1D separator and the enrichment.
-          enrichmentStart: bodyEnd === textLength ? NONE : bodyEnd + 1,
-          issues: issues === NONE ? NO_ISSUES : (JSON.parse(strings[issues]!) as RecordIssue[]),
-          tokens: tokensAt === NONE ? undefined : tokens,
-          tokensAt,
-        }),
-      );
+      init.file = strings[numbers[at + 4]!]!;
+      init.line = numbers[at + 5]!;
+      init.form = FORMS[numbers[at + 6]!]!;
+      init.node = node === NONE ? null : strings[node]!;
+      init.type = strings[numbers[at + 8]!]!;
+      init.typeNumber = Number.isNaN(typeNumber) ? null : typeNumber;
+      init.time = time;
+      init.timeText = Number.isNaN(sec) && msOrText !== NONE ? strings[msOrText]! : undefined;
+      init.serial = Number.isNaN(serial) ? null : serial;
+      init.text = bytes.toString('latin1', textStart, textStart + textLength);
+      init.bodyStart = numbers[at + 2]!;
+      init.bodyEnd = bodyEnd;
+      // The body ends the text, or is followed by the 0x1D separator and the enrichment.
+      init.enrichmentStart = bodyEnd === textLength ? NONE : bodyEnd + 1;
+      init.issues = issues === NONE ? NO_ISSUES : (JSON.parse(strings[issues]!) as RecordIssue[]);
+      init.tokens = tokensAt === NONE ? undefined : tokens;
+      init.tokensAt = tokensAt;
+      const record = new AuditRecord(init);
+      // A list made by push would start with room for 17 records; most events are one.
+      if (records === undefined) records = [record];
+      else records.push(record);
       at += SLOTS;
     }
-    const first = records[0]!;
-    onEvent({ node: first.node, time: first.time, serial: first.serial, records });
+    const first = records![0]!;
+    onEvent({ node: first.node, time: first.time, serial: first.serial, records: records! });
   }
 }
