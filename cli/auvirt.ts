@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16
 import { auvirtMain } from './auvirt-main.js';
 import { roomierYoungGeneration } from './young-generation.js';
 

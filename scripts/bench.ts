@@ -14,8 +14,16 @@ import { auditdUnavailable, PrivateAuditd } from './private-auditd.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DATA = join(ROOT, 'bench/.data');
 const NODE = process.execPath;
-const CLI = join(ROOT, 'dist/cli/virt-audit.js');
-const AUVIRT = join(ROOT, 'dist/cli/auvirt.js');
+/** [node, its flags from the script's `#!/usr/bin/env -S node …` line, the script]: what running the script runs. */
+function asInstalled(script: string): string[] {
+  const firstLine = readFileSync(script, 'latin1').split('\n', 1)[0]!;
+  const flags = /^#!\/usr\/bin\/env -S node((?: --?[\w=-]+)*)\s*$/.exec(firstLine)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return [NODE, ...flags, script];
+}
+
+/** Our commands as their installed bins run them: node with the flags of their `#!` line. */
+const CLI = asInstalled(join(ROOT, 'dist/cli/virt-audit.js'));
+const AUVIRT = asInstalled(join(ROOT, 'dist/cli/auvirt.js'));
 
 interface Measure {
   readonly wall: number;
@@ -95,11 +103,11 @@ function pairs(file: string, lines: number, timeout: number): PairResult[] {
   const megabytes = statSync(file).size / 1e6;
   const uuid = firstUuid(file);
   const table: Array<[string, string[], string[]]> = [
-    ['auvirt --all-events', [NODE, AUVIRT, '--compat', '--all-events', '--file', file], ['auvirt', '--all-events', '--file', file]],
-    ['auvirt', [NODE, AUVIRT, '--compat', '--file', file], ['auvirt', '--file', file]],
-    ['verify vs ausearch -m VIRT_*', [NODE, CLI, 'verify', file], ['ausearch', '-if', file, '-m', 'VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID', '--raw']],
-    ['search -uu vs ausearch -uu', [NODE, CLI, 'search', '-uu', uuid, file], ['ausearch', '-if', file, '-uu', uuid, '--raw']],
-    ['aureport vs aureport --virt', [NODE, CLI, 'aureport', file], ['aureport', '-if', file, '--virt']],
+    ['auvirt --all-events', [...AUVIRT, '--compat', '--all-events', '--file', file], ['auvirt', '--all-events', '--file', file]],
+    ['auvirt', [...AUVIRT, '--compat', '--file', file], ['auvirt', '--file', file]],
+    ['verify vs ausearch -m VIRT_*', [...CLI, 'verify', file], ['ausearch', '-if', file, '-m', 'VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID', '--raw']],
+    ['search -uu vs ausearch -uu', [...CLI, 'search', '-uu', uuid, file], ['ausearch', '-if', file, '-uu', uuid, '--raw']],
+    ['aureport vs aureport --virt', [...CLI, 'aureport', file], ['aureport', '-if', file, '--virt']],
   ];
   const results = table.map(([name, ours, theirs]) => {
     process.stderr.write(`bench: ${name} on ${lines} lines\n`);
@@ -108,7 +116,7 @@ function pairs(file: string, lines: number, timeout: number): PairResult[] {
   // The default (bugs-fixed) report against the same run of the real auvirt --all-events.
   process.stderr.write(`bench: auvirt --all-events, default mode, on ${lines} lines\n`);
   const realAllEvents = results[0]!.theirs;
-  results.push({ name: DEFAULT_MODE_ROW, lines, megabytes, ours: measure([NODE, AUVIRT, '--all-events', '--file', file], timeout), theirs: realAllEvents });
+  results.push({ name: DEFAULT_MODE_ROW, lines, megabytes, ours: measure([...AUVIRT, '--all-events', '--file', file], timeout), theirs: realAllEvents });
   return results;
 }
 
