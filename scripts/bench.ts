@@ -302,10 +302,10 @@ Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Do not
   (file size / wall) and peak RSS. A command whose first run takes under ${REPEAT_UNDER_SECONDS} s (ours or theirs) runs ${REPEATS} times
   in all: median wall and CPU, highest peak RSS (every wall time is in results.json); slower ones run once. A
   command still running after ${timeout} s is stopped and shown as "> ${timeout} s".
-- Ours: \`node dist/cli/auvirt.js --compat …\` (byte-identical output to the real auvirt, checked by the test
-  suite), \`node dist/cli/auvirt.js --all-events\` (the default, bugs-fixed report; compared with the same run of the
-  real \`auvirt --all-events\`), \`virt-audit verify|search|aureport\`. Theirs: Debian's auditd 3.0.9 \`auvirt\`,
-  \`ausearch\`, \`aureport\`.
+- Ours, run as their installed bins run them (node with the flags of their \`#!\` line: \`${AUVIRT.slice(1, -1).join(' ') || 'none'}\`):
+  \`auvirt --compat …\` (byte-identical output to the real auvirt, checked by the test suite), \`auvirt --all-events\`
+  (the default, bugs-fixed report; compared with the same run of the real \`auvirt --all-events\`),
+  \`virt-audit verify|search|aureport\`. Theirs: Debian's auditd 3.0.9 \`auvirt\`, \`ausearch\`, \`aureport\`.
 - Emitter (best of three runs each): ${emitter.ffi === null ? 'builders only (see note)' : `${Number(values.records).toLocaleString('en')} VIRT_RESOURCE records through libaudit into a private auditd, from virt-audit (koffi in a worker thread; one awaited emit() per record, emitMany() in batches of 100, then emitAll() of all of them, which builds each chunk of 256 while the one before is sent) and from a C loop built with gcc against libaudit-dev`}; builders alone without I/O.
 - Tool comparisons measured ${pairsDate.slice(0, 16).replace('T', ' ')} UTC; emitter ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${values.reuse ? ' (`npm run bench -- --reuse` re-measures only the emitter)' : ''}.
 - Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}.
