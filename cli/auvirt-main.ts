@@ -6,9 +6,9 @@ import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
-import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { ctime, type FormatFlags } from '../verifier/auvirt/compat-format.js';
 import { writeCompatReport } from '../verifier/auvirt/compat-report.js';
+import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { progressReporter } from './progress.js';
 
 /** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */

@@ -46,9 +46,9 @@ export class TokenOffsets {
  * Appends the entry of the body `text[bodyStart, bodyEnd)` and returns where it begins: the number of
  * header tokens (those before `msg='`, or all of them when there is none), the number of payload tokens
  * (inside `msg='…'`, up to its last quote; -1 when there is no payload), 1 when all of `text` is ASCII
- * (its values need no UTF-8 decoding; `ascii` when the caller knows) else 0, then start, `=` and end of each token — offsets into
- * `text`. Tokens are split on spaces as tokenizeFields splits them; a token without `=` after its first
- * char is a word, not a field, and is left out.
+ * (its values need no UTF-8 decoding; the caller may say, as `ascii`) else 0, then start, `=` and end
+ * of each token — offsets into `text`. Tokens are split on spaces as tokenizeFields splits them; a
+ * token without `=` after its first char is a word, not a field, and is left out.
  */
 export function addBodyTokens(text: string, bodyStart: number, bodyEnd: number, out: TokenOffsets, ascii = !NON_ASCII.test(text)): number {
   const at = out.used;

@@ -3,7 +3,7 @@
 // carry node and time. Also the JSON form.
 import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
-import { ctime, summaryText } from '../auvirt/compat-format.js';
+import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
 import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
@@ -238,14 +238,8 @@ const NEWLINE = 0x0a;
 
 const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1');
 
-/** A cell as printf writes it (`%-W.Ps`): the text cut to `precision` chars, padded with spaces to `width`. */
-function cell(text: string, width: number, precision = width): string {
-  const cut = text.length > precision ? text.slice(0, precision) : text;
-  return cut.length < width ? cut + ' '.repeat(width - cut.length) : cut;
-}
-
 /** The kind column of `--all-events`, with the space that follows it. */
-const KIND_CELLS = ROW_KINDS.map((kind) => latin1(`${cell(kind, 6, 5)} `));
+const KIND_CELLS = ROW_KINDS.map((kind) => latin1(`${pad(kind, 6, 5)} `));
 
 /**
  * The cells that repeat from row to row — a session's name (and UUID), a user, a resource's kind and
@@ -263,7 +257,7 @@ class RowCells {
   session(session: SessionState): Uint8Array {
     let made = this.sessions[session.index];
     if (made === undefined) {
-      made = latin1(`${cell(bytes(session.name), 22)}${this.showUuid ? `\t${cell(session.uuid, 36)}` : ''}\t`);
+      made = latin1(`${pad(bytes(session.name), 22)}${this.showUuid ? `\t${pad(session.uuid, 36)}` : ''}\t`);
       this.sessions[session.index] = made;
     }
     return made;
@@ -272,7 +266,7 @@ class RowCells {
   /** The user and the tab before the period. */
   user(user: string | null): Uint8Array {
     let made = this.users.get(user);
-    if (made === undefined) this.users.set(user, (made = latin1(`${cell(bytes(user), 11)}\t`)));
+    if (made === undefined) this.users.set(user, (made = latin1(`${pad(bytes(user), 11)}\t`)));
     return made;
   }
 
@@ -281,7 +275,7 @@ class RowCells {
     const assignments = this.log.assignments;
     const key = assignments.kindId(index) * 2 ** 32 + assignments.reasonId(index);
     let made = this.heads.get(key);
-    if (made === undefined) this.heads.set(key, (made = latin1(`\t${cell(assignments.kind(index), 12)}\t${cell(assignments.reason(index), 10)}\t`)));
+    if (made === undefined) this.heads.set(key, (made = latin1(`\t${pad(assignments.kind(index), 12)}\t${pad(assignments.reason(index), 10)}\t`)));
     return made;
   }
 
