@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatReport, ReportWriter, type ReportFilter, type ReportFlags } from '../verifier/correlator/report-default.js';
+import { Latin1Pieces } from '../src/text/latin1-pieces.js';
+import { formatReport, ReportWriter, spanCell, writeSpanCell, type ReportFilter, type ReportFlags } from '../verifier/correlator/report-default.js';
 import { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { startSessionReading } from '../verifier/correlator/session-reading.js';
 import { resrc, start, stop, T0, U1, U2 } from './support/edge-logs.js';
@@ -96,5 +97,23 @@ describe('ReportWriter', () => {
       const { progressive, atTheEnd } = await bothWays(file, { allEvents: true, showUuid: false, proof }, {}, () => true);
       expect(progressive).toBe(atTheEnd);
     }
+  });
+});
+
+describe('spanCell', () => {
+  it('gives, from its cache or not, the span written anew', () => {
+    // Starts close together, so that spans share their start minute and the cache answers.
+    const second = fc.oneof(fc.integer({ min: 1_710_000_000, max: 1_710_000_300 }), fc.integer({ min: 1_709_900_000, max: 1_710_400_000 }));
+    const span = fc.tuple(second, fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: -120, max: -1 })));
+    fc.assert(
+      fc.property(fc.array(span, { minLength: 1, maxLength: 40 }), (spans) => {
+        for (const [from, length] of [...spans, ...spans]) {
+          const fresh = new Latin1Pieces(64);
+          writeSpanCell(fresh, from, from + length);
+          expect(Buffer.from(spanCell(from, from + length)).toString('latin1')).toBe(Buffer.concat(fresh.takeAll()).toString('latin1'));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -66,6 +66,45 @@ function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
 /** `Sat Mar  9 09:03 - 09:05  (00:02)` from a start to an end in seconds (null: still open), padded. */
 function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = ''): void {
   if (to === null) return writeMinute(out, from);
+  out.bytes(spanCell(from, to));
+  out.text(suffix);
+}
+
+/**
+ * Span cells by start minute, then by minutes to the end minute and whole minutes elapsed (which make
+ * the cell): the resources of a session mostly share their start and end.
+ */
+const spanCells = new Map<number, Map<number, Uint8Array>>();
+let spanCellCount = 0;
+const MAX_SPAN_CELLS = 1 << 16;
+
+/** The span's cell, made once for all the spans that read the same. */
+export function spanCell(from: number, to: number): Uint8Array {
+  const fromMinute = Math.floor(from / 60);
+  const minutes = Math.floor(to / 60) - fromMinute;
+  const elapsed = Math.floor((to - from) / 60);
+  // Where the zone's offset is not whole minutes, or the end comes first, the cell is made each time.
+  const cached = to >= from && minuteCells.of(from) !== null && minuteCells.of(to) !== null;
+  const code = minutes * 2 + (minutes - elapsed);
+  let byMinutes = cached ? spanCells.get(fromMinute) : undefined;
+  const known = byMinutes?.get(code);
+  if (known !== undefined) return known;
+  const piece = new Latin1Pieces(64);
+  writeSpanCell(piece, from, to);
+  const made = Buffer.concat(piece.takeAll());
+  if (!cached) return made;
+  if (spanCellCount >= MAX_SPAN_CELLS) {
+    spanCells.clear();
+    spanCellCount = 0;
+  }
+  if (byMinutes === undefined) spanCells.set(fromMinute, (byMinutes = new Map()));
+  byMinutes.set(code, made);
+  spanCellCount++;
+  return made;
+}
+
+/** `Sat Mar  9 09:03 - 09:05  (00:02)`, written anew. */
+export function writeSpanCell(out: Latin1Pieces, from: number, to: number): void {
   const started = minuteOf(from);
   const end = minuteOf(to);
   const sameDay = sameChars(end.text, started.text, 0, 10) && end.text.length === started.text.length && sameChars(end.text, started.text, 20, end.text.length);
@@ -84,7 +123,6 @@ function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = 
   out.byte(0x3a);
   out.digits(Math.floor(seconds / 60) % 60, 2);
   out.byte(0x29);
-  out.text(suffix);
 }
 
 function writeSessionPeriod(out: Latin1Pieces, session: SessionState): void {
