@@ -285,6 +285,7 @@ const KIND_CELLS = ROW_KINDS.map((kind) => latin1(`${pad(kind, 6, 5)} `));
  */
 class RowCells {
   private readonly sessions: Uint8Array[] = [];
+  private readonly guests = new Map<string, Uint8Array>();
   private readonly users = new Map<string | null, Uint8Array>();
   private readonly heads = new Map<number, Uint8Array>();
   private readonly values: Uint8Array[] = [];
@@ -295,7 +296,10 @@ class RowCells {
   session(session: SessionState): Uint8Array {
     let made = this.sessions[session.index];
     if (made === undefined) {
-      made = latin1(`${pad(bytes(session.name), 22)}${this.showUuid ? `\t${pad(session.uuid, 36)}` : ''}\t`);
+      // A guest has many sessions: their cells are made once per name (and UUID).
+      const key = this.showUuid ? `${session.name}\u0000${session.uuid}` : session.name;
+      made = this.guests.get(key);
+      if (made === undefined) this.guests.set(key, (made = latin1(`${pad(bytes(session.name), 22)}${this.showUuid ? `\t${pad(session.uuid, 36)}` : ''}\t`)));
       this.sessions[session.index] = made;
     }
     return made;

@@ -57,7 +57,7 @@ export interface SessionState {
   readonly avcs: GuestAvc[];
   readonly anomalies: GuestAnomaly[];
   /** Open assignments by kind and value (string numbers), for their update or detach; made on first use. */
-  open: Map<number, number[]> | undefined;
+  open: Map<number | string, number[]> | undefined;
 }
 
 interface Pending {
@@ -94,8 +94,12 @@ const COUNTERS = new Set(COUNTER_KINDS);
 const OLD_AND_NEW = new Map([...GENERIC, ...COUNTER_KINDS].map((kind) => [kind, [`old-${kind}`, `new-${kind}`] as const]));
 const NO_DETAILS: readonly string[] = [];
 
-/** The key of an assignment in SessionState.open: kind and value string numbers. */
-const openKey = (kindId: number, valueId: number): number => kindId * 2 ** 32 + valueId;
+/**
+ * The key of an assignment in SessionState.open: kind and value string numbers. A small integer while
+ * they are small (kinds are a few dozen; a Map hashes such keys fastest), else a string.
+ */
+const openKey = (kindId: number, valueId: number): number | string =>
+  kindId < 1 << 6 && valueId < 1 << 24 ? kindId * (1 << 24) + valueId : `${kindId}:${valueId}`;
 
 export interface CorrelatorOptions {
   /**
