@@ -46,8 +46,8 @@ function record(body: string, form: RecordForm, enrichment: string | null = null
 
 const enrichment = fc.option(fc.constantFrom('UID="root"', "UID=\"root\" AUID=\"unset\" msg='x=1'", ''), { nil: null });
 
-describe('payloadValue and headerRaw', () => {
-  it('give what findField on the tokenized payload and header gives, for any body', () => {
+describe('payloadValue, headerRaw, headerValue, fieldValue, words', () => {
+  it('give what findField on the tokenized payload and header (and the parsed words) give, for any body', () => {
     fc.assert(
       fc.property(body, fc.constantFrom<RecordForm>('raw', 'interpreted'), fc.constantFrom(...NAMES), enrichment, fc.array(body, { maxLength: 3 }), (text, form, name, tail, before) => {
         const lean = record(text, form, tail);
@@ -65,6 +65,12 @@ describe('payloadValue and headerRaw', () => {
         expect(lean.payloadRaw(name)).toBe(parsed.payload === null ? undefined : findField(parsed.payload, name)?.raw);
         expect(shipped.payloadValue(name)).toBe(expectedValue);
         expect(shipped.headerRaw(name)).toBe(expectedRaw);
+        for (const unparsed of [lean, shipped]) {
+          expect(unparsed.headerValue(name)).toBe(findField(parsed.header, name)?.value);
+          expect(unparsed.fieldValue(name)).toBe(findField(parsed.fields, name)?.value);
+          expect(unparsed.hasPayload).toBe(parsed.payload !== null);
+          expect(unparsed.words).toEqual(parsed.words);
+        }
         // Once parsed, the same answers come from the parsed fields.
         expect(parsed.payloadValue(name)).toBe(expectedValue);
         expect(parsed.headerRaw(name)).toBe(expectedRaw);

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   LIBVIRT_LAYOUTS, parseLine, readAnomaly, readAvc, readHostEvent, readPath, readSyscall,
   type AuditRecord,
 } from '../src/index.js';
+import { findField, type AuditField } from '../src/model/audit-field.js';
 import { RAW_CAPTURE, captureLines, realLine } from './support/examples.js';
 import { ENVELOPE, SAMPLES } from './support/samples.js';
 
@@ -60,5 +62,60 @@ describe('kernel and daemon records', () => {
       expect(avc.scontext ?? avc.profile, avc.record.text).not.toBeNull();
       expect(avc.permissions.length, avc.record.text).toBeGreaterThan(0);
     }
+  });
+});
+
+/** readAvc as it read the parsed fields before it read them through the token index: the reference. */
+function readAvcFromParsedFields(record: AuditRecord) {
+  const valueOf = (fields: readonly AuditField[], name: string): string | null => findField(fields, name)?.value ?? null;
+  const integerOf = (fields: readonly AuditField[], name: string): number | null => {
+    const value = valueOf(fields, name);
+    return value !== null && /^-?\d+$/.test(value) ? Number(value) : null;
+  };
+  const fields = record.payload ?? record.header;
+  const all = record.fields;
+  const apparmor = valueOf(all, 'apparmor');
+  const words = record.words;
+  const open = words.indexOf('{');
+  const close = words.indexOf('}', open);
+  const permissive = valueOf(all, 'permissive');
+  return {
+    record,
+    kind: apparmor !== null ? 'apparmor' : 'selinux',
+    denied: apparmor !== null ? apparmor === 'DENIED' : words.includes('denied'),
+    permissions: apparmor !== null
+      ? (valueOf(all, 'denied_mask') ?? valueOf(all, 'requested_mask') ?? '').split('').filter(Boolean)
+      : open === -1 || close === -1 ? [] : words.slice(open + 1, close),
+    pid: integerOf(fields, 'pid') ?? integerOf(all, 'pid'),
+    comm: valueOf(all, 'comm'), path: valueOf(all, 'path'), name: valueOf(all, 'name'), scontext: valueOf(all, 'scontext'),
+    tcontext: valueOf(all, 'tcontext'), tclass: valueOf(all, 'tclass'), permissive: permissive === null ? null : permissive === '1',
+    profile: valueOf(all, 'profile'), operation: valueOf(all, 'operation'),
+  };
+}
+
+describe('readAvc', () => {
+  it('reads through the token index what the parsed fields say, for any AVC or USER_AVC body', () => {
+    const names = ['apparmor', 'denied_mask', 'requested_mask', 'pid', 'comm', 'path', 'name', 'scontext', 'tcontext', 'tclass', 'permissive', 'profile', 'operation'];
+    const value = fc.oneof(
+      fc.constantFrom('?', '"?"', '"DENIED"', '"ALLOWED"', 'DENIED', '"rw"', '"r"', '12', '-3', '0', '1', '"qemu-kvm"', '2F7372762F612062', '"/srv/é"', 'C3A9', 'svirt_t:s0:c1,c2'),
+      fc.string({ unit: fc.constantFrom('a', 'F', '0', '"', '=', "'", 'é', '/', ':'), maxLength: 12 }),
+    );
+    const token = fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...names), value).map(([name, raw]) => `${name}=${raw}`) },
+      { weight: 3, arbitrary: fc.constantFrom('avc:', 'denied', 'granted', '{', '}', 'read', 'write', 'for', '=x', 'msg=audit') },
+    );
+    const tokens = fc.array(token, { maxLength: 14 }).map((list) => list.join(' '));
+    const body = fc.oneof(tokens, fc.tuple(tokens, tokens, fc.constantFrom("'", '', "' x")).map(([before, inside, close]) => `${before} msg='${inside}${close}`));
+    fc.assert(
+      fc.property(fc.constantFrom('AVC', 'USER_AVC'), body, (type, text) => {
+        const line = `type=${type} msg=audit(1700000000.100:50): ${text}`;
+        const { record: _parsedRecord, ...reference } = readAvcFromParsedFields(parsed(line));
+        const record = parsed(line);
+        const { record: read, ...lean } = readAvc(record)!;
+        expect(lean).toEqual(reference);
+        expect(read).toBe(record);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

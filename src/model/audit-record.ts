@@ -1,5 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
-import { BodyIndex, findPayloadStart, PAYLOAD_START } from './field-index.js';
+import { BodyIndex, bodyWords, findPayloadStart, PAYLOAD_START } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -139,7 +139,12 @@ export class AuditRecord {
 
   /** Tokens without `=`: AVC's `avc: denied { read } for`, free-text daemon messages. */
   get words(): readonly string[] {
-    return this.parsedBody.words;
+    return this.parsed === undefined ? bodyWords(this.text, this.bodyStart, this.bodyEnd) : this.parsed.words;
+  }
+
+  /** Whether the body has `msg='…'` (payload is not null), found without parsing the body. */
+  get hasPayload(): boolean {
+    return this.parsed === undefined ? this.bodyIndex().withPayload : this.parsed.payload !== null;
   }
 
   get enrichment(): readonly AuditField[] {
@@ -178,6 +183,18 @@ export class AuditRecord {
   payloadValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
     return this.bodyIndex().payloadValue(name, this.form !== 'interpreted');
+  }
+
+  /** The decoded value of the first field `name` before `msg='` (of the whole body when there is none). */
+  headerValue(name: string): string | null | undefined {
+    if (this.parsed !== undefined) return findField(this.parsed.header, name)?.value;
+    return this.bodyIndex().headerValue(name, this.form !== 'interpreted');
+  }
+
+  /** The decoded value of the first field `name`, header then payload: what `findField(fields, name)?.value` gives. */
+  fieldValue(name: string): string | null | undefined {
+    if (this.parsed !== undefined) return findField(this.fields, name)?.value;
+    return this.bodyIndex().fieldValue(name, this.form !== 'interpreted');
   }
 
   private bodyIndex(): BodyIndex {

@@ -128,6 +128,36 @@ function addByteTokens(bytes: Uint8Array, base: number, from: number, to: number
   return to;
 }
 
+/**
+ * The words of the body `text[bodyStart, bodyEnd)` — its tokens without `=` after their first char —
+ * header then payload, split as addBodyTokens splits them (so as tokenizeFields does).
+ */
+export function bodyWords(text: string, bodyStart: number, bodyEnd: number): string[] {
+  const words: string[] = [];
+  const payloadStart = findPayloadStart(text, bodyStart, bodyEnd);
+  if (payloadStart === -1) addWords(text, bodyStart, bodyEnd, words);
+  else {
+    const afterQuote = payloadStart + PAYLOAD_START.length;
+    const close = text.lastIndexOf("'", bodyEnd - 1);
+    addWords(text, bodyStart, payloadStart, words);
+    addWords(text, afterQuote, close < afterQuote ? bodyEnd : close, words);
+  }
+  return words;
+}
+
+function addWords(text: string, from: number, to: number, words: string[]): void {
+  let start = from;
+  while (start < to) {
+    while (start < to && text.charCodeAt(start) === 0x20) start++;
+    if (start >= to) break;
+    let end = text.indexOf(' ', start);
+    if (end === -1 || end > to) end = to;
+    const eq = text.indexOf('=', start);
+    if (!(eq > start && eq < end)) words.push(text.slice(start, end));
+    start = end + 1;
+  }
+}
+
 /** Appends the tokens of `text[from, to)`; returns how many. */
 function addTokens(text: string, from: number, to: number, out: TokenOffsets): number {
   let count = 0;
@@ -195,11 +225,32 @@ export class BodyIndex {
     return this.hasPayload ? this.find(name, this.headerEnd, this.payloadEnd) : undefined;
   }
 
+  /** Whether the body has `msg='…'`. */
+  get withPayload(): boolean {
+    return this.hasPayload;
+  }
+
   /** decodedValue of the first payload field `name`; undefined when the body has no payload or no such field. */
   payloadValue(name: string, interpretHex: boolean): string | null | undefined {
     if (!this.hasPayload) return undefined;
     const at = this.tokenOf(name, this.headerEnd, this.payloadEnd);
-    if (at === -1) return undefined;
+    return at === -1 ? undefined : this.valueAt(at, name, interpretHex);
+  }
+
+  /** decodedValue of the first header field `name` (before `msg='`, or anywhere when there is none); undefined when there is none. */
+  headerValue(name: string, interpretHex: boolean): string | null | undefined {
+    const at = this.tokenOf(name, this.headerStart, this.headerEnd);
+    return at === -1 ? undefined : this.valueAt(at, name, interpretHex);
+  }
+
+  /** decodedValue of the first field `name`, header then payload, as auparse flattens them; undefined when there is none. */
+  fieldValue(name: string, interpretHex: boolean): string | null | undefined {
+    const at = this.tokenOf(name, this.headerStart, this.payloadEnd);
+    return at === -1 ? undefined : this.valueAt(at, name, interpretHex);
+  }
+
+  /** decodedValue of the token at `at`. */
+  private valueAt(at: number, name: string, interpretHex: boolean): string | null {
     const { offsets, text } = this;
     const start = offsets[at + 1]! + 1;
     const end = offsets[at + 2]!;

@@ -35,33 +35,36 @@ export interface AvcRecord {
 /** Reads an AVC or USER_AVC record (SELinux `avc: denied { … }` or AppArmor `apparmor="DENIED"`). */
 export function readAvc(record: AuditRecord): AvcRecord | null {
   if (record.type !== 'AVC' && record.type !== 'USER_AVC') return null;
-  const fields = record.payload ?? record.header;
-  const all = record.fields;
-  const apparmor = valueOf(all, 'apparmor');
+  // Fields looked up without parsing the body: a first field of the name, header then payload, as auparse flattens them.
+  const value = (name: string): string | null => record.fieldValue(name) ?? null;
+  const apparmor = value('apparmor');
   const words = record.words;
   const open = words.indexOf('{');
   const close = words.indexOf('}', open);
   const permissions = apparmor !== null
-    ? (valueOf(all, 'denied_mask') ?? valueOf(all, 'requested_mask') ?? '').split('').filter(Boolean)
+    ? (value('denied_mask') ?? value('requested_mask') ?? '').split('').filter(Boolean)
     : open === -1 || close === -1 ? [] : words.slice(open + 1, close);
-  const permissive = valueOf(all, 'permissive');
+  const permissive = value('permissive');
   return {
     record,
     kind: apparmor !== null ? 'apparmor' : 'selinux',
     denied: apparmor !== null ? apparmor === 'DENIED' : words.includes('denied'),
     permissions,
-    pid: integerOf(fields, 'pid') ?? integerOf(all, 'pid'),
-    comm: valueOf(all, 'comm'),
-    path: valueOf(all, 'path'),
-    name: valueOf(all, 'name'),
-    scontext: valueOf(all, 'scontext'),
-    tcontext: valueOf(all, 'tcontext'),
-    tclass: valueOf(all, 'tclass'),
+    // The pid of the message's own fields (the payload's, when there is one) before any other.
+    pid: integerIn((record.hasPayload ? record.payloadValue('pid') : record.headerValue('pid')) ?? null) ?? integerIn(value('pid')),
+    comm: value('comm'),
+    path: value('path'),
+    name: value('name'),
+    scontext: value('scontext'),
+    tcontext: value('tcontext'),
+    tclass: value('tclass'),
     permissive: permissive === null ? null : permissive === '1',
-    profile: valueOf(all, 'profile'),
-    operation: valueOf(all, 'operation'),
+    profile: value('profile'),
+    operation: value('operation'),
   };
 }
+
+const integerIn = (value: string | null): number | null => (value !== null && /^-?\d+$/.test(value) ? Number(value) : null);
 
 export interface SyscallRecord {
   readonly record: AuditRecord;

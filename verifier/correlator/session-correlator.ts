@@ -517,7 +517,7 @@ export class SessionCorrelator {
       return;
     }
     const entry: GuestAvc = {
-      kind: avc.kind, matchedBy, result: avc.denied ? 'denied' : avc.kind === 'apparmor' ? (findField(record.fields, 'apparmor')?.value ?? 'allowed').toLowerCase() : 'granted',
+      kind: avc.kind, matchedBy, result: avc.denied ? 'denied' : avc.kind === 'apparmor' ? (record.fieldValue('apparmor') ?? 'allowed').toLowerCase() : 'granted',
       permissions: avc.permissions.map((permission) => this.kept(permission)), comm: this.kept(avc.comm), target: this.kept(avc.name ?? avc.path),
       scontext: this.kept(avc.scontext), tcontext: this.kept(avc.tcontext), user, proof: proofOf(record, event),
     };
