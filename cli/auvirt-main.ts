@@ -6,8 +6,7 @@ import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
-import { ctime, type FormatFlags } from '../verifier/auvirt/compat-format.js';
-import { writeCompatReport } from '../verifier/auvirt/compat-report.js';
+import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { progressReporter } from './progress.js';
 
@@ -26,7 +25,8 @@ export function defaultLogs(): string[] {
   return orderRotatedSets([logFile, ...rotated]);
 }
 
-function debugDump(options: AuvirtOptions): string {
+async function debugDump(options: AuvirtOptions): Promise<string> {
+  const { ctime } = await import('../verifier/auvirt/compat-format.js');
   const quote = (value: string | undefined): string => (value === undefined ? "'(null)'" : `'${value}'`);
   const time = (value: number | undefined): string => (value === undefined ? "''" : `'${ctime(value).slice(0, 16)}'`);
   return [
@@ -51,7 +51,7 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     process.stdout.write(`${AUVIRT_USAGE}\n`);
     return 0;
   }
-  if (options.debug) process.stderr.write(debugDump(options));
+  if (options.debug) process.stderr.write(await debugDump(options));
   let inputs: AuditInput[];
   if (options.stdin) inputs = [{ kind: 'stdin', path: '-' }];
   else if (options.file !== undefined) {
@@ -92,6 +92,8 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // The report is written once reading is over: the progress line goes before the first piece.
     const progress = progressReporter();
     let first = true;
+    // Loaded only here, as the default report's modules only on its path: the reading thread of either starts sooner.
+    const { writeCompatReport } = await import('../verifier/auvirt/compat-report.js');
     await writeCompatReport(request, async (piece) => {
       if (first) progress.done();
       first = false;

@@ -69,6 +69,17 @@ describe.skipIf(!present)('commands from the build (reading thread) on a log of 
     }
   });
 
+  it('auvirt --debug: the options dump and exit line of the real one, on stdout and stderr', () => {
+    for (const mode of [['--compat'], []]) {
+      const args = ['--debug', '--file', file, '--vm', 'web', '--start', 'today', '--all-events'];
+      const ours = spawnSync(process.execPath, [join(CLI, 'auvirt.js'), ...mode, ...args], { env, timeout: 120_000, maxBuffer: 1 << 28 });
+      const real = spawnSync('/usr/bin/auvirt', args, { env, timeout: 120_000, maxBuffer: 1 << 28 });
+      expect(ours.stderr.toString('latin1'), mode.join(' ')).toBe(real.stderr.toString('latin1'));
+      if (mode.length > 0) expect(ours.stdout.toString('latin1')).toBe(real.stdout.toString('latin1'));
+      expect(ours.stdout.toString('latin1')).toMatch(/Exit code: 0\n$/);
+    }
+  }, 120_000);
+
   it("auvirt's default report: the same as reading on the calling thread", async () => {
     const flags = { allEvents: true, showUuid: true, proof: true };
     const correlator = await correlateSessions([{ kind: 'file', path: file }]);

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { readEventBatch } from './event-batch.js';
 import type { AuditEvent } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
 import { ALL_BUT_INTERPRETED } from './line-forms.js';
@@ -144,8 +143,10 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
       failure ??= error;
       onFailure?.(failure);
     },
-    consume: (onEvent) =>
-      new Promise<void>((resolve, reject) => {
+    consume: async (onEvent) => {
+      // The record model is loaded while the thread boots, not before it starts.
+      const { readEventBatch } = await import('./event-batch.js');
+      return new Promise<void>((resolve, reject) => {
         let settled = false;
         const finish = (error?: Error): void => {
           if (settled) return;
@@ -172,7 +173,8 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
         onFailure = finish;
         for (const message of waiting.splice(0)) deliver(message);
         if (failure !== undefined) finish(failure);
-      }),
+      });
+    },
   };
 }
 
