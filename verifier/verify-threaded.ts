@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { readEventBatch } from '../src/reader/event-batch.js';
 import type { AuditInput } from '../src/reader/input-set.js';
 import { canStartThread, onlyFiles, startThread } from '../src/reader/read-events-threaded.js';
-import { rebuiltError } from '../src/reader/thread-failure.js';
+import { dispatchThreadMessage } from '../src/reader/thread-failure.js';
 import type { LineCounts } from './verify-lines.js';
 import type { VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
 import type { Findings, VerifyOptions } from './verify.js';
@@ -44,35 +44,31 @@ export async function verifyReadingOnThread(inputs: readonly AuditInput[], optio
     return await new Promise<LineCounts>((resolve, reject) => {
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`the reading thread stopped (exit code ${code}) before the end of the input`)));
-      worker.on('message', (message: VerifyWorkerMessage) => {
-        try {
-          if (message.kind === 'batch') {
-            const placed = message.diagnostics;
-            let next = 0;
-            let record = 0;
-            readEventBatch(message.batch, (event) => {
-              while (next < placed.length && placed[next]!.before <= record) report(placed[next++]!);
-              checker.check(event.records[0]!);
-              record++;
-            });
-            while (next < placed.length) report(placed[next++]!);
-            options.onProgress?.(message.bytesRead);
-            worker.postMessage('handled');
-          } else if (message.kind === 'done') {
-            for (const [rule, count] of message.unpostedWarnings) findings.countWarnings(rule, count);
-            const summary = findings.summary;
-            summary.virtRecords += message.checked.virtRecords;
-            summary.valid += message.checked.valid;
-            summary.invalid += message.checked.invalid;
-            summary.foreign += message.checked.foreign;
-            resolve(message.counts);
-          } else {
-            reject(rebuiltError(message));
-          }
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
+      const handlers = {
+        batch: (message: Extract<VerifyWorkerMessage, { kind: 'batch' }>) => {
+          const placed = message.diagnostics;
+          let next = 0;
+          let record = 0;
+          readEventBatch(message.batch, (event) => {
+            while (next < placed.length && placed[next]!.before <= record) report(placed[next++]!);
+            checker.check(event.records[0]!);
+            record++;
+          });
+          while (next < placed.length) report(placed[next++]!);
+          options.onProgress?.(message.bytesRead);
+        },
+        done: (message: Extract<VerifyWorkerMessage, { kind: 'done' }>) => {
+          for (const [rule, count] of message.unpostedWarnings) findings.countWarnings(rule, count);
+          const summary = findings.summary;
+          summary.virtRecords += message.checked.virtRecords;
+          summary.valid += message.checked.valid;
+          summary.invalid += message.checked.invalid;
+          summary.foreign += message.checked.foreign;
+          resolve(message.counts);
+        },
+        error: reject,
+      };
+      worker.on('message', (message: VerifyWorkerMessage) => dispatchThreadMessage(message, worker, handlers));
     });
   } finally {
     await worker.terminate();

@@ -9,7 +9,7 @@ import type { AuditInput } from './input-set.js';
 import { ALL_BUT_INTERPRETED } from './line-forms.js';
 import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
-import { rebuiltError } from './thread-failure.js';
+import { dispatchThreadMessage } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
 
 export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent' | 'afterChunk'> {
@@ -154,21 +154,16 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
           if (error === undefined) resolve();
           else reject(error);
         };
+        const handlers = {
+          batch: (message: Extract<ReadWorkerMessage, { kind: 'batch' }>) => {
+            readEventBatch(message.batch, onEvent);
+            onProgress?.(message.bytesRead);
+          },
+          done: () => finish(),
+          error: finish,
+        };
         deliver = (message) => {
-          if (settled) return;
-          try {
-            if (message.kind === 'batch') {
-              readEventBatch(message.batch, onEvent);
-              onProgress?.(message.bytesRead);
-              source.postMessage('handled');
-            } else if (message.kind === 'done') {
-              finish();
-            } else {
-              finish(rebuiltError(message));
-            }
-          } catch (error) {
-            finish(error instanceof Error ? error : new Error(String(error)));
-          }
+          if (!settled) dispatchThreadMessage(message, source, handlers);
         };
         onFailure = finish;
         for (const message of waiting.splice(0)) deliver(message);
