@@ -95,6 +95,7 @@ export class AuditRecord {
     return this.issueList;
   }
 
+  /** Whether an issue was found so far, without making the list. */
   get hasIssues(): boolean {
     return this.issueList !== undefined && this.issueList.length > 0;
   }
