@@ -18,11 +18,12 @@ const MAX_BATCHES_IN_FLIGHT = 8;
 const CHECK_THERE_FROM = 3;
 
 /**
- * Reads `inputs` on a worker thread, checking their VIRT records here into `findings`, and returns the
- * reading half's counts; null, with nothing read, where a worker cannot read them (stdin, a build run
- * from TypeScript sources, process flags a worker refuses): the caller reads on this thread.
+ * Reads `inputs` on a worker thread, checking their VIRT records here into `findings` with the checker
+ * `checker()` gives, and returns the reading half's counts; null, with nothing read, where a worker cannot
+ * read them (stdin, a build run from TypeScript sources, process flags a worker refuses): the caller reads
+ * on this thread. The thread is started before this returns its promise.
  */
-export async function verifyReadingOnThread(inputs: readonly AuditInput[], options: VerifyOptions, findings: Findings, checker: VirtRecordChecker): Promise<LineCounts | null> {
+export async function verifyReadingOnThread(inputs: readonly AuditInput[], options: VerifyOptions, findings: Findings, checker: () => VirtRecordChecker): Promise<LineCounts | null> {
   if (!canStartThread(WORKER_FILE) || !onlyFiles(inputs)) return null;
   const data: VerifyWorkerData = {
     inputs,
@@ -47,11 +48,12 @@ export async function verifyReadingOnThread(inputs: readonly AuditInput[], optio
       const handlers = {
         batch: (message: Extract<VerifyWorkerMessage, { kind: 'batch' }>) => {
           const placed = message.diagnostics;
+          const check = checker();
           let next = 0;
           let record = 0;
           readEventBatch(message.batch, (event) => {
             while (next < placed.length && placed[next]!.before <= record) report(placed[next++]!);
-            checker.check(event.records[0]!);
+            check.check(event.records[0]!);
             record++;
           });
           while (next < placed.length) report(placed[next++]!);

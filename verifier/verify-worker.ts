@@ -12,6 +12,7 @@ import { failureOf } from '../src/reader/thread-failure.js';
 import { KeptWarnings, type Diagnostic } from './verify-diagnostics.js';
 import { LineVerifier } from './verify-lines.js';
 import type { CheckCounts, VerifyWorkerData, VerifyWorkerMessage, PlacedDiagnostic } from './verify-thread-protocol.js';
+import type { VirtRecordChecker } from './virt-record-check.js';
 
 const data = workerData as VerifyWorkerData;
 const port = parentPort!;
@@ -53,11 +54,14 @@ function warning(diagnostic: Diagnostic): void {
 }
 
 const checked: CheckCounts = { virtRecords: 0, valid: 0, invalid: 0, foreign: 0 };
-// The checks (and the schema validator they load) only where this thread makes them.
-const checker =
-  data.checkHereFrom === null
-    ? null
-    : new (await import('./virt-record-check.js')).VirtRecordChecker({ summary: checked, problem: (diagnostic) => place('problem', diagnostic), warn: warning }, data.profile === undefined ? {} : { profile: data.profile });
+// The checks (and the schema validator they load) only where this thread makes them, loaded while it
+// reads: until then every record goes to the checking thread, as while that one keeps up.
+let checker: VirtRecordChecker | null = null;
+if (data.checkHereFrom !== null) {
+  void import('./virt-record-check.js').then(({ VirtRecordChecker: Checker }) => {
+    checker = new Checker({ summary: checked, problem: (diagnostic) => place('problem', diagnostic), warn: warning }, data.profile === undefined ? {} : { profile: data.profile });
+  });
+}
 
 const lines = new LineVerifier(
   {

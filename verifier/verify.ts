@@ -99,13 +99,17 @@ export class Findings implements CheckFindings {
 
 export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
   const findings = new Findings();
-  const checker = new VirtRecordChecker(findings, options);
+  let made: VirtRecordChecker | undefined;
+  const checker = (): VirtRecordChecker => (made ??= new VirtRecordChecker(findings, options));
   if (options.threaded !== false) {
     const { verifyReadingOnThread } = await import('./verify-threaded.js');
-    const counts = await verifyReadingOnThread(inputs, options, findings, checker);
+    const reading = verifyReadingOnThread(inputs, options, findings, checker);
+    // The checks load their schema validator while the reading thread boots.
+    checker();
+    const counts = await reading;
     if (counts !== null) return findings.result(counts);
   }
-  const lines = new LineVerifier({ virtRecord: (record) => checker.check(record), problem: (diagnostic) => findings.problem(diagnostic), warning: (diagnostic) => findings.warn(diagnostic) }, options.eoeTimeoutMs);
+  const lines = new LineVerifier({ virtRecord: (record) => checker().check(record), problem: (diagnostic) => findings.problem(diagnostic), warning: (diagnostic) => findings.warn(diagnostic) }, options.eoeTimeoutMs);
   await readInputs(inputs, lines.onLine, {
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
