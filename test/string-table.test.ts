@@ -2,7 +2,7 @@
 // --compat, any Unicode for the default report, lone surrogates too), the table gives it back unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NO_STRING, StringTable } from '../src/text/string-table.js';
+import { idPairKey, NO_STRING, StringTable } from '../src/text/string-table.js';
 
 describe('StringTable', () => {
   it('gives back every text as it was stored, one number per distinct text', () => {
@@ -24,5 +24,17 @@ describe('StringTable', () => {
       { numRuns: 500 },
     );
     expect(new StringTable().id(null)).toBe(NO_STRING);
+  });
+});
+
+describe('idPairKey', () => {
+  it('gives different pairs of string numbers different keys, small or large', () => {
+    const id = fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(2 ** 24 - 1, 2 ** 24, 63, 64));
+    fc.assert(
+      fc.property(id, id, id, id, (a, b, c, d) => {
+        expect(idPairKey(a, b) === idPairKey(c, d)).toBe(a === c && b === d);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { findField, tokenizeFields, type AuditField } from './audit-field.js';
-import { BodyIndex, bodyWords, findPayloadStart, PAYLOAD_START } from './field-index.js';
+import { BodyIndex, bodyWords, payloadSpan } from './field-index.js';
 
 /** How the line carrying a record was written. */
 export type RecordForm =
@@ -225,25 +225,19 @@ function parseBody(record: AuditRecord): ParsedBody {
   const interpretHex = record.form !== 'interpreted';
   const body = record.body;
   const enrichment = record.enrichmentText === null ? [] : tokenizeFields(record.enrichmentText).fields;
-  const start = findPayloadStart(body);
-  if (start === -1) {
+  const span = payloadSpan(body, 0, body.length);
+  if (span === null) {
     const { fields, words } = tokenizeFields(body, interpretHex);
     return { header: fields, payload: null, payloadText: null, words, enrichment };
   }
-  const headerPart = tokenizeFields(body.slice(0, start), interpretHex);
-  const afterQuote = start + PAYLOAD_START.length;
-  const close = body.lastIndexOf("'");
-  let payloadText: string;
-  let trailing = '';
-  if (close < afterQuote) {
-    payloadText = body.slice(afterQuote);
+  const headerPart = tokenizeFields(body.slice(0, span.start), interpretHex);
+  const payloadText = body.slice(span.from, span.to);
+  const trailing = span.closed ? body.slice(span.to + 1) : '';
+  if (!span.closed) {
     record.issues.push({
       rule: 'msg-unterminated',
       message: "msg='… has no closing quote (record cut short or hard-wrapped?)",
     });
-  } else {
-    payloadText = body.slice(afterQuote, close);
-    trailing = body.slice(close + 1);
   }
   const payloadPart = tokenizeFields(payloadText, interpretHex);
   if (trailing.trim() !== '') {

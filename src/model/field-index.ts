@@ -6,14 +6,32 @@ import { isEncodedField } from '../tables/field-types.js';
 import { decodeField } from './audit-field.js';
 import { grown } from './typed-columns.js';
 
-export const PAYLOAD_START = "msg='";
+const PAYLOAD_START = "msg='";
 
 /** Index of `msg='` at a token boundary in `text[from, to)`, or -1. */
-export function findPayloadStart(text: string, from = 0, to = text.length): number {
+function findPayloadStart(text: string, from = 0, to = text.length): number {
   for (let at = text.indexOf(PAYLOAD_START, from); at !== -1 && at + PAYLOAD_START.length <= to; at = text.indexOf(PAYLOAD_START, at + 1)) {
     if (at === from || text.charCodeAt(at - 1) === 0x20) return at;
   }
   return -1;
+}
+
+/** Where a body's payload lies: `msg='` at `start`, its text from `from` (after the quote) to `to`. */
+export interface PayloadSpan {
+  readonly start: number;
+  readonly from: number;
+  /** At the last quote, or at the body's end when there is none after `from` (`closed` false). */
+  readonly to: number;
+  readonly closed: boolean;
+}
+
+/** The payload of the body `text[bodyStart, bodyEnd)`, or null when it has no `msg='`. */
+export function payloadSpan(text: string, bodyStart: number, bodyEnd: number): PayloadSpan | null {
+  const start = findPayloadStart(text, bodyStart, bodyEnd);
+  if (start === -1) return null;
+  const from = start + PAYLOAD_START.length;
+  const close = text.lastIndexOf("'", bodyEnd - 1);
+  return close < from ? { start, from, to: bodyEnd, closed: false } : { start, from, to: close, closed: true };
 }
 
 const NON_ASCII = /[\x80-\xff]/;
@@ -55,17 +73,10 @@ export function addBodyTokens(text: string, bodyStart: number, bodyEnd: number, 
   out.reserve(ENTRY_HEAD);
   out.used += ENTRY_HEAD;
   out.values[at + 2] = ascii ? 1 : 0;
-  const payloadStart = findPayloadStart(text, bodyStart, bodyEnd);
-  let headerCount: number;
-  let payloadCount = -1;
+  const payload = payloadSpan(text, bodyStart, bodyEnd);
   // Counted before they are stored: adding tokens may move the offsets to a larger array.
-  if (payloadStart === -1) headerCount = addTokens(text, bodyStart, bodyEnd, out);
-  else {
-    const afterQuote = payloadStart + PAYLOAD_START.length;
-    const close = text.lastIndexOf("'", bodyEnd - 1);
-    headerCount = addTokens(text, bodyStart, payloadStart, out);
-    payloadCount = addTokens(text, afterQuote, close < afterQuote ? bodyEnd : close, out);
-  }
+  const headerCount = splitTokens(text, bodyStart, payload === null ? bodyEnd : payload.start, out, null);
+  const payloadCount = payload === null ? -1 : splitTokens(text, payload.from, payload.to, out, null);
   out.values[at] = headerCount;
   out.values[at + 1] = payloadCount;
   return at;
@@ -134,32 +145,17 @@ function addByteTokens(bytes: Uint8Array, base: number, from: number, to: number
  */
 export function bodyWords(text: string, bodyStart: number, bodyEnd: number): string[] {
   const words: string[] = [];
-  const payloadStart = findPayloadStart(text, bodyStart, bodyEnd);
-  if (payloadStart === -1) addWords(text, bodyStart, bodyEnd, words);
-  else {
-    const afterQuote = payloadStart + PAYLOAD_START.length;
-    const close = text.lastIndexOf("'", bodyEnd - 1);
-    addWords(text, bodyStart, payloadStart, words);
-    addWords(text, afterQuote, close < afterQuote ? bodyEnd : close, words);
-  }
+  const payload = payloadSpan(text, bodyStart, bodyEnd);
+  splitTokens(text, bodyStart, payload === null ? bodyEnd : payload.start, null, words);
+  if (payload !== null) splitTokens(text, payload.from, payload.to, null, words);
   return words;
 }
 
-function addWords(text: string, from: number, to: number, words: string[]): void {
-  let start = from;
-  while (start < to) {
-    while (start < to && text.charCodeAt(start) === 0x20) start++;
-    if (start >= to) break;
-    let end = text.indexOf(' ', start);
-    if (end === -1 || end > to) end = to;
-    const eq = text.indexOf('=', start);
-    if (!(eq > start && eq < end)) words.push(text.slice(start, end));
-    start = end + 1;
-  }
-}
-
-/** Appends the tokens of `text[from, to)`; returns how many. */
-function addTokens(text: string, from: number, to: number, out: TokenOffsets): number {
+/**
+ * Splits `text[from, to)` on spaces: the start, `=` and end of each field (a token with `=` after its
+ * first char) go to `fields`, the other tokens to `words`, either when given. Returns how many fields.
+ */
+function splitTokens(text: string, from: number, to: number, fields: TokenOffsets | null, words: string[] | null): number {
   let count = 0;
   let start = from;
   while (start < to) {
@@ -169,12 +165,16 @@ function addTokens(text: string, from: number, to: number, out: TokenOffsets): n
     if (end === -1 || end > to) end = to;
     const eq = text.indexOf('=', start);
     if (eq > start && eq < end) {
-      out.reserve(3);
-      const values = out.values;
-      values[out.used++] = start;
-      values[out.used++] = eq;
-      values[out.used++] = end;
       count++;
+      if (fields !== null) {
+        fields.reserve(3);
+        const values = fields.values;
+        values[fields.used++] = start;
+        values[fields.used++] = eq;
+        values[fields.used++] = end;
+      }
+    } else if (words !== null) {
+      words.push(text.slice(start, end));
     }
     start = end + 1;
   }

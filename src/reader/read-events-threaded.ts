@@ -39,7 +39,6 @@ const readsOnWorker = (inputs: readonly AuditInput[], options: ThreadedReadOptio
 
 export const onlyFiles = (inputs: readonly AuditInput[]): boolean => inputs.every((input) => input.kind === 'file');
 
-
 /** A thread running `file`; throws for flags this process was started with that a worker refuses. */
 export function startThread(file: string, data: unknown): Worker {
   // A worker inherits the process's flags, but --input-type is about an --eval string, never a file.

@@ -1,7 +1,7 @@
 /**
- * Local-time texts at minute precision, made once per minute. Where the zone's offset is whole minutes
- * (every zone since the 1970s), every second of a minute shows the same minute text; elsewhere there is
- * no cached text and the caller formats the second itself.
+ * Local-time texts at minute precision (or what a report makes of one: `T`), made once per minute. Where
+ * the zone's offset is whole minutes (every zone since the 1970s), every second of a minute shows the same
+ * minute text; elsewhere there is no cached text and the caller formats the second itself.
  */
 export class MinuteTexts<T = string> {
   private readonly texts = new Map<number, T>();

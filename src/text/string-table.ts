@@ -3,6 +3,13 @@
 
 export const NO_STRING = -1;
 
+/**
+ * One Map key for a pair of string numbers (kind and value, kind and reason): a small integer while
+ * they are small (a Map hashes such keys fastest; a larger number would be a heap number), else a string.
+ */
+export const idPairKey = (first: number, second: number): number | string =>
+  first >= 0 && first < 1 << 6 && second >= 0 && second < 1 << 24 ? first * (1 << 24) + second : `${first}:${second}`;
+
 const BEYOND_LATIN1 = /[^\x00-\xff]/;
 
 /** A copy of `text` that owns its chars (V8 keeps a slice of 13 chars or more as a view of its parent). */

@@ -3,6 +3,7 @@
 // carry node and time. Also the JSON form.
 import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
+import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
@@ -287,7 +288,7 @@ class RowCells {
   private readonly sessions: Uint8Array[] = [];
   private readonly guests = new Map<string, Uint8Array>();
   private readonly users = new Map<string | null, Uint8Array>();
-  private readonly heads = new Map<number, Uint8Array>();
+  private readonly heads = new Map<number | string, Uint8Array>();
   private readonly values: Uint8Array[] = [];
 
   constructor(private readonly log: SessionCorrelator, private readonly showUuid: boolean) {}
@@ -315,7 +316,7 @@ class RowCells {
   /** The tab after a resource's period, its kind and reason, and the tab before its value. */
   resourceHead(index: number): Uint8Array {
     const assignments = this.log.assignments;
-    const key = assignments.kindId(index) * 2 ** 32 + assignments.reasonId(index);
+    const key = idPairKey(assignments.kindId(index), assignments.reasonId(index));
     let made = this.heads.get(key);
     if (made === undefined) this.heads.set(key, (made = latin1(`\t${pad(assignments.kind(index), 12)}\t${pad(assignments.reason(index), 10)}\t`)));
     return made;

@@ -9,7 +9,7 @@ import { readAnomaly, readAvc, readHostEvent } from '../../src/model/kernel-reco
 import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
-import { NO_STRING, StringTable } from '../../src/text/string-table.js';
+import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
@@ -94,12 +94,6 @@ const COUNTERS = new Set(COUNTER_KINDS);
 const OLD_AND_NEW = new Map([...GENERIC, ...COUNTER_KINDS].map((kind) => [kind, [`old-${kind}`, `new-${kind}`] as const]));
 const NO_DETAILS: readonly string[] = [];
 
-/**
- * The key of an assignment in SessionState.open: kind and value string numbers. A small integer while
- * they are small (kinds are a few dozen; a Map hashes such keys fastest), else a string.
- */
-const openKey = (kindId: number, valueId: number): number | string =>
-  kindId < 1 << 6 && valueId < 1 << 24 ? kindId * (1 << 24) + valueId : `${kindId}:${valueId}`;
 
 export interface CorrelatorOptions {
   /**
@@ -381,7 +375,7 @@ export class SessionCorrelator {
 
   private track(session: SessionState, resource: number): void {
     session.open ??= new Map();
-    const key = openKey(this.assignments.kindId(resource), this.assignments.valueId(resource));
+    const key = idPairKey(this.assignments.kindId(resource), this.assignments.valueId(resource));
     let open = session.open.get(key);
     if (open === undefined) session.open.set(key, (open = []));
     else if (open.length >= 8) this.removeEnded(open);
@@ -404,7 +398,7 @@ export class SessionCorrelator {
     if (counter) candidates = session.resources;
     else {
       const valueId = this.strings.find(value);
-      candidates = (valueId === NO_STRING || kindId === NO_STRING ? undefined : session.open?.get(openKey(kindId, valueId))) ?? [];
+      candidates = (valueId === NO_STRING || kindId === NO_STRING ? undefined : session.open?.get(idPairKey(kindId, valueId))) ?? [];
     }
     for (let index = candidates.length - 1; index >= 0; index--) {
       const candidate = candidates[index]!;
@@ -452,8 +446,9 @@ export class SessionCorrelator {
       current = joinPresent(bus, device) ?? '';
       if (this.allDetails) details = ['bus', bus, 'device', device];
     } else {
-      // The fields after libvirt's five common ones, parsed only when they are shown.
-      const rest = (): readonly AuditField[] => splitLibauditTail(record.payload ?? []).body.slice(5);
+      // The fields after libvirt's five common ones, parsed only when they are shown (once).
+      let restFields: readonly AuditField[] | undefined;
+      const rest = (): readonly AuditField[] => (restFields ??= splitLibauditTail(record.payload ?? []).body.slice(5));
       current = value('device') ?? value('disk') ?? value('chardev') ?? value('path') ?? rest().map((field) => `${field.name}=${field.value ?? '?'}`).join(' ');
       if (this.allDetails) details = rest().flatMap((field) => [field.name, field.value]);
     }
