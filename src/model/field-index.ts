@@ -291,7 +291,7 @@ const MAX_DECODED = 4096;
  * values are remembered: the same guest names and paths come back in record after record, and decoding
  * them is the costly part.
  */
-export function decodedValue(name: string, raw: string, interpretHex: boolean): string | null {
+function decodedValue(name: string, raw: string, interpretHex: boolean): string | null {
   const length = raw.length;
   const first = raw.charCodeAt(0);
   if (first === 0x22) {

@@ -12,11 +12,6 @@ export class Latin1Pieces {
     this.buffer = Buffer.allocUnsafe(pieceBytes);
   }
 
-  /** Bytes written so far into full pieces not yet taken, plus the current one. */
-  get pendingBytes(): number {
-    return this.done.reduce((sum, piece) => sum + piece.length, 0) + this.used;
-  }
-
   text(text: string): void {
     this.room(text.length);
     this.copy(text, text.length);
@@ -27,12 +22,6 @@ export class Latin1Pieces {
     this.room(bytes.length);
     this.buffer.set(bytes, this.used);
     this.used += bytes.length;
-  }
-
-  /** Chars `from` to `to` of `text`, without slicing it. */
-  range(text: string, from: number, to: number): void {
-    this.room(to - from);
-    this.chars(text, from, to);
   }
 
   spaces(count: number): void {

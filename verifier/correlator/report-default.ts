@@ -436,7 +436,7 @@ export class ReportWriter {
 }
 
 /** The report in pieces of about `pieceBytes` bytes, written as it is made. */
-export function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
+function* reportPieces(log: SessionCorrelator, flags: ReportFlags, filter: ReportFilter, pieceBytes = DEFAULT_PIECE_BYTES): Generator<Buffer> {
   const writer = new ReportWriter(log, flags, filter, pieceBytes);
   while (writer.writeMore()) yield* writer.takeFull();
   yield* writer.takeAll();
