@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   lifecycle: async () => (await import('./lifecycle-command.js')).lifecycleCommand(),
   search: async () => (await import('./search-command.js')).searchCommand(),
   aureport: async () => (await import('./aureport-command.js')).aureportCommand(),
+  conform: async () => (await import('./conform-command.js')).conformCommand(),
 };
 const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
