@@ -2,7 +2,7 @@
 // capture's lines (the way a lost, duplicated, moved or altered record would break it), and exactly that
 // rule reports it, at the changed line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -165,6 +165,12 @@ describe('conform --rules on the real captures', () => {
     expect(summary.records).toBeGreaterThan(200);
     expect(summary.guests).toBeGreaterThanOrEqual(8);
     expect(summary.rules).toEqual(TRAIL_RULE_IDS);
+  });
+
+  it('README lists every rule with what it requires and serves, and no other', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([a-z-]+)` \| (.+) \| (.+) \|$/gm)].filter(([, id]) => (TRAIL_RULE_IDS as readonly string[]).includes(id!) || /^[a-z]+(-[a-z]+)+$/.test(id!));
+    expect(rows.map(([, id, requires, serves]) => [id, requires, serves])).toEqual(TRAIL_RULE_IDS.map((id) => [id, TRAIL_RULES[id].requires, TRAIL_RULES[id].serves.join('; ')]));
   });
 
   it('has a breaking change for every rule', () => {
