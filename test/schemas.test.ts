@@ -12,7 +12,8 @@ describe('schemas/', () => {
 
   it('holds exactly what the layout table builds (run npm run gen:schemas after changing layouts)', () => {
     const built = buildSchemas();
-    expect(readdirSync(directory).filter((name) => name.endsWith('.schema.json')).sort()).toEqual([...built.keys()].sort());
+    const handWritten = new Set(['journal.schema.json']);
+    expect(readdirSync(directory).filter((name) => name.endsWith('.schema.json') && !handWritten.has(name)).sort()).toEqual([...built.keys()].sort());
     for (const [file, schema] of built) expect(readFileSync(`${directory}/${file}`, 'utf8'), file).toBe(renderSchema(schema));
   });
 
