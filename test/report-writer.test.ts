@@ -83,7 +83,7 @@ describe('ReportWriter', () => {
       resrc(0, 1, 'web', U1, 'disk reason=start old-disk="?" new-disk="/srv/a.img"'), start(0, 2, 'web', U1, 7001),
       hostEvent('DAEMON_END', 5, 3), stop(10, 4, 'web', U1),
     ],
-    'auditd ends and the log ends: the session ends down': [start(0, 1, 'web', U1, 7001), hostEvent('DAEMON_END', 5, 2)],
+    'auditd ends and the log ends: the session runs on in an open audit gap': [start(0, 1, 'web', U1, 7001), hostEvent('DAEMON_END', 5, 2)],
     'the host shuts down, the guest starts again after the boot': [
       start(0, 1, 'web', U1, 7001), start(1, 2, 'db', U2, 7002), hostEvent('SYSTEM_SHUTDOWN', 5, 3), hostEvent('SYSTEM_BOOT', 6, 4), start(7, 5, 'web', U1, 7003), stop(9, 6, 'web', U1),
     ],

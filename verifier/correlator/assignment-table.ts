@@ -148,16 +148,6 @@ export class AssignmentTable {
     this.endedBy[index] = ENDED_BY_CODE.get(how)!;
   }
 
-  /** Open again: what ended it (the audit daemon's end) turned out not to. */
-  reopen(index: number): void {
-    this.hasEnd[index] = 0;
-    this.endedBy[index] = 0;
-  }
-
-  endedByProof(index: number, proof: ProofId): boolean {
-    return this.hasEnd[index] === 1 && this.closedAtCreation[index] === 0 && this.sameProof(this.ends, index, proof);
-  }
-
   /** The value of detail `name`, or null. */
   detail(index: number, name: string): string | null {
     const nameId = this.strings.find(name);
@@ -197,11 +187,6 @@ export class AssignmentTable {
     columns.sec[index] = proof.sec;
     columns.ms[index] = proof.ms;
     columns.serial[index] = proof.serial;
-  }
-
-  private sameProof(columns: ProofColumns, index: number, proof: ProofId): boolean {
-    return columns.sec[index] === proof.sec && columns.ms[index] === proof.ms && columns.serial[index] === proof.serial &&
-      columns.node[index] === (proof.node === null ? NO_STRING : this.strings.find(proof.node));
   }
 
   private proofAt(columns: ProofColumns, index: number): ProofId {

@@ -129,9 +129,10 @@ export function writeSpanCell(out: Latin1Pieces, from: number, to: number): void
 function writeSessionPeriod(out: Latin1Pieces, session: SessionState): void {
   const start = session.start!;
   if (!start.success) return writeMinute(out, start.proof.sec, ' - failed');
-  if (session.end === null) return writeMinute(out, start.proof.sec, ' - running');
+  const gap = session.gaps.length === 0 ? '' : ' (audit gap)';
+  if (session.end === null) return writeMinute(out, start.proof.sec, ` - running${gap}`);
   const note = session.end.how === 'down' ? ' down' : session.end.how === 'restarted' ? ' restarted' : '';
-  writeSpan(out, start.proof.sec, session.end.proof.sec, note);
+  writeSpan(out, start.proof.sec, session.end.proof.sec, `${note}${gap}`);
 }
 
 /** One row of the correlator's row table, read through its kind. */
@@ -238,16 +239,16 @@ class RowView {
 
   /**
    * Whether no later record can change the row: a session's start row once the session has ended, an
-   * assignment's once it has (or failed). What the audit daemon's end closed may yet be reopened.
+   * assignment's once it has (or failed).
    */
   settled(): boolean {
     if (this.kind === ROW_START) {
       const end = this.session.end;
-      return end !== null && end.how !== 'down';
+      return end !== null;
     }
     if (this.kind === ROW_RESRC) {
       const assignments = this.log.assignments;
-      return !assignments.success(this.item) || (assignments.endSec(this.item) !== null && assignments.endedByOf(this.item) !== 'down');
+      return !assignments.success(this.item) || assignments.endSec(this.item) !== null;
     }
     return true;
   }
@@ -473,6 +474,7 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
 export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }): string {
   const proof = (value: ProofId | null | undefined): string | null => (value ? formatProofId(value) : null);
   const time = (value: ProofId | null | undefined): string | null => (value ? new Date(value.sec * 1000 + value.ms).toISOString() : null);
+  const ms = (value: ProofId): number => value.sec * 1000 + value.ms;
   const selected = sessions.filter((session) => {
     if (filter.vm !== undefined && session.name !== filter.vm) return false;
     if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
@@ -485,6 +487,9 @@ export function reportJson(sessions: readonly GuestSession[], filter: ReportFilt
       node: session.node, uuid: session.uuid, name: session.name, virt: session.virt,
       start: session.start && { time: time(session.start.proof), reason: session.start.reason, success: session.start.success, vmPid: session.start.vmPid, user: session.start.user, proof: proof(session.start.proof) },
       end: session.end && { time: time(session.end.proof), how: session.end.how, proof: proof(session.end.proof) },
+      running: session.start !== null && session.start.success && session.end === null,
+      durationMs: session.start !== null && session.end !== null ? ms(session.end.proof) - ms(session.start.proof) : null,
+      gaps: session.gaps.map((gap) => ({ from: time(gap.from), to: time(gap.to), fromProof: proof(gap.from), toProof: proof(gap.to) })),
       stops: session.stops.map((stop) => ({ time: time(stop.proof), reason: stop.reason, success: stop.success, user: stop.user, proof: proof(stop.proof) })),
       labels: session.labels.map((label) => ({ model: label.model, vmContext: label.vmContext, imageContext: label.imageContext, level: label.level, proof: proof(label.proof) })),
       resources: session.resources.map((resource) => ({

@@ -12,7 +12,7 @@ import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
-import type { GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
+import type { AuditGap, GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
 
 const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
   node: event.node,
@@ -56,6 +56,8 @@ export interface SessionState {
   readonly resources: number[];
   readonly avcs: GuestAvc[];
   readonly anomalies: GuestAnomaly[];
+  /** Times auditd was away while the session ran (its records then are lost). */
+  readonly gaps: AuditGap[];
   /** Open assignments by kind and value (string numbers), for their update or detach; made on first use. */
   open: Map<number | string, number[]> | undefined;
 }
@@ -118,8 +120,8 @@ export class SessionCorrelator {
   private readonly running = new Map<string, SessionState>();
   private readonly latest = new Map<string, SessionState>();
   private readonly pending = new Map<string, Pending>();
-  /** Sessions closed because auditd ended; a later record of the guest reopens them. */
-  private readonly provisionallyDown = new Map<string, { session: SessionState; proof: ProofId }>();
+  /** Running sessions whose audit gap is still open, by node: auditd ended and has not started again. */
+  private readonly inGap = new Map<string | null, SessionState[]>();
   private readonly byLevel = new Map<string, string>();
   private readonly byPid = new Map<string, SessionState>();
   private materialized: { sessions: GuestSession[]; rows: ReportRow[] } | undefined;
@@ -147,9 +149,10 @@ export class SessionCorrelator {
         break;
     }
     const host = readHostEvent(first);
-    if (host?.kind === 'boot' || host?.kind === 'shutdown') return this.hostDown(event, false);
-    // auditd ending says nothing about the guests: provisional, undone if a guest is seen running on.
-    if (host?.kind === 'daemon-end' || host?.kind === 'daemon-abort') return this.hostDown(event, true);
+    if (host?.kind === 'boot' || host?.kind === 'shutdown') return this.hostDown(event);
+    // auditd's end is not the host's: the guests run on, unseen, until auditd starts again.
+    if (host?.kind === 'daemon-end' || host?.kind === 'daemon-abort') return this.gapBegins(event);
+    if (host?.kind === 'daemon-start') return this.gapEnds(event.node, proofOf(first, event));
     for (const record of event.records) {
       if (record.type === 'AVC' || record.type === 'USER_AVC') this.avc(record, event);
     }
@@ -157,13 +160,9 @@ export class SessionCorrelator {
     if (anomaly) this.anomaly(anomaly.record, event, anomaly.pid, anomaly.signal);
   }
 
-  /** Ends the stream: what is still provisionally down (auditd ended with it open) is reported as down. */
+  /** Ends the stream: sessions still running stay open (an audit gap open at the end stays open too). */
   finish(): void {
     this.materialized = undefined;
-    for (const [key, { session, proof }] of this.provisionallyDown) {
-      this.provisionallyDown.delete(key);
-      this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
-    }
     for (const pending of this.pending.values()) {
       if (pending.labels.length === 0 && pending.resources.length === 0) continue;
       const session = this.newSession(pending.node, pending.uuid, pending, null);
@@ -192,7 +191,7 @@ export class SessionCorrelator {
     };
     const sessions = this.sessionStates.map((state): GuestSession => ({
       node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end,
-      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies,
+      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies, gaps: state.gaps,
     }));
     const rows: ReportRow[] = [];
     const table = this.rowTable;
@@ -287,7 +286,7 @@ export class SessionCorrelator {
   private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
     const session: SessionState = {
       index: this.sessionStates.length, node, uuid: this.kept(uuid), name: this.kept(pending.name),
-      virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], open: undefined,
+      virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], gaps: [], open: undefined,
     };
     this.sessionStates.push(session);
     for (const resource of session.resources) this.assignments.setSession(resource, session.index);
@@ -313,7 +312,6 @@ export class SessionCorrelator {
     const user = userOf(record);
     const reason = this.kept(this.payloadValue(record, 'reason'));
     if (op === 'start') {
-      this.provisionallyDown.delete(key);
       const previous = this.running.get(key);
       if (previous && success) this.close(previous, 'restarted', proof);
       const pending = this.takePending(guest);
@@ -331,17 +329,6 @@ export class SessionCorrelator {
     } else if (op === 'stop') {
       const stop: StopRecord = { reason, success, user, proof };
       let session = this.running.get(key);
-      const reopened = this.provisionallyDown.get(key);
-      if (!session && reopened) {
-        // auditd ended and came back while the guest ran on: the session goes on.
-        this.provisionallyDown.delete(key);
-        session = reopened.session;
-        session.end = null;
-        for (const resource of session.resources) {
-          if (this.assignments.endedByOf(resource) === 'down' && this.assignments.endedByProof(resource, reopened.proof)) this.assignments.reopen(resource);
-        }
-        this.running.set(key, session);
-      }
       if (!session) {
         // The log began mid-session: the stop is shown, with what was assigned before it.
         const pending = this.takePending(guest);
@@ -366,8 +353,7 @@ export class SessionCorrelator {
     for (const resource of session.resources) {
       if (assignments.success(resource) && assignments.isOpen(resource)) assignments.end(resource, proof, endedBy);
     }
-    // Only the audit daemon's end can be undone (provisionallyDown): nothing else is released after a close.
-    if (how !== 'down') session.open = undefined;
+    session.open = undefined;
     this.running.delete(keyOf(session.node, session.uuid));
     const vmPid = session.start?.vmPid;
     if (vmPid) this.byPid.delete(`${session.node ?? ''}\u0000${vmPid}`);
@@ -382,10 +368,10 @@ export class SessionCorrelator {
     open.push(resource);
   }
 
-  /** Drops the assignments that have ended for good, in place (the audit daemon's end may yet be undone). */
+  /** Drops the assignments that have ended, in place. */
   private removeEnded(resources: number[]): void {
     let kept = 0;
-    for (const resource of resources) if (this.assignments.isOpen(resource) || this.assignments.endedByOf(resource) === 'down') resources[kept++] = resource;
+    for (const resource of resources) if (this.assignments.isOpen(resource)) resources[kept++] = resource;
     resources.length = kept;
   }
 
@@ -547,16 +533,36 @@ export class SessionCorrelator {
     this.addRow(ROW_ANOM, session, this.anomalyList.push(anomaly) - 1);
   }
 
-  private hostDown(event: AuditEvent, provisional: boolean): void {
+  /** The host went down: its running sessions end, and so does an audit gap they were in. */
+  private hostDown(event: AuditEvent): void {
     const proof = proofOf(event.records[0]!, event);
-    for (const [key, session] of [...this.running]) {
+    this.gapEnds(event.node, proof);
+    for (const session of [...this.running.values()]) {
       if (session.node !== event.node) continue;
       this.close(session, 'down', proof);
-      if (provisional) this.provisionallyDown.set(key, { session, proof });
-      else {
-        session.open = undefined;
-        this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
-      }
+      this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
+    }
+  }
+
+  /** auditd ended: each running session of the node is in an audit gap until auditd starts again. */
+  private gapBegins(event: AuditEvent): void {
+    const proof = proofOf(event.records[0]!, event);
+    let sessions = this.inGap.get(event.node);
+    for (const session of this.running.values()) {
+      if (session.node !== event.node || sessions?.includes(session)) continue;
+      session.gaps.push({ from: proof, to: null });
+      if (sessions === undefined) this.inGap.set(event.node, (sessions = []));
+      sessions.push(session);
+    }
+  }
+
+  private gapEnds(node: string | null, proof: ProofId): void {
+    const sessions = this.inGap.get(node);
+    if (sessions === undefined) return;
+    this.inGap.delete(node);
+    for (const session of sessions) {
+      const gap = session.gaps.at(-1)!;
+      session.gaps[session.gaps.length - 1] = { from: gap.from, to: proof };
     }
   }
 }

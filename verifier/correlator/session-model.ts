@@ -16,8 +16,17 @@ export function formatProofId(proof: ProofId): string {
 export type SessionEnd =
   | 'stopped' // a successful stop
   | 'failed-start' // the start itself failed
-  | 'down' // the host went down (SYSTEM_SHUTDOWN / SYSTEM_BOOT) or the audit daemon ended with it open
+  | 'down' // the host went down (SYSTEM_SHUTDOWN / SYSTEM_BOOT)
   | 'restarted'; // a new successful start of the same guest on the same node, with no stop between
+
+/**
+ * A time the audit daemon was away (DAEMON_END or DAEMON_ABORT, until DAEMON_START) while a session ran:
+ * its records then were not logged. `to` is null while auditd has not come back.
+ */
+export interface AuditGap {
+  readonly from: ProofId;
+  readonly to: ProofId | null;
+}
 
 export interface SecurityLabel {
   readonly model: string;
@@ -87,6 +96,8 @@ export interface GuestSession {
   readonly resources: ResourceAssignment[];
   readonly avcs: GuestAvc[];
   readonly anomalies: GuestAnomaly[];
+  /** Times auditd was away while the session ran. */
+  readonly gaps: readonly AuditGap[];
 }
 
 /** One row of the report, in the order the log told it. */
