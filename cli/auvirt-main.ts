@@ -4,10 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
-import { AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
+import { AUVIRT_HELP, AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
 import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
+import { packageVersion } from './package-version.js';
 import { progressReporter } from './progress.js';
 
 /** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
@@ -48,7 +49,11 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     throw error;
   }
   if (options.help) {
-    process.stdout.write(`${AUVIRT_USAGE}\n`);
+    process.stdout.write(`${options.compat ? AUVIRT_USAGE : AUVIRT_HELP}\n`);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`auvirt (virt-audit) ${packageVersion()}\n`);
     return 0;
   }
   if (options.debug) process.stderr.write(await debugDump(options));

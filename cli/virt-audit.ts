@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --min-semi-space-size=16
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../src/reader/input-set.js';
+import { packageVersion } from './package-version.js';
 import { UsageError } from './usage.js';
 import { roomierYoungGeneration } from './young-generation.js';
 
@@ -25,7 +26,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   conform: async () => (await import('./conform-command.js')).conformCommand(),
 };
 const program = new Command('virt-audit')
-  .description('The libvirt side of the Linux audit trail: verify, emit and report VIRT_* records')
+  .description('The libvirt side of the Linux audit trail: verify, emit, check and report VIRT_* records (report: auvirt, see virt-audit report --help)')
+  .version(`virt-audit ${packageVersion()}`, '-V, --version')
   .exitOverride();
 const named = process.argv[2] === undefined ? undefined : COMMANDS[process.argv[2]];
 for (const make of named === undefined ? Object.values(COMMANDS) : [named]) program.addCommand(await make());

@@ -6,8 +6,35 @@ import { resolveBound, TimeError, type Bound } from './time-keywords.js';
 export const AUVIRT_USAGE =
   'usage: auvirt [--stdin] [--all-events] [--summary] [--start start-date [start-time]] [--end end-date [end-time]] [--file file-name] [--show-uuid] [--proof] [--debug] [--uuid uuid] [--vm vm-name]';
 
+/** `auvirt --help` outside --compat: every option, this package's own included. */
+export const AUVIRT_HELP = `${AUVIRT_USAGE}
+       [--compat] [--format text|json] [--version]
+
+Guest sessions, their resources, AVC denials and anomalies, from the audit log (auvirt, dropped from
+audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auvirt 3.0.9 prints).
+
+  -a, --all-events            every event: resources, stops, AVCs, anomalies, host shutdowns
+  -s, --summary               counts instead of rows
+  -f, --file FILE             read FILE (default: auditd.conf's log_file and its rotated files, oldest first)
+      --stdin                 read standard input
+  -ts, --start DATE [TIME]    from DATE (MM/DD/YY as the C locale's %x, or now, recent, today, yesterday,
+                              this-week, week-ago, this-month, this-year, boot)
+  -te, --end DATE [TIME]      up to DATE
+  -u, --uuid UUID             one guest, by UUID
+  -v, --vm NAME               one guest, by name
+      --show-uuid             add the UUID column
+      --proof                 add the ids (node:seconds.millis:serial) of the records behind each row
+      --debug                 print the parsed options on stderr
+      --compat                byte for byte auvirt 3.0.9's output, its bugs included
+      --format text|json      text rows (default) or sessions as JSON (not with --compat)
+      --version               print the version
+  -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
+
+Exit status: 0 done, 1 an error.`;
+
 export interface AuvirtOptions {
   help: boolean;
+  version: boolean;
   stdin: boolean;
   allEvents: boolean;
   summary: boolean;
@@ -29,7 +56,7 @@ export class AuvirtUsageError extends Error {}
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
-  const options: AuvirtOptions = { help: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
+  const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
   const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -52,6 +79,12 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
       case '-h':
       case '--help':
         options.help = true;
+        options.compat = args.includes('--compat');
+        return options;
+      case '--version':
+        // auvirt 3.0.9 knows no --version: under --compat it is the unknown option it was.
+        if (args.includes('--compat')) throw new AuvirtUsageError(`Unknown option "${arg}".`);
+        options.version = true;
         return options;
       case '-a':
       case '--all-events':
