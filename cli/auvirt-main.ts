@@ -112,7 +112,7 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // path starts faster without it).
     const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
     const reading = startSessionReading(inputs, progress.update);
-    const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson }] = await loadBeside(reading, () =>
+    const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson, reportSummary }] = await loadBeside(reading, () =>
       Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
     );
     const textReport = options.format !== 'json' && !options.summary;
@@ -129,7 +129,10 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
     const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
     progress.done();
-    if (options.format === 'json') output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched), 'utf8').toString('latin1');
+    if (options.format === 'json') {
+      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
+      output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
+    }
     else if (options.summary) output = formatReportSummary(correlator, filter);
     else {
       writer ??= new ReportWriter(correlator, flags, filter);

@@ -448,7 +448,21 @@ export function formatReport(log: SessionCorrelator, flags: ReportFlags, filter:
   return Buffer.concat([...reportPieces(log, flags, filter)]).toString('latin1');
 }
 
-export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter): string {
+/** What the summary counts, over the rows the filter shows. */
+export interface ReportSummary {
+  /** Seconds of the first and last record shown, or null when no row is. */
+  readonly range: { readonly first: number; readonly last: number } | null;
+  readonly starts: number;
+  readonly stops: number;
+  readonly resourceAssignments: number;
+  readonly avcs: number;
+  readonly anomalies: number;
+  readonly failedOperations: number;
+  readonly hostShutdowns: number;
+  readonly unmatchedAvcsAndAnomalies: number;
+}
+
+export function reportSummary(log: SessionCorrelator, filter: ReportFilter): ReportSummary {
   const count = { start: 0, stop: 0, resrc: 0, avc: 0, anom: 0, down: 0, failed: 0 };
   let first = Infinity;
   let last = -Infinity;
@@ -464,14 +478,23 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
     if (row.failed()) count.failed++;
     else count[ROW_KINDS[row.kind]!]++;
   }
-  return summaryText(visible === 0 ? null : { first, last }, count, [
-    ['Number of host shutdowns:', count.down],
-    ['Unmatched AVCs and anomalies:', log.unmatched.avcs + log.unmatched.anomalies],
+  return {
+    range: visible === 0 ? null : { first, last }, starts: count.start, stops: count.stop, resourceAssignments: count.resrc, avcs: count.avc,
+    anomalies: count.anom, failedOperations: count.failed, hostShutdowns: count.down, unmatchedAvcsAndAnomalies: log.unmatched.avcs + log.unmatched.anomalies,
+  };
+}
+
+export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter): string {
+  const summary = reportSummary(log, filter);
+  const counts = { start: summary.starts, stop: summary.stops, resrc: summary.resourceAssignments, avc: summary.avcs, anom: summary.anomalies, failed: summary.failedOperations };
+  return summaryText(summary.range, counts, [
+    ['Number of host shutdowns:', summary.hostShutdowns],
+    ['Unmatched AVCs and anomalies:', summary.unmatchedAvcsAndAnomalies],
   ]);
 }
 
-/** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial. */
-export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }): string {
+/** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial; with `summary`, the summary's counts too. */
+export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }, summary?: ReportSummary): string {
   const proof = (value: ProofId | null | undefined): string | null => (value ? formatProofId(value) : null);
   const time = (value: ProofId | null | undefined): string | null => (value ? new Date(value.sec * 1000 + value.ms).toISOString() : null);
   const ms = (value: ProofId): number => value.sec * 1000 + value.ms;
@@ -500,6 +523,9 @@ export function reportJson(sessions: readonly GuestSession[], filter: ReportFilt
       anomalies: session.anomalies.map((anomaly) => ({ ...anomaly, proof: proof(anomaly.proof), time: time(anomaly.proof) })),
     })),
     unmatched,
+    ...(summary === undefined
+      ? {}
+      : { summary: { ...summary, range: summary.range && { first: new Date(summary.range.first * 1000).toISOString(), last: new Date(summary.range.last * 1000).toISOString() } } }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
