@@ -493,6 +493,16 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
   ]);
 }
 
+/**
+ * A session's assignments, less the detach records that ended one of them (the text report shows them as
+ * rows of their own; in JSON the assignment carries its end). A detach of nothing seen stays.
+ */
+function ownAssignments(session: GuestSession): GuestSession['resources'] {
+  const ended = new Set<string>();
+  for (const resource of session.resources) if (resource.endedBy === 'detach' && resource.end !== null && formatProofId(resource.end) !== formatProofId(resource.start)) ended.add(formatProofId(resource.end));
+  return session.resources.filter((resource) => !(resource.reason === 'detach' && resource.success && ended.has(formatProofId(resource.start))));
+}
+
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial; with `summary`, the summary's counts too. */
 export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }, summary?: ReportSummary): string {
   const proof = (value: ProofId | null | undefined): string | null => (value ? formatProofId(value) : null);
@@ -515,7 +525,7 @@ export function reportJson(sessions: readonly GuestSession[], filter: ReportFilt
       gaps: session.gaps.map((gap) => ({ from: time(gap.from), to: time(gap.to), fromProof: proof(gap.from), toProof: proof(gap.to) })),
       stops: session.stops.map((stop) => ({ time: time(stop.proof), reason: stop.reason, success: stop.success, user: stop.user, proof: proof(stop.proof) })),
       labels: session.labels.map((label) => ({ model: label.model, vmContext: label.vmContext, imageContext: label.imageContext, level: label.level, proof: proof(label.proof) })),
-      resources: session.resources.map((resource) => ({
+      resources: ownAssignments(session).map((resource) => ({
         kind: resource.kind, reason: resource.reason, value: resource.value, previous: resource.previous, success: resource.success,
         start: time(resource.start), end: time(resource.end), endedBy: resource.endedBy, details: resource.details, proofs: resource.proofs.map(formatProofId),
       })),
