@@ -164,19 +164,45 @@ export function* generateLog(options: GeneratorOptions): Generator<string> {
   }
 }
 
+const USAGE = `usage: npm run gen -- [--lines N] [--seed N] [--nodes N] [--guests N] [--out FILE]
+
+Writes a synthetic audit log (RAW) of guest lifecycles, hot-plug, AVCs, anomalies and other host traffic,
+the same for the same seed, for benchmarks and tests (not a libvirt trail: see examples/ for real ones).
+
+  --lines N    lines to write (default 100000)
+  --seed N     the generator's seed (default 1)
+  --nodes N    node= names to spread events over (default 0: no node= prefix)
+  --guests N   guests (default 64)
+  --out FILE   write to FILE instead of stdout
+  -h, --help   this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      lines: { type: 'string', default: '100000' },
-      seed: { type: 'string', default: '1' },
-      nodes: { type: 'string', default: '0' },
-      guests: { type: 'string', default: '64' },
-      out: { type: 'string' },
-    },
-  });
+  let values: { lines: string; seed: string; nodes: string; guests: string; out?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        lines: { type: 'string', default: '100000' },
+        seed: { type: 'string', default: '1' },
+        nodes: { type: 'string', default: '0' },
+        guests: { type: 'string', default: '64' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`gen: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const options = { lines: Number(values.lines), seed: Number(values.seed), nodes: Number(values.nodes), guests: Number(values.guests) };
   for (const [name, value] of Object.entries(options)) {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
+    if (!Number.isInteger(value) || value < 0) {
+      process.stderr.write(`gen: --${name} must be a non-negative integer\n`);
+      process.exit(2);
+    }
   }
   const out = values.out === undefined ? process.stdout : createWriteStream(values.out);
   let chunk: string[] = [];

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,5 +24,20 @@ describe('npm run gen: the benchmark log generator', () => {
     expect(problems).toEqual([]);
     expect(summary.virtRecords).toBe(lines.filter((line) => line.includes('type=VIRT_')).length);
     expect(summary.virtRecords / summary.lines).toBeGreaterThan(0.1);
+  });
+});
+
+describe('npm run gen -- --help and bad options', () => {
+  const gen = (...args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '../dist/scripts/gen-log.js'), ...args], { encoding: 'utf8' });
+
+  it('--help prints the usage, exit 0; an unknown option or a bad number is named with the usage, exit 2, no stack trace', () => {
+    const help = gen('--help');
+    expect([help.status, help.stdout.split('\n')[0]]).toEqual([0, 'usage: npm run gen -- [--lines N] [--seed N] [--nodes N] [--guests N] [--out FILE]']);
+    for (const [args, message] of [[['--bogus'], "gen: Unknown option '--bogus'"], [['--lines', 'x'], 'gen: --lines must be a non-negative integer']] as const) {
+      const result = gen(...args);
+      expect(result.status).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });
