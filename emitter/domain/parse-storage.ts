@@ -11,8 +11,10 @@ const PATH_ATTRIBUTE: Readonly<Record<string, string>> = { file: 'file', block: 
 
 function storageSource(element: XmlNode, type: string): StorageSource {
   const attribute = PATH_ATTRIBUTE[type];
-  const path = LOCAL_TYPES.has(type) && attribute !== undefined ? attr(nodes(element.source)[0], attribute) : null;
-  const dataStore = nodes(element.dataStore)[0];
+  const source = nodes(element.source)[0];
+  const path = LOCAL_TYPES.has(type) && attribute !== undefined ? attr(source, attribute) : null;
+  // <source><dataStore type=…><format/><source …/></dataStore></source>
+  const dataStore = nodes(node(source).dataStore)[0];
   return {
     type,
     path: path === '' ? null : path,
