@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { START_REASONS, STOP_REASONS, type StartReason, type StopReason } from '../src/index.js';
 import {
-  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop,
+  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, auditStop,
   hostValuesFrom, parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type LibvirtVersion, type LifecycleOptions,
 } from '../emitter/index.js';
 import { UsageError } from './usage.js';
@@ -118,6 +118,14 @@ export function lifecycleCommand(): Command {
       print(auditMediaChange(parseDomainXml(readText(flags.domain)), disk, {
         ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup), ...(flags.oldSource === undefined ? {} : { oldSource: flags.oldSource }),
       }));
+    });
+
+  subcommand(lifecycle, 'bridge-change', "a NIC moved to another bridge while the guest runs (9.0: a net detach/attach pair; 10.8+: nothing)")
+    .requiredOption('--domain <file>', "the guest's live domain XML")
+    .requiredOption('--mac <address>', "the NIC's MAC address")
+    .option('--failed', 'the new bridge refused the NIC (it goes back to the old one)')
+    .action((flags: CommonFlags & { domain: string; mac: string; failed?: boolean }) => {
+      print(auditNetBridgeChange(parseDomainXml(readText(flags.domain)), flags.mac, { ...lifecycleOptions(flags), success: !flags.failed }));
     });
 
   subcommand(lifecycle, 'update', 'a live change of memory (KiB, a module plugged), vCPUs (one record per vCPU) or IOThreads')

@@ -4,7 +4,7 @@
 // host values, so nothing depends on the host that runs the tests.
 import { describe, expect, it } from 'vitest';
 import {
-  auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
+  auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
   type EmitInput, type HostValues, type LibvirtVersion, type StatPath,
 } from '../emitter/index.js';
 
@@ -301,5 +301,21 @@ describe('a rendering made on another host from the same inputs is the same', ()
     const render = (stat: StatPath) => wire(auditStart(parseDomainXml(xml), { libvirtVersion: '11.3', hostValues: HOST, stat, vmPid: 9, cgroup: { path: CGROUP } }));
     const elsewhere: StatPath = (path) => (path.startsWith('/dev/') ? char(99, 99) : 'missing');
     expect(render(elsewhere)).toEqual(render(NOT_HERE));
+  });
+});
+
+describe('a live bridge change (qemuDomainChangeNetBridge)', () => {
+  const domain = parseDomainXml(domainXml(''));
+  const net = (reason: string, res = 'success') =>
+    `${head('net', reason)} old-net=${reason === 'detach' ? '"52:54:00:12:34:56"' : '"?"'} new-net=${reason === 'attach' ? '"52:54:00:12:34:56"' : '"?"'} res=${res}`;
+
+  it('9.0: a detach and an attach; a refused attach puts the NIC back (a second attach)', () => {
+    expect(wire(auditNetBridgeChange(domain, '52:54:00:12:34:56'))).toEqual([net('detach'), net('attach')]);
+    expect(wire(auditNetBridgeChange(domain, '52:54:00:12:34:56', { success: false }))).toEqual([net('detach'), net('attach', 'failed'), net('attach')]);
+  });
+
+  it('11.3 and 12.9 reattach the tap without a record', () => {
+    expect(auditNetBridgeChange(domain, '52:54:00:12:34:56', { libvirtVersion: '11.3' })).toEqual([]);
+    expect(auditNetBridgeChange(domain, '52:54:00:12:34:56', { libvirtVersion: '12.9' })).toEqual([]);
   });
 });

@@ -146,3 +146,19 @@ export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, option
   if (!success) teardownImageChain(run, newDisk);
   return [...run.records.slice(0, allowed), ...update, ...run.records.slice(allowed)];
 }
+
+/**
+ * A live change of a NIC's bridge (update-device of an `<interface>`), qemuDomainChangeNetBridge. libvirt
+ * 9.0 audits it as a detach from the old bridge and an attach to the new one (on failure, the attach
+ * fails and the NIC is attached back to the old bridge); from 10.8 it reattaches the tap
+ * (virNetDevTapReattachBridge) and writes nothing.
+ */
+export function auditNetBridgeChange(domain: DomainDefinition, mac: string, options: LifecycleOptions & { readonly success?: boolean } = {}): EmitInput[] {
+  if ((options.libvirtVersion ?? '9.0') !== '9.0') return [];
+  const success = options.success ?? true;
+  return [
+    ...generic(domain, 'net', 'detach', mac, null),
+    ...generic(domain, 'net', 'attach', null, mac, success),
+    ...(success ? [] : generic(domain, 'net', 'attach', null, mac)),
+  ];
+}
