@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { START_REASONS, STOP_REASONS, type StartReason, type StopReason } from '../src/index.js';
 import {
-  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, auditStop,
+  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, auditStop,
   hostValuesFrom, parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type LibvirtVersion, type LifecycleOptions,
 } from '../emitter/index.js';
 import { UsageError } from './usage.js';
@@ -126,6 +126,31 @@ export function lifecycleCommand(): Command {
     .option('--failed', 'the new bridge refused the NIC (it goes back to the old one)')
     .action((flags: CommonFlags & { domain: string; mac: string; failed?: boolean }) => {
       print(auditNetBridgeChange(parseDomainXml(readText(flags.domain)), flags.mac, { ...lifecycleOptions(flags), success: !flags.failed }));
+    });
+
+  subcommand(lifecycle, 'disk-snapshot', 'an external disk snapshot of a running guest: each overlay allowed, then disk reason=snapshot')
+    .requiredOption('--domain <file>', "the guest's live domain XML")
+    .requiredOption('--overlay <target=path>', 'a disk and its new overlay image (repeat for each disk)', (value: string, list: string[] = []) => [...list, value])
+    .option('--failed', "QEMU's transaction failed")
+    .option('--cgroup <path>', "the guest's devices cgroup path")
+    .action((flags: CommonFlags & { domain: string; overlay: string[]; failed?: boolean; cgroup?: string }) => {
+      const overlays = flags.overlay.map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0 || at === pair.length - 1) throw new UsageError(`--overlay must be target=path, got ${pair}`);
+        return { target: pair.slice(0, at), source: { type: 'file', path: pair.slice(at + 1), dataStore: null } };
+      });
+      print(auditDiskSnapshot(parseDomainXml(readText(flags.domain)), overlays, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
+    });
+
+  subcommand(lifecycle, 'block-copy', 'a block copy (virsh blockcopy): the destination allowed, then disk reason=mirror')
+    .requiredOption('--domain <file>', "the guest's live domain XML")
+    .requiredOption('--device <file>', 'the destination <disk> XML (with its backing chain when shallow)')
+    .option('--failed', 'QEMU refused the mirror')
+    .option('--cgroup <path>', "the guest's devices cgroup path")
+    .action((flags: CommonFlags & { domain: string; device: string; failed?: boolean; cgroup?: string }) => {
+      const disk = parseDeviceXml(readText(flags.device)).domain.devices.disks[0];
+      if (disk === undefined) throw new UsageError(`${flags.device}: not a <disk> element`);
+      print(auditBlockCopy(parseDomainXml(readText(flags.domain)), disk, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
     });
 
   subcommand(lifecycle, 'update', 'a live change of memory (KiB, a module plugged), vCPUs (one record per vCPU) or IOThreads')

@@ -4,7 +4,7 @@
 // host values, so nothing depends on the host that runs the tests.
 import { describe, expect, it } from 'vitest';
 import {
-  auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
+  auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
   type EmitInput, type HostValues, type LibvirtVersion, type StatPath,
 } from '../emitter/index.js';
 
@@ -317,5 +317,39 @@ describe('a live bridge change (qemuDomainChangeNetBridge)', () => {
   it('11.3 and 12.9 reattach the tap without a record', () => {
     expect(auditNetBridgeChange(domain, '52:54:00:12:34:56', { libvirtVersion: '11.3' })).toEqual([]);
     expect(auditNetBridgeChange(domain, '52:54:00:12:34:56', { libvirtVersion: '12.9' })).toEqual([]);
+  });
+});
+
+describe('disk images changing under a running guest (qemu_snapshot.c, qemuDomainBlockCopyCommon)', () => {
+  const guest = parseDomainXml(domainXml(`<disk type='block' device='disk'><source dev='/dev/vg0/base'/><target dev='vda'/></disk>`));
+  const overlay = { target: 'vda', source: { type: 'block', path: '/dev/vg0/top', dataStore: null } };
+  const jobOptions = (success = true) => ({ ...options(), cgroup: { path: CGROUP }, success });
+
+  it('an external snapshot: the overlay allowed read-write, then disk reason=snapshot old top → overlay', () => {
+    expect(wire(auditDiskSnapshot(guest, [overlay], jobOptions()))).toEqual([
+      acl('allow', '/dev/vg0/top', 'FD:02', 'rw'), `${head('disk', 'snapshot')} old-disk="/dev/vg0/base" new-disk="/dev/vg0/top" res=success`,
+    ]);
+  });
+
+  it('a refused snapshot: the failed record, then the overlay denied', () => {
+    expect(wire(auditDiskSnapshot(guest, [overlay], jobOptions(false)))).toEqual([
+      acl('allow', '/dev/vg0/top', 'FD:02', 'rw'), `${head('disk', 'snapshot')} old-disk="/dev/vg0/base" new-disk="/dev/vg0/top" res=failed`, acl('deny', '/dev/vg0/top', 'FD:02', 'rwm'),
+    ]);
+  });
+
+  it('a block copy: the destination chain allowed, then disk reason=mirror with no old image', () => {
+    const destination = parseDeviceXml(`<disk type='block' device='disk'><source dev='/dev/sdc'/><target dev='vda'/></disk>`).domain.devices.disks[0]!;
+    expect(wire(auditBlockCopy(guest, destination, jobOptions()))).toEqual([acl('allow', '/dev/sdc', '08:20', 'rw'), `${head('disk', 'mirror')} old-disk="?" new-disk="/dev/sdc" res=success`]);
+  });
+
+  it('a transient disk at boot: its overlay snapshot after the cgroup, and the start record names the overlay', () => {
+    const xml = domainXml(`<disk type='file' device='disk'><source file='/var/lib/libvirt/images/a.qcow2'/><target dev='vda'/><transient/></disk>`);
+    const lines = wire(auditStart(parseDomainXml(xml), { ...options(), vmPid: 5, cgroup: { path: CGROUP } })).filter((line) => line.includes('resrc=disk'));
+    expect(lines).toEqual([
+      `${head('disk', 'snapshot')} old-disk="/var/lib/libvirt/images/a.qcow2" new-disk="/var/lib/libvirt/images/a.qcow2.TRANSIENT-rules" res=success`,
+      `${head('disk', 'start')} old-disk="?" new-disk="/var/lib/libvirt/images/a.qcow2.TRANSIENT-rules" res=success`,
+    ]);
+    const restored = wire(auditStart(parseDomainXml(xml), { ...options(), vmPid: 5, reason: 'restored', cgroup: { path: CGROUP } })).filter((line) => line.includes('resrc=disk'));
+    expect(restored).toEqual([`${head('disk', 'start')} old-disk="?" new-disk="/var/lib/libvirt/images/a.qcow2" res=success`]);
   });
 });

@@ -83,6 +83,8 @@ export interface Disk {
   readonly readonly: boolean;
   /** The backing images below the top one, in chain order (`<backingStore>` of the live XML). */
   readonly backingChain: readonly StorageSource[];
+  /** `<transient/>` without shareBacking='yes': libvirt puts an overlay over it at start. */
+  readonly transient: boolean;
 }
 
 /** `<os><loader>` and `<nvram>`: firmware images the cgroup allows before the disks. */

@@ -7,3 +7,4 @@ export { FAILED_START_STAGES, auditFailedStart, auditStart, auditStop, type Fail
 export { auditHotplug, auditMediaChange, auditNetBridgeChange, type HotplugOptions, type MediaChangeOptions } from './hotplug.js';
 export { auditResourceUpdate, type ResourceUpdateOptions } from './updates.js';
 export { hostValuesFrom } from './host-values-file.js';
+export { auditBlockCopy, auditDiskSnapshot, type DiskJobOptions, type DiskOverlay } from './block-jobs.js';

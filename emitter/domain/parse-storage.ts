@@ -44,6 +44,7 @@ export function parseDisk(element: XmlNode): Disk {
     source: storageSource(element, attr(element, 'type') ?? 'file'),
     readonly: present(element.readonly) || device === 'cdrom',
     backingChain: backingChain(element),
+    transient: present(element.transient) && attr(element.transient, 'shareBacking') !== 'yes',
   };
 }
 

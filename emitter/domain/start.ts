@@ -2,6 +2,7 @@
 // stop: security labels, NIC opens, cgroup ACLs, every device, mem, vcpu, iothread, VIRT_CONTROL.
 import type { StartReason, StopReason } from '../../src/index.js';
 import type { EmitInput } from '../emitter.js';
+import { auditDiskSnapshot, transientOverlays } from './block-jobs.js';
 import { isBackcompatConsole, setupDevicesCgroup } from './cgroup-acl.js';
 import type { CharDevice, DomainDefinition, Hostdev, SecurityLabel } from './domain-definition.js';
 import { netOpenRecords } from './net-open.js';
@@ -47,11 +48,13 @@ const chardevRecords = (domain: DomainDefinition, devices: readonly CharDevice[]
  * virDomainAuditStart: every device of the definition with reason=start (always success), in its fixed
  * order, then mem, vcpu, iothread (when there are some) and VIRT_CONTROL op=start.
  */
-function deviceStartRecords(domain: DomainDefinition, tpmSockets: readonly string[]): EmitInput[] {
+function deviceStartRecords(domain: DomainDefinition, tpmSockets: readonly string[], withOverlays: boolean): EmitInput[] {
   const { devices } = domain;
   let emulatorSocket = 0;
+  // after qemuSnapshotDiskUpdateSource the transient disk's source is its overlay
+  const overlays = new Map(withOverlays ? transientOverlays(domain).map(({ original, overlay }) => [original.target, overlay.path]) : []);
   return [
-    ...devices.disks.flatMap((disk) => generic(domain, 'disk', 'start', null, disk.source.path)),
+    ...devices.disks.flatMap((disk) => generic(domain, 'disk', 'start', null, overlays.get(disk.target) ?? disk.source.path)),
     ...devices.filesystems.flatMap((path) => generic(domain, 'fs', 'start', null, path)),
     ...devices.nets.flatMap((net) => generic(domain, 'net', 'start', null, net.mac)),
     ...devices.hostdevs.flatMap((hostdev) => hostdevRecords(domain, hostdev, 'start')),
@@ -92,6 +95,19 @@ function launchRecords(domain: DomainDefinition, options: LifecycleOptions & { r
   return { records: [...opens, ...cgroup.records], ok: cgroup.ok };
 }
 
+/** The overlays of transient disks: allowed, then one `disk reason=snapshot` each, original → overlay. */
+function transientRecords(domain: DomainDefinition, options: StartOptions): EmitInput[] {
+  const overlays = transientOverlays(domain);
+  if (overlays.length === 0) return [];
+  const originals: DomainDefinition = { ...domain, devices: { ...domain.devices, disks: overlays.map(({ original }) => original) } };
+  return auditDiskSnapshot(originals, overlays.map(({ original, overlay }) => ({ target: original.target ?? '', source: overlay })), {
+    ...(options.libvirtVersion ? { libvirtVersion: options.libvirtVersion } : {}),
+    ...(options.hostValues ? { hostValues: options.hostValues } : {}),
+    ...(options.stat ? { stat: options.stat } : {}),
+    cgroup: options.cgroup ?? null,
+  });
+}
+
 /**
  * Everything libvirt emits for one start, booted, restored (qemuSaveImageStartVM), from a snapshot
  * (qemuSnapshotRevert) or migrated in (qemuMigrationDstFinish): the same sequence, only the reason
@@ -101,10 +117,13 @@ export function auditStart(domain: DomainDefinition, options: StartOptions): Emi
   const labels = options.seclabels ?? options.hostValues?.seclabels ?? domain.seclabels;
   const launch = launchRecords(domain, options, true);
   const success = options.success !== false && launch.ok;
+  // qemuProcessSetupDisksTransient runs once QEMU is up, for a boot (not incoming: restore, migration)
+  const withOverlays = launch.ok && (options.reason ?? 'booted') === 'booted';
   return [
     ...labelRecords(domain, labels),
     ...launch.records,
-    ...deviceStartRecords(domain, options.tpmEmulatorSockets ?? options.hostValues?.tpmEmulatorSockets ?? []),
+    ...(withOverlays ? transientRecords(domain, options) : []),
+    ...deviceStartRecords(domain, options.tpmEmulatorSockets ?? options.hostValues?.tpmEmulatorSockets ?? [], withOverlays),
     control(domain, 'start', options.reason ?? 'booted', success ? options.vmPid : 0, success),
   ];
 }
@@ -144,7 +163,7 @@ export function auditFailedStart(definition: DomainDefinition, options: FailedSt
   return [
     ...labelRecords(definition, labels, options.stage !== 'labels'),
     ...launch.records,
-    ...deviceStartRecords(definition, options.tpmEmulatorSockets ?? options.hostValues?.tpmEmulatorSockets ?? []),
+    ...deviceStartRecords(definition, options.tpmEmulatorSockets ?? options.hostValues?.tpmEmulatorSockets ?? [], false),
     control(definition, 'start', options.reason ?? 'booted', 0, false),
   ];
 }
