@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseLine, splitLibauditTail, type AuditRecord } from '../../src/index.js';
 import {
-  FAILED_START_STAGES, auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop, buildPayload,
+  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop, buildPayload,
   parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type HostValues, type LibvirtVersion, type LifecycleOptions,
 } from '../../emitter/index.js';
 import type { GuestJournal, Journal, JournalStep } from '../../scripts/lab/journal.js';
@@ -29,14 +29,13 @@ type MediaChangeStep = {
   readonly cgroup: string | null; readonly success?: boolean; readonly runtime?: HostValues;
 };
 
-/** "9.0.0" → '9.0'; the rules of the nearest version the builder knows at or below it. */
+/** "11.3.0" → '11.3': the journal's libvirt must be one whose rules the builder knows. */
 export function libvirtVersionOf(journal: object): LibvirtVersion {
   const written = (journal as { readonly libvirt?: unknown }).libvirt;
-  const [major = 9, minor = 0] = (typeof written === 'string' ? written : '9.0.0').split('.').map(Number);
-  const number = major * 100 + minor;
-  if (number >= 1209) return '12.9';
-  if (number >= 1103) return '11.3';
-  return '9.0';
+  if (written === undefined) return '9.0'; // journals from before the field: the 9.0 capture
+  const version = typeof written === 'string' ? (LIBVIRT_VERSIONS as readonly string[]).find((known) => written === known || written.startsWith(`${known}.`)) : undefined;
+  if (version === undefined) throw new Error(`journal: libvirt ${JSON.stringify(written)} is none of the versions the builder has rules for (${LIBVIRT_VERSIONS.join(', ')})`);
+  return version as LibvirtVersion;
 }
 
 const cgroupOf = (path: string | null | undefined) => (path === null || path === undefined ? null : { path });
