@@ -192,6 +192,15 @@ describe('hot-plug and unplug (qemu_hotplug.c)', () => {
     expect(hotplug(guest, input, 'detach')).toEqual([acl('deny', '/dev/input/event3', '0D:43', 'rwm')]);
   });
 
+  it('a memory module: its backing allowed, mem update total → total + size; unplug: the update, then deny rwm', () => {
+    const nvdimm = `<memory model='nvdimm'><source><path>/dev/pmem0</path></source><target><size unit='MiB'>512</size><node>0</node></target></memory>`;
+    const hostValues: HostValues = { devices: { ...HOST.devices, '/dev/pmem0': block(259, 0) } };
+    expect(hotplug(guest, nvdimm, 'attach', { hostValues })).toEqual([acl('allow', '/dev/pmem0', '103:00', 'rw'), `${head('mem', 'update')} old-mem=1048576 new-mem=1572864 res=success`]);
+    expect(hotplug(guest, nvdimm, 'detach', { hostValues })).toEqual([`${head('mem', 'update')} old-mem=1048576 new-mem=524288 res=success`, acl('deny', '/dev/pmem0', '103:00', 'rwm')]);
+    const dimm = `<memory model='dimm'><target><size unit='KiB'>131072</size><node>0</node></target></memory>`;
+    expect(hotplug(guest, dimm, 'attach', { success: false })).toEqual([`${head('mem', 'update')} old-mem=1048576 new-mem=1179648 res=failed`]);
+  });
+
   it('a USB hostdev: /dev/bus/usb/BBB/DDD allowed, the dev record; unplug denies it rwm', () => {
     const usb = `<hostdev mode='subsystem' type='usb'><source><address bus='1' device='5'/></source></hostdev>`;
     const hostValues: HostValues = { devices: { ...HOST.devices, '/dev/bus/usb/001/005': char(189, 4) } };

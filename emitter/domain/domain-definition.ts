@@ -98,6 +98,8 @@ export interface MemoryDevice {
   readonly model: string;
   /** nvdimm / virtio-pmem: the backing path. */
   readonly path: string | null;
+  /** `<target><size>` in KiB: what the module adds to the guest's total. */
+  readonly sizeKiB: number;
 }
 
 export interface NetInterface {

@@ -2,12 +2,13 @@
 // cgroup allow before the device record, and on failure the device record with res=failed and the deny.
 import type { EmitInput } from '../emitter.js';
 import {
-  CgroupRun, hostdevCgroupPath, setupHostdev, setupImageChain, teardownHostdev, teardownImageChain, type DevicePerms,
+  CgroupRun, hostdevCgroupPath, setupHostdev, setupImageChain, setupMemoryDevice, teardownHostdev, teardownImageChain, teardownMemoryDevice,
+  type DevicePerms,
 } from './cgroup-acl.js';
 import type { CharDevice, Disk, DomainDefinition } from './domain-definition.js';
 import { cgroupScope, statOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { netOpenRecords } from './net-open.js';
-import { generic, resource } from './records.js';
+import { counted, generic, resource } from './records.js';
 import { hostdevRecords } from './start.js';
 
 export interface HotplugOptions extends LifecycleOptions {
@@ -113,6 +114,12 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
     // qemuDomainRemoveInputDevice denies the device but never audits the input; only a refused detach does
     const build = (success: boolean) => (action === 'detach' && success ? [] : [resource(domain, 'evdev', action, { path: input.path }, success)]);
     sequence(pathSide(input.path, 'rw', 'rwm'), build);
+  }
+  for (const memory of devices.memoryDevices) {
+    // qemuDomainAttachMemory / qemuDomainRemoveMemoryDevice: the guest's total before and after the module
+    const total = domain.memoryKiB;
+    const after = action === 'attach' ? total + memory.sizeKiB : total - memory.sizeKiB;
+    sequence({ allow: (run) => setupMemoryDevice(run, memory), deny: (run) => teardownMemoryDevice(run, memory) }, (success) => [counted(domain, 'mem', 'update', total, after, success)]);
   }
   return records;
 }

@@ -1,6 +1,7 @@
 // Devices that matter only to the cgroup ACLs (qemuSetupDevicesCgroup): sound cards and the graphics
 // that decide host audio, render nodes, memory devices with a host backing.
 import type { DomainDevices } from './domain-definition.js';
+import { bytesOf } from './sizes.js';
 import { attr, node, nodes, text, type XmlNode } from './xml-nodes.js';
 
 type Extras = Pick<DomainDevices, 'memoryDevices' | 'sounds' | 'graphics' | 'graphicsRenderNodes' | 'videos'>;
@@ -11,6 +12,7 @@ export function parseDeviceExtras(devices: XmlNode): Extras {
     memoryDevices: nodes(devices.memory).map((element) => ({
       model: attr(element, 'model') ?? 'dimm',
       path: text(node(element.source).path),
+      sizeKiB: node(element.target).size === undefined ? 0 : Math.round(bytesOf(node(element.target).size, 'KiB') / 1024),
     })),
     sounds: nodes(devices.sound).length,
     graphics: graphics.map((element) => attr(element, 'type') ?? ''),
