@@ -2,7 +2,7 @@
 // path that is a char or block device, printed by virDomainAuditCgroupPath.
 import type { EmitInput } from '../emitter.js';
 import { formatHexByte, formatRdev } from '../payload.js';
-import type { Disk, DomainDefinition, StorageSource } from './domain-definition.js';
+import type { Disk, DomainDefinition, Hostdev, StorageSource } from './domain-definition.js';
 import type { LibvirtVersion, PathState, StatPath } from './host-values.js';
 import { resource } from './records.js';
 
@@ -50,9 +50,14 @@ export function defaultDeviceAcl(version: LibvirtVersion): readonly string[] {
 /** A run of cgroup changes that stops at the first failure, as libvirt's `if (… < 0) return -1` chains do. */
 export class CgroupRun {
   readonly records: EmitInput[] = [];
-  ok = true;
+  private failed = false;
 
   constructor(readonly scope: CgroupScope) {}
+
+  /** Whether every change so far succeeded. */
+  get ok(): boolean {
+    return !this.failed;
+  }
 
   /** Runs `step` unless an earlier step failed. */
   then(step: (run: CgroupRun) => void): this {
@@ -109,7 +114,7 @@ export class CgroupRun {
     if (state === 'not-a-device') return;
     const rdev = state === 'missing' ? null : formatRdev(state.major, state.minor);
     this.records.push(resource(this.scope.domain, 'cgroup', reason, { cgroup: this.scope.path, class: 'path', path, rdev, acl: perms }, state !== 'missing'));
-    if (state === 'missing') this.ok = false;
+    if (state === 'missing') this.failed = true;
   }
 }
 
@@ -160,10 +165,16 @@ export function teardownImageChain(run: CgroupRun, disk: Disk): void {
   }
 }
 
+/** A hostdev's node in the cgroup, and whether it needs the VFIO container. */
+export interface HostdevNode {
+  readonly path: string | null;
+  readonly perms: DevicePerms;
+  readonly vfio: boolean;
+}
+
 /** The cgroup path and permissions of a hostdev (qemuDomainGetHostdevPath), and whether it needs VFIO. */
-export function hostdevCgroupPath(domain: DomainDefinition, index: number, hostdevPaths: Readonly<Record<string, string>> | undefined): { path: string | null; perms: DevicePerms; vfio: boolean } {
-  const hostdev = domain.devices.hostdevs[index];
-  if (hostdev === undefined || hostdev.mode !== 'subsystem') return { path: null, perms: 'rw', vfio: false };
+export function hostdevCgroupPath(hostdev: Hostdev, hostdevPaths: Readonly<Record<string, string>> | undefined): HostdevNode {
+  if (hostdev.mode !== 'subsystem') return { path: null, perms: 'rw', vfio: false };
   const runtime = hostdev.device === null ? undefined : hostdevPaths?.[hostdev.device];
   switch (hostdev.bus) {
     case 'usb': {
@@ -185,13 +196,13 @@ export function hostdevCgroupPath(domain: DomainDefinition, index: number, hostd
 }
 
 /** qemuSetupHostdevCgroup. */
-export function setupHostdev(run: CgroupRun, where: ReturnType<typeof hostdevCgroupPath>): void {
+export function setupHostdev(run: CgroupRun, where: HostdevNode): void {
   if (where.path !== null) run.then(() => run.allowPath(where.path!, where.perms));
   if (where.vfio) run.then(() => run.allowPath(QEMU_DEV_VFIO, 'rw'));
 }
 
 /** qemuTeardownHostdevCgroup (the VFIO container stays while another hostdev needs it). */
-export function teardownHostdev(run: CgroupRun, where: ReturnType<typeof hostdevCgroupPath>, domainStillNeedsVfio: boolean): void {
+export function teardownHostdev(run: CgroupRun, where: HostdevNode, domainStillNeedsVfio: boolean): void {
   if (where.path !== null) run.then(() => run.denyPath(where.path!, 'rwm'));
   if (where.vfio && !domainStillNeedsVfio) run.then(() => run.denyPath(QEMU_DEV_VFIO, 'rwm'));
 }
@@ -254,7 +265,7 @@ export function setupDevicesCgroup(scope: CgroupScope, hostdevPaths?: Readonly<R
   for (const tpm of devices.tpms) {
     if (tpm.backend === 'passthrough' && tpm.path !== null) run.then(() => run.allowPath(tpm.path!, 'rw'));
   }
-  devices.hostdevs.forEach((_, index) => run.then(() => setupHostdev(run, hostdevCgroupPath(domain, index, hostdevPaths))));
+  for (const hostdev of devices.hostdevs) run.then(() => setupHostdev(run, hostdevCgroupPath(hostdev, hostdevPaths)));
   for (const memory of devices.memoryDevices) run.then(() => setupMemoryDevice(run, memory));
   for (const renderNode of devices.graphicsRenderNodes) run.then(() => run.allowPath(renderNode, 'rw'));
   for (const video of devices.videos) {

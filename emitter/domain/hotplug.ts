@@ -89,11 +89,11 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
     if (action === 'attach') records.push(...netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues }));
     sequence(NO_CGROUP, (success) => generic(domain, 'net', action, ...pair(net.mac), success));
   }
-  devices.hostdevs.forEach((hostdev, index) => {
-    const where = hostdevCgroupPath(device, index, options.hostValues?.hostdevPaths);
+  for (const hostdev of devices.hostdevs) {
+    const where = hostdevCgroupPath(hostdev, options.hostValues?.hostdevPaths);
     const stillNeedsVfio = domain.devices.hostdevs.some((other) => other.mode === 'subsystem' && (other.bus === 'mdev' || (other.bus === 'pci' && other.vfio)) && other.device !== (hostdev.mode === 'subsystem' ? hostdev.device : null));
     sequence({ allow: (run) => setupHostdev(run, where), deny: (run) => teardownHostdev(run, where, stillNeedsVfio) }, (success) => hostdevRecords(domain, hostdev, action, success));
-  });
+  }
   for (let index = 0; index < devices.redirdevs; index++) sequence(NO_CGROUP, (success) => [resource(domain, 'dev', action, { bus: 'usb', device: 'USB redirdev' }, success)]);
   for (const chardev of [...devices.serials, ...devices.parallels, ...devices.channels, ...devices.consoles]) records.push(...chardevHotplug(domain, chardev, action, options));
   for (const rng of devices.rngs) {
@@ -139,19 +139,19 @@ export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, option
   const live = domain.devices.disks.find((disk) => disk.target !== null && disk.target === newDisk.target);
   const oldDisk: Disk | null = live ?? (options.oldSource ? { ...newDisk, source: { type: 'file', path: options.oldSource, dataStore: null }, backingChain: [] } : null);
   const oldPath = options.oldSource !== undefined ? options.oldSource : (oldDisk?.source.path ?? null);
-  const run = options.cgroup ? new CgroupRun(cgroupScope(domain, options.cgroup, options)) : null;
-  if (run !== null) setupImageChain(run, newDisk);
-  if (run !== null && !run.ok) {
-    run.ok = true;
-    teardownImageChain(run, newDisk);
-    return run.records;
+  const scope = options.cgroup ? cgroupScope(domain, options.cgroup, options) : null;
+  if (scope === null) return generic(domain, 'disk', 'update', oldPath, newDisk.source.path, success);
+  const allow = new CgroupRun(scope);
+  setupImageChain(allow, newDisk);
+  // the cleanup tears the new medium down even when its allow failed part-way
+  const teardown = new CgroupRun(scope);
+  if (!allow.ok) {
+    teardownImageChain(teardown, newDisk);
+    return [...allow.records, ...teardown.records];
   }
-  const update = generic(domain, 'disk', 'update', oldPath, newDisk.source.path, success);
-  if (run === null) return update;
-  const allowed = run.records.length;
-  if (success && oldDisk !== null) teardownImageChain(run, oldDisk);
-  if (!success) teardownImageChain(run, newDisk);
-  return [...run.records.slice(0, allowed), ...update, ...run.records.slice(allowed)];
+  if (success && oldDisk !== null) teardownImageChain(teardown, oldDisk);
+  if (!success) teardownImageChain(teardown, newDisk);
+  return [...allow.records, ...generic(domain, 'disk', 'update', oldPath, newDisk.source.path, success), ...teardown.records];
 }
 
 /**
