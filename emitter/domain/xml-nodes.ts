@@ -1,5 +1,5 @@
 // Reading the object tree fast-xml-parser makes of a domain XML: elements as nodes, attributes as '@name',
-// text as '#text'.
+// text as '#text'. parse-domain.ts keeps its own copies until another branch's parser changes have landed.
 
 export type XmlNode = Record<string, unknown>;
 
