@@ -15,6 +15,19 @@ const readText = (path: string): string => {
   }
 };
 
+/** Parses a file's XML with `parse`, naming the file in what it refuses. */
+function fromFile<T>(path: string, parse: (xml: string) => T): T {
+  const xml = readText(path);
+  try {
+    return parse(xml);
+  } catch (error) {
+    throw new UsageError(`${path === '-' ? 'stdin' : path}: ${(error as Error).message}`);
+  }
+}
+
+const readDomain = (path: string) => fromFile(path, parseDomainXml);
+const readDevice = (path: string) => fromFile(path, (xml) => parseDeviceXml(xml).domain);
+
 const integer = (name: string) => (value: string): number => {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`${name} must be an integer, got ${value}`);
   return Number(value);
@@ -67,7 +80,7 @@ export function lifecycleCommand(): Command {
     .option('--failed', 'res=failed on VIRT_CONTROL (use failed-start for a start that failed at a known stage)')
     .option('--cgroup <path>', "the guest's devices cgroup path; without it no cgroup records")
     .action((flags: CommonFlags & { domain: string; vmPid: number; reason: StartReason; failed?: boolean; cgroup?: string }) => {
-      const domain = parseDomainXml(readText(flags.domain));
+      const domain = readDomain(flags.domain);
       print(auditStart(domain, { ...lifecycleOptions(flags), vmPid: flags.vmPid, reason: flags.reason, success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
     });
 
@@ -78,10 +91,10 @@ export function lifecycleCommand(): Command {
     .option('--cgroup <path>', "the failed guest's devices cgroup path (stage after-cgroup), even if the guest is gone")
     .addOption(new Option('--reason <reason>', 'start reason').choices([...START_REASONS]).default('booted'))
     .action((flags: CommonFlags & { domain: string; stage: FailedStartStage; liveDomain?: string; cgroup?: string; reason: StartReason }) => {
-      const definition = parseDomainXml(readText(flags.domain));
+      const definition = readDomain(flags.domain);
       print(auditFailedStart(definition, {
         ...lifecycleOptions(flags), stage: flags.stage, reason: flags.reason, cgroup: cgroupOf(flags.cgroup),
-        ...(flags.liveDomain === undefined ? {} : { liveDomain: parseDomainXml(readText(flags.liveDomain)) }),
+        ...(flags.liveDomain === undefined ? {} : { liveDomain: readDomain(flags.liveDomain) }),
       }));
     });
 
@@ -90,7 +103,7 @@ export function lifecycleCommand(): Command {
     .addOption(new Option('--reason <reason>', 'stop reason').choices([...STOP_REASONS]).default('destroyed'))
     .action((flags: CommonFlags & { domain: string; reason: StopReason }) => {
       lifecycleOptions(flags);
-      print(auditStop(parseDomainXml(readText(flags.domain)), flags.reason));
+      print(auditStop(readDomain(flags.domain), flags.reason));
     });
 
   for (const action of ['attach', 'detach'] as const) {
@@ -100,8 +113,8 @@ export function lifecycleCommand(): Command {
       .option('--failed', `QEMU refused the ${action}`)
       .option('--cgroup <path>', "the guest's devices cgroup path")
       .action((flags: CommonFlags & { domain: string; device: string; failed?: boolean; cgroup?: string }) => {
-        const domain = parseDomainXml(readText(flags.domain));
-        const device = parseDeviceXml(readText(flags.device)).domain;
+        const domain = readDomain(flags.domain);
+        const device = readDevice(flags.device);
         print(auditHotplug(domain, device, action, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
       });
   }
@@ -113,9 +126,9 @@ export function lifecycleCommand(): Command {
     .option('--failed', 'QEMU refused the change')
     .option('--cgroup <path>', "the guest's devices cgroup path")
     .action((flags: CommonFlags & { domain: string; device: string; oldSource?: string; failed?: boolean; cgroup?: string }) => {
-      const disk = parseDeviceXml(readText(flags.device)).domain.devices.disks[0];
+      const disk = readDevice(flags.device).devices.disks[0];
       if (disk === undefined) throw new UsageError(`${flags.device}: not a <disk> element`);
-      print(auditMediaChange(parseDomainXml(readText(flags.domain)), disk, {
+      print(auditMediaChange(readDomain(flags.domain), disk, {
         ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup), ...(flags.oldSource === undefined ? {} : { oldSource: flags.oldSource }),
       }));
     });
@@ -125,7 +138,7 @@ export function lifecycleCommand(): Command {
     .requiredOption('--mac <address>', "the NIC's MAC address")
     .option('--failed', 'the new bridge refused the NIC (it goes back to the old one)')
     .action((flags: CommonFlags & { domain: string; mac: string; failed?: boolean }) => {
-      print(auditNetBridgeChange(parseDomainXml(readText(flags.domain)), flags.mac, { ...lifecycleOptions(flags), success: !flags.failed }));
+      print(auditNetBridgeChange(readDomain(flags.domain), flags.mac, { ...lifecycleOptions(flags), success: !flags.failed }));
     });
 
   subcommand(lifecycle, 'disk-snapshot', 'an external disk snapshot of a running guest: each overlay allowed, then disk reason=snapshot')
@@ -139,7 +152,7 @@ export function lifecycleCommand(): Command {
         if (at <= 0 || at === pair.length - 1) throw new UsageError(`--overlay must be target=path, got ${pair}`);
         return { target: pair.slice(0, at), source: { type: 'file', path: pair.slice(at + 1), dataStore: null } };
       });
-      print(auditDiskSnapshot(parseDomainXml(readText(flags.domain)), overlays, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
+      print(auditDiskSnapshot(readDomain(flags.domain), overlays, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
     });
 
   subcommand(lifecycle, 'block-copy', 'a block copy (virsh blockcopy): the destination allowed, then disk reason=mirror')
@@ -148,9 +161,9 @@ export function lifecycleCommand(): Command {
     .option('--failed', 'QEMU refused the mirror')
     .option('--cgroup <path>', "the guest's devices cgroup path")
     .action((flags: CommonFlags & { domain: string; device: string; failed?: boolean; cgroup?: string }) => {
-      const disk = parseDeviceXml(readText(flags.device)).domain.devices.disks[0];
+      const disk = readDevice(flags.device).devices.disks[0];
       if (disk === undefined) throw new UsageError(`${flags.device}: not a <disk> element`);
-      print(auditBlockCopy(parseDomainXml(readText(flags.domain)), disk, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
+      print(auditBlockCopy(readDomain(flags.domain), disk, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
     });
 
   subcommand(lifecycle, 'update', 'a live change of memory (KiB, a module plugged), vCPUs (one record per vCPU) or IOThreads')
@@ -162,7 +175,7 @@ export function lifecycleCommand(): Command {
     .option('--failed', 'the change failed (at its first step)')
     .action((flags: CommonFlags & { domain: string; resource: 'mem' | 'vcpu' | 'iothread'; old: number; new: number; vcpusPerEntity: number; failed?: boolean }) => {
       lifecycleOptions(flags);
-      print(auditResourceUpdate(parseDomainXml(readText(flags.domain)), flags.resource, flags.old, flags.new, { success: !flags.failed, vcpusPerEntity: flags.vcpusPerEntity }));
+      print(auditResourceUpdate(readDomain(flags.domain), flags.resource, flags.old, flags.new, { success: !flags.failed, vcpusPerEntity: flags.vcpusPerEntity }));
     });
 
   return lifecycle;

@@ -76,6 +76,9 @@ describe('virt-audit lifecycle | emit | verify', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${bad}: host values: devices["/dev/kvm"] kind must be "char" or "block"`);
     expect(runCli(['lifecycle', 'start', '--domain', GUEST, '--vm-pid', '1', '--libvirt', '10.0']).status).toBe(2);
+    const noUuid = file('no-uuid.xml', `<domain type='kvm'><name>x</name><memory>1</memory></domain>`);
+    const refused = runCli(['lifecycle', 'stop', '--domain', noUuid]);
+    expect([refused.status, refused.stderr]).toEqual([2, `virt-audit: ${noUuid}: domain XML needs <name> and <uuid> (libvirt fills in the UUID on define)\n`]);
   });
 
   it('usage errors exit 2', () => {
