@@ -21,6 +21,11 @@ export interface StartOptions extends LifecycleOptions {
   readonly cgroup?: CgroupRuntime | null;
   /** swtpm sockets of emulated TPMs, chosen at run time; else the host values'. */
   readonly tpmEmulatorSockets?: readonly string[];
+  /**
+   * Whether libvirt put overlays over transient disks (qemuProcessSetupDisksTransient): by default for
+   * `booted` only; a `from-snapshot` start that reverted a shut-off snapshot sets them up too.
+   */
+  readonly transientOverlays?: boolean;
 }
 
 /** virDomainAuditSecurityLabel: one VIRT_MACHINE_ID per label (qemuProcessPrepareDomain). */
@@ -118,7 +123,7 @@ export function auditStart(domain: DomainDefinition, options: StartOptions): Emi
   const launch = launchRecords(domain, options, true);
   const success = options.success !== false && launch.ok;
   // qemuProcessSetupDisksTransient runs once QEMU is up, for a boot (not incoming: restore, migration)
-  const withOverlays = launch.ok && (options.reason ?? 'booted') === 'booted';
+  const withOverlays = launch.ok && (options.transientOverlays ?? (options.reason ?? 'booted') === 'booted');
   return [
     ...labelRecords(domain, labels),
     ...launch.records,
