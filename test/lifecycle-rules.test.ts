@@ -192,6 +192,14 @@ describe('hot-plug and unplug (qemu_hotplug.c)', () => {
     expect(hotplug(guest, input, 'detach')).toEqual([acl('deny', '/dev/input/event3', '0D:43', 'rwm')]);
   });
 
+  it('a USB hostdev by vendor/product: printed 000.000 at start when libvirt never found it; a failed attach of one writes nothing', () => {
+    const byId = `<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/><product id='0x0104'/></source></hostdev>`;
+    const definition = parseDomainXml(domainXml(byId));
+    expect(wire(auditFailedStart(definition, { ...options(), stage: 'prepare-host' })).filter((line) => line.includes('resrc=dev')))
+      .toEqual([`${head('dev', 'start')} bus=usb device="000.000" res=success`]);
+    expect(hotplug(guest, byId, 'attach', { success: false })).toEqual([]);
+  });
+
   it('a memory module: its backing allowed, mem update total → total + size; unplug: the update, then deny rwm', () => {
     const nvdimm = `<memory model='nvdimm'><source><path>/dev/pmem0</path></source><target><size unit='MiB'>512</size><node>0</node></target></memory>`;
     const hostValues: HostValues = { devices: { ...HOST.devices, '/dev/pmem0': block(259, 0) } };

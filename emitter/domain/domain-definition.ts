@@ -23,6 +23,8 @@ export type Hostdev =
     readonly vfio: boolean;
     /** `<readonly/>` (SCSI: allowed read-only). */
     readonly readonly: boolean;
+    /** USB: the source has a bus/device address (one given by vendor/product has none until libvirt finds it). */
+    readonly located: boolean;
   }
   | { readonly mode: 'capabilities'; readonly kind: 'storage' | 'misc' | 'net'; readonly path: string | null };
 

@@ -90,6 +90,9 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
     sequence(NO_CGROUP, (success) => generic(domain, 'net', action, ...pair(net.mac), success));
   }
   for (const hostdev of devices.hostdevs) {
+    // qemuHostdevPrepareUSBDevices: a USB device libvirt cannot find on the host fails the attach before
+    // anything is audited; one it finds gets its address (give it in the device XML, as the live XML shows it)
+    if (action === 'attach' && options.success === false && hostdev.mode === 'subsystem' && hostdev.bus === 'usb' && !hostdev.located) continue;
     const where = hostdevCgroupPath(hostdev, options.hostValues?.hostdevPaths);
     const stillNeedsVfio = domain.devices.hostdevs.some((other) => other.mode === 'subsystem' && (other.bus === 'mdev' || (other.bus === 'pci' && other.vfio)) && other.device !== (hostdev.mode === 'subsystem' ? hostdev.device : null));
     sequence({ allow: (run) => setupHostdev(run, where), deny: (run) => teardownHostdev(run, where, stillNeedsVfio) }, (success) => hostdevRecords(domain, hostdev, action, success));

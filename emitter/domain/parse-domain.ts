@@ -74,7 +74,7 @@ function hostdev(element: Node): Hostdev {
     return { mode: 'capabilities', kind: 'net', path: null };
   }
   const address = node(source.address);
-  const subsystem = { vfio: false, readonly: element.readonly !== undefined };
+  const subsystem = { vfio: false, readonly: element.readonly !== undefined, located: true };
   switch (attr(element, 'type')) {
     case 'pci': {
       const field = (name: string): string => attr(address, name) ?? '0';
@@ -84,7 +84,8 @@ function hostdev(element: Node): Hostdev {
     case 'usb': {
       const bus = attr(address, 'bus');
       const device = attr(address, 'device');
-      return { mode: 'subsystem', bus: 'usb', device: bus === null || device === null ? null : `${pad(bus, 3, 10)}.${pad(device, 3, 10)}`, ...subsystem };
+      // virDomainAuditHostdev prints "%.3d.%.3d" even for a device found by vendor/product that has no address
+      return { mode: 'subsystem', bus: 'usb', device: `${pad(bus, 3, 10)}.${pad(device, 3, 10)}`, ...subsystem, located: bus !== null && device !== null };
     }
     case 'scsi': {
       if (attr(source, 'protocol') === 'iscsi') return { mode: 'subsystem', bus: 'scsi', device: null, ...subsystem };

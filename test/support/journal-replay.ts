@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseLine, splitLibauditTail, type AuditRecord } from '../../src/index.js';
 import {
-  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop, buildPayload,
+  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, auditStop, buildPayload,
   parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type HostValues, type LibvirtVersion, type LifecycleOptions,
 } from '../../emitter/index.js';
 import type { GuestJournal, Journal, JournalStep } from '../../scripts/lab/journal.js';
@@ -23,6 +23,12 @@ type ContractStep = JournalStep & {
   readonly cgroup?: string | null;
   readonly liveXml?: string;
   readonly success?: boolean;
+  /** false: a detach virsh reported done whose device the guest never let go. */
+  readonly acknowledged?: boolean;
+};
+/** A live change of a NIC (update-device with the same MAC), here its bridge (the lab's step). */
+type InterfaceUpdateStep = {
+  readonly kind: 'interface-update'; readonly liveXml: string; readonly deviceXml: string; readonly success?: boolean; readonly runtime?: HostValues;
 };
 type MediaChangeStep = {
   readonly kind: 'media-change'; readonly liveXml: string; readonly deviceXml: string; readonly oldSource: string | null;
@@ -50,8 +56,8 @@ function failedStage(step: ContractStep): FailedStartStage {
   return step.cgroup ? 'after-cgroup' : 'prepare-host';
 }
 
-function rebuildStep(raw: JournalStep | MediaChangeStep, version: LibvirtVersion, fallbackRuntime: HostValues | undefined): EmitInput[] {
-  const step = raw as ContractStep | MediaChangeStep;
+function rebuildStep(raw: JournalStep | MediaChangeStep | InterfaceUpdateStep, version: LibvirtVersion, fallbackRuntime: HostValues | undefined): EmitInput[] {
+  const step = raw as ContractStep | MediaChangeStep | InterfaceUpdateStep;
   const runtime = step.runtime ?? fallbackRuntime;
   const base: LifecycleOptions = { libvirtVersion: version, ...(runtime ? { hostValues: runtime } : {}) };
   switch (step.kind) {
@@ -66,11 +72,18 @@ function rebuildStep(raw: JournalStep | MediaChangeStep, version: LibvirtVersion
       return auditStop(parseDomainXml(step.liveXml), step.reason);
     case 'attach':
     case 'detach':
+      // a detach the guest never acknowledged: libvirt writes nothing until QEMU reports the device gone
+      if (step.acknowledged === false) return [];
       return auditHotplug(parseDomainXml(step.liveXml), parseDeviceXml(step.deviceXml).domain, step.kind, {
         ...base, cgroup: cgroupOf(step.cgroup), ...(step.success === undefined ? {} : { success: step.success }),
       });
     case 'update':
-      return auditResourceUpdate(parseDomainXml(step.liveXml), step.resource, step.oldValue, step.newValue);
+      return auditResourceUpdate(parseDomainXml(step.liveXml), step.resource, step.oldValue, step.newValue, { success: step.success ?? true });
+    case 'interface-update': {
+      const mac = parseDeviceXml(step.deviceXml).domain.devices.nets[0]?.mac;
+      if (!mac) throw new Error('journal: interface-update step whose deviceXml is no <interface> with a MAC');
+      return auditNetBridgeChange(parseDomainXml(step.liveXml), mac, { ...base, ...(step.success === undefined ? {} : { success: step.success }) });
+    }
     case 'media-change': {
       const disk = parseDeviceXml(step.deviceXml).domain.devices.disks[0];
       if (disk === undefined) throw new Error('journal: media-change step whose deviceXml is no <disk>');
