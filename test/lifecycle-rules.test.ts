@@ -134,6 +134,14 @@ describe('the default ACL list by libvirt version', () => {
     expect(startAcls(kvm, '12.9')).toEqual([denyAll(), ...defaultList(), acl('allow', '/dev/userfaultfd', '0A:7E', 'rw'), acl('allow', '/dev/kvm', '0A:E8', 'rw'), pty()]);
   });
 
+  it('12.9: a KVM guest whose host has no /dev/kvm fails its allow (no existence check for it)', () => {
+    const without: HostValues = { devices: Object.fromEntries(Object.entries(HOST.devices!).filter(([path]) => path !== '/dev/kvm')) };
+    const gone: StatPath = (path) => (path === '/dev/kvm' ? 'missing' : 'not-a-device');
+    const lines = wire(auditStart(parseDomainXml(kvm), { libvirtVersion: '12.9', hostValues: without, stat: gone, vmPid: 4711, cgroup: { path: CGROUP } }));
+    expect(lines).toContain(`${head('cgroup', 'allow')} cgroup="${CGROUP}" class=path path="/dev/kvm" rdev=? acl=rw res=failed`);
+    expect(lines.at(-1)).toContain('vm-pid=0 res=failed');
+  });
+
   it('entries missing on the guest host are skipped (virFileExists); qemu.conf cgroup_device_acl replaces the list', () => {
     const noKvm: HostValues = { devices: { ...HOST.devices } };
     expect(startAcls(kvm, '9.0', { ...noKvm, cgroupDeviceAcl: ['/dev/null', '/dev/sdb'] })).toEqual([

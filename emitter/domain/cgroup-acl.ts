@@ -34,7 +34,7 @@ const QEMU_DEVICE_MAPPER_CONTROL_PATH = '/dev/mapper/control';
 const DEVICE_PTY_MAJOR = 136;
 const DEVICE_SND_MAJOR = 116;
 
-/** defaultDeviceACL of qemu_cgroup.c for each version (12.9: from the issue, not read; see docs). */
+/** defaultDeviceACL of qemu_cgroup.c for each version (12.9: read from the binary's array; see docs). */
 export function defaultDeviceAcl(version: LibvirtVersion): readonly string[] {
   const base = ['/dev/null', '/dev/full', '/dev/zero', '/dev/random', '/dev/urandom', '/dev/ptmx'];
   switch (version) {
@@ -228,7 +228,11 @@ export function isBackcompatConsole(domain: DomainDefinition, index: number): bo
     (console.targetType === 'serial' || console.targetType === null || console.targetType === 'none');
 }
 
-/** The hypervisor device libvirt 12 allows right after the ACL list (from the issue; not read in source). */
+/**
+ * The hypervisor device libvirt 12.9 allows right after the ACL list, through qemuCgroupAllowDevicePath
+ * itself (no existence check: a KVM guest without /dev/kvm fails there): /dev/kvm for virtType KVM,
+ * /dev/mshv for Hyper-V (read from 12.9's compiled qemuSetupCgroup; see docs).
+ */
 function hypervisorDevice(domain: DomainDefinition, version: LibvirtVersion): string | null {
   if (version !== '12.9') return null;
   if (domain.virtType === 'kvm') return '/dev/kvm';
@@ -248,7 +252,7 @@ export function setupDevicesCgroup(scope: CgroupScope, hostdevPaths?: Readonly<R
   run.denyAll();
   run.then(() => run.allowExistingPaths(scope.deviceAcl, 'rw'));
   const hypervisor = hypervisorDevice(domain, scope.version);
-  if (hypervisor !== null) run.then(() => run.allowExistingPaths([hypervisor], 'rw'));
+  if (hypervisor !== null) run.then(() => run.allowPath(hypervisor, 'rw'));
   // qemuSetupFirmwareCgroup
   const { loader, nvram } = domain.firmware;
   if (loader !== null) run.then(() => setupImagePath(run, loader.path, loader.readonly));
