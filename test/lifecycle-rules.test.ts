@@ -236,6 +236,14 @@ describe('NIC opens (qemuInterfaceBridgeConnect, qemuInterfaceOpenVhostNet)', ()
     expect(opens(domainXml(bridge, { type: 'qemu' }))).toEqual([open('/dev/net/tun', '0A:C8', 'success', 'qemu')]);
   });
 
+  it('12.9 opens vhost-net for Hyper-V guests too; 9.0 does not', () => {
+    const hyperv = domainXml(bridge, { type: 'hyperv' });
+    const opensFor = (version: LibvirtVersion) =>
+      wire(auditStart(parseDomainXml(hyperv), { ...options(version), vmPid: 1, cgroup: null }).filter((record) => record.reason === 'open'));
+    expect(opensFor('12.9')).toEqual([open('/dev/net/tun', '0A:C8', 'success', 'hyperv'), open('/dev/vhost-net', '0A:EE', 'success', 'hyperv')]);
+    expect(opensFor('9.0')).toEqual([open('/dev/net/tun', '0A:C8', 'success', 'hyperv')]);
+  });
+
   it('<driver name="qemu"/> and non-virtio models open no vhost-net', () => {
     expect(opens(domainXml(bridge.replace('</interface>', "<driver name='qemu'/></interface>")))).toEqual([open('/dev/net/tun', '0A:C8')]);
     expect(opens(domainXml(bridge.replace("type='virtio'", "type='e1000'")))).toEqual([open('/dev/net/tun', '0A:C8')]);

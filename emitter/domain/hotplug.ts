@@ -6,7 +6,7 @@ import {
   type DevicePerms,
 } from './cgroup-acl.js';
 import type { CharDevice, Disk, DomainDefinition } from './domain-definition.js';
-import { cgroupScope, statOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
+import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { netOpenRecords } from './net-open.js';
 import { counted, generic, resource } from './records.js';
 import { hostdevRecords } from './start.js';
@@ -86,7 +86,7 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
   for (const path of devices.filesystems) sequence(NO_CGROUP, (success) => generic(domain, 'fs', action, ...pair(path), success));
   for (const net of devices.nets) {
     // qemuDomainAttachNetDevice opens the host side (qemuBuildInterfaceConnect) before anything else
-    if (action === 'attach') records.push(...netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues }));
+    if (action === 'attach') records.push(...netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues, version: versionOf(options) }));
     sequence(NO_CGROUP, (success) => generic(domain, 'net', action, ...pair(net.mac), success));
   }
   for (const hostdev of devices.hostdevs) {

@@ -3,13 +3,17 @@
 import type { EmitInput } from '../emitter.js';
 import { formatRdev } from '../payload.js';
 import type { DomainDefinition, NetInterface } from './domain-definition.js';
-import type { HostValues, StatPath } from './host-values.js';
+import type { HostValues, LibvirtVersion, StatPath } from './host-values.js';
 import { resource } from './records.js';
 
 export interface NetOpenContext {
   readonly stat: StatPath;
   readonly hostValues?: HostValues | undefined;
+  readonly version: LibvirtVersion;
 }
+
+/** The guests qemuInterfaceOpenVhostNet opens vhost-net for: KVM; from 12.9 (binary) Hyper-V too. */
+const vhostNetGuest = (virtType: string, version: LibvirtVersion): boolean => virtType === 'kvm' || (version === '12.9' && virtType === 'hyperv');
 
 /** virDomainAuditNetDevice: the device number when the path is a device on the guest's host, else "?". */
 function openRecord(domain: DomainDefinition, net: NetInterface, path: string, stat: StatPath, success: boolean): EmitInput {
@@ -20,12 +24,12 @@ function openRecord(domain: DomainDefinition, net: NetInterface, path: string, s
 }
 
 /**
- * qemuInterfaceOpenVhostNet: only for KVM guests (never TCG), a virtio model, and a driver that is not
+ * qemuInterfaceOpenVhostNet: only for KVM guests (never TCG; 12.9 Hyper-V too), a virtio model, and a driver that is not
  * "qemu". When an open fails libvirt writes a failed record, gives up on vhost-net and then still writes
  * its success record (the audit after the loop passes the queue count as the outcome).
  */
 function vhostRecords(domain: DomainDefinition, net: NetInterface, context: NetOpenContext): EmitInput[] {
-  if (domain.virtType !== 'kvm' || net.driver === 'qemu' || net.model !== 'virtio') return [];
+  if (!vhostNetGuest(domain.virtType, context.version) || net.driver === 'qemu' || net.model !== 'virtio') return [];
   const path = net.backendVhost ?? '/dev/vhost-net';
   // not recorded: taken as opened, as on any KVM host with the vhost_net module
   const opened = (net.mac === null ? undefined : context.hostValues?.vhostNet?.[net.mac]) ?? true;

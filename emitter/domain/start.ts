@@ -6,7 +6,7 @@ import { auditDiskSnapshot, transientOverlays } from './block-jobs.js';
 import { isBackcompatConsole, setupDevicesCgroup } from './cgroup-acl.js';
 import type { CharDevice, DomainDefinition, Hostdev, SecurityLabel } from './domain-definition.js';
 import { netOpenRecords } from './net-open.js';
-import { cgroupScope, statOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
+import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { control, counted, generic, resource } from './records.js';
 
 export interface StartOptions extends LifecycleOptions {
@@ -94,7 +94,7 @@ function deviceStartRecords(domain: DomainDefinition, tpmSockets: readonly strin
 
 /** What libvirt does on the host before virDomainAuditStart: NIC opens, then the devices cgroup. */
 function launchRecords(domain: DomainDefinition, options: LifecycleOptions & { readonly cgroup?: CgroupRuntime | null | undefined }, withCgroup: boolean): { records: EmitInput[]; ok: boolean } {
-  const opens = domain.devices.nets.flatMap((net) => netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues }));
+  const opens = domain.devices.nets.flatMap((net) => netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues, version: versionOf(options) }));
   if (!withCgroup || !options.cgroup) return { records: opens, ok: true };
   const cgroup = setupDevicesCgroup(cgroupScope(domain, options.cgroup, options), options.hostValues?.hostdevPaths);
   return { records: [...opens, ...cgroup.records], ok: cgroup.ok };
