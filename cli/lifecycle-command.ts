@@ -67,6 +67,9 @@ function subcommand(parent: Command, name: string, description: string): Command
   return withCommon(parent.command(name).exitOverride().description(description));
 }
 
+/** The start reasons libvirt's QEMU driver writes (`reboot` is not one of them). */
+const QEMU_START_REASONS = START_REASONS.filter((reason) => reason !== 'reboot');
+
 /** `virt-audit lifecycle …`: the records libvirt writes for a guest event, as NDJSON for `virt-audit emit`. */
 export function lifecycleCommand(): Command {
   const lifecycle = new Command('lifecycle')
@@ -76,7 +79,7 @@ export function lifecycleCommand(): Command {
   subcommand(lifecycle, 'start', 'a start: labels, NIC opens, cgroup ACLs, every device, mem, vcpu, iothread, VIRT_CONTROL')
     .requiredOption('--domain <file>', 'domain XML (live XML carries the run-time pty paths and backing chains); - for stdin')
     .requiredOption('--vm-pid <pid>', 'the QEMU pid', integer('--vm-pid'))
-    .addOption(new Option('--reason <reason>', 'booted, restored (virsh restore), from-snapshot (revert), migrated (incoming)').choices([...START_REASONS]).default('booted'))
+    .addOption(new Option('--reason <reason>', 'booted, restored (virsh restore), from-snapshot (revert), migrated (incoming)').choices([...QEMU_START_REASONS]).default('booted'))
     .option('--failed', 'res=failed on VIRT_CONTROL (use failed-start for a start that failed at a known stage)')
     .option('--cgroup <path>', "the guest's devices cgroup path; without it no cgroup records")
     .action((flags: CommonFlags & { domain: string; vmPid: number; reason: StartReason; failed?: boolean; cgroup?: string }) => {
@@ -89,7 +92,7 @@ export function lifecycleCommand(): Command {
     .addOption(new Option('--stage <stage>', 'how far the start got').choices([...FAILED_START_STAGES]).makeOptionMandatory())
     .option('--live-domain <file>', 'the domain XML as libvirt prepared it (backing chains) for the cgroup records')
     .option('--cgroup <path>', "the failed guest's devices cgroup path (stage after-cgroup), even if the guest is gone")
-    .addOption(new Option('--reason <reason>', 'start reason').choices([...START_REASONS]).default('booted'))
+    .addOption(new Option('--reason <reason>', 'start reason').choices([...QEMU_START_REASONS]).default('booted'))
     .action((flags: CommonFlags & { domain: string; stage: FailedStartStage; liveDomain?: string; cgroup?: string; reason: StartReason }) => {
       const definition = readDomain(flags.domain);
       print(auditFailedStart(definition, {
@@ -133,7 +136,7 @@ export function lifecycleCommand(): Command {
       }));
     });
 
-  subcommand(lifecycle, 'bridge-change', "a NIC moved to another bridge while the guest runs (9.0: a net detach/attach pair; 10.8+: nothing)")
+  subcommand(lifecycle, 'bridge-change', "a NIC moved to another bridge while the guest runs (9.0: a net detach/attach pair; 11.3, 12.9: nothing)")
     .requiredOption('--domain <file>', "the guest's live domain XML")
     .requiredOption('--mac <address>', "the NIC's MAC address")
     .option('--failed', 'the new bridge refused the NIC (it goes back to the old one)')
