@@ -31,7 +31,7 @@ const HOST_VALUES = file('host.json', JSON.stringify({
     '/dev/userfaultfd': { major: 10, minor: 126, kind: 'char' }, '/dev/sr0': { major: 11, minor: 0, kind: 'block' }, '/dev/sdc': { major: 8, minor: 32, kind: 'block' } },
   cgroupDeviceAcl: ['/dev/null', '/dev/kvm', '/dev/userfaultfd'],
 }));
-const lines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+const lines = (stdout: string) => stdout.trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('virt-audit lifecycle | emit | verify', () => {
   it('prints one NDJSON record per libvirt record of a start, which emit turns into valid audit.log lines', () => {
@@ -68,6 +68,15 @@ describe('virt-audit lifecycle | emit | verify', () => {
     expect(lines(runCli(['lifecycle', 'change-media', '--domain', GUEST, '--device', media, '--cgroup', '/cg/', '--host-values', HOST_VALUES]).stdout).map((record) => record.reason))
       .toEqual(['allow', 'update', 'deny']);
     expect(lines(runCli(['lifecycle', 'update', '--domain', GUEST, '--resource', 'vcpu', '--old', '1', '--new', '3']).stdout).map((record) => record['new-vcpu'])).toEqual([2, 3]);
+  });
+
+  it('bridge-change by version, disk-snapshot and block-copy as subcommands', () => {
+    const reasons = (args: string[]) => lines(runCli(['lifecycle', ...args]).stdout || '').map((record) => `${String(record.resrc)} ${String(record.reason)}`);
+    expect(reasons(['bridge-change', '--domain', GUEST, '--mac', '52:54:00:00:00:01'])).toEqual(['net detach', 'net attach']);
+    expect(runCli(['lifecycle', 'bridge-change', '--domain', GUEST, '--mac', '52:54:00:00:00:01', '--libvirt', '11.3']).stdout).toBe('');
+    expect(reasons(['disk-snapshot', '--domain', GUEST, '--overlay', 'sda=/dev/sdc', '--cgroup', '/cg/', '--host-values', HOST_VALUES])).toEqual(['cgroup allow', 'disk snapshot']);
+    const copy = file('copy.xml', `<disk type='block' device='disk'><source dev='/dev/sdc'/><target dev='sda'/></disk>`);
+    expect(reasons(['block-copy', '--domain', GUEST, '--device', copy, '--host-values', HOST_VALUES])).toEqual(['disk mirror']);
   });
 
   it('a bad host-values file is refused naming the file and the field', () => {
