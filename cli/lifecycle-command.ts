@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { START_REASONS, STOP_REASONS, type StartReason, type StopReason } from '../src/index.js';
 import {
-  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, auditStop,
+  FAILED_START_STAGES, LIBVIRT_VERSIONS, auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, auditStop,
   hostValuesFrom, parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type LibvirtVersion, type LifecycleOptions,
 } from '../emitter/index.js';
 import { UsageError } from './usage.js';
@@ -99,6 +99,15 @@ export function lifecycleCommand(): Command {
         ...lifecycleOptions(flags), stage: flags.stage, reason: flags.reason, cgroup: cgroupOf(flags.cgroup),
         ...(flags.liveDomain === undefined ? {} : { liveDomain: readDomain(flags.liveDomain) }),
       }));
+    });
+
+  subcommand(lifecycle, 'reboot', 'a guest reboot: nothing, except 12.9 recreating a TDX guest (stop destroyed, then a whole start)')
+    .requiredOption('--domain <file>', "the guest's live domain XML")
+    .requiredOption('--vm-pid <pid>', 'the new QEMU pid', integer('--vm-pid'))
+    .option('--failed', 'the new QEMU did not start')
+    .option('--cgroup <path>', "the guest's new devices cgroup path")
+    .action((flags: CommonFlags & { domain: string; vmPid: number; failed?: boolean; cgroup?: string }) => {
+      print(auditReboot(readDomain(flags.domain), { ...lifecycleOptions(flags), vmPid: flags.vmPid, success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
     });
 
   subcommand(lifecycle, 'stop', 'a stop: VIRT_CONTROL op=stop')

@@ -4,7 +4,7 @@
 // host values, so nothing depends on the host that runs the tests.
 import { describe, expect, it } from 'vitest';
 import {
-  auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
+  auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
   type EmitInput, type HostValues, type LibvirtVersion, type StatPath,
 } from '../emitter/index.js';
 
@@ -384,5 +384,21 @@ describe('disk images changing under a running guest (qemu_snapshot.c, qemuDomai
     ]);
     const restored = wire(auditStart(parseDomainXml(xml), { ...options(), vmPid: 5, reason: 'restored', cgroup: { path: CGROUP } })).filter((line) => line.includes('resrc=disk'));
     expect(restored).toEqual([`${head('disk', 'start')} old-disk="?" new-disk="/var/lib/libvirt/images/a.qcow2" res=success`]);
+  });
+});
+
+describe('a guest reboot (qemuProcessFakeReboot*)', () => {
+  const tdx = parseDomainXml(domainXml('', { extra: "<launchSecurity type='tdx'/>" }));
+
+  it('12.9 recreates a TDX guest: stop destroyed, a whole start, start booted with the new pid', () => {
+    const lines = wire(auditReboot(tdx, { ...options('12.9'), vmPid: 5150, cgroup: { path: CGROUP } }));
+    expect(lines[0]).toBe(`virt=kvm op=stop reason=destroyed vm="rules" uuid=${UUID} vm-pid=0 res=success`);
+    expect(lines.slice(1)).toEqual(wire(auditStart(tdx, { ...options('12.9'), vmPid: 5150, cgroup: { path: CGROUP } })));
+    expect(lines.at(-1)).toBe(`virt=kvm op=start reason=booted vm="rules" uuid=${UUID} vm-pid=5150 res=success`);
+  });
+
+  it('9.0 and 11.3 reset in place, and other guests too: nothing', () => {
+    expect(auditReboot(tdx, { ...options('11.3'), vmPid: 1 })).toEqual([]);
+    expect(auditReboot(parseDomainXml(domainXml('')), { ...options('12.9'), vmPid: 1 })).toEqual([]);
   });
 });

@@ -177,3 +177,14 @@ export function auditFailedStart(definition: DomainDefinition, options: FailedSt
 export function auditStop(domain: DomainDefinition, reason: StopReason): EmitInput[] {
   return [control(domain, 'stop', reason, 0, true)];
 }
+
+/**
+ * A guest reboot. libvirt 9.0 and 11.3 reset QEMU in place (qemuProcessFakeRebootViaReset): nothing is
+ * audited. libvirt 12.9 reboots a secure (Intel TDX) guest by recreating QEMU
+ * (qemuProcessFakeRebootViaRecreate, read from its binary): `op=stop reason=destroyed`, then a whole
+ * start with `reason=booted` and the new QEMU's pid (`res=failed`, pid 0, when the new start fails).
+ */
+export function auditReboot(domain: DomainDefinition, options: StartOptions): EmitInput[] {
+  if ((options.libvirtVersion ?? '9.0') !== '12.9' || domain.launchSecurity !== 'tdx') return [];
+  return [...auditStop(domain, 'destroyed'), ...auditStart(domain, { ...options, reason: 'booted' })];
+}
