@@ -76,6 +76,17 @@ describe('cgroup ACLs of a start (qemuSetupDevicesCgroup)', () => {
     expect(startAcls(xml).slice(8, 10)).toEqual([acl('allow', '/dev/vg0/top', 'FD:02', 'rw'), acl('allow', '/dev/vg0/base', 'FD:01', 'r')]);
   });
 
+  it('a device-mapper disk: its targets right after it, with its permissions (virDevMapperGetTargets)', () => {
+    const hostValues: HostValues = {
+      devices: { ...HOST.devices, '/dev/block/8:16': block(8, 16), '/dev/block/8:32': block(8, 32) },
+      deviceMapperTargets: { '/dev/vg0/top': ['/dev/block/8:16', '/dev/block/8:32'] },
+    };
+    const xml = domainXml(`<disk type='block' device='disk'><source dev='/dev/vg0/top'/><target dev='vda'/><readonly/></disk>`);
+    expect(startAcls(xml, '9.0', hostValues).slice(8, 11)).toEqual([
+      acl('allow', '/dev/vg0/top', 'FD:02', 'r'), acl('allow', '/dev/block/8:16', '08:10', 'r'), acl('allow', '/dev/block/8:32', '08:20', 'r'),
+    ]);
+  });
+
   it('a qcow2 data file is allowed with its image from libvirt 11, not in 9.0', () => {
     const xml = domainXml(`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/a.qcow2'>` +
       `<dataStore type='block'><format type='raw'/><source dev='/dev/sdc'/></dataStore></source><target dev='vda'/></disk>`);

@@ -18,6 +18,8 @@ export interface CgroupScope {
   /** qemu.conf cgroup_device_acl (or the version's default): these paths are never denied. */
   readonly deviceAcl: readonly string[];
   readonly stat: StatPath;
+  /** The device-mapper targets of block devices (virDevMapperGetTargets), as host values give them. */
+  readonly deviceMapperTargets?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
 /**
@@ -73,8 +75,8 @@ export class CgroupRun {
    * qemuCgroupAllowDevicePath → virCgroupAllowDevicePath + virDomainAuditCgroupPath: nothing for a path
    * that is not a device (rc 1); a failed record, rdev=?, for one that is not there (rc -1).
    */
-  allowPath(path: string, perms: DevicePerms): void {
-    this.pathRecord('allow', path, perms);
+  allowPath(path: string, perms: DevicePerms): PathState {
+    return this.pathRecord('allow', path, perms);
   }
 
   /** qemuCgroupDenyDevicePath: paths of the device ACL list stay allowed, and are not audited. */
@@ -109,12 +111,13 @@ export class CgroupRun {
     this.records.push(resource(this.scope.domain, 'cgroup', 'allow', { cgroup: this.scope.path, class: 'major', category, maj: formatHexByte(major), acl: 'rw' }));
   }
 
-  private pathRecord(reason: 'allow' | 'deny', path: string, perms: DevicePerms): void {
+  private pathRecord(reason: 'allow' | 'deny', path: string, perms: DevicePerms): PathState {
     const state: PathState = this.scope.stat(path);
-    if (state === 'not-a-device') return;
+    if (state === 'not-a-device') return state;
     const rdev = state === 'missing' ? null : formatRdev(state.major, state.minor);
     this.records.push(resource(this.scope.domain, 'cgroup', reason, { cgroup: this.scope.path, class: 'path', path, rdev, acl: perms }, state !== 'missing'));
     if (state === 'missing') this.failed = true;
+    return state;
   }
 }
 
@@ -123,11 +126,13 @@ const localPath = (source: StorageSource): string | null =>
   (['file', 'block', 'dir'].includes(source.type) ? source.path : null);
 
 /**
- * qemuSetupImagePathCgroup: the image read-only or read-write. A block device's device-mapper targets
- * (virDevMapperGetTargets) are not known to the builder; docs/libvirt-rules.md says so.
+ * qemuSetupImagePathCgroup: the image read-only or read-write; when it is a device, then each of its
+ * device-mapper targets (virDevMapperGetTargets: /dev/block/M:m, depth first) with the same permissions.
  */
 function setupImagePath(run: CgroupRun, path: string, readonly: boolean): void {
-  run.allowPath(path, readonly ? 'r' : 'rw');
+  const perms = readonly ? 'r' : 'rw';
+  if (typeof run.allowPath(path, perms) !== 'object') return;
+  for (const target of run.scope.deviceMapperTargets?.[path] ?? []) run.then(() => run.allowPath(target, perms));
 }
 
 /** qemuSetupImageCgroupInternal (NVMe and managed persistent reservations are not modelled). */

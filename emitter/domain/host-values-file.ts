@@ -31,7 +31,7 @@ function record<T>(source: string, field: string, value: unknown, item: (key: st
   return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, item(`${field}[${JSON.stringify(key)}]`, entry)]));
 }
 
-const KNOWN = new Set(['devices', 'vhostNet', 'tapDevice', 'tpmEmulatorSockets', 'cgroupDeviceAcl', 'hostdevPaths', 'seclabels']);
+const KNOWN = new Set(['devices', 'vhostNet', 'tapDevice', 'tpmEmulatorSockets', 'cgroupDeviceAcl', 'hostdevPaths', 'deviceMapperTargets', 'seclabels']);
 
 /** The host values of a parsed JSON document; `source` names it in errors (a file name). */
 export function hostValuesFrom(json: unknown, source: string): HostValues {
@@ -47,6 +47,9 @@ export function hostValuesFrom(json: unknown, source: string): HostValues {
   if (json.cgroupDeviceAcl !== undefined) values.cgroupDeviceAcl = stringList(source, 'cgroupDeviceAcl', json.cgroupDeviceAcl);
   if (json.hostdevPaths !== undefined) {
     values.hostdevPaths = record(source, 'hostdevPaths', json.hostdevPaths, (field, entry) => (typeof entry === 'string' ? entry : fail(source, field, 'must be a path')));
+  }
+  if (json.deviceMapperTargets !== undefined) {
+    values.deviceMapperTargets = record(source, 'deviceMapperTargets', json.deviceMapperTargets, (field, entry) => stringList(source, field, entry));
   }
   if (json.seclabels !== undefined) {
     if (!Array.isArray(json.seclabels)) fail(source, 'seclabels', 'must be a list');

@@ -33,6 +33,11 @@ export interface HostValues {
    * An addition to the journal contract; without it those hostdevs get no cgroup records.
    */
   readonly hostdevPaths?: Readonly<Record<string, string>>;
+  /**
+   * The device-mapper targets libvirt allows after a block device (virDevMapperGetTargets: "/dev/block/M:m"
+   * of every dependency, depth first), by device path. An addition to the journal contract.
+   */
+  readonly deviceMapperTargets?: Readonly<Record<string, readonly string[]>>;
   /** Security labels generated for this start (for a failed start too). */
   readonly seclabels?: readonly { model: string | null; label: string | null; imageLabel: string | null }[];
 }

@@ -30,5 +30,8 @@ export function deviceAclOf(options: LifecycleOptions, cgroup?: CgroupRuntime | 
 }
 
 export function cgroupScope(domain: DomainDefinition, cgroup: CgroupRuntime, options: LifecycleOptions): CgroupScope {
-  return { domain, path: cgroup.path, version: versionOf(options), deviceAcl: deviceAclOf(options, cgroup), stat: statOf(options) };
+  return {
+    domain, path: cgroup.path, version: versionOf(options), deviceAcl: deviceAclOf(options, cgroup), stat: statOf(options),
+    deviceMapperTargets: options.hostValues?.deviceMapperTargets,
+  };
 }
