@@ -186,6 +186,18 @@ describe('hot-plug and unplug (qemu_hotplug.c)', () => {
     ]);
   });
 
+  it('managed persistent reservations: /dev/mapper/control allowed before the image; kept while another disk uses them', () => {
+    const withMapper: HostValues = { devices: { ...HOST.devices, '/dev/mapper/control': char(10, 236) } };
+    const pr = `<disk type='block' device='lun'><source dev='/dev/sdc'><reservations managed='yes'/></source><target dev='sdc' bus='scsi'/></disk>`;
+    expect(hotplug(guest, pr, 'attach', { hostValues: withMapper })).toEqual([
+      acl('allow', '/dev/mapper/control', '0A:EC', 'rw'), acl('allow', '/dev/sdc', '08:20', 'rw'), `${head('disk', 'attach')} old-disk="?" new-disk="/dev/sdc" res=success`,
+    ]);
+    const twoPr = domainXml(`${pr}<disk type='block' device='lun'><source dev='/dev/sdb'><reservations managed='yes'/></source><target dev='sdd' bus='scsi'/></disk>`);
+    expect(hotplug(twoPr, BLOCK_DISK.replace("dev='vdb'", "dev='sdd'"), 'detach', { hostValues: withMapper })).toEqual([
+      `${head('disk', 'detach')} old-disk="/dev/sdb" new-disk="?" res=success`, acl('deny', '/dev/sdb', '08:10', 'rwm'),
+    ]);
+  });
+
   it('a floppy cannot be hot-plugged: nothing is written', () => {
     expect(hotplug(guest, `<disk type='block' device='floppy'><source dev='/dev/sdb'/><target dev='fda'/></disk>`, 'attach')).toEqual([]);
   });

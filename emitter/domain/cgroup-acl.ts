@@ -135,10 +135,15 @@ function setupImagePath(run: CgroupRun, path: string, readonly: boolean): void {
   for (const target of run.scope.deviceMapperTargets?.[path] ?? []) run.then(() => run.allowPath(target, perms));
 }
 
-/** qemuSetupImageCgroupInternal (NVMe and managed persistent reservations are not modelled). */
+/**
+ * qemuSetupImageCgroupInternal (NVMe is not modelled): with managed persistent reservations,
+ * /dev/mapper/control first (read-write, where it exists), then the image.
+ */
 function setupImage(run: CgroupRun, source: StorageSource, readonly: boolean): void {
   const path = localPath(source);
-  if (path !== null) setupImagePath(run, path, readonly);
+  if (path === null) return;
+  if (source.managedReservations && run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') setupImagePath(run, QEMU_DEVICE_MAPPER_CONTROL_PATH, false);
+  run.then(() => setupImagePath(run, path, readonly));
 }
 
 /**
@@ -156,15 +161,17 @@ export function setupImageChain(run: CgroupRun, disk: Disk): void {
 
 /**
  * qemuTeardownImageCgroup for each image of the chain (qemuTeardownImageChainCgroup): first
- * /dev/mapper/control when it exists (no other disk uses managed persistent reservations), then the
- * image itself, both rwm.
+ * /dev/mapper/control when it exists and no other disk of the guest uses managed persistent
+ * reservations, then the image itself, both rwm.
  */
 export function teardownImageChain(run: CgroupRun, disk: Disk): void {
+  const otherDisks = run.scope.domain.devices.disks.filter((other) => other.target !== disk.target || other.target === null);
+  const othersHaveReservations = otherDisks.some((other) => other !== disk && other.source.managedReservations === true);
   for (const source of [disk.source, ...disk.backingChain]) {
     const path = localPath(source);
     if (path === null) continue;
     run.then(() => {
-      if (run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') run.denyPath(QEMU_DEVICE_MAPPER_CONTROL_PATH, 'rwm');
+      if (!othersHaveReservations && run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') run.denyPath(QEMU_DEVICE_MAPPER_CONTROL_PATH, 'rwm');
     });
     run.then(() => run.denyPath(path, 'rwm'));
   }

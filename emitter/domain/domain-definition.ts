@@ -72,6 +72,8 @@ export interface StorageSource {
   readonly path: string | null;
   /** `<dataStore>` (qcow2 data-file, libvirt 10.10+): allowed with its image. */
   readonly dataStore: StorageSource | null;
+  /** `<reservations managed='yes'/>`: libvirt's pr-helper needs /dev/mapper/control. */
+  readonly managedReservations?: boolean;
 }
 
 export interface Disk {

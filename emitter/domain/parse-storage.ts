@@ -18,6 +18,7 @@ function storageSource(element: XmlNode, type: string): StorageSource {
   return {
     type,
     path: path === '' ? null : path,
+    managedReservations: attr(node(source).reservations, 'managed') === 'yes',
     dataStore: dataStore === undefined ? null : storageSource(dataStore, attr(dataStore, 'type') ?? 'file'),
   };
 }
