@@ -50,7 +50,8 @@ const cgroupOf = (path: string | null | undefined) => (path === null || path ===
 function failedStage(step: ContractStep): FailedStartStage {
   const stage = step.stage;
   if (stage !== undefined && (FAILED_START_STAGES as readonly string[]).includes(stage)) return stage as FailedStartStage;
-  if (stage === 'before-cgroup') return 'command-line';
+  // the lab's before-cgroup is, in practice, qemuProcessPrepareHost refusing (a missing image): no NIC opened yet
+  if (stage === 'before-cgroup') return 'prepare-host';
   if (stage === 'qemu-refused-device') return 'after-cgroup';
   if (stage !== undefined) throw new Error(`journal: failed-start stage ${JSON.stringify(stage)} is none of ${FAILED_START_STAGES.join(', ')}, before-cgroup, qemu-refused-device`);
   return step.cgroup ? 'after-cgroup' : 'prepare-host';
