@@ -8,8 +8,7 @@ import {
 import type { CharDevice, Disk, DomainDefinition } from './domain-definition.js';
 import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { netOpenRecords } from './net-open.js';
-import { counted, generic, resource } from './records.js';
-import { hostdevRecords } from './start.js';
+import { counted, generic, hostdevRecords, resource } from './records.js';
 
 export interface HotplugOptions extends LifecycleOptions {
   /** Whether QEMU took the device (attach) or let it go (detach). Default true. */

@@ -4,10 +4,10 @@ import type { StartReason, StopReason } from '../../src/index.js';
 import type { EmitInput } from '../emitter.js';
 import { auditDiskSnapshot, transientOverlays } from './block-jobs.js';
 import { isBackcompatConsole, setupDevicesCgroup } from './cgroup-acl.js';
-import type { CharDevice, DomainDefinition, Hostdev, SecurityLabel } from './domain-definition.js';
+import type { CharDevice, DomainDefinition, SecurityLabel } from './domain-definition.js';
 import { netOpenRecords } from './net-open.js';
 import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
-import { control, counted, generic, resource } from './records.js';
+import { control, counted, generic, hostdevRecords, resource } from './records.js';
 
 export interface StartOptions extends LifecycleOptions {
   readonly reason?: StartReason;
@@ -34,16 +34,6 @@ function labelRecords(domain: DomainDefinition, labels: readonly SecurityLabel[]
     type: 'VIRT_MACHINE_ID', virt: domain.virtType, vm: domain.name, uuid: domain.uuid,
     'vm-ctx': label.label, 'img-ctx': label.imageLabel, model: label.model, res: success ? 'success' : 'failed',
   }));
-}
-
-/** virDomainAuditHostdev: subsystem devices by bus and address, capabilities by host path. */
-export function hostdevRecords(domain: DomainDefinition, hostdev: Hostdev, reason: string, success = true): EmitInput[] {
-  if (hostdev.mode === 'subsystem') {
-    return hostdev.device === null ? [] : [resource(domain, 'dev', reason, { bus: hostdev.bus, device: hostdev.device }, success)];
-  }
-  if (hostdev.kind === 'storage') return [resource(domain, 'hostdev', reason, { disk: hostdev.path }, success)];
-  if (hostdev.kind === 'misc') return [resource(domain, 'hostdev', reason, { chardev: hostdev.path }, success)];
-  return [];
 }
 
 const chardevRecords = (domain: DomainDefinition, devices: readonly CharDevice[], reason: string): EmitInput[] =>
