@@ -20,6 +20,8 @@ export interface CgroupScope {
   readonly stat: StatPath;
   /** The device-mapper targets of block devices (virDevMapperGetTargets), as host values give them. */
   readonly deviceMapperTargets?: Readonly<Record<string, readonly string[]>> | undefined;
+  /** Hostdev nodes found in sysfs (VFIO groups, /dev/sgN), as host values give them. */
+  readonly hostdevPaths?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -257,7 +259,7 @@ function hypervisorDevice(domain: DomainDefinition, version: LibvirtVersion): st
  * major (first graphics SDL); chardevs of type dev; passthrough TPMs; hostdevs; memory devices; render
  * nodes; evdev inputs; RNGs reading a host device; SEV.
  */
-export function setupDevicesCgroup(scope: CgroupScope, hostdevPaths?: Readonly<Record<string, string>>): CgroupOutcome {
+export function setupDevicesCgroup(scope: CgroupScope): CgroupOutcome {
   const { domain } = scope;
   const { devices } = domain;
   const run = new CgroupRun(scope);
@@ -281,7 +283,7 @@ export function setupDevicesCgroup(scope: CgroupScope, hostdevPaths?: Readonly<R
   for (const tpm of devices.tpms) {
     if (tpm.backend === 'passthrough' && tpm.path !== null) run.then(() => run.allowPath(tpm.path!, 'rw'));
   }
-  for (const hostdev of devices.hostdevs) run.then(() => setupHostdev(run, hostdevCgroupPath(hostdev, hostdevPaths)));
+  for (const hostdev of devices.hostdevs) run.then(() => setupHostdev(run, hostdevCgroupPath(hostdev, scope.hostdevPaths)));
   for (const memory of devices.memoryDevices) run.then(() => setupMemoryDevice(run, memory));
   for (const renderNode of devices.graphicsRenderNodes) run.then(() => run.allowPath(renderNode, 'rw'));
   for (const video of devices.videos) {

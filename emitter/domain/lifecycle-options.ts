@@ -33,5 +33,6 @@ export function cgroupScope(domain: DomainDefinition, cgroup: CgroupRuntime, opt
   return {
     domain, path: cgroup.path, version: versionOf(options), deviceAcl: deviceAclOf(options, cgroup), stat: statOf(options),
     deviceMapperTargets: options.hostValues?.deviceMapperTargets,
+    hostdevPaths: options.hostValues?.hostdevPaths,
   };
 }

@@ -86,7 +86,7 @@ function deviceStartRecords(domain: DomainDefinition, tpmSockets: readonly strin
 function launchRecords(domain: DomainDefinition, options: LifecycleOptions & { readonly cgroup?: CgroupRuntime | null | undefined }, withCgroup: boolean): { records: EmitInput[]; ok: boolean } {
   const opens = domain.devices.nets.flatMap((net) => netOpenRecords(domain, net, { stat: statOf(options), hostValues: options.hostValues, version: versionOf(options) }));
   if (!withCgroup || !options.cgroup) return { records: opens, ok: true };
-  const cgroup = setupDevicesCgroup(cgroupScope(domain, options.cgroup, options), options.hostValues?.hostdevPaths);
+  const cgroup = setupDevicesCgroup(cgroupScope(domain, options.cgroup, options));
   return { records: [...opens, ...cgroup.records], ok: cgroup.ok };
 }
 
