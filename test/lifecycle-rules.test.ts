@@ -116,6 +116,13 @@ describe('cgroup ACLs of a start (qemuSetupDevicesCgroup)', () => {
     ]);
   });
 
+  it('a VFIO PCI hostdev: its IOMMU group (a host value) then /dev/vfio/vfio; without the group only the container', () => {
+    const pci = domainXml(`<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>`);
+    const hostValues: HostValues = { devices: { ...HOST.devices, '/dev/vfio/12': char(243, 0), '/dev/vfio/vfio': char(10, 196) }, hostdevPaths: { '0000:01:00.0': '/dev/vfio/12' } };
+    expect(startAcls(pci, '9.0', hostValues).slice(9)).toEqual([acl('allow', '/dev/vfio/12', 'F3:00', 'rw'), acl('allow', '/dev/vfio/vfio', '0A:C4', 'rw')]);
+    expect(startAcls(pci, '9.0', { ...hostValues, hostdevPaths: {} }).slice(9)).toEqual([acl('allow', '/dev/vfio/vfio', '0A:C4', 'rw')]);
+  });
+
   it('a path that is gone on the guest host fails the allow (rdev=?) and the start', () => {
     const records = auditStart(parseDomainXml(domainXml(`<serial type='dev'><source path='/dev/ttyUSB9'/><target port='0'/></serial>`)), {
       libvirtVersion: '9.0', hostValues: HOST, stat: (path) => (path === '/dev/ttyUSB9' ? 'missing' : 'not-a-device'), vmPid: 4711, cgroup: { path: CGROUP },
