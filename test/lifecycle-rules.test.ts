@@ -205,6 +205,13 @@ describe('hot-plug and unplug (qemu_hotplug.c)', () => {
     ]);
   });
 
+  it('an NVMe disk: the VFIO container, then its IOMMU group read-write even when read-only; no disk record (not local storage)', () => {
+    const nvme = `<disk type='nvme' device='disk'><source type='pci' managed='yes' namespace='1'><address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></source><target dev='vdc'/><readonly/></disk>`;
+    const hostValues: HostValues = { devices: { ...HOST.devices, '/dev/vfio/7': char(243, 1), '/dev/vfio/vfio': char(10, 196) }, hostdevPaths: { '0000:02:00.0': '/dev/vfio/7' } };
+    expect(hotplug(guest, nvme, 'attach', { hostValues })).toEqual([acl('allow', '/dev/vfio/vfio', '0A:C4', 'rw'), acl('allow', '/dev/vfio/7', 'F3:01', 'rw')]);
+    expect(hotplug(domainXml(nvme), nvme, 'detach', { hostValues })).toEqual([acl('deny', '/dev/vfio/vfio', '0A:C4', 'rwm'), acl('deny', '/dev/vfio/7', 'F3:01', 'rwm')]);
+  });
+
   it('a floppy cannot be hot-plugged: nothing is written', () => {
     expect(hotplug(guest, `<disk type='block' device='floppy'><source dev='/dev/sdb'/><target dev='fda'/></disk>`, 'attach')).toEqual([]);
   });

@@ -123,6 +123,10 @@ export class CgroupRun {
   }
 }
 
+/** An NVMe disk's IOMMU group (virPCIDeviceAddressGetIOMMUGroupDev), from the host values' hostdev nodes. */
+const nvmeGroup = (run: CgroupRun, source: StorageSource): string | null =>
+  (source.nvmeAddress ? run.scope.hostdevPaths?.[source.nvmeAddress] ?? null : null);
+
 /** virStorageSourceIsLocalStorage with a path (qemuSetupImageCgroupInternal skips everything else). */
 const localPath = (source: StorageSource): string | null =>
   (['file', 'block', 'dir'].includes(source.type) ? source.path : null);
@@ -142,10 +146,17 @@ function setupImagePath(run: CgroupRun, path: string, readonly: boolean): void {
  * /dev/mapper/control first (read-write, where it exists), then the image.
  */
 function setupImage(run: CgroupRun, source: StorageSource, readonly: boolean): void {
-  const path = localPath(source);
+  const nvme = source.type === 'nvme';
+  const path = nvme ? nvmeGroup(run, source) : localPath(source);
   if (path === null) return;
-  if (source.managedReservations && run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') setupImagePath(run, QEMU_DEVICE_MAPPER_CONTROL_PATH, false);
-  run.then(() => setupImagePath(run, path, readonly));
+  // NVMe: the VFIO container first, and the group read-write whatever the disk says (QEMU's ioctls)
+  if (nvme) setupImagePath(run, QEMU_DEV_VFIO, false);
+  if (source.managedReservations) {
+    run.then(() => {
+      if (run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') setupImagePath(run, QEMU_DEVICE_MAPPER_CONTROL_PATH, false);
+    });
+  }
+  run.then(() => setupImagePath(run, path, nvme ? false : readonly));
 }
 
 /**
@@ -167,11 +178,16 @@ export function setupImageChain(run: CgroupRun, disk: Disk): void {
  * reservations, then the image itself, both rwm.
  */
 export function teardownImageChain(run: CgroupRun, disk: Disk): void {
-  const otherDisks = run.scope.domain.devices.disks.filter((other) => other.target !== disk.target || other.target === null);
-  const othersHaveReservations = otherDisks.some((other) => other !== disk && other.source.managedReservations === true);
+  const { domain } = run.scope;
+  const otherDisks = domain.devices.disks.filter((other) => other !== disk && (other.target === null || other.target !== disk.target));
+  const othersHaveReservations = otherDisks.some((other) => other.source.managedReservations === true);
+  // qemuDomainNeedsVFIO / virStorageSourceChainHasNVMe: the container stays while something else uses it
+  const vfioStillNeeded = otherDisks.some((other) => [other.source, ...other.backingChain].some((image) => image.type === 'nvme')) ||
+    domain.devices.hostdevs.some((hostdev) => hostdev.mode === 'subsystem' && (hostdev.bus === 'mdev' || (hostdev.bus === 'pci' && hostdev.vfio)));
   for (const source of [disk.source, ...disk.backingChain]) {
-    const path = localPath(source);
+    const path = source.type === 'nvme' ? nvmeGroup(run, source) : localPath(source);
     if (path === null) continue;
+    if (source.type === 'nvme' && !vfioStillNeeded) run.then(() => run.denyPath(QEMU_DEV_VFIO, 'rwm'));
     run.then(() => {
       if (!othersHaveReservations && run.scope.stat(QEMU_DEVICE_MAPPER_CONTROL_PATH) !== 'missing') run.denyPath(QEMU_DEVICE_MAPPER_CONTROL_PATH, 'rwm');
     });

@@ -74,6 +74,8 @@ export interface StorageSource {
   readonly dataStore: StorageSource | null;
   /** `<reservations managed='yes'/>`: libvirt's pr-helper needs /dev/mapper/control. */
   readonly managedReservations?: boolean;
+  /** type nvme: the controller's PCI address ("0000:01:00.0"), whose IOMMU group the cgroup allows. */
+  readonly nvmeAddress?: string | null;
 }
 
 export interface Disk {

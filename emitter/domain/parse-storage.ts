@@ -19,8 +19,16 @@ function storageSource(element: XmlNode, type: string): StorageSource {
     type,
     path: path === '' ? null : path,
     managedReservations: attr(node(source).reservations, 'managed') === 'yes',
+    nvmeAddress: type === 'nvme' ? pciAddress(node(source).address) : null,
     dataStore: dataStore === undefined ? null : storageSource(dataStore, attr(dataStore, 'type') ?? 'file'),
   };
+}
+
+/** A PCI address as virPCIDeviceAddress prints it: dddd:bb:ss.f. */
+function pciAddress(address: unknown): string | null {
+  if (address === undefined) return null;
+  const field = (name: string, width: number) => Number.parseInt(attr(address, name) ?? '0', 16).toString(16).padStart(width, '0');
+  return `${field('domain', 4)}:${field('bus', 2)}:${field('slot', 2)}.${Number.parseInt(attr(address, 'function') ?? '0', 16)}`;
 }
 
 /**
