@@ -123,6 +123,16 @@ describe('cgroup ACLs of a start (qemuSetupDevicesCgroup)', () => {
     expect(startAcls(pci, '9.0', { ...hostValues, hostdevPaths: {} }).slice(9)).toEqual([acl('allow', '/dev/vfio/vfio', '0A:C4', 'rw')]);
   });
 
+  it('the sound major: a sound card with SDL first, or VNC / no graphics where qemu.conf allows host audio', () => {
+    const sound = (graphics: string) => domainXml(`${graphics}<sound model='ich9'/>`);
+    const major = `${head('cgroup', 'allow')} cgroup="${CGROUP}" class=major category=sound maj=74 acl=rw res=success`;
+    expect(startAcls(sound("<graphics type='sdl'/>"))).toContain(major);
+    expect(startAcls(sound("<graphics type='vnc' port='-1'/>"))).not.toContain(major);
+    expect(startAcls(sound("<graphics type='vnc' port='-1'/>"), '9.0', { ...HOST, vncAllowHostAudio: true })).toContain(major);
+    expect(startAcls(sound(''), '9.0', { ...HOST, nogfxAllowHostAudio: true })).toContain(major);
+    expect(startAcls(sound(''))).not.toContain(major);
+  });
+
   it('a path that is gone on the guest host fails the allow (rdev=?) and the start', () => {
     const records = auditStart(parseDomainXml(domainXml(`<serial type='dev'><source path='/dev/ttyUSB9'/><target port='0'/></serial>`)), {
       libvirtVersion: '9.0', hostValues: HOST, stat: (path) => (path === '/dev/ttyUSB9' ? 'missing' : 'not-a-device'), vmPid: 4711, cgroup: { path: CGROUP },

@@ -22,6 +22,8 @@ export interface CgroupScope {
   readonly deviceMapperTargets?: Readonly<Record<string, readonly string[]>> | undefined;
   /** Hostdev nodes found in sysfs (VFIO groups, /dev/sgN), as host values give them. */
   readonly hostdevPaths?: Readonly<Record<string, string>> | undefined;
+  /** qemu.conf's vnc_allow_host_audio and nogfx_allow_host_audio. */
+  readonly hostAudio?: { readonly vnc: boolean; readonly nogfx: boolean } | undefined;
 }
 
 /**
@@ -289,8 +291,10 @@ export function setupDevicesCgroup(scope: CgroupScope): CgroupOutcome {
   if (nvram !== null) run.then(() => setupImage(run, { type: 'file', path: nvram, dataStore: null }, false));
   for (const disk of devices.disks) run.then(() => setupImageChain(run, disk));
   run.then(() => run.allowMajor('pty', DEVICE_PTY_MAJOR));
-  // vncAllowHostAudio and nogfxAllowHostAudio are off in qemu.conf's defaults; SDL always gets it
-  if (devices.sounds > 0 && devices.graphics[0] === 'sdl') run.then(() => run.allowMajor('sound', DEVICE_SND_MAJOR));
+  // with a sound card: no graphics and nogfx_allow_host_audio, VNC first and vnc_allow_host_audio, or SDL first
+  const first = devices.graphics[0];
+  const hostAudio = (first === undefined && scope.hostAudio?.nogfx === true) || (first === 'vnc' && scope.hostAudio?.vnc === true) || first === 'sdl';
+  if (devices.sounds > 0 && hostAudio) run.then(() => run.allowMajor('sound', DEVICE_SND_MAJOR));
   // virDomainChrDefForeach: serials, parallels, channels, consoles (the backcompat console skipped)
   const chardevs = [...devices.serials, ...devices.parallels, ...devices.channels, ...devices.consoles.filter((_, index) => !isBackcompatConsole(domain, index))];
   for (const chardev of chardevs) {

@@ -31,7 +31,7 @@ function record<T>(source: string, field: string, value: unknown, item: (key: st
   return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, item(`${field}[${JSON.stringify(key)}]`, entry)]));
 }
 
-const KNOWN = new Set(['devices', 'vhostNet', 'tapDevice', 'tpmEmulatorSockets', 'cgroupDeviceAcl', 'hostdevPaths', 'deviceMapperTargets', 'seclabels']);
+const KNOWN = new Set(['devices', 'vhostNet', 'tapDevice', 'tpmEmulatorSockets', 'cgroupDeviceAcl', 'hostdevPaths', 'deviceMapperTargets', 'vncAllowHostAudio', 'nogfxAllowHostAudio', 'seclabels']);
 
 /** The host values of a parsed JSON document; `source` names it in errors (a file name). */
 export function hostValuesFrom(json: unknown, source: string): HostValues {
@@ -43,6 +43,10 @@ export function hostValuesFrom(json: unknown, source: string): HostValues {
     values.vhostNet = record(source, 'vhostNet', json.vhostNet, (field, entry) => (typeof entry === 'boolean' ? entry : fail(source, field, 'must be true or false')));
   }
   if (json.tapDevice !== undefined) values.tapDevice = typeof json.tapDevice === 'string' ? json.tapDevice : fail(source, 'tapDevice', 'must be a path');
+  for (const name of ['vncAllowHostAudio', 'nogfxAllowHostAudio'] as const) {
+    const value = json[name];
+    if (value !== undefined) values[name] = typeof value === 'boolean' ? value : fail(source, name, 'must be true or false');
+  }
   if (json.tpmEmulatorSockets !== undefined) values.tpmEmulatorSockets = stringList(source, 'tpmEmulatorSockets', json.tpmEmulatorSockets);
   if (json.cgroupDeviceAcl !== undefined) values.cgroupDeviceAcl = stringList(source, 'cgroupDeviceAcl', json.cgroupDeviceAcl);
   if (json.hostdevPaths !== undefined) {

@@ -27,6 +27,9 @@ export interface HostValues {
   readonly tpmEmulatorSockets?: readonly string[];
   /** qemu.conf cgroup_device_acl in effect (absent = libvirt's default list for that version). */
   readonly cgroupDeviceAcl?: readonly string[];
+  /** qemu.conf vnc_allow_host_audio and nogfx_allow_host_audio (default off). An addition to the contract. */
+  readonly vncAllowHostAudio?: boolean;
+  readonly nogfxAllowHostAudio?: boolean;
   /**
    * Host device nodes libvirt finds in sysfs for hostdevs, keyed by the audited device (PCI address
    * "0000:01:00.0", SCSI "scsi_host0:0:0:0", mdev UUID): the VFIO group (/dev/vfio/N) or /dev/sgN.

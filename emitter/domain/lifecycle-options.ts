@@ -34,5 +34,6 @@ export function cgroupScope(domain: DomainDefinition, cgroup: CgroupRuntime, opt
     domain, path: cgroup.path, version: versionOf(options), deviceAcl: deviceAclOf(options, cgroup), stat: statOf(options),
     deviceMapperTargets: options.hostValues?.deviceMapperTargets,
     hostdevPaths: options.hostValues?.hostdevPaths,
+    hostAudio: { vnc: options.hostValues?.vncAllowHostAudio ?? false, nogfx: options.hostValues?.nogfxAllowHostAudio ?? false },
   };
 }
