@@ -3,7 +3,7 @@
 // virDomainAuditStart impose holds for any mix of devices, whatever each device's path is.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditStart, buildPayload, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion, type StatPath } from '../emitter/index.js';
+import { auditHotplug, auditStart, buildPayload, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion, type StatPath } from '../emitter/index.js';
 
 type Role = 'acl-list' | 'disk-top' | 'disk-top-readonly' | 'disk-backing' | 'cdrom' | 'chardev' | 'tpm' | 'input' | 'rng';
 
@@ -114,5 +114,64 @@ describe('auditStart over generated guests', () => {
       expect(records.slice(0, firstCgroup).every((record) => record.type === 'VIRT_MACHINE_ID' || record.reason === 'open')).toBe(true);
       expect(records.slice(lastCgroup + 1).every((record) => record.reason === 'start' || record.type === 'VIRT_CONTROL')).toBe(true);
     }), { numRuns: 300 });
+  });
+});
+
+describe('auditHotplug over generated devices', () => {
+  type Kind = 'disk' | 'chardev' | 'input' | 'rng' | 'usb';
+  const deviceArbitrary = fc.record({
+    kind: fc.constantFrom<Kind>('disk', 'chardev', 'input', 'rng', 'usb'),
+    backing: fc.integer({ min: 0, max: 3 }),
+    readonly: fc.boolean(),
+    aclPath: fc.boolean(),
+    numbers: fc.array(fc.integer({ min: 1, max: 255 }), { minLength: 5, maxLength: 5 }),
+  }).map((spec) => {
+    const devices: Record<string, { major: number; minor: number; kind: 'char' | 'block' }> = {};
+    const add = (path: string, kind: 'char' | 'block', index: number) => {
+      devices[path] = { major: spec.numbers[index]!, minor: index, kind };
+      return path;
+    };
+    add('/dev/urandom', 'char', 0);
+    let xml: string;
+    switch (spec.kind) {
+      case 'disk': {
+        let chain = '<backingStore/>';
+        for (let level = 0; level < spec.backing; level++) chain = `<backingStore type='block'><source dev='${add(`/dev/gen-b${level}`, 'block', level + 1)}'/>${chain}</backingStore>`;
+        xml = `<disk type='block' device='disk'><source dev='${add('/dev/gen-top', 'block', 4)}'/>${chain}<target dev='vdz'/>${spec.readonly ? '<readonly/>' : ''}</disk>`;
+        break;
+      }
+      case 'chardev':
+        xml = `<serial type='dev'><source path='${add('/dev/gen-tty', 'char', 1)}'/><target port='3'/></serial>`;
+        break;
+      case 'input':
+        xml = `<input type='evdev'><source dev='${add('/dev/gen-event', 'char', 1)}'/></input>`;
+        break;
+      case 'rng':
+        xml = `<rng model='virtio'><backend model='random'>${spec.aclPath ? '/dev/urandom' : add('/dev/gen-rng', 'char', 1)}</backend></rng>`;
+        break;
+      case 'usb':
+        add('/dev/bus/usb/002/009', 'char', 2);
+        xml = `<hostdev mode='subsystem' type='usb'><source><address bus='2' device='9'/></source></hostdev>`;
+        break;
+    }
+    return { xml, hostValues: { devices } as HostValues };
+  });
+  const guest = parseDomainXml(`<domain type='kvm'><name>gen</name><uuid>7b2d4c10-5a1e-4c8e-9d0b-1f2a3b4c5d98</uuid><memory unit='KiB'>262144</memory><os><type>hvm</type></os><devices/></domain>`);
+  const attach = (device: { xml: string; hostValues: HostValues }, success: boolean) =>
+    auditHotplug(guest, parseDeviceXml(device.xml).domain, 'attach', { hostValues: device.hostValues, stat: () => 'missing', cgroup: { path: '/cg/' }, success });
+
+  it('allows before the device record; a refused attach denies exactly what it allowed, less the ACL list, after the failed record', () => {
+    fc.assert(fc.property(deviceArbitrary, (device) => {
+      const ok = attach(device, true);
+      const firstDevice = ok.findIndex((record) => record.resrc !== 'cgroup');
+      expect(ok.slice(0, firstDevice === -1 ? ok.length : firstDevice).every((record) => record.reason === 'allow')).toBe(true);
+      expect(ok.slice(firstDevice === -1 ? ok.length : firstDevice).every((record) => record.resrc !== 'cgroup')).toBe(true);
+      const refused = attach(device, false);
+      const failed = refused.findIndex((record) => record.res === 'failed');
+      expect(failed).toBeGreaterThan(-1);
+      const allowed = refused.slice(0, failed).map((record) => String(record.path));
+      const denied = refused.slice(failed + 1).map((record) => { expect(record.reason).toBe('deny'); return String(record.path); });
+      expect(denied).toEqual(allowed.filter((path) => path !== '/dev/urandom'));
+    }), { numRuns: 200 });
   });
 });
