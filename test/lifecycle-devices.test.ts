@@ -84,7 +84,8 @@ describe('auditStart for devices not in the real capture', () => {
       <interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/><model type='virtio'/><driver name='qemu'/></interface>
       <interface type='direct'><mac address='52:54:00:00:00:03'/><source dev='eth0' mode='bridge'/><target dev='macvtap0'/></interface>
       <interface type='user'><mac address='52:54:00:00:00:04'/></interface>`));
-    const stat = (path: string) => (path === '/dev/net/tun' ? { major: 10, minor: 200 } : path === '/dev/vhost-net' ? { major: 10, minor: 238 } : null);
+    const stat = (path: string) =>
+      (path === '/dev/net/tun' ? { major: 10, minor: 200, kind: 'char' as const } : path === '/dev/vhost-net' ? { major: 10, minor: 238, kind: 'char' as const } : 'missing' as const);
     const opens = auditStart(domain, { vmPid: 1, cgroup: null, stat }).filter((record) => record.reason === 'open').map((record) => buildPayload(record));
     expect(opens).toEqual([
       `${head('net', 'open')} net=52:54:00:00:00:01 path="/dev/net/tun" rdev=0A:C8`,

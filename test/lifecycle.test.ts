@@ -3,6 +3,7 @@
 // step), and compares them payload for payload, in order, guest by guest.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { EXAMPLES_CAPTURE_HOST } from './support/capture-host.js';
 import { EXAMPLES } from './support/examples.js';
 import { capturedPayloads, readJournal, rebuiltPayloads } from './support/journal-replay.js';
 
@@ -17,7 +18,7 @@ describe.each(['raw', 'enriched'])('the %s capture, rebuilt by the emitter from 
   });
 
   it.each(journal.guests.map((guest) => [guest.role, guest.exercises, guest] as const))('%s (%s)', (_role, _exercises, guest) => {
-    const ours = rebuiltPayloads(guest);
+    const ours = rebuiltPayloads(guest, journal, EXAMPLES_CAPTURE_HOST);
     expect(ours.length).toBeGreaterThan(0);
     expect(ours).toEqual(capturedPayloads(log, guest.uuid));
   });

@@ -15,7 +15,17 @@ export interface CharDevice {
 }
 
 export type Hostdev =
-  | { readonly mode: 'subsystem'; readonly bus: 'usb' | 'pci' | 'scsi' | 'scsi_host' | 'mdev'; readonly device: string | null }
+  | {
+    readonly mode: 'subsystem';
+    readonly bus: 'usb' | 'pci' | 'scsi' | 'scsi_host' | 'mdev';
+    readonly device: string | null;
+    /** PCI: assigned through VFIO (`<driver name='vfio'/>`, the QEMU default). */
+    readonly vfio: boolean;
+    /** `<readonly/>` (SCSI: allowed read-only). */
+    readonly readonly: boolean;
+    /** USB: the source has a bus/device address (one given by vendor/product has none until libvirt finds it). */
+    readonly located: boolean;
+  }
   | { readonly mode: 'capabilities'; readonly kind: 'storage' | 'misc' | 'net'; readonly path: string | null };
 
 export interface Smartcard {
@@ -51,6 +61,53 @@ export interface Input {
   readonly path: string | null;
 }
 
+/**
+ * One image of a disk's chain (virStorageSource): the top image, a backing image, or a qcow2 data file.
+ * Only local storage (file, block, dir) has a path libvirt audits or puts in the cgroup.
+ */
+export interface StorageSource {
+  /** `type=` of `<disk>` / `<backingStore>` / `<dataStore>`: file, block, dir, network, volume, nvme … */
+  readonly type: string;
+  /** The local path (file, block device, directory); null for non-local storage or an empty drive. */
+  readonly path: string | null;
+  /** `<dataStore>` (qcow2 data-file, libvirt 10.10+): allowed with its image. */
+  readonly dataStore: StorageSource | null;
+  /** `<reservations managed='yes'/>`: libvirt's pr-helper needs /dev/mapper/control. */
+  readonly managedReservations?: boolean;
+  /** type nvme: the controller's PCI address ("0000:01:00.0"), whose IOMMU group the cgroup allows. */
+  readonly nvmeAddress?: string | null;
+}
+
+export interface Disk {
+  /** `<disk device=…>`: disk, cdrom, floppy, lun. */
+  readonly device: string;
+  /** `<target dev=…>`: how libvirt finds the disk whose media changes. */
+  readonly target: string | null;
+  /** The top image. */
+  readonly source: StorageSource;
+  /** `<readonly/>`, and every cdrom (virDomainDiskDefPostParse forces cdroms read-only). */
+  readonly readonly: boolean;
+  /** The backing images below the top one, in chain order (`<backingStore>` of the live XML). */
+  readonly backingChain: readonly StorageSource[];
+  /** `<transient/>` without shareBacking='yes': libvirt puts an overlay over it at start. */
+  readonly transient: boolean;
+}
+
+/** `<os><loader>` and `<nvram>`: firmware images the cgroup allows before the disks. */
+export interface Firmware {
+  readonly loader: { readonly path: string; readonly readonly: boolean } | null;
+  readonly nvram: string | null;
+}
+
+/** `<memory model=…>` devices whose host backing libvirt allows in the cgroup. */
+export interface MemoryDevice {
+  readonly model: string;
+  /** nvdimm / virtio-pmem: the backing path. */
+  readonly path: string | null;
+  /** `<target><size>` in KiB: what the module adds to the guest's total. */
+  readonly sizeKiB: number;
+}
+
 export interface NetInterface {
   readonly mac: string | null;
   /** `<interface type=…>`: network, bridge, ethernet (tap), direct (macvtap), user … */
@@ -60,11 +117,13 @@ export interface NetInterface {
   readonly driver: string | null;
   /** `<target dev=…>`: the host interface (macvtap name). */
   readonly targetDev: string | null;
+  /** `<backend tap=… vhost=…>`: the devices libvirt opens instead of /dev/net/tun and /dev/vhost-net. */
+  readonly backendTap: string | null;
+  readonly backendVhost: string | null;
 }
 
 export interface DomainDevices {
-  /** Local disk paths (file, block, dir); null for network and other non-local storage. */
-  readonly disks: readonly (string | null)[];
+  readonly disks: readonly Disk[];
   readonly filesystems: readonly (string | null)[];
   readonly nets: readonly NetInterface[];
   readonly hostdevs: readonly Hostdev[];
@@ -78,6 +137,13 @@ export interface DomainDevices {
   readonly tpms: readonly Tpm[];
   readonly shmems: readonly Shmem[];
   readonly inputs: readonly Input[];
+  readonly memoryDevices: readonly MemoryDevice[];
+  readonly sounds: number;
+  /** `<graphics type=…>` in order (the first decides whether host audio is allowed). */
+  readonly graphics: readonly string[];
+  /** Render nodes of `<graphics><gl rendernode=…>` and of `<video><acceleration rendernode=…>`. */
+  readonly graphicsRenderNodes: readonly string[];
+  readonly videos: readonly { readonly renderNode: string | null; readonly blob: boolean }[];
 }
 
 export interface DomainDefinition {
@@ -93,5 +159,8 @@ export interface DomainDefinition {
   readonly vcpus: number;
   readonly iothreads: number;
   readonly seclabels: readonly SecurityLabel[];
+  readonly firmware: Firmware;
+  /** `<launchSecurity type=…>`: sev, sev-snp, s390-pv, tdx … or null. */
+  readonly launchSecurity: string | null;
   readonly devices: DomainDevices;
 }

@@ -1,6 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { EmitError } from '../errors.js';
 import type { CharDevice, DomainDefinition, Hostdev, Input, Rng, SecurityLabel, Shmem, Smartcard, Tpm } from './domain-definition.js';
+import { parseDeviceExtras } from './parse-device-extras.js';
+import { parseDisk, parseFirmware } from './parse-storage.js';
 
 type Node = Record<string, unknown>;
 
@@ -55,20 +57,6 @@ function charDevice(element: Node): CharDevice {
   return { sourceType, path: withPath ? attr(source, 'path') : null, targetType: attr(element.target, 'type') };
 }
 
-function diskPath(element: Node): string | null {
-  const source = element.source;
-  switch (attr(element, 'type')) {
-    case 'file':
-      return attr(source, 'file');
-    case 'block':
-      return attr(source, 'dev');
-    case 'dir':
-      return attr(source, 'dir');
-    default:
-      return null; // network, volume, nvme, vhostuser: not local storage, not audited
-  }
-}
-
 function filesystemPath(element: Node): string | null {
   const source = element.source;
   return attr(source, 'dir') ?? attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name') ?? attr(source, 'socket');
@@ -86,26 +74,28 @@ function hostdev(element: Node): Hostdev {
     return { mode: 'capabilities', kind: 'net', path: null };
   }
   const address = node(source.address);
+  const subsystem = { vfio: false, readonly: element.readonly !== undefined, located: true };
   switch (attr(element, 'type')) {
     case 'pci': {
       const field = (name: string): string => attr(address, name) ?? '0';
       const device = `${pad(field('domain'), 4, 16)}:${pad(field('bus'), 2, 16)}:${pad(field('slot'), 2, 16)}.${Number.parseInt(field('function'), 16)}`;
-      return { mode: 'subsystem', bus: 'pci', device };
+      return { mode: 'subsystem', bus: 'pci', device, ...subsystem, vfio: (attr(element.driver, 'name') ?? 'vfio') === 'vfio' };
     }
     case 'usb': {
       const bus = attr(address, 'bus');
       const device = attr(address, 'device');
-      return { mode: 'subsystem', bus: 'usb', device: bus === null || device === null ? null : `${pad(bus, 3, 10)}.${pad(device, 3, 10)}` };
+      // virDomainAuditHostdev prints "%.3d.%.3d" even for a device found by vendor/product that has no address
+      return { mode: 'subsystem', bus: 'usb', device: `${pad(bus, 3, 10)}.${pad(device, 3, 10)}`, ...subsystem, located: bus !== null && device !== null };
     }
     case 'scsi': {
-      if (attr(source, 'protocol') === 'iscsi') return { mode: 'subsystem', bus: 'scsi', device: null };
+      if (attr(source, 'protocol') === 'iscsi') return { mode: 'subsystem', bus: 'scsi', device: null, ...subsystem };
       const adapter = attr(source.adapter, 'name');
-      return { mode: 'subsystem', bus: 'scsi', device: `${adapter}:${attr(address, 'bus')}:${attr(address, 'target')}:${attr(address, 'unit')}` };
+      return { mode: 'subsystem', bus: 'scsi', device: `${adapter}:${attr(address, 'bus')}:${attr(address, 'target')}:${attr(address, 'unit')}`, ...subsystem };
     }
     case 'scsi_host':
-      return { mode: 'subsystem', bus: 'scsi_host', device: attr(source, 'wwpn') };
+      return { mode: 'subsystem', bus: 'scsi_host', device: attr(source, 'wwpn'), ...subsystem };
     case 'mdev':
-      return { mode: 'subsystem', bus: 'mdev', device: attr(address, 'uuid') };
+      return { mode: 'subsystem', bus: 'mdev', device: attr(address, 'uuid'), ...subsystem };
     default:
       throw new EmitError('invalid-record', `hostdev type ${attr(element, 'type')} is not one libvirt audits`);
   }
@@ -187,8 +177,11 @@ export function parseDomainXml(xml: string): DomainDefinition {
     vcpus: Number(attr(vcpu, 'current') ?? text(vcpu) ?? 1),
     iothreads: Math.max(Number(text(domain.iothreads) ?? 0), iothreadIds),
     seclabels: nodes(domain.seclabel).map(seclabel),
+    firmware: parseFirmware(node(domain.os)),
+    launchSecurity: attr(domain.launchSecurity, 'type'),
     devices: {
-      disks: nodes(devices.disk).map(diskPath),
+      ...parseDeviceExtras(devices),
+      disks: nodes(devices.disk).map(parseDisk),
       filesystems: nodes(devices.filesystem).map(filesystemPath),
       nets: nodes(devices.interface).map((element) => ({
         mac: attr(element.mac, 'address'),
@@ -196,6 +189,8 @@ export function parseDomainXml(xml: string): DomainDefinition {
         model: attr(element.model, 'type'),
         driver: attr(element.driver, 'name'),
         targetDev: attr(element.target, 'dev'),
+        backendTap: attr(element.backend, 'tap'),
+        backendVhost: attr(element.backend, 'vhost'),
       })),
       hostdevs: nodes(devices.hostdev).map(hostdev),
       redirdevs: nodes(devices.redirdev).length,
