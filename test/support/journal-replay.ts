@@ -24,14 +24,17 @@ function rebuildStep(step: JournalStep): EmitInput[] {
       return auditStop(parseDomainXml(step.liveXml), step.reason);
     case 'attach':
     case 'detach':
-      return auditHotplug(parseDomainXml(step.liveXml), parseDeviceXml(step.deviceXml).domain, step.kind, { cgroup: cgroupOf(step.cgroup) });
+      return auditHotplug(parseDomainXml(step.liveXml), parseDeviceXml(step.deviceXml).domain, step.kind, { cgroup: cgroupOf(step.cgroup), success: step.success ?? true });
     case 'update':
-      return auditResourceUpdate(parseDomainXml(step.liveXml), step.resource, step.oldValue, step.newValue);
+      return auditResourceUpdate(parseDomainXml(step.liveXml), step.resource, step.oldValue, step.newValue, step.success ?? true);
+    case 'media-change':
+      // No builder for a change of media yet (issue 14; the builder branch maps it).
+      return [];
   }
 }
 
-/** The emitter's payloads for a guest's journal, in order. */
-export function rebuiltPayloads(guest: GuestJournal): string[] {
+/** The emitter's payloads for a guest's journal, in order (`_journal`: its libvirt version, for the builder branch). */
+export function rebuiltPayloads(guest: GuestJournal, _journal?: Journal): string[] {
   return guest.steps.flatMap(rebuildStep).map((input) => `${buildPayload(input)!} res=${String(input.res)}`);
 }
 
