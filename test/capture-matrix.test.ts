@@ -17,8 +17,9 @@ import { EXAMPLES } from './support/examples.js';
 
 /**
  * Flip to true when the lifecycle builder of issue 14 (branch h14-builder) is merged: every guest of
- * every stored capture must then render exactly (0 differing, 0 missing, 0 extra). Until then the table
- * is printed and the counts are checked for consistency only.
+ * every stored capture with run-time values (and of the live matrix, test/e2e/lifecycle-matrix.test.ts)
+ * must then render exactly (0 differing, 0 missing, 0 extra). Until then the table is printed and the
+ * counts are checked for consistency only.
  */
 export const STRICT_BUILDER_PARITY = false;
 
@@ -109,11 +110,13 @@ describe.each(captures)('capture $name', (capture) => {
 
   it('each guest compared with the builder, step by step (table printed)', () => {
     const rows = compareJournal(journal, (guest) => capturedPayloads(logText, guest.uuid, capture.log), (guest) => rebuiltPayloads(guest, journal));
-    console.log(comparisonTable(`${capture.name} (libvirt ${journal.libvirt ?? '9.0.0'}): records per guest`, rows));
+    console.log(comparisonTable(`${capture.name} (libvirt ${journal.libvirt ?? 'not recorded'}): records per guest`, rows));
     for (const row of rows) {
       expect(row.equal + row.differing + row.missing, `${row.role}: every record libvirt wrote is counted once`).toBe(row.captured);
       expect(row.equal + row.differing + row.extra, `${row.role}: every record the builder rendered is counted once`).toBe(row.rebuilt);
-      if (STRICT_BUILDER_PARITY) {
+      // Journals from before the lab recorded run-time values (no `libvirt` field: examples/libvirt-capture.*,
+      // captured where /dev/kvm existed) cannot give the builder the host's device numbers: reported only.
+      if (STRICT_BUILDER_PARITY && journal.libvirt !== undefined) {
         expect({ role: row.role, differing: row.differing, missing: row.missing, extra: row.extra, error: row.rebuildError })
           .toEqual({ role: row.role, differing: 0, missing: 0, extra: 0, error: undefined });
       }
