@@ -121,7 +121,9 @@ export class LabGuest {
       watching = false;
       await watch;
       const runtime = this.runtime([liveXml ?? definitionXml], undefined, seclabels);
-      this.push({ kind: 'failed-start', definitionXml, seclabels, stage, cgroup, ...(liveXml ? { liveXml } : {}), runtime });
+      // The stage the start really reached: a cgroup directory was made, or not.
+      const reached: FailedStartStage = cgroup === null ? 'before-cgroup' : stage === 'before-cgroup' ? 'after-cgroup' : stage;
+      this.push({ kind: 'failed-start', definitionXml, seclabels, stage: reached, cgroup, ...(liveXml ? { liveXml } : {}), runtime });
       return (error as Error).message;
     }
     watching = false;

@@ -112,7 +112,8 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
   chmodSync(host(images), 0o755);
   const qcow2 = (name: string, size = '16M', backing?: { path: string; format: string }) => {
     const path = join(images, name);
-    run('qemu-img', ['create', '-q', '-f', 'qcow2', ...(backing ? ['-F', backing.format, '-b', backing.path] : []), host(path), ...(backing ? [] : [size])]);
+    // -u: the backing path is libvirt's (inside a chroot), not necessarily reachable from here.
+    run('qemu-img', ['create', '-q', '-f', 'qcow2', ...(backing ? ['-u', '-F', backing.format, '-b', backing.path] : []), host(path), size]);
     return path;
   };
   const raw = (name: string, sizeMiB = 4) => {
@@ -150,19 +151,25 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
   type Case = (guest: LabGuest) => Promise<void>;
   const guests: { role: string; exercises: string; shape: Omit<GuestShape, 'name' | 'uuid'>; run: Case }[] = [];
   const add = (role: string, exercises: string, shape: Omit<GuestShape, 'name' | 'uuid'>, steps: Case) => guests.push({ role, exercises, shape, run: steps });
+  /** A start whose failure is journaled too (libvirt audits it), then an error that ends the guest's case. */
+  const boot = async (guest: LabGuest) => {
+    const failure = await guest.startOrFail(generatedLabels ?? [], 'qemu-refused-device');
+    if (failure !== null) throw new Error(`the start failed: ${failure.split('\n')[0]}`);
+    generatedLabels ??= labels();
+  };
   const startDestroy: Case = async (guest) => {
-    await guest.start();
+    await boot(guest);
     await guest.destroy();
   };
 
   // The test guest's kernel, for guests that must answer ACPI events.
-  const boot = join(directory, 'boot');
-  mkdirSync(host(boot), { recursive: true });
-  chmodSync(host(boot), 0o755);
-  copyFileSync(options.bootable.kernel, host(join(boot, 'vmlinuz')));
-  copyFileSync(options.bootable.initrd, host(join(boot, 'initrd.gz')));
+  const bootFiles = join(directory, 'boot');
+  mkdirSync(host(bootFiles), { recursive: true });
+  chmodSync(host(bootFiles), 0o755);
+  copyFileSync(options.bootable.kernel, host(join(bootFiles, 'vmlinuz')));
+  copyFileSync(options.bootable.initrd, host(join(bootFiles, 'initrd.gz')));
   const bootedOs = (consoleLog: string) => ({
-    os: `<os><type arch='x86_64' machine='pc'>hvm</type><kernel>${boot}/vmlinuz</kernel><initrd>${boot}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>`,
+    os: `<os><type arch='x86_64' machine='pc'>hvm</type><kernel>${bootFiles}/vmlinuz</kernel><initrd>${bootFiles}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>`,
     serial: `<serial type='file'><source path='${consoleLog}'/><target port='0'/></serial>`,
   });
   const readConsole = (file: string) => (existsSync(host(file)) ? readFileSync(host(file), 'latin1') : '');
@@ -181,9 +188,9 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
 
     const base = join(images, 'chain-base.raw');
     run('truncate', ['-s', '16M', host(base)]);
-    const mid = qcow2('chain-mid.qcow2', '', { path: base, format: 'raw' });
-    const top = qcow2('chain-top.qcow2', '', { path: mid, format: 'qcow2' });
-    const overBlock = qcow2('over-block.qcow2', '', { path: blockBase, format: 'raw' });
+    const mid = qcow2('chain-mid.qcow2', '16M', { path: base, format: 'raw' });
+    const top = qcow2('chain-top.qcow2', '16M', { path: mid, format: 'qcow2' });
+    const overBlock = qcow2('over-block.qcow2', '8M', { path: blockBase, format: 'raw' });
     add('backing-chains', 'backing chains: qcow2 → qcow2 → raw file, and a qcow2 over a block device; start, destroy', {
       devices: fileDisk(top, 'vda') + fileDisk(overBlock, 'vdb'),
     }, startDestroy);
@@ -203,7 +210,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('media-change', 'change of media in an IDE cdrom: empty → file A → file B → block device → ejected; start, destroy', {
       devices: fileDisk(qcow2('media-root.qcow2'), 'vda') + cdrom(null),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       await guest.changeMedia(deviceFile(cdrom(isoA)), cdrom(isoA), null);
       await guest.changeMedia(deviceFile(cdrom(isoB)), cdrom(isoB), isoA);
       await guest.changeMedia(deviceFile(cdrom(blockMedia, 'block')), cdrom(blockMedia, 'block'), isoB);
@@ -214,7 +221,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('disk-hotplug', 'USB disks hot-plugged and unplugged: a file disk, a block disk, a readonly block disk; a failing attach (an image that is no qcow2); destroy', {
       devices: fileDisk(qcow2('hot-root.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const usbFile = fileDisk(qcow2('hot file.qcow2'), 'sda', 'usb');
       await guest.attach(deviceFile(usbFile), usbFile);
       await guest.detach(deviceFile(usbFile), usbFile, "dev='sda'");
@@ -250,15 +257,18 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
         + "<channel type='udp'><source mode='bind' host='127.0.0.1' service='47102'/><source mode='connect' host='127.0.0.1' service='47103'/><target type='virtio' name='org.example.udp'/></channel>"
         + `<parallel type='file'><source path='${directory}/parallel.log'/><target port='0'/></parallel>`,
     }, startDestroy);
-    add('chardevs-virtual', 'chardevs without a host path: vc, qemu-vdagent, spicevmc and spiceport channels (SPICE graphics); start (or the failure this QEMU gives), destroy', {
+    add('chardevs-virtual', 'chardevs without a host path: vc and qemu-vdagent; start, destroy', {
       devices: fileDisk(qcow2('chr3.qcow2'), 'vda')
-        + "<graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>"
         + "<serial type='vc'><target port='0'/></serial>"
-        + "<channel type='qemu-vdagent'><source><clipboard copypaste='no'/></source><target type='virtio' name='com.redhat.spice.0'/></channel>"
-        + "<channel type='spiceport'><source channel='org.example.port'/><target type='virtio' name='org.example.spiceport'/></channel>",
-    }, async (guest) => {
-      if ((await guest.startOrFail(labels(), 'qemu-refused-device')) === null) await guest.destroy();
-    });
+        + "<channel type='qemu-vdagent'><source><clipboard copypaste='no'/></source><target type='virtio' name='com.redhat.spice.0'/></channel>",
+    }, startDestroy);
+    add('chardevs-spice', 'SPICE graphics with spicevmc and spiceport channels and a spicevmc redirdev (where this QEMU has SPICE); start, destroy', {
+      devices: fileDisk(qcow2('chr-spice.qcow2'), 'vda')
+        + "<graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>"
+        + "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>"
+        + "<channel type='spiceport'><source channel='org.example.port'/><target type='virtio' name='org.example.spiceport'/></channel>"
+        + "<redirdev bus='usb' type='spicevmc'/>",
+    }, startDestroy);
     add('console-dev', "serial 0 of type='dev' (/dev/ttyS0) and the console that duplicates it: one ACL; start, destroy", {
       devices: fileDisk(qcow2('con-dev.qcow2'), 'vda')
         + "<serial type='dev'><source path='/dev/ttyS0'/><target port='0'/></serial>"
@@ -267,7 +277,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('chardev-hotplug', "a USB serial of type='dev' and a virtio channel hot-plugged and unplugged; destroy", {
       devices: fileDisk(qcow2('chr-hot.qcow2'), 'vda') + "<controller type='virtio-serial' index='0'/>",
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const usbSerial = "<serial type='dev'><source path='/dev/ttyS0'/><target type='usb-serial' port='0'><model name='usb-serial'/></target></serial>";
       await guest.attach(deviceFile(usbSerial), usbSerial);
       await guest.detach(deviceFile(usbSerial), usbSerial, "<source path='/dev/ttyS0'/>");
@@ -297,7 +307,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
         + "<rng model='virtio'><backend model='builtin'/></rng>"
         + "<rng model='virtio'><backend model='egd' type='tcp'><source mode='bind' host='127.0.0.1' service='47104'/><protocol type='raw'/></backend></rng>",
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const rng = "<rng model='virtio'><backend model='random'>/dev/random</backend></rng>";
       await guest.attach(deviceFile(rng), rng);
       await guest.destroy();
@@ -312,7 +322,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
         + `<smartcard mode='passthrough' type='unix'><source mode='bind' path='${directory}/smartcard.sock'/></smartcard>`
         + "<redirdev bus='usb' type='tcp'><source mode='bind' host='127.0.0.1' service='47105'/></redirdev>",
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const redirdev = "<redirdev bus='usb' type='tcp'><source mode='bind' host='127.0.0.1' service='47106'/></redirdev>";
       await guest.attach(deviceFile(redirdev), redirdev);
       await guest.detach(deviceFile(redirdev), redirdev, "service='47106'");
@@ -337,7 +347,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('hostdev-hotplug', 'a USB hostdev attached to a running guest: the host lacks it, the attach fails; destroy', {
       devices: fileDisk(qcow2('hd-hot.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const usb = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/><product id='0x0104'/></source></hostdev>";
       await guest.hotplug('attach', deviceFile(usb), usb, true);
       await guest.destroy();
@@ -361,7 +371,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
         + `<shmem name='${MATRIX_PREFIX}-shm0'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>`
         + `<filesystem type='mount' accessmode='mapped'><source dir='${directory}/share'/><target dir='share'/><readonly/></filesystem>`,
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const shmem = `<shmem name='${MATRIX_PREFIX}-shm1'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>`;
       await guest.attach(deviceFile(shmem), shmem);
       await guest.destroy();
@@ -374,7 +384,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       cpu: "<cpu><numa><cell id='0' cpus='0' memory='64' unit='MiB'/><cell id='1' cpus='1' memory='64' unit='MiB'/></numa></cpu>",
       devices: fileDisk(qcow2('numa.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       for (const node of [0, 1]) {
         const dimm = `<memory model='dimm'><target><size unit='MiB'>128</size><node>${node}</node></target></memory>`;
         const file = deviceFile(dimm);
@@ -394,7 +404,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       extra: '<iothreads>1</iothreads>',
       devices: fileDisk(qcow2('vcpu.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       await guest.update('vcpu', () => lab.virsh(['setvcpus', guest.name, '3', '--live']));
       await guest.update('iothread', () => lab.virsh(['iothreadadd', guest.name, '2', '--live']));
       await guest.update('iothread', () => lab.virsh(['iothreadadd', guest.name, '5', '--live']));
@@ -410,7 +420,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       os: booted.os,
       devices: fileDisk(qcow2('booted.qcow2'), 'vda') + booted.serial,
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       await guest.waitForConsole(consoleLog, 'virt-audit test guest: ready', 180_000, readConsole);
       const disk = fileDisk(qcow2('booted-hot.qcow2'), 'vdb');
       await guest.attach(deviceFile(disk), disk);
@@ -429,7 +439,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('unacked-detach', 'a virtio disk detached from a guest without an OS: the unplug is never acknowledged (libvirt audits nothing); destroy', {
       devices: fileDisk(qcow2('unacked.qcow2'), 'vda') + fileDisk(qcow2('unacked-2.qcow2'), 'vdb'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const disk = fileDisk(join(images, 'unacked-2.qcow2'), 'vdb');
       await guest.detach(deviceFile(disk), disk, "dev='vdb'");
       await guest.destroy();
@@ -441,7 +451,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
         + "<interface type='ethernet'><mac address='52:54:00:6d:01:01'/><target dev='vamxtap0' managed='yes'/><model type='virtio'/></interface>"
         + "<interface type='user'><mac address='52:54:00:6d:01:02'/><model type='e1000'/></interface>",
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const nic = "<interface type='ethernet'><mac address='52:54:00:6d:01:03'/><target dev='vamxtap1' managed='yes'/><model type='virtio'/></interface>";
       await guest.attach(deviceFile(nic), nic);
       await guest.destroy();
@@ -466,7 +476,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('save-restore', 'save to a file and restore, managed save and the start from it; destroy', {
       devices: fileDisk(qcow2('save.qcow2'), 'vda') + "<serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>",
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       const file = join(directory, 'matrix.save');
       await guest.save(file);
       await guest.restore(file);
@@ -477,7 +487,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('snapshot', 'an internal snapshot of the running guest, then a revert to it while running (stop and start from-snapshot); destroy', {
       devices: fileDisk(qcow2('snap.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       guest.snapshot('s1');
       await guest.revertRunning('s1');
       await guest.destroy();
@@ -485,7 +495,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     add('crash', 'QEMU killed (SIGKILL) under libvirt: stop reason=failed', {
       devices: fileDisk(qcow2('crash.qcow2'), 'vda'),
     }, async (guest) => {
-      await guest.start();
+      await boot(guest);
       await guest.crash();
     });
 
