@@ -285,7 +285,7 @@ export class HostLab {
     const names = this.virsh(['list', '--all', '--name']).split('\n').map((name) => name.trim()).filter(Boolean);
     for (const name of names) {
       spawnSync('virsh', ['-q', '-c', this.uri, 'destroy', name], { stdio: 'ignore', timeout: 30_000 });
-      spawnSync('virsh', ['-q', '-c', this.uri, 'undefine', name, '--managed-save', '--nvram'], { stdio: 'ignore', timeout: 30_000 });
+      spawnSync('virsh', ['-q', '-c', this.uri, 'undefine', name, '--managed-save', '--nvram', '--snapshots-metadata'], { stdio: 'ignore', timeout: 30_000 });
     }
   }
 }
