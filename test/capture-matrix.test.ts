@@ -4,7 +4,7 @@
 // builder did not render them) and extra (rendered, never written). It checks that the journals hold
 // what the lab read on the capture host (each captured device number, the writing libvirtd's pid) and
 // that the counts are reported correctly; once the builder of issue 14 is merged, STRICT_BUILDER_PARITY
-// makes every count but "equal" 0.
+// (test/support/builder-parity.ts) makes every count but "equal" 0.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -12,16 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { parseLine } from '../src/index.js';
 import type { Journal } from '../scripts/lab/journal.js';
 import { compareJournal, comparisonTable, diffPayloads, recordKind } from '../scripts/lab/payload-diff.js';
+import { STRICT_BUILDER_PARITY } from './support/builder-parity.js';
 import { capturedPayloads, readJournal, rebuiltPayloads } from './support/journal-replay.js';
 import { EXAMPLES } from './support/examples.js';
 
-/**
- * Flip to true when the lifecycle builder of issue 14 (branch h14-builder) is merged: every guest of
- * every stored capture with run-time values (and of the live matrix, test/e2e/lifecycle-matrix.test.ts)
- * must then render exactly (0 differing, 0 missing, 0 extra). Until then the table is printed and the
- * counts are checked for consistency only.
- */
-export const STRICT_BUILDER_PARITY = false;
 
 interface StoredCapture {
   readonly name: string;

@@ -2,7 +2,7 @@
 // where their chroot is built (bash scripts/libvirt-chroot.sh build 11.3|12.9), under 11.3 and 12.9,
 // into a private auditd; every step of every guest compared with the lifecycle builder's rendering of
 // its journal. Prints per guest: equal, differing, missing, extra. Each version is skipped, with the
-// reason printed, where the lab cannot run it. STRICT_BUILDER_PARITY (test/capture-matrix.test.ts) turns
+// reason printed, where the lab cannot run it. STRICT_BUILDER_PARITY (test/support/builder-parity.ts) turns
 // the counts into the requirement that every count but "equal" is 0.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { Journal } from '../../scripts/lab/journal.js';
 import { runMatrix } from '../../scripts/lab/matrix.js';
 import { compareJournal, comparisonTable, type GuestComparison } from '../../scripts/lab/payload-diff.js';
 import { capturedPayloads, rebuiltPayloads } from '../support/journal-replay.js';
-import { STRICT_BUILDER_PARITY } from '../capture-matrix.test.js';
+import { STRICT_BUILDER_PARITY } from '../support/builder-parity.js';
 
 const say = (message: string) => process.stderr.write(`lifecycle-matrix: ${message}\n`);
 
