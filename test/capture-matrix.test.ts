@@ -5,7 +5,7 @@
 // what the lab read on the capture host (each captured device number, the writing libvirtd's pid) and
 // that the counts are reported correctly; once the builder of issue 14 is merged, STRICT_BUILDER_PARITY
 // (test/support/builder-parity.ts) makes every count but "equal" 0.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ interface StoredCapture {
 function storedCaptures(): StoredCapture[] {
   const found: StoredCapture[] = [];
   const pairs = (directory: string, matrix: boolean) => {
-    if (!existsSync(directory)) return;
+    if (!existsSync(directory) || !statSync(directory).isDirectory()) return;
     for (const file of readdirSync(directory).sort()) {
       if (!file.endsWith('.journal.json')) continue;
       const stem = file.slice(0, -'.journal.json'.length);
