@@ -57,6 +57,11 @@ export type JournalStep =
     readonly cgroup: string | null; readonly success?: boolean; readonly runtime?: HostValues;
   }
   | {
+    /** A live change of a NIC (virsh update-device with the same MAC): here, its bridge. */
+    readonly kind: 'interface-update'; readonly liveXml: string; readonly deviceXml: string;
+    readonly success?: boolean; readonly runtime?: HostValues;
+  }
+  | {
     readonly kind: 'update'; readonly resource: 'mem' | 'vcpu' | 'iothread'; readonly liveXml: string; readonly oldValue: number; readonly newValue: number;
     readonly success?: boolean; readonly runtime?: HostValues;
   };

@@ -237,6 +237,14 @@ export class LabGuest {
     this.push({ kind: 'media-change', liveXml, deviceXml, oldSource, cgroup, ...(success ? {} : { success }), runtime });
   }
 
+  /** A live change of a NIC's bridge (virsh update-device with the interface's new XML, same MAC). */
+  async updateInterface(deviceFile: string, deviceXml: string): Promise<void> {
+    const liveXml = await this.liveXml();
+    const runtime = this.runtime([liveXml, deviceXml], this.lab.qemuPid(this.name));
+    this.lab.virsh(['update-device', this.name, deviceFile, '--live']);
+    this.push({ kind: 'interface-update', liveXml, deviceXml, runtime });
+  }
+
   /** A change of a counted resource through `change`, journaled with the totals read back before and after. */
   async update(resource: 'vcpu' | 'mem' | 'iothread', change: () => void): Promise<void> {
     const liveXml = await this.liveXml();

@@ -77,6 +77,16 @@ class MatrixHost {
     return device;
   }
 
+  private readonly bridges: string[] = [];
+
+  /** A Linux bridge with no uplink, for bridge NICs; deleted on release. */
+  bridge(name: string): string {
+    run('ip', ['link', 'add', name, 'type', 'bridge']);
+    this.bridges.push(name);
+    run('ip', ['link', 'set', name, 'up']);
+    return name;
+  }
+
   /** qemu-nbd serving an image on a unix socket (the lab's own process, stopped by pid). */
   async nbd(image: string, socket: string): Promise<void> {
     const server = spawn('qemu-nbd', ['--persistent', '--shared=4', '-f', 'qcow2', '-k', this.lab.hostPath(socket), this.lab.hostPath(image)], { stdio: 'ignore' });
@@ -91,6 +101,13 @@ class MatrixHost {
         server.kill('SIGTERM');
         for (let waited = 0; server.exitCode === null && waited < 5_000; waited += 100) await sleep(100);
         if (server.exitCode === null) server.kill('SIGKILL');
+      }
+    }
+    for (const bridge of this.bridges) {
+      try {
+        run('ip', ['link', 'delete', bridge, 'type', 'bridge']);
+      } catch {
+        // already gone
       }
     }
     for (const device of this.loops.reverse()) {
@@ -454,6 +471,17 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       await boot(guest);
       const nic = "<interface type='ethernet'><mac address='52:54:00:6d:01:03'/><target dev='vamxtap1' managed='yes'/><model type='virtio'/></interface>";
       await guest.attach(deviceFile(nic), nic);
+      await guest.destroy();
+    });
+
+    const bridgeNic = (bridge: string) => `<interface type='bridge'><mac address='52:54:00:6d:02:01'/><source bridge='${bridge}'/><target dev='vamxbr0tap' managed='yes'/><model type='virtio'/></interface>`;
+    const bridges = [hostMachine.bridge('vamxbr0'), hostMachine.bridge('vamxbr1')];
+    add('net-bridge-change', 'a bridge NIC (a tap libvirt adds to a Linux bridge) moved live to another bridge (update-device); destroy', {
+      devices: fileDisk(qcow2('bridge.qcow2'), 'vda') + bridgeNic(bridges[0]!),
+    }, async (guest) => {
+      await boot(guest);
+      const moved = bridgeNic(bridges[1]!);
+      await guest.updateInterface(deviceFile(moved), moved);
       await guest.destroy();
     });
 

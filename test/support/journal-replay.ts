@@ -28,7 +28,8 @@ function rebuildStep(step: JournalStep): EmitInput[] {
     case 'update':
       return auditResourceUpdate(parseDomainXml(step.liveXml), step.resource, step.oldValue, step.newValue, step.success ?? true);
     case 'media-change':
-      // No builder for a change of media yet (issue 14; the builder branch maps it).
+    case 'interface-update':
+      // No builder for a change of media or of a NIC yet (issue 14; the builder branch maps them).
       return [];
   }
 }
