@@ -6,7 +6,7 @@
 #
 #   bash scripts/libvirt-chroot.sh build 11.3|12.9     build (idempotent) and print the chroot's path
 #   bash scripts/libvirt-chroot.sh path 11.3|12.9      print the path (exit 1 when it is not built)
-#   bash scripts/libvirt-chroot.sh mount 11.3|12.9     bind /dev, /dev/pts, /proc, rbind /sys, tmpfs /run
+#   bash scripts/libvirt-chroot.sh mount 11.3|12.9     bind /dev, /dev/pts, /dev/shm, /proc, rbind /sys, tmpfs /run
 #   bash scripts/libvirt-chroot.sh umount 11.3|12.9    undo every mount under the chroot, innermost first
 #
 # The cache directory is $VIRT_AUDIT_CHROOT_CACHE (default /var/cache/virt-audit). Needs root,
@@ -43,6 +43,8 @@ do_mount() {
   [ -f "$STAMP" ] || { echo "libvirt-chroot: $DIR is not built (run: $0 build $version)" >&2; exit 1; }
   mountpoint -q "$DIR/dev" || mount --bind /dev "$DIR/dev"
   mountpoint -q "$DIR/dev/pts" || mount --bind /dev/pts "$DIR/dev/pts"
+  # ivshmem and shared memory backends live in /dev/shm, a mount of its own on the host.
+  mountpoint -q "$DIR/dev/shm" || mount --bind /dev/shm "$DIR/dev/shm"
   mountpoint -q "$DIR/proc" || mount -t proc proc "$DIR/proc"
   mountpoint -q "$DIR/sys" || { mount --rbind /sys "$DIR/sys"; mount --make-rslave "$DIR/sys"; }
   mountpoint -q "$DIR/run" || mount -t tmpfs -o mode=0755 tmpfs "$DIR/run"

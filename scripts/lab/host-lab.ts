@@ -5,7 +5,7 @@
 // chroot (scripts/libvirt-chroot.sh): its daemons, guests and lab directory then live in the chroot,
 // which is mounted for the lab's duration and unmounted when it stops.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './project-root.js';
@@ -19,6 +19,9 @@ function processRunning(name: string): number | null {
   const pid = Number(result.stdout.trim().split('\n')[0]);
   return pid > 0 ? pid : null;
 }
+
+/** The names the lab's scenario and matrix give their <shmem> devices. */
+const LAB_SHMEM_PREFIXES = ['vacap-shm', 'vamx-shm'];
 
 /** The libvirt versions the lab runs: the host's, and those of the chroots scripts/libvirt-chroot.sh builds. */
 export const LAB_LIBVIRT_VERSIONS = ['9.0', '11.3', '12.9'] as const;
@@ -276,6 +279,10 @@ export class HostLab {
     await attempt(() => void run('auditctl', ['-e', String(this.auditEnabledBefore)]));
     await attempt(() => this.kvm.restore());
     await attempt(() => rmSync(this.hostPath(this.directory), { recursive: true, force: true }));
+    // QEMU leaves the lab's ivshmem backing files (named after the guests' shmem) in /dev/shm.
+    await attempt(() => {
+      for (const entry of readdirSync('/dev/shm')) if (LAB_SHMEM_PREFIXES.some((prefix) => entry.startsWith(prefix))) rmSync(join('/dev/shm', entry), { force: true });
+    });
     if (this.root !== '') await attempt(() => void run('bash', [chrootScript(), 'umount', this.libvirt]));
     if (errors.length > 0) throw new AggregateError(errors, 'the lab did not stop cleanly');
   }
