@@ -1,43 +1,66 @@
-// npm run capture: refreshes the real libvirt capture in examples/ — a RAW pass and an ENRICHED pass of
+// npm run capture: refreshes a real libvirt capture in examples/ — a RAW pass and an ENRICHED pass of
 // the lab scenario (scripts/lab), the journal of each, and the real auvirt / ausearch / aureport outputs
 // on both logs. Needs root, a kernel with audit, Debian's auditd, libvirt and QEMU, and no other auditd
 // or libvirtd running (the lab starts its own and stops them by pid).
+//
+//   npm run capture [-- [--libvirt 9.0|11.3|12.9] [--matrix] [OUTDIR]]
+//
+// --libvirt 11.3 / 12.9 runs libvirt from a Debian 13 chroot (scripts/libvirt-chroot.sh; built on first
+// use), writing into the same private auditd; default OUTDIR examples/libvirt-VERSION. --matrix runs the
+// capture matrix (scripts/lab/matrix.ts) instead, one RAW pass, into examples/matrix/libvirt-VERSION.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { capturePass, projectRoot } from './lab/capture-pass.js';
-import { labUnavailable } from './lab/host-lab.js';
+import { HOST_LIBVIRT_VERSION, LAB_LIBVIRT_VERSIONS, buildLibvirtChroot, labUnavailable, libvirtRoot, type LabLibvirtVersion } from './lab/host-lab.js';
 import { realToolOutputs } from './lab/real-tools.js';
 
-function version(command: string, args: readonly string[]): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
+function version(command: string, args: readonly string[], root: string): string {
+  const result = root === ''
+    ? spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 })
+    : spawnSync('chroot', [root, command, ...args], { encoding: 'utf8', timeout: 30_000 });
   return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? '?';
 }
 
+function defaultOut(libvirt: LabLibvirtVersion, matrix: boolean): string {
+  const examples = join(projectRoot(), 'examples');
+  if (matrix) return join(examples, 'matrix', `libvirt-${libvirt}`);
+  return libvirt === HOST_LIBVIRT_VERSION ? examples : join(examples, `libvirt-${libvirt}`);
+}
+
 async function main(): Promise<void> {
-  const { positionals } = parseArgs({ allowPositionals: true });
-  const out = positionals[0] ?? join(projectRoot(), 'examples');
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { libvirt: { type: 'string' }, matrix: { type: 'boolean' } } });
   const say = (message: string) => process.stderr.write(`capture: ${message}\n`);
-  const unavailable = labUnavailable();
+  const libvirt = (values.libvirt ?? HOST_LIBVIRT_VERSION) as LabLibvirtVersion;
+  if (!LAB_LIBVIRT_VERSIONS.includes(libvirt)) {
+    say(`--libvirt ${values.libvirt}: one of ${LAB_LIBVIRT_VERSIONS.join(', ')}`);
+    process.exit(2);
+  }
+  const matrix = values.matrix === true;
+  const out = positionals[0] ?? defaultOut(libvirt, matrix);
+  if (libvirtRoot(libvirt) === null) buildLibvirtChroot(libvirt, say);
+  const unavailable = labUnavailable(libvirt);
   if (unavailable) {
     say(`cannot capture here: ${unavailable}`);
     process.exit(2);
   }
+  const root = libvirtRoot(libvirt)!;
   const outputs = join(out, 'outputs');
   rmSync(join(out, 'domains'), { recursive: true, force: true });
-  mkdirSync(outputs, { recursive: true });
-  for (const format of ['RAW', 'ENRICHED'] as const) {
-    const pass = await capturePass(format, out, say);
+  mkdirSync(matrix ? out : outputs, { recursive: true });
+  const formats = matrix ? (['RAW'] as const) : (['RAW', 'ENRICHED'] as const);
+  for (const format of formats) {
+    const pass = await capturePass(format, out, say, { libvirt, scenario: matrix ? 'matrix' : 'lab', ...(matrix ? { stem: 'matrix' } : {}) });
     chmodSync(pass.log, 0o644);
-    realToolOutputs(pass.log, outputs);
+    if (!matrix) realToolOutputs(pass.log, outputs);
   }
-  writeFileSync(join(outputs, 'CAPTURE-INFO.txt'), [
-    `# Produced by npm run capture (scripts/capture.ts) on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    `libvirt: ${version('libvirtd', ['--version'])}`,
-    `qemu: ${version('qemu-system-x86_64', ['--version'])}`,
-    `auditd: ${version('dpkg-query', ['-W', '-f', '${Version}', 'auditd'])}`,
-    `kernel: ${version('uname', ['-r'])}`,
+  writeFileSync(join(out, matrix ? 'CAPTURE-INFO.txt' : join('outputs', 'CAPTURE-INFO.txt')), [
+    `# Produced by npm run capture (scripts/capture.ts${libvirt === HOST_LIBVIRT_VERSION ? '' : ` --libvirt ${libvirt}`}${matrix ? ' --matrix' : ''}) on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `libvirt: ${version('/usr/sbin/libvirtd', ['--version'], root)}${root === '' ? '' : ` (Debian 13 chroot ${root})`}`,
+    `qemu: ${version('/usr/bin/qemu-system-x86_64', ['--version'], root)}`,
+    `auditd: ${version('dpkg-query', ['-W', '-f', '${Version}', 'auditd'], '')}`,
+    `kernel: ${version('uname', ['-r'], '')}`,
     'tools run with TZ=UTC LANG=C.UTF-8', '',
   ].join('\n'));
   say(`done: ${out}`);

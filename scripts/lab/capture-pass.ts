@@ -1,12 +1,14 @@
-// One capture pass: a fresh lab (auditd in the given format, virtlogd, libvirtd), the scenario, auditd
-// stopped with a guest still running, everything else stopped by pid. Leaves the audit log and the
-// journal in `outDirectory`.
+// One capture pass: a fresh lab (auditd in the given format, virtlogd, libvirtd — the host's or a
+// chroot's), the scenario or the capture matrix, auditd stopped with a guest still running, everything
+// else stopped by pid. Leaves the audit log and the journal in `outDirectory`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostLab } from './host-lab.js';
+import { HostLab, HOST_LIBVIRT_VERSION, type LabLibvirtVersion } from './host-lab.js';
+import { runMatrix } from './matrix.js';
+import { projectRoot } from './project-root.js';
 import type { Journal } from './journal.js';
 import { runScenario, type BootableGuest } from './scenario.js';
 
@@ -16,16 +18,7 @@ export interface CapturedPass {
   readonly journal: Journal;
 }
 
-/** The package root, from the source tree (scripts/lab) or the build (dist/scripts/lab). */
-export function projectRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(directory, 'package.json')) || directory.endsWith('/dist')) {
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error('package.json not found above the lab scripts');
-    directory = parent;
-  }
-  return directory;
-}
+export { projectRoot };
 
 /** The guest kernel and initramfs, built once into a cache directory (scripts/build-test-guest.sh). */
 export function bootableGuest(): BootableGuest {
@@ -37,14 +30,24 @@ export function bootableGuest(): BootableGuest {
   return { kernel: join(cache, 'vmlinuz'), initrd: join(cache, 'initrd.gz') };
 }
 
-export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: string, say: (message: string) => void): Promise<CapturedPass> {
+export interface PassOptions {
+  readonly libvirt?: LabLibvirtVersion;
+  /** The lab scenario (examples/libvirt-capture.*) or the capture matrix. */
+  readonly scenario?: 'lab' | 'matrix';
+  /** The files' name before .log / .journal.json. */
+  readonly stem?: string;
+}
+
+export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: string, say: (message: string) => void, options: PassOptions = {}): Promise<CapturedPass> {
   const bootable = bootableGuest();
-  say(`pass ${format}: starting auditd, virtlogd, libvirtd`);
-  const lab = await HostLab.start({ format });
+  const libvirt = options.libvirt ?? HOST_LIBVIRT_VERSION;
+  say(`pass ${format}: starting auditd, virtlogd, libvirtd ${libvirt}`);
+  const lab = await HostLab.start({ format, libvirt });
   try {
-    const journal = await runScenario(lab, { bootable, say: (message) => say(`pass ${format}: ${message}`) });
+    const passSay = (message: string) => say(`pass ${format}: ${message}`);
+    const journal = options.scenario === 'matrix' ? await runMatrix(lab, { bootable, say: passSay }) : await runScenario(lab, { bootable, say: passSay });
     const auditLog = await lab.stopAuditd();
-    const stem = `libvirt-capture.${format.toLowerCase()}`;
+    const stem = options.stem ?? `libvirt-capture.${format.toLowerCase()}`;
     const log = join(outDirectory, `${stem}.log`);
     copyFileSync(auditLog, log);
     const journalFile = join(outDirectory, `${stem}.journal.json`);

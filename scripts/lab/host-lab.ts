@@ -1,11 +1,14 @@
 // A private libvirt host for end-to-end runs: its own auditd (scripts/private-auditd.ts), virtlogd and
 // libvirtd started by hand with their own configuration, pid files and sockets in a temporary directory,
 // every one of them stopped by its pid when done. Only one auditd can be registered with the kernel, so
-// the lab owns it for its duration.
+// the lab owns it for its duration. libvirt is the host's (9.0) or a newer one run from a Debian 13
+// chroot (scripts/libvirt-chroot.sh): its daemons, guests and lab directory then live in the chroot,
+// which is mounted for the lab's duration and unmounted when it stops.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectRoot } from './project-root.js';
 import { PrivateAuditd, auditStatus, auditdUnavailable } from '../private-auditd.js';
 import { run, sleep, waitFor } from './bounded.js';
 
@@ -17,11 +20,35 @@ function processRunning(name: string): number | null {
   return pid > 0 ? pid : null;
 }
 
-/** Why the lab cannot run on this machine, or null when it can. */
-export function labUnavailable(): string | null {
+/** The names the lab's scenario and matrix give their <shmem> devices. */
+const LAB_SHMEM_PREFIXES = ['vacap-shm', 'vamx-shm'];
+
+/** The libvirt versions the lab runs: the host's, and those of the chroots scripts/libvirt-chroot.sh builds. */
+export const LAB_LIBVIRT_VERSIONS = ['9.0', '11.3', '12.9'] as const;
+export type LabLibvirtVersion = typeof LAB_LIBVIRT_VERSIONS[number];
+export const HOST_LIBVIRT_VERSION: LabLibvirtVersion = '9.0';
+
+const chrootScript = () => join(projectRoot(), 'scripts', 'libvirt-chroot.sh');
+
+/** The chroot directory of a newer libvirt, '' for the host's own, or null when that chroot is not built. */
+export function libvirtRoot(version: LabLibvirtVersion): string | null {
+  if (version === HOST_LIBVIRT_VERSION) return '';
+  const result = spawnSync('bash', [chrootScript(), 'path', version], { encoding: 'utf8', timeout: 10_000 });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/** Builds (once) the chroot of a newer libvirt: several minutes the first time, needs Debian's archive. */
+export function buildLibvirtChroot(version: LabLibvirtVersion, say: (message: string) => void): string {
+  say(`building the libvirt ${version} chroot (scripts/libvirt-chroot.sh build ${version})`);
+  return run('bash', [chrootScript(), 'build', version], { timeoutMs: 1_800_000 }).trim();
+}
+
+/** Why the lab cannot run on this machine (with that libvirt), or null when it can. */
+export function labUnavailable(version: LabLibvirtVersion = HOST_LIBVIRT_VERSION): string | null {
   const auditd = auditdUnavailable();
   if (auditd) return auditd;
   for (const tool of TOOLS) if (!existsSync(tool)) return `${tool} is not installed (scripts/install-host-deps.sh installs it)`;
+  if (libvirtRoot(version) === null) return `the libvirt ${version} chroot is not built (bash scripts/libvirt-chroot.sh build ${version})`;
   for (const daemon of ['libvirtd', 'virtlogd', 'virtqemud']) {
     const pid = processRunning(daemon);
     // The QEMU driver's state directories (/run/libvirt/qemu, /var/lib/libvirt/qemu) are fixed for a
@@ -93,29 +120,64 @@ class KvmDeviceMode {
 
 export interface HostLabOptions {
   readonly format: 'RAW' | 'ENRICHED';
+  /** The libvirt to run (default the host's 9.0); a newer one needs its chroot built. */
+  readonly libvirt?: LabLibvirtVersion;
 }
 
 export class HostLab {
+  /** The lab's directory as libvirt and QEMU see it (inside the chroot for a newer libvirt). */
   readonly directory: string;
   readonly uri: string;
+  /** The chroot libvirtd runs in, '' for the host's. */
+  readonly root: string;
+  readonly libvirt: LabLibvirtVersion;
+  /** `libvirtd --version`'s number ("9.0.0"). */
+  libvirtRelease = '';
+  libvirtdPid: number | undefined;
   readonly auditd: PrivateAuditd;
   private readonly daemons: DaemonPid[] = [];
   private readonly kvm: KvmDeviceMode;
   private readonly auditEnabledBefore: number;
   private stopped = false;
 
-  private constructor(auditd: PrivateAuditd, kvm: KvmDeviceMode, auditEnabledBefore: number) {
+  private constructor(auditd: PrivateAuditd, kvm: KvmDeviceMode, auditEnabledBefore: number, libvirt: LabLibvirtVersion, root: string) {
     this.auditd = auditd;
     this.kvm = kvm;
     this.auditEnabledBefore = auditEnabledBefore;
-    this.directory = mkdtempSync(join(tmpdir(), 'virt-audit-lab-'));
-    chmodSync(this.directory, 0o755); // qemu runs as libvirt-qemu and must reach the images
-    this.uri = `qemu:///system?socket=${join(this.directory, 'run', 'libvirt-sock')}`;
+    this.libvirt = libvirt;
+    this.root = root;
+    const hostDirectory = mkdtempSync(join(root === '' ? tmpdir() : join(root, 'tmp'), 'virt-audit-lab-'));
+    this.directory = hostDirectory.slice(root.length);
+    chmodSync(hostDirectory, 0o755); // qemu runs as libvirt-qemu and must reach the images
+    this.uri = `qemu:///system?socket=${this.hostPath(join(this.directory, 'run', 'libvirt-sock'))}`;
+  }
+
+  /** A path as libvirt sees it, as this process reaches it. */
+  hostPath(path: string): string {
+    return `${this.root}${path}`;
+  }
+
+  /** The journal's header: which libvirtd wrote the capture (its version and pid) on which host. */
+  journalHeader(): { libvirt: string; libvirtdPid?: number; host: { cpu?: string; kernel: string } } {
+    const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();
+    return {
+      libvirt: this.libvirtRelease,
+      ...(this.libvirtdPid === undefined ? {} : { libvirtdPid: this.libvirtdPid }),
+      host: { ...(cpu ? { cpu } : {}), kernel: release() },
+    };
+  }
+
+  /** The qemu.conf libvirtd reads, as this process reaches it. */
+  get qemuConf(): string {
+    return this.hostPath('/etc/libvirt/qemu.conf');
   }
 
   static async start(options: HostLabOptions): Promise<HostLab> {
-    const unavailable = labUnavailable();
+    const libvirt = options.libvirt ?? HOST_LIBVIRT_VERSION;
+    const unavailable = labUnavailable(libvirt);
     if (unavailable) throw new Error(`the lab cannot run here: ${unavailable}`);
+    const root = libvirtRoot(libvirt)!;
+    if (root !== '') run('bash', [chrootScript(), 'mount', libvirt]);
     const auditEnabledBefore = auditStatus().enabled;
     const kvm = new KvmDeviceMode();
     let auditd: PrivateAuditd;
@@ -123,9 +185,10 @@ export class HostLab {
       auditd = await PrivateAuditd.start(options.format);
     } catch (error) {
       kvm.restore();
+      if (root !== '') run('bash', [chrootScript(), 'umount', libvirt]);
       throw error;
     }
-    const lab = new HostLab(auditd, kvm, auditEnabledBefore);
+    const lab = new HostLab(auditd, kvm, auditEnabledBefore, libvirt, root);
     if (auditd.pid !== undefined) pidsToKillOnExit.add(auditd.pid);
     try {
       await lab.startLibvirt();
@@ -136,28 +199,37 @@ export class HostLab {
     return lab;
   }
 
-  private async startDaemon(name: string, args: readonly string[]): Promise<void> {
+  /** A command of the libvirt in use: the host's, or run chrooted with a clean environment. */
+  private libvirtCommand(command: string, args: readonly string[], timeoutMs = 30_000): string {
+    if (this.root === '') return run(command, args, { timeoutMs });
+    return run('chroot', [this.root, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', command, ...args], { timeoutMs });
+  }
+
+  private async startDaemon(name: string, args: readonly string[]): Promise<DaemonPid> {
     const pidFile = join(this.directory, `${name}.pid`);
-    run(`/usr/sbin/${name}`, ['--daemon', '--pid-file', pidFile, ...args], { timeoutMs: 30_000 });
-    await waitFor(`${name} to write ${pidFile}`, 15_000, () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
-    const daemon = new DaemonPid(name, Number(readFileSync(pidFile, 'utf8').trim()));
+    this.libvirtCommand(`/usr/sbin/${name}`, ['--daemon', '--pid-file', pidFile, ...args]);
+    const hostPidFile = this.hostPath(pidFile);
+    await waitFor(`${name} to write ${pidFile}`, 15_000, () => existsSync(hostPidFile) && readFileSync(hostPidFile, 'utf8').trim() !== '');
+    const daemon = new DaemonPid(name, Number(readFileSync(hostPidFile, 'utf8').trim()));
     this.daemons.push(daemon);
     pidsToKillOnExit.add(daemon.pid);
+    return daemon;
   }
 
   private async startLibvirt(): Promise<void> {
+    this.libvirtRelease = /(\d+\.\d+\.\d+)\s*$/.exec(this.libvirtCommand('/usr/sbin/libvirtd', ['--version']).trim())?.[1] ?? '?';
     const runDirectory = join(this.directory, 'run');
-    mkdirSync(runDirectory);
+    mkdirSync(this.hostPath(runDirectory));
     const virtlogdConf = join(this.directory, 'virtlogd.conf');
-    writeFileSync(virtlogdConf, `log_outputs = "3:file:${join(this.directory, 'virtlogd.log')}"\n`);
+    writeFileSync(this.hostPath(virtlogdConf), `log_outputs = "3:file:${join(this.directory, 'virtlogd.log')}"\n`);
     await this.startDaemon('virtlogd', ['--config', virtlogdConf]);
     const libvirtdConf = join(this.directory, 'libvirtd.conf');
     // audit_level 2: libvirtd refuses to start when it cannot open the audit socket.
-    writeFileSync(libvirtdConf, [
+    writeFileSync(this.hostPath(libvirtdConf), [
       `unix_sock_dir = "${runDirectory}"`, 'audit_level = 2', 'audit_logging = 0',
       `log_outputs = "3:file:${join(this.directory, 'libvirtd.log')}"`, '',
     ].join('\n'));
-    await this.startDaemon('libvirtd', ['--config', libvirtdConf]);
+    this.libvirtdPid = (await this.startDaemon('libvirtd', ['--config', libvirtdConf])).pid;
     await waitFor('libvirtd to answer on its private socket', 60_000, () => {
       return spawnSync('virsh', ['-c', this.uri, 'version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
     });
@@ -170,7 +242,7 @@ export class HostLab {
 
   /** The run-time state libvirt keeps for a running guest: its QEMU pid. */
   qemuPid(name: string): number {
-    return Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, 'utf8').trim());
+    return Number(readFileSync(this.hostPath(`/run/libvirt/qemu/${name}.pid`), 'utf8').trim());
   }
 
   /** Stops auditd (flushing its log) and returns the log's path; the rest keeps running. */
@@ -206,7 +278,12 @@ export class HostLab {
     }
     await attempt(() => void run('auditctl', ['-e', String(this.auditEnabledBefore)]));
     await attempt(() => this.kvm.restore());
-    await attempt(() => rmSync(this.directory, { recursive: true, force: true }));
+    await attempt(() => rmSync(this.hostPath(this.directory), { recursive: true, force: true }));
+    // QEMU leaves the lab's ivshmem backing files (named after the guests' shmem) in /dev/shm.
+    await attempt(() => {
+      for (const entry of readdirSync('/dev/shm')) if (LAB_SHMEM_PREFIXES.some((prefix) => entry.startsWith(prefix))) rmSync(join('/dev/shm', entry), { force: true });
+    });
+    if (this.root !== '') await attempt(() => void run('bash', [chrootScript(), 'umount', this.libvirt]));
     if (errors.length > 0) throw new AggregateError(errors, 'the lab did not stop cleanly');
   }
 
@@ -215,7 +292,7 @@ export class HostLab {
     const names = this.virsh(['list', '--all', '--name']).split('\n').map((name) => name.trim()).filter(Boolean);
     for (const name of names) {
       spawnSync('virsh', ['-q', '-c', this.uri, 'destroy', name], { stdio: 'ignore', timeout: 30_000 });
-      spawnSync('virsh', ['-q', '-c', this.uri, 'undefine', name, '--managed-save', '--nvram'], { stdio: 'ignore', timeout: 30_000 });
+      spawnSync('virsh', ['-q', '-c', this.uri, 'undefine', name, '--managed-save', '--nvram', '--snapshots-metadata'], { stdio: 'ignore', timeout: 30_000 });
     }
   }
 }

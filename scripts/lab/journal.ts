@@ -1,6 +1,7 @@
 // What the lab did to each guest, step by step, with the XML and the run-time values libvirt chose
-// (read back from libvirt: live XML, QEMU pid, cgroup placement), so that a test can rebuild libvirt's
-// records with the emitter and compare them with the capture.
+// (read back from libvirt: live XML, QEMU pid, cgroup placement, and the host's device numbers and
+// files libvirt looked at), so that a test can rebuild libvirt's records with the emitter and compare
+// them with the capture. The shape is the contract with the lifecycle builder (docs/capture-lab.md).
 import type { StartReason, StopReason } from '../../src/index.js';
 
 export interface SeclabelValue {
@@ -9,12 +10,61 @@ export interface SeclabelValue {
   readonly imageLabel: string | null;
 }
 
+/** A device number as stat() gives it on the guest's host. */
+export interface DeviceNumber {
+  readonly major: number;
+  readonly minor: number;
+  readonly kind: 'char' | 'block';
+}
+
+/**
+ * The values libvirt read from its host at run time, recorded on the capture host (the emitter's
+ * `HostValues` on the builder's side; same shape).
+ */
+export interface HostValues {
+  /** stat() of each path libvirt may check: its device number, or null when it is no char/block device (or absent). */
+  readonly devices?: Readonly<Record<string, DeviceNumber | null>>;
+  /** Whether libvirt opened /dev/vhost-net for each NIC, by MAC. */
+  readonly vhostNet?: Readonly<Record<string, boolean>>;
+  /** The tap device path libvirt opens (its default /dev/net/tun). */
+  readonly tapDevice?: string;
+  /** swtpm socket paths of emulated TPMs, in device order. */
+  readonly tpmEmulatorSockets?: readonly string[];
+  /** qemu.conf cgroup_device_acl in effect (absent = libvirt's default list for that version). */
+  readonly cgroupDeviceAcl?: readonly string[];
+  /** Security labels generated for this start (for a failed start too). */
+  readonly seclabels?: readonly SeclabelValue[];
+}
+
+/** How far a failed start got, as the lab provoked it. */
+export type FailedStartStage = 'before-cgroup' | 'after-cgroup' | 'qemu-refused-device';
+
 export type JournalStep =
-  | { readonly kind: 'start'; readonly reason: StartReason; readonly liveXml: string; readonly vmPid: number; readonly cgroup: string | null }
-  | { readonly kind: 'failed-start'; readonly definitionXml: string; readonly seclabels: readonly SeclabelValue[] }
+  | { readonly kind: 'start'; readonly reason: StartReason; readonly liveXml: string; readonly vmPid: number; readonly cgroup: string | null; readonly runtime?: HostValues }
+  | {
+    readonly kind: 'failed-start'; readonly definitionXml: string; readonly seclabels: readonly SeclabelValue[];
+    readonly stage?: FailedStartStage; readonly cgroup?: string | null; readonly liveXml?: string; readonly runtime?: HostValues;
+  }
   | { readonly kind: 'stop'; readonly reason: StopReason; readonly liveXml: string }
-  | { readonly kind: 'attach' | 'detach'; readonly liveXml: string; readonly deviceXml: string; readonly cgroup: string | null }
-  | { readonly kind: 'update'; readonly resource: 'mem' | 'vcpu'; readonly liveXml: string; readonly oldValue: number; readonly newValue: number };
+  | {
+    readonly kind: 'attach' | 'detach'; readonly liveXml: string; readonly deviceXml: string; readonly cgroup: string | null;
+    readonly success?: boolean; readonly runtime?: HostValues;
+    /** false: a detach virsh reported done whose device the guest never let go (libvirt audits nothing then). */
+    readonly acknowledged?: boolean;
+  }
+  | {
+    readonly kind: 'media-change'; readonly liveXml: string; readonly deviceXml: string; readonly oldSource: string | null;
+    readonly cgroup: string | null; readonly success?: boolean; readonly runtime?: HostValues;
+  }
+  | {
+    /** A live change of a NIC (virsh update-device with the same MAC): here, its bridge. */
+    readonly kind: 'interface-update'; readonly liveXml: string; readonly deviceXml: string;
+    readonly success?: boolean; readonly runtime?: HostValues;
+  }
+  | {
+    readonly kind: 'update'; readonly resource: 'mem' | 'vcpu' | 'iothread'; readonly liveXml: string; readonly oldValue: number; readonly newValue: number;
+    readonly success?: boolean; readonly runtime?: HostValues;
+  };
 
 export interface GuestJournal {
   /** A short name for the guest's role in the scenario ("basic", "shutdown", …). */
@@ -26,10 +76,18 @@ export interface GuestJournal {
   readonly steps: JournalStep[];
   /** Whether the guest was still running when auditd stopped. */
   runningAtEnd: boolean;
+  /** What the lab tried on this guest and libvirt refused, unexpectedly (not journaled as steps). */
+  notes?: string[];
 }
 
 export interface Journal {
   readonly format: 'RAW' | 'ENRICHED';
+  /** The libvirtd that wrote the capture, as `libvirtd --version` names it ("9.0.0", "11.3.0", "12.9.0"). */
+  readonly libvirt: string;
+  /** Its pid: a chroot's libvirtd writes the same exe= as the host's, pid= tells them apart. */
+  readonly libvirtdPid?: number;
+  /** The capture host, for people. */
+  readonly host: { readonly cpu?: string; readonly kernel: string };
   readonly guests: GuestJournal[];
   /** Steps the host could not do, with libvirt's reason (they are not in the journal's steps). */
   readonly skipped: string[];

@@ -1,15 +1,24 @@
 // One guest driven through the node-libvirt binding (@unraid/libvirt), with virsh only for what the
-// binding lacks (device attach/detach, live vCPU change, managed save). Every step it takes is written
-// to its journal with the live XML and the run-time values libvirt chose.
+// binding lacks (device attach/detach, media change, live vCPU and IOThread changes, managed save,
+// snapshots). Every step it takes is written to its journal with the live XML and the run-time values
+// libvirt chose or read from the host.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DomainState, type Domain, type Hypervisor } from '@unraid/libvirt';
 import { parseDomainXml } from '../../emitter/index.js';
-import type { StopReason } from '../../src/index.js';
-import { waitFor, withTimeout } from './bounded.js';
+import type { StartReason, StopReason } from '../../src/index.js';
+import { sleep, waitFor, withTimeout } from './bounded.js';
 import type { HostLab } from './host-lab.js';
-import type { GuestJournal, SeclabelValue } from './journal.js';
-import { guestCgroupPath } from './runtime-values.js';
+import type { FailedStartStage, GuestJournal, HostValues, JournalStep, SeclabelValue } from './journal.js';
+import { guestCgroupPath, hostValues, machineCgroupDirectory } from './runtime-values.js';
 
 const CALL_MS = 120_000;
+
+/** The <domain> of a libvirt status file (<domstatus>…<domain>…</domain>…</domstatus>). */
+function domainOfStatus(text: string): string | null {
+  const start = text.indexOf('<domain ');
+  const end = text.lastIndexOf('</domain>');
+  return start >= 0 && end > start ? text.slice(start, end + '</domain>'.length) : null;
+}
 
 export class LabGuest {
   private constructor(
@@ -30,7 +39,7 @@ export class LabGuest {
     return this.journal.name;
   }
 
-  private liveXml(): Promise<string> {
+  liveXml(): Promise<string> {
     return withTimeout(this.domain.getXMLDesc(), CALL_MS, `XML of ${this.name}`);
   }
 
@@ -38,9 +47,29 @@ export class LabGuest {
     return (await withTimeout(this.domain.getInfo(), CALL_MS, `state of ${this.name}`)).state;
   }
 
-  private async recordStart(reason: 'booted' | 'restored'): Promise<void> {
+  /** A note on something libvirt refused that the lab expected to work (kept with the guest's journal). */
+  note(message: string): void {
+    (this.journal.notes ??= []).push(message);
+  }
+
+  private push(step: JournalStep): void {
+    this.journal.steps.push(step);
+  }
+
+  /** The host values libvirt read for a step, from the XMLs involved and QEMU's command line. */
+  runtime(xmls: readonly string[], qemuPid?: number, seclabels?: readonly SeclabelValue[]): HostValues {
+    const labels = seclabels ?? (xmls[0] ? parseDomainXml(xmls[0]).seclabels.map((label) => ({ ...label })) : undefined);
+    return hostValues({ root: this.lab.root, qemuConf: this.lab.qemuConf }, xmls, { ...(qemuPid === undefined ? {} : { qemuPid }), ...(labels ? { seclabels: labels } : {}) });
+  }
+
+  private cgroup(): string {
+    return guestCgroupPath(this.lab.qemuPid(this.name));
+  }
+
+  private async recordStart(reason: StartReason): Promise<void> {
     const vmPid = this.lab.qemuPid(this.name);
-    this.journal.steps.push({ kind: 'start', reason, liveXml: await this.liveXml(), vmPid, cgroup: guestCgroupPath(vmPid) });
+    const liveXml = await this.liveXml();
+    this.push({ kind: 'start', reason, liveXml, vmPid, cgroup: guestCgroupPath(vmPid), runtime: this.runtime([liveXml], vmPid) });
   }
 
   async start(): Promise<void> {
@@ -49,27 +78,74 @@ export class LabGuest {
     await this.recordStart(restoring ? 'restored' : 'booted');
   }
 
-  /** A start that must fail; its journal step carries the inactive definition and the labels libvirt generates. */
-  async failStart(seclabels: readonly SeclabelValue[]): Promise<string> {
+  /**
+   * A start that must fail. Its journal step carries the inactive definition, the labels libvirt
+   * generates, and — caught while the start ran — the cgroup directory libvirt made for it and the live
+   * XML of its status file, when it got that far.
+   */
+  async failStart(seclabels: readonly SeclabelValue[], stage: FailedStartStage): Promise<string> {
+    const failure = await this.startOrFail(seclabels, stage);
+    if (failure === null) throw new Error(`${this.name} started although it was expected to fail`);
+    return failure;
+  }
+
+  /**
+   * A start whose outcome the host decides (a device this host may not support): journaled as a start
+   * or as a failed start at `stage`. libvirt's refusal, or null when it started.
+   */
+  async startOrFail(seclabels: readonly SeclabelValue[], stage: FailedStartStage): Promise<string | null> {
     const definitionXml = await this.liveXml();
+    const watched = machineCgroupDirectory();
+    const before = new Set(watched && existsSync(watched) ? readdirSync(watched) : []);
+    const statusFile = this.lab.hostPath(`/run/libvirt/qemu/${this.name}.xml`);
+    let cgroup: string | null = null;
+    let liveXml: string | null = null;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        try {
+          if (cgroup === null && watched) {
+            const made = readdirSync(watched).find((entry) => !before.has(entry) && entry.startsWith('qemu-'));
+            if (made) cgroup = `${watched}/${made}/`;
+          }
+          if (existsSync(statusFile)) liveXml = domainOfStatus(readFileSync(statusFile, 'utf8')) ?? liveXml;
+        } catch {
+          // gone between the listing and the read
+        }
+        await sleep(2);
+      }
+    })();
     try {
       await withTimeout(this.domain.create(), CALL_MS, `start ${this.name}`);
     } catch (error) {
-      this.journal.steps.push({ kind: 'failed-start', definitionXml, seclabels });
+      watching = false;
+      await watch;
+      const runtime = this.runtime([liveXml ?? definitionXml], undefined, seclabels);
+      // The stage the start really reached: a cgroup directory was made, or not.
+      const reached: FailedStartStage = cgroup === null ? 'before-cgroup' : stage === 'before-cgroup' ? 'after-cgroup' : stage;
+      this.push({ kind: 'failed-start', definitionXml, seclabels, stage: reached, cgroup, ...(liveXml ? { liveXml } : {}), runtime });
       return (error as Error).message;
     }
-    throw new Error(`${this.name} started although it was expected to fail`);
+    watching = false;
+    await watch;
+    await this.recordStart('booted');
+    return null;
   }
 
   private async recordStop(reason: StopReason, stop: () => Promise<unknown>): Promise<void> {
     const liveXml = await this.liveXml();
     await stop();
     await waitFor(`${this.name} to shut off`, 60_000, async () => (await this.state()) === DomainState.SHUTOFF);
-    this.journal.steps.push({ kind: 'stop', reason, liveXml });
+    this.push({ kind: 'stop', reason, liveXml });
   }
 
   destroy(): Promise<void> {
     return this.recordStop('destroyed', () => withTimeout(this.domain.destroy(), CALL_MS, `destroy ${this.name}`));
+  }
+
+  /** QEMU killed under libvirt's feet: libvirt sees its monitor close without a shutdown. */
+  crash(): Promise<void> {
+    return this.recordStop('failed', async () => process.kill(this.lab.qemuPid(this.name), 'SIGKILL'));
   }
 
   save(file: string): Promise<void> {
@@ -86,6 +162,19 @@ export class LabGuest {
     return this.recordStop('saved', async () => this.lab.virsh(['managedsave', this.name]));
   }
 
+  /** An internal snapshot with the guest's memory (QEMU savevm). */
+  snapshot(name: string): void {
+    this.lab.virsh(['snapshot-create-as', this.name, name], 120_000);
+  }
+
+  /** Reverting a running guest to a running snapshot: libvirt stops QEMU and starts a new one from it. */
+  async revertRunning(name: string): Promise<void> {
+    const liveXml = await this.liveXml();
+    this.lab.virsh(['snapshot-revert', this.name, name, '--running', '--force'], 120_000);
+    this.push({ kind: 'stop', reason: 'from-snapshot', liveXml });
+    await this.recordStart('from-snapshot');
+  }
+
   private async hasManagedSave(): Promise<boolean> {
     return this.lab.virsh(['dominfo', this.name]).split('\n').some((line) => /^Managed save:\s+yes/.test(line));
   }
@@ -95,26 +184,81 @@ export class LabGuest {
     return this.recordStop('shutdown', () => withTimeout(this.domain.shutdown(), CALL_MS, `shutdown ${this.name}`));
   }
 
-  async attach(deviceFile: string, deviceXml: string): Promise<void> {
+  /**
+   * A live attach or detach through virsh. A refusal is journaled with success:false when `expectFailure`
+   * (libvirt audits a failed hot-plug too); an unexpected one is noted and rethrown.
+   */
+  async hotplug(kind: 'attach' | 'detach', deviceFile: string, deviceXml: string, expectFailure = false, marker?: string): Promise<boolean> {
     const liveXml = await this.liveXml();
-    this.lab.virsh(['attach-device', this.name, deviceFile, '--live']);
-    this.journal.steps.push({ kind: 'attach', liveXml, deviceXml, cgroup: guestCgroupPath(this.lab.qemuPid(this.name)) });
+    const qemuPid = this.lab.qemuPid(this.name);
+    const cgroup = this.cgroup();
+    const runtime = this.runtime([liveXml, deviceXml], qemuPid);
+    let success = true;
+    try {
+      this.lab.virsh([`${kind}-device`, this.name, deviceFile, '--live']);
+    } catch (error) {
+      if (!expectFailure) {
+        this.note(`${kind} refused: ${(error as Error).message}`);
+        throw error;
+      }
+      success = false;
+    }
+    if (success && expectFailure) throw new Error(`${this.name}: ${kind} of ${deviceXml} succeeded although it was expected to fail`);
+    // A detach the guest never acknowledged: virsh returns, the device stays, libvirt audits nothing.
+    const acknowledged = kind === 'detach' && success && marker !== undefined ? !(await this.liveXml()).includes(marker) : undefined;
+    this.push({ kind, liveXml, deviceXml, cgroup, ...(success ? {} : { success }), ...(acknowledged === false ? { acknowledged } : {}), runtime });
+    return success;
   }
 
-  async detach(deviceFile: string, deviceXml: string): Promise<void> {
-    const liveXml = await this.liveXml();
-    this.lab.virsh(['detach-device', this.name, deviceFile, '--live']);
-    this.journal.steps.push({ kind: 'detach', liveXml, deviceXml, cgroup: guestCgroupPath(this.lab.qemuPid(this.name)) });
+  attach(deviceFile: string, deviceXml: string, expectFailure = false): Promise<boolean> {
+    return this.hotplug('attach', deviceFile, deviceXml, expectFailure);
   }
 
-  /** A change of a counted resource through `change`, journaled with the values read back before and after. */
-  async update(resource: 'vcpu' | 'mem', change: () => void): Promise<void> {
+  /** `marker`: text of the live XML that names the device, to tell whether the guest let it go. */
+  detach(deviceFile: string, deviceXml: string, marker?: string): Promise<boolean> {
+    return this.hotplug('detach', deviceFile, deviceXml, false, marker);
+  }
+
+  /**
+   * A change of media in a cdrom or floppy (virsh update-device with the new <disk>): `oldSource` is the
+   * image it replaces, null for an empty drive.
+   */
+  async changeMedia(deviceFile: string, deviceXml: string, oldSource: string | null, expectFailure = false): Promise<void> {
     const liveXml = await this.liveXml();
-    const count = (xml: string) => (resource === 'vcpu' ? parseDomainXml(xml).vcpus : parseDomainXml(xml).memoryKiB);
+    const runtime = this.runtime([liveXml, deviceXml], this.lab.qemuPid(this.name));
+    const cgroup = this.cgroup();
+    let success = true;
+    try {
+      this.lab.virsh(['update-device', this.name, deviceFile, '--live']);
+    } catch (error) {
+      if (!expectFailure) throw error;
+      success = false;
+    }
+    this.push({ kind: 'media-change', liveXml, deviceXml, oldSource, cgroup, ...(success ? {} : { success }), runtime });
+  }
+
+  /** A live change of a NIC's bridge (virsh update-device with the interface's new XML, same MAC). */
+  async updateInterface(deviceFile: string, deviceXml: string): Promise<void> {
+    const liveXml = await this.liveXml();
+    const runtime = this.runtime([liveXml, deviceXml], this.lab.qemuPid(this.name));
+    this.lab.virsh(['update-device', this.name, deviceFile, '--live']);
+    this.push({ kind: 'interface-update', liveXml, deviceXml, runtime });
+  }
+
+  /** A change of a counted resource through `change`, journaled with the totals read back before and after. */
+  async update(resource: 'vcpu' | 'mem' | 'iothread', change: () => void): Promise<void> {
+    const liveXml = await this.liveXml();
+    const count = (xml: string) => {
+      const parsed = parseDomainXml(xml);
+      if (resource === 'vcpu') return parsed.vcpus;
+      if (resource === 'mem') return parsed.memoryKiB;
+      return iothreadCount(xml);
+    };
     change();
     const oldValue = count(liveXml);
-    const newValue = count(await this.liveXml());
-    this.journal.steps.push({ kind: 'update', resource, liveXml, oldValue, newValue });
+    const after = await this.liveXml();
+    const newValue = count(after);
+    this.push({ kind: 'update', resource, liveXml, oldValue, newValue, runtime: this.runtime([liveXml], this.lab.qemuPid(this.name)) });
   }
 
   async waitForConsole(file: string, text: string, ms: number, read: (file: string) => string): Promise<void> {
@@ -124,4 +268,10 @@ export class LabGuest {
   markRunningAtEnd(): void {
     this.journal.runningAtEnd = true;
   }
+}
+
+/** The IOThreads of a live XML: <iothreads>N</iothreads>, or the number of <iothread> ids listed. */
+export function iothreadCount(xml: string): number {
+  const ids = xml.match(/<iothread id=/g)?.length ?? 0;
+  return ids > 0 ? ids : Number(/<iothreads>(\d+)<\/iothreads>/.exec(xml)?.[1] ?? 0);
 }

@@ -83,24 +83,25 @@ function devicesGuestXml(directory: string, disk: string): string {
 export async function runScenario(lab: HostLab, options: ScenarioOptions): Promise<Journal> {
   const say = options.say ?? (() => {});
   const directory = lab.directory;
+  const host = (path: string) => lab.hostPath(path);
   const images = join(directory, 'images');
-  mkdirSync(images, { recursive: true });
-  chmodSync(images, 0o755);
+  mkdirSync(host(images), { recursive: true });
+  chmodSync(host(images), 0o755);
   const image = (name: string, size = '32M') => {
     const path = join(images, name);
-    run('qemu-img', ['create', '-q', '-f', 'qcow2', path, size]);
+    run('qemu-img', ['create', '-q', '-f', 'qcow2', host(path), size]);
     return path;
   };
   const deviceFile = (name: string, xml: string) => {
-    const path = join(directory, `${name}.xml`);
+    const path = host(join(directory, `${name}.xml`));
     writeFileSync(path, `${xml}\n`);
     return path;
   };
-  const readConsole = (file: string) => (existsSync(file) ? readFileSync(file, 'latin1') : '');
+  const readConsole = (file: string) => (existsSync(host(file)) ? readFileSync(host(file), 'latin1') : '');
 
   const hypervisor = new Hypervisor({ uri: lab.uri });
   await withTimeout(hypervisor.connectOpen(), 30_000, 'connect to the lab libvirtd');
-  const journal: Journal = { format: lab.auditd.format, guests: [], skipped: [] };
+  const journal: Journal = { format: lab.auditd.format, ...lab.journalHeader(), guests: [], skipped: [] };
   const define = async (role: string, exercises: string, xml: string) => {
     const guest = await LabGuest.define(lab, hypervisor, role, exercises, xml);
     journal.guests.push(guest.journal);
@@ -170,7 +171,7 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
     say('guest broken: a start that fails (its disk image does not exist)');
     const broken = await define('broken', 'a failing start: the disk image does not exist',
       guestXml({ name: `${GUEST_PREFIX}-broken`, uuid: uuidOf(3), disk: join(images, 'missing.qcow2'), mac: '52:54:00:ac:00:03' }));
-    await broken.failStart(labelsLibvirtGenerates(basic));
+    await broken.failStart(labelsLibvirtGenerates(basic), 'before-cgroup');
 
     const accel = await probeKvm();
 
@@ -181,8 +182,8 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
     running.markRunningAtEnd();
 
     say('guest devices: ACPI, 9p filesystem, iothreads, ivshmem, unix channel, parallel port; NIC, RNG and memory hot-plugged');
-    mkdirSync(join(directory, 'share'), { recursive: true });
-    chmodSync(join(directory, 'share'), 0o755);
+    mkdirSync(host(join(directory, 'share')), { recursive: true });
+    chmodSync(host(join(directory, 'share')), 0o755);
     const devices = await define('devices', '9p filesystem, iothreads, ivshmem, unix channel, parallel port to file; NIC, RNG and a memory DIMM hot-plugged; destroy',
       devicesGuestXml(directory, image('devices.qcow2')));
     await devices.start();
@@ -207,12 +208,12 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
 
     say('guest shutdown: boots a kernel under TCG, serial console to a file, ACPI shutdown carried out by the guest');
     const bootDirectory = join(directory, 'boot');
-    mkdirSync(bootDirectory, { recursive: true });
-    chmodSync(bootDirectory, 0o755);
+    mkdirSync(host(bootDirectory), { recursive: true });
+    chmodSync(host(bootDirectory), 0o755);
     const kernel = join(bootDirectory, 'vmlinuz');
     const initrd = join(bootDirectory, 'initrd.gz');
-    copyFileSync(options.bootable.kernel, kernel);
-    copyFileSync(options.bootable.initrd, initrd);
+    copyFileSync(options.bootable.kernel, host(kernel));
+    copyFileSync(options.bootable.initrd, host(initrd));
     const consoleLog = join(directory, 'shutdown-console.log');
     const shutdown = await define('shutdown', 'boots a Linux kernel under TCG; serial console to a file; ACPI shutdown done by the guest',
       guestXml({ name: `${GUEST_PREFIX}-shutdown`, uuid: uuidOf(9), disk: image('shutdown.qcow2'), mac: '52:54:00:ac:00:09',
