@@ -224,7 +224,7 @@ describe('virt-audit conform (the installed command)', () => {
     expect(text.stdout).toContain(`${path}:${mutation.at()}: stop-without-start — VIRT_CONTROL`);
     const json = run('--rules', '--format', 'json', path);
     expect(json.status).toBe(1);
-    const parsed = JSON.parse(json.stdout) as { summary: { total: number }; findings: TrailFinding[]; omitted: number };
+    const parsed = (JSON.parse(json.stdout) as { rules: { summary: { total: number }; findings: TrailFinding[]; omitted: number } }).rules;
     expect(parsed.summary.total).toBe(1);
     expect(parsed.findings[0]).toMatchObject({ rule: 'stop-without-start', line: mutation.at() });
     expect(parsed.omitted).toBe(0);

@@ -1,5 +1,5 @@
-// The formats of `virt-audit conform`: text lines as findings come, JSON and JUnit at the end with their
-// finding lists bounded (what is left out is counted), so memory stays flat whatever the trail.
+// The formats of `virt-audit conform --rules`: text lines as findings come, JUnit cases at the end with
+// their finding lists bounded (what is left out is counted), so memory stays flat whatever the trail.
 import { TRAIL_RULES, type TrailRuleId } from './trail-rule-catalog.js';
 import type { TrailFinding } from './trail-checker.js';
 import type { TrailRulesSummary } from './conform-rules.js';
@@ -33,13 +33,8 @@ export class KeptFindings {
   }
 }
 
-export function formatTrailJson(summary: TrailRulesSummary, kept: KeptFindings): string {
-  const findings = summary.rules.flatMap((rule) => kept.of(rule));
-  const omitted = summary.total - findings.length;
-  return `${JSON.stringify({ summary, findings, omitted }, null, 2)}\n`;
-}
-
-const escapeXml = (text: string): string =>
+/** Text for an XML attribute or element: markup escaped, control bytes as \\xNN. */
+export const escapeXml = (text: string): string =>
   text
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
     .replaceAll('&', '&amp;')
@@ -47,10 +42,9 @@ const escapeXml = (text: string): string =>
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;');
 
-/** JUnit XML: one test case per rule, failing with the rule's findings. */
-export function formatTrailJunit(summary: TrailRulesSummary, kept: KeptFindings): string {
-  const failures = summary.rules.filter((rule) => (summary.findings[rule] ?? 0) > 0).length;
-  const cases = summary.rules.map((rule) => {
+/** The JUnit test cases of the trail rules: one per rule, failing with the rule's findings. */
+export function trailJunitCases(summary: TrailRulesSummary, kept: KeptFindings): string[] {
+  return summary.rules.map((rule) => {
     const name = `    <testcase classname="virt-audit.conform" name="${escapeXml(`${rule}: ${TRAIL_RULES[rule].requires}`)}"`;
     const count = summary.findings[rule] ?? 0;
     if (count === 0) return `${name}/>`;
@@ -59,13 +53,4 @@ export function formatTrailJunit(summary: TrailRulesSummary, kept: KeptFindings)
     const body = escapeXml(list.map(formatFinding).join('\n') + more);
     return `${name}>\n      <failure type="${rule}" message="${count} finding${count === 1 ? '' : 's'}">${body}</failure>\n    </testcase>`;
   });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${summary.rules.length}" failures="${failures}">`,
-    `  <testsuite name="virt-audit conform --rules" tests="${summary.rules.length}" failures="${failures}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
 }
