@@ -5,3 +5,9 @@ export {
 } from './trail-assertions.js';
 export type { TrailFinding } from '../verifier/conform/trail-checker.js';
 export { TRAIL_RULE_IDS, TRAIL_RULES, type TrailRule, type TrailRuleId } from '../verifier/conform/trail-rule-catalog.js';
+export type { FailedStartStage, GuestJournal, HostValues, Journal, JournalStep } from './journal.js';
+export { expectedRecords, libvirtVersionOf, readJournal, stepRecords, type ExpectedStepRecord } from './journal-replay.js';
+export {
+  JOURNAL_FINDING_KINDS, conformJournal, fieldDifferences, formatJournalFinding,
+  type FieldDifference, type JournalConformOptions, type JournalConformance, type JournalFinding, type JournalFindingKind,
+} from './journal-conformance.js';

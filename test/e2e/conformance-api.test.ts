@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditHotplug, auditStart, auditStop, parseDeviceXml, parseDomainXml, type EmitInput } from '../../emitter/index.js';
-import { AuditCapture } from '../../testing/index.js';
-import '../../testing/vitest.js';
+// The package's own exports, as a virt manager's suite imports them (not the source files).
+import { auditHotplug, auditStart, auditStop, parseDeviceXml, parseDomainXml, type EmitInput } from 'virt-audit/emitter';
+import { AuditCapture } from 'virt-audit/testing';
+import 'virt-audit/testing/vitest';
 import { HostLab, labUnavailable } from '../../scripts/lab/host-lab.js';
 import { guestCgroupPath } from '../../scripts/lab/runtime-values.js';
 
