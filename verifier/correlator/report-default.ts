@@ -5,6 +5,7 @@ import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
+import { padColumns } from './display-width.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
 import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
@@ -55,6 +56,12 @@ const minuteOf = (seconds: number): MinuteCell => minuteCells.of(seconds) ?? min
 function sameChars(a: string, b: string, from: number, to: number): boolean {
   for (let index = from; index < to; index++) if (a.charCodeAt(index) !== b.charCodeAt(index)) return false;
   return true;
+}
+
+/** A stop row's note: its reason (` destroyed`), whether it failed, whether its start is before the log. */
+function stopNote(stop: StopRecord, orphan: boolean): string {
+  const reason = stop.reason === null ? '' : ` ${stop.reason}`;
+  return `${stop.success ? '' : ' - failed'}${reason}${orphan ? ' (started before the log)' : ''}`;
 }
 
 /** `Sat Mar  9 09:03` and a note (` - failed`), padded to the period's width. */
@@ -170,7 +177,7 @@ class RowView {
       case ROW_START:
         return writeSessionPeriod(out, this.session);
       case ROW_STOP:
-        return writeMinute(out, this.stop.proof.sec, !this.stop.success ? ' - failed' : this.session.start === null ? ' (started before the log)' : '');
+        return writeMinute(out, this.stop.proof.sec, stopNote(this.stop, this.session.start === null));
       case ROW_RESRC:
         if (!assignments.success(this.item)) return writeMinute(out, assignments.startSec(this.item), ' - failed');
         return writeSpan(out, assignments.startSec(this.item), assignments.endSec(this.item));
@@ -301,7 +308,7 @@ class RowCells {
       // A guest has many sessions: their cells are made once per name (and UUID).
       const key = this.showUuid ? `${session.name}\u0000${session.uuid}` : session.name;
       made = this.guests.get(key);
-      if (made === undefined) this.guests.set(key, (made = latin1(`${pad(bytes(session.name), 22)}${this.showUuid ? `\t${pad(session.uuid, 36)}` : ''}\t`)));
+      if (made === undefined) this.guests.set(key, (made = latin1(`${padColumns(session.name, 22)}${this.showUuid ? `\t${pad(session.uuid, 36)}` : ''}\t`)));
       this.sessions[session.index] = made;
     }
     return made;
@@ -310,7 +317,7 @@ class RowCells {
   /** The user and the tab before the period. */
   user(user: string | null): Uint8Array {
     let made = this.users.get(user);
-    if (made === undefined) this.users.set(user, (made = latin1(`${pad(bytes(user), 11)}\t`)));
+    if (made === undefined) this.users.set(user, (made = latin1(`${padColumns(user, 11)}\t`)));
     return made;
   }
 
