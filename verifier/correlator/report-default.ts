@@ -6,6 +6,7 @@ import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
 import { padColumns } from './display-width.js';
+import { sessionJson } from './session-json.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
 import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
@@ -500,21 +501,8 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
   ]);
 }
 
-/**
- * A session's assignments, less the detach records that ended one of them (the text report shows them as
- * rows of their own; in JSON the assignment carries its end). A detach of nothing seen stays.
- */
-function ownAssignments(session: GuestSession): GuestSession['resources'] {
-  const ended = new Set<string>();
-  for (const resource of session.resources) if (resource.endedBy === 'detach' && resource.end !== null && formatProofId(resource.end) !== formatProofId(resource.start)) ended.add(formatProofId(resource.end));
-  return session.resources.filter((resource) => !(resource.reason === 'detach' && resource.success && ended.has(formatProofId(resource.start))));
-}
-
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial; with `summary`, the summary's counts too. */
 export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }, summary?: ReportSummary): string {
-  const proof = (value: ProofId | null | undefined): string | null => (value ? formatProofId(value) : null);
-  const time = (value: ProofId | null | undefined): string | null => (value ? new Date(value.sec * 1000 + value.ms).toISOString() : null);
-  const ms = (value: ProofId): number => value.sec * 1000 + value.ms;
   const selected = sessions.filter((session) => {
     if (filter.vm !== undefined && session.name !== filter.vm) return false;
     if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
@@ -523,22 +511,7 @@ export function reportJson(sessions: readonly GuestSession[], filter: ReportFilt
     return !(filter.end !== undefined && from > filter.end) && !(filter.start !== undefined && to < filter.start);
   });
   const document = {
-    sessions: selected.map((session) => ({
-      node: session.node, uuid: session.uuid, name: session.name, virt: session.virt,
-      start: session.start && { time: time(session.start.proof), reason: session.start.reason, success: session.start.success, vmPid: session.start.vmPid, user: session.start.user, proof: proof(session.start.proof) },
-      end: session.end && { time: time(session.end.proof), how: session.end.how, proof: proof(session.end.proof) },
-      running: session.start !== null && session.start.success && session.end === null,
-      durationMs: session.start !== null && session.end !== null ? ms(session.end.proof) - ms(session.start.proof) : null,
-      gaps: session.gaps.map((gap) => ({ from: time(gap.from), to: time(gap.to), fromProof: proof(gap.from), toProof: proof(gap.to) })),
-      stops: session.stops.map((stop) => ({ time: time(stop.proof), reason: stop.reason, success: stop.success, user: stop.user, proof: proof(stop.proof) })),
-      labels: session.labels.map((label) => ({ model: label.model, vmContext: label.vmContext, imageContext: label.imageContext, level: label.level, proof: proof(label.proof) })),
-      resources: ownAssignments(session).map((resource) => ({
-        kind: resource.kind, reason: resource.reason, value: resource.value, previous: resource.previous, success: resource.success,
-        start: time(resource.start), end: time(resource.end), endedBy: resource.endedBy, details: resource.details, proofs: resource.proofs.map(formatProofId),
-      })),
-      avcs: session.avcs.map((avc) => ({ ...avc, proof: proof(avc.proof), time: time(avc.proof) })),
-      anomalies: session.anomalies.map((anomaly) => ({ ...anomaly, proof: proof(anomaly.proof), time: time(anomaly.proof) })),
-    })),
+    sessions: selected.map(sessionJson),
     unmatched,
     ...(summary === undefined
       ? {}

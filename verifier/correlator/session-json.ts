@@ -1,0 +1,73 @@
+// A guest session in its published form: what `auvirt --format json` prints for each session and what
+// `readSessions` yields. Times are ISO 8601 (UTC), proofs `node:seconds.millis:serial`.
+import { formatProofId, type GuestSession, type ProofId, type SessionEnd } from './session-model.js';
+
+/** One guest session: from a start (or the first record of a guest already running) to its end. */
+export interface SessionJson {
+  /** The node= of its records, null on a single host. */
+  readonly node: string | null;
+  readonly uuid: string;
+  readonly name: string;
+  /** `kvm`, `qemu`, `lxc` … as the records say. */
+  readonly virt: string | null;
+  /** null when the log began while the guest ran. */
+  readonly start: { readonly time: string; readonly reason: string | null; readonly success: boolean; readonly vmPid: number | null; readonly user: string | null; readonly proof: string } | null;
+  /** null while it runs (or when the log ends first). */
+  readonly end: { readonly time: string; readonly how: SessionEnd; readonly proof: string } | null;
+  /** Started successfully and not ended. */
+  readonly running: boolean;
+  /** From start to end, when both are in the log. */
+  readonly durationMs: number | null;
+  /** Times auditd was away while it ran: its records then are lost (`to` null: auditd had not come back). */
+  readonly gaps: ReadonlyArray<{ readonly from: string; readonly to: string | null; readonly fromProof: string; readonly toProof: string | null }>;
+  /** Failed stops, then the stop that ended it. */
+  readonly stops: ReadonlyArray<{ readonly time: string; readonly reason: string | null; readonly success: boolean; readonly user: string | null; readonly proof: string }>;
+  readonly labels: ReadonlyArray<{ readonly model: string; readonly vmContext: string | null; readonly imageContext: string | null; readonly level: string | null; readonly proof: string }>;
+  /** One entry per assignment: a hot-plugged device carries its detach as its end. */
+  readonly resources: ReadonlyArray<{
+    readonly kind: string;
+    readonly reason: string;
+    readonly value: string;
+    readonly previous: string | null;
+    readonly success: boolean;
+    readonly start: string;
+    readonly end: string | null;
+    readonly endedBy: 'update' | 'detach' | 'stop' | 'failed-start' | 'down' | 'restarted' | null;
+    readonly details: Readonly<Record<string, string | null>>;
+    readonly proofs: readonly string[];
+  }>;
+  readonly avcs: ReadonlyArray<GuestSession['avcs'][number] extends infer A ? Omit<A, 'proof'> & { readonly proof: string; readonly time: string } : never>;
+  readonly anomalies: ReadonlyArray<GuestSession['anomalies'][number] extends infer A ? Omit<A, 'proof'> & { readonly proof: string; readonly time: string } : never>;
+}
+
+const time = (value: ProofId): string => new Date(value.sec * 1000 + value.ms).toISOString();
+const millis = (value: ProofId): number => value.sec * 1000 + value.ms;
+
+/**
+ * A session's assignments, less the detach records that ended one of them (the text report shows them as
+ * rows of their own; here the assignment carries its end). A detach of nothing seen stays.
+ */
+function ownAssignments(session: GuestSession): GuestSession['resources'] {
+  const ended = new Set<string>();
+  for (const resource of session.resources) if (resource.endedBy === 'detach' && resource.end !== null && formatProofId(resource.end) !== formatProofId(resource.start)) ended.add(formatProofId(resource.end));
+  return session.resources.filter((resource) => !(resource.reason === 'detach' && resource.success && ended.has(formatProofId(resource.start))));
+}
+
+export function sessionJson(session: GuestSession): SessionJson {
+  return {
+    node: session.node, uuid: session.uuid, name: session.name, virt: session.virt,
+    start: session.start && { time: time(session.start.proof), reason: session.start.reason, success: session.start.success, vmPid: session.start.vmPid, user: session.start.user, proof: formatProofId(session.start.proof) },
+    end: session.end && { time: time(session.end.proof), how: session.end.how, proof: formatProofId(session.end.proof) },
+    running: session.start !== null && session.start.success && session.end === null,
+    durationMs: session.start !== null && session.end !== null ? millis(session.end.proof) - millis(session.start.proof) : null,
+    gaps: session.gaps.map((gap) => ({ from: time(gap.from), to: gap.to && time(gap.to), fromProof: formatProofId(gap.from), toProof: gap.to && formatProofId(gap.to) })),
+    stops: session.stops.map((stop) => ({ time: time(stop.proof), reason: stop.reason, success: stop.success, user: stop.user, proof: formatProofId(stop.proof) })),
+    labels: session.labels.map((label) => ({ model: label.model, vmContext: label.vmContext, imageContext: label.imageContext, level: label.level, proof: formatProofId(label.proof) })),
+    resources: ownAssignments(session).map((resource) => ({
+      kind: resource.kind, reason: resource.reason, value: resource.value, previous: resource.previous, success: resource.success,
+      start: time(resource.start), end: resource.end && time(resource.end), endedBy: resource.endedBy, details: resource.details, proofs: resource.proofs.map(formatProofId),
+    })),
+    avcs: session.avcs.map((avc) => ({ ...avc, proof: formatProofId(avc.proof), time: time(avc.proof) })),
+    anomalies: session.anomalies.map((anomaly) => ({ ...anomaly, proof: formatProofId(anomaly.proof), time: time(anomaly.proof) })),
+  };
+}
