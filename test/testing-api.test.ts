@@ -31,6 +31,13 @@ function followedLog(): { file: string; capture: AuditCapture; write: (lines: re
   return { file, capture, write: (lines) => appendFileSync(file, Buffer.from(`${lines.join('\n')}\n`, 'latin1')) };
 }
 
+/** A capture that followed a log into which these lines were then written. */
+function captureOf(lines: readonly string[]): AuditCapture {
+  const { capture, write } = followedLog();
+  write(lines);
+  return capture;
+}
+
 describe('AuditCapture.follow', () => {
   it('reads only what was written after it began, VIRT records by default, every record with all', () => {
     const { capture, write } = followedLog();
@@ -68,12 +75,6 @@ describe('AuditCapture.follow', () => {
 });
 
 describe('compareWritten', () => {
-  const captureOf = (lines: readonly string[]) => {
-    const { capture, write } = followedLog();
-    write(lines);
-    return capture;
-  };
-
   it('equal when the guest\'s records are exactly the expected ones; other guests do not count', () => {
     const comparison = compareWritten(captureOf(raw).records(), basicPayloads);
     expect(comparison).toEqual({ equal: basicPayloads.length, missing: [], extra: [], differing: [] });
@@ -104,12 +105,6 @@ describe('compareWritten', () => {
 });
 
 describe('matchers and assertions', () => {
-  const captureOf = (lines: readonly string[]) => {
-    const { capture, write } = followedLog();
-    write(lines);
-    return capture;
-  };
-
   it('toHaveWritten and assertWritten pass on the exact trail and fail, with the difference, otherwise', () => {
     const capture = captureOf(basicLines);
     expect(virtAuditMatchers.toHaveWritten(capture, basicPayloads).pass).toBe(true);
