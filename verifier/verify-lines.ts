@@ -32,7 +32,7 @@ export interface LineSinks {
 }
 
 /** Record issues that make a VIRT record invalid rather than only noteworthy (reported by its check). */
-export const VIRT_RECORD_ERRORS: ReadonlySet<string> = new Set(['msg-unterminated', 'text-after-msg']);
+export const VIRT_RECORD_ERRORS: ReadonlySet<string> = new Set(['msg-unterminated', 'text-after-msg', 'enrichment-separator', 'enrichment-form']);
 
 export function diagnosticOf(record: AuditRecord, issue: { readonly rule: string; readonly message: string }, severity: Severity): Diagnostic {
   return { severity, file: record.file, line: record.line, type: record.type, serial: record.serial, rule: issue.rule, message: issue.message };

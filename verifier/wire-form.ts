@@ -32,6 +32,33 @@ export function checkHeader(record: AuditRecord): RuleViolation[] {
   ];
 }
 
+/**
+ * The interpreted fields auditd's format_enrich writes after 0x1D: for each raw field auparse types as a
+ * user or group id, syscall, arch or socket address, its name upper-cased with its interpretation. Of a
+ * libvirt record's fields only the kernel's uid= and auid= are such (typetab: UID), and their
+ * interpretations go through audit_encode_nv_string: `UID="root" AUID="unset"`, quoted or hex.
+ */
+export function checkEnrichment(record: AuditRecord): RuleViolation[] {
+  const enrichment = record.enrichment;
+  if (enrichment.length === 0) return [];
+  const expected = record.header.filter((field) => field.name === 'uid' || field.name === 'auid').map((field) => field.name.toUpperCase());
+  const names = enrichment.map((field) => field.name);
+  const violations: RuleViolation[] = [];
+  if (names.length !== expected.length || names.some((name, index) => name !== expected[index])) {
+    violations.push({ rule: 'enrichment-fields', message: `auditd interprets "${expected.join(' ')}" of this record after 0x1D; found "${shortList(names)}"` });
+  }
+  for (const field of enrichment) {
+    if (field.wire === 'bare') violations.push({ rule: 'enrichment-fields', message: `${field.name} is written "quoted" or as libaudit hex (audit_encode_nv_string); found ${show(field)}` });
+  }
+  return violations;
+}
+
+/** Names for a message: the first few, and how many more. */
+function shortList(names: readonly string[], most = 12): string {
+  const shown = names.slice(0, most).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name)).join(' ');
+  return names.length > most ? `${shown} … (${names.length - most} more)` : shown;
+}
+
 export function checkSpacing(record: AuditRecord): RuleViolation[] {
   const text = record.payloadText;
   if (text === null) return [];

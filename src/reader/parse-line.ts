@@ -74,11 +74,50 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     parseRawLine(text, context, issues) ??
     parsePrintkLine(text, context, issues) ??
     parseJournaldLine(text, context, issues);
-  if (record) return { kind: 'record', record };
+  if (record) {
+    checkEnrichment(text, record.enrichmentStart, record.issues);
+    return { kind: 'record', record };
+  }
   if (/^(?:node=\S* )?type=/.test(text)) {
     return { kind: 'rejected', reason: 'bad-header', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
   }
   return { kind: 'rejected', reason: 'not-audit', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+}
+
+/** At most this much of a line is quoted in a diagnostic. */
+export const EXCERPT_CHARS = 60;
+
+/** The start of `text` for a diagnostic: at most EXCERPT_CHARS, as a JSON string, `…` where cut. */
+export function excerpt(text: string, from = 0): string {
+  const cut = text.length - from > EXCERPT_CHARS;
+  return `${JSON.stringify(text.slice(from, from + EXCERPT_CHARS))}${cut ? '…' : ''}`;
+}
+
+/**
+ * The ENRICHED separator where auditd's format_enrich puts it: once, after the whole RAW record, and only
+ * before a first interpreted field; those fields `NAME=value` (NAME the raw name upper-cased), one space
+ * apart, none after the last.
+ */
+function checkEnrichment(text: string, enrichmentStart: number, issues: RecordIssue[]): void {
+  const first = text.indexOf(ENRICHMENT_SEPARATOR);
+  if (first === -1) return;
+  const issue = (rule: string, message: string): void => void issues.push({ rule, message });
+  if (first !== enrichmentStart - 1) {
+    issue('enrichment-separator', `0x1D at byte ${first + 1}, inside the record's header: auditd writes it only after the record, before its interpreted fields`);
+    return;
+  }
+  const again = text.indexOf(ENRICHMENT_SEPARATOR, enrichmentStart);
+  if (again !== -1) {
+    issue('enrichment-separator', `a second 0x1D at byte ${again + 1}: auditd writes one, between the record and its interpreted fields`);
+    return;
+  }
+  if (enrichmentStart === text.length) {
+    issue('enrichment-separator', '0x1D ends the line: auditd writes it only before an interpreted field');
+    return;
+  }
+  if (!/^[A-Z]/.test(text.slice(enrichmentStart, enrichmentStart + 1)) || text.endsWith(' ') || text.includes('  ', enrichmentStart)) {
+    issue('enrichment-form', `the interpreted fields after 0x1D are NAME=value, one space apart; found ${excerpt(text, enrichmentStart)}`);
+  }
 }
 
 /** Where the body starting at `bodyStart` ends and the enrichment after its 0x1D separator begins. */
