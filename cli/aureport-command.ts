@@ -74,7 +74,11 @@ export function aureportCommand(): Command {
       const { options, files } = parseAureportArgs(args);
       const inputs = await resolveInputs(inputsOrStdin(files));
       // process.stdout writes to files and pipes synchronously on Linux: rows never pile up in memory.
-      const report = await virtReport(inputs, options, (piece) => process.stdout.write(piece));
+      const report = await virtReport(
+        inputs,
+        { ...options, onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`) },
+        (piece) => process.stdout.write(piece),
+      );
       process.exitCode = report.status;
     });
 }

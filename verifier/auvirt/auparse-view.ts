@@ -33,6 +33,8 @@ export function interpretEscaped(raw: string): string {
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
 function interpretUidField(field: ViewField): string {
   const enriched = field.record.enrichmentText === null ? undefined : field.record.enrichment.find((candidate) => candidate.name === field.name.toUpperCase());
+  // An ENRICHED interpretation cut short (`UID=`, `UID="ro` at the end of a cut line) reads as empty in 3.0.9.
+  if (enriched !== undefined && (enriched.raw === '' || (enriched.raw.startsWith('"') && enriched.raw.indexOf('"', 1) === -1))) return '';
   return interpretUid(field.raw, enriched?.value);
 }
 

@@ -136,7 +136,8 @@ export class CompatCorrelator {
     const uuid = view.raw('uuid');
     if (uuid === undefined) return null;
     const res = view.raw('res');
-    if (res === undefined) return null;
+    // An empty res= (a line cut right after it) makes 3.0.9 skip the record, as a missing one does.
+    if (res === undefined || res === '') return null;
     return { user: this.strings.recentId(Recent.User, user), name: this.interpretedEscaped(vm), uuid: this.strings.recentId(Recent.Uuid, uuid), success: res === 'success' };
   }
 

@@ -5,6 +5,7 @@ import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
+import { isoTime } from '../local-time.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
 import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
@@ -472,7 +473,7 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial. */
 export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }): string {
   const proof = (value: ProofId | null | undefined): string | null => (value ? formatProofId(value) : null);
-  const time = (value: ProofId | null | undefined): string | null => (value ? new Date(value.sec * 1000 + value.ms).toISOString() : null);
+  const time = (value: ProofId | null | undefined): string | null => (value ? isoTime(value.sec * 1000 + value.ms) : null);
   const selected = sessions.filter((session) => {
     if (filter.vm !== undefined && session.name !== filter.vm) return false;
     if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;

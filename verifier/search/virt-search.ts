@@ -40,6 +40,23 @@ export function extractUuid(text: string): string | null {
   return match ? match[0] : '';
 }
 
+/**
+ * Whether ausearch's parse_user fails on the record with the fields the criteria ask for (the event is then
+ * skipped): a quoted vm= with no closing quote (-vm), an empty uuid= (-uu).
+ */
+function parseUserFails(record: AuditRecord, criteria: SearchCriteria): boolean {
+  const body = record.body;
+  if (criteria.vm !== undefined) {
+    const at = body.indexOf('vm=');
+    if (at !== -1 && body[at + 3] === '"' && body.indexOf('"', at + 4) === -1) return true;
+  }
+  if (criteria.uuid !== undefined) {
+    const at = body.indexOf('uuid=');
+    if (at !== -1 && (at + 5 === body.length || body[at + 5] === ' ' || body[at + 5] === ':')) return at + 5 !== body.length;
+  }
+  return false;
+}
+
 function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: string | undefined): boolean {
   if (!isUserMessageType(record.typeNumber)) return false;
   const matches = (value: string | null, wanted: string): boolean => value !== null && (criteria.word ? value === wanted : value.includes(wanted));
@@ -56,6 +73,7 @@ export async function searchVirt(inputs: readonly AuditInput[], criteria: Search
     inputs,
     (event) => {
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
+      if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
       matched++;
       for (const record of event.records) onLine(record.text);
     },
