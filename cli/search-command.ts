@@ -18,7 +18,12 @@ export function searchCommand(): Command {
       }
       const inputs = await resolveInputs(inputsOrStdin(args));
       const chunks: Buffer[] = [];
-      const matched = await searchVirt(inputs, { ...flags, word: flags.word === true }, (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')));
+      const matched = await searchVirt(
+        inputs,
+        { ...flags, word: flags.word === true },
+        (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')),
+        (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
+      );
       process.stdout.write(Buffer.concat(chunks));
       process.exitCode = matched === 0 ? 1 : 0;
     });

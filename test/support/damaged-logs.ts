@@ -49,8 +49,11 @@ function lineWise(capture: Buffer, change: (line: string, index: number) => stri
 /** CR LF, absurd stamps and serials (each kind applied to every VIRT line, or to some). */
 export function lineDamages(name: string, capture: Buffer): DamagedLog[] {
   const virt = (line: string): boolean => /^(?:node=\S* )?type=VIRT_/.test(line);
-  const stamp = (replace: string) => (line: string, index: number) => (virt(line) && index % 3 === 0 ? line.replace(/audit\(\d+\.\d{3}:/, `audit(${replace}:`) : line);
-  const serial = (replace: string) => (line: string, index: number) => (virt(line) && index % 3 === 0 ? line.replace(/:(\d+)\)/, `:${replace})`) : line);
+  // One VIRT line, the seventh: a log with one record of an absurd stamp or serial among sane ones.
+  const lines = capture.toString('latin1').split('\n');
+  const target = lines.map((line, index) => (virt(line) ? index : -1)).filter((index) => index !== -1)[6];
+  const stamp = (replace: string) => (line: string, index: number) => (index === target ? line.replace(/audit\(\d+\.\d{3}:/, `audit(${replace}:`) : line);
+  const serial = (replace: string) => (line: string, index: number) => (index === target ? line.replace(/:(\d+)\)/, `:${replace})`) : line);
   return [
     { name: `${name} CR LF`, bytes: lineWise(capture, (line) => (line === '' ? line : `${line}\r`)) },
     { name: `${name} stamp 99999999999999.000`, bytes: lineWise(capture, stamp('99999999999999.000')) },

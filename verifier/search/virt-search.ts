@@ -4,6 +4,7 @@ import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
+import { aureportStamp } from './aureport-record.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 
 export interface SearchCriteria {
@@ -66,7 +67,13 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
 }
 
 /** Every event with a matching record, as its raw lines, in the order ausearch prints them. */
-export async function searchVirt(inputs: readonly AuditInput[], criteria: SearchCriteria, onLine: (line: string) => void): Promise<number> {
+export async function searchVirt(
+  inputs: readonly AuditInput[],
+  criteria: SearchCriteria,
+  onLine: (line: string) => void,
+  /** ausearch's `Error extracting time stamp (…)`: a matching record whose stamp overflows unsigned long. */
+  onUnreadableStamp?: (stampText: string) => void,
+): Promise<number> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
   let matched = 0;
   await readAuditEventsThreaded(
@@ -74,6 +81,14 @@ export async function searchVirt(inputs: readonly AuditInput[], criteria: Search
     (event) => {
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
       if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
+      // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
+      for (const record of event.records) {
+        const stamp = aureportStamp(record.text);
+        if (stamp !== null && 'unreadable' in stamp) {
+          onUnreadableStamp?.(stamp.unreadable);
+          return;
+        }
+      }
       matched++;
       for (const record of event.records) onLine(record.text);
     },
