@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resolveInputs } from '../src/reader/input-set.js';
+import { InputError, resolveInputs } from '../src/reader/input-set.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
@@ -16,7 +16,16 @@ export function searchCommand(): Command {
       for (const [name, value] of [['--uuid', flags.uuid], ['--vm', flags.vm]] as const) {
         if (value?.startsWith('-')) throw new UsageError(`argument is required for ${name} (a value cannot start with '-', as in ausearch)`);
       }
-      const inputs = await resolveInputs(inputsOrStdin(args));
+      const inputs = await resolveInputs(inputsOrStdin(args)).catch((error: unknown) => {
+        // ausearch 3.0.9 on a missing -if file: `stat: …` on stderr, exit 1.
+        if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
+        process.stderr.write('stat: No such file or directory\n');
+        return null;
+      });
+      if (inputs === null) {
+        process.exitCode = 1;
+        return;
+      }
       const chunks: Buffer[] = [];
       const matched = await searchVirt(
         inputs,

@@ -14,6 +14,7 @@ import { parseAuvirtArgs } from '../verifier/auvirt/auvirt-options.js';
 import { virtReport } from '../verifier/search/virt-report.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
 import { byteDamages, CUT_STRIDE, cutOffset, cuts, lineDamages, splices, type DamagedLog } from './support/damaged-logs.js';
+import { CLI } from './support/cli.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
 process.env.TZ = 'UTC';
@@ -86,11 +87,11 @@ describe.skipIf(!present)('damaged logs: the same output and exit status as the 
       for (const log of cuts(name, capture, offset)) await compare(log);
     }, 120_000);
     it(`${name}: absurd stamps and serials`, async () => {
-      // Compared: a stamp far beyond JS dates, a serial beyond unsigned long. Only accounted for (below),
-      // the real tools differing still: CR LF (auvirt --compat); serials 2^53+1 and 2^64-1 and a stamp of
+      // Compared: CR LF, a stamp far beyond JS dates, a serial beyond unsigned long. Only accounted for
+      // (below), the real tools differing still: serials 2^53+1 and 2^64-1 and a stamp of
       // 2^64-1, which the real tools order among their neighbours differently (event order: to do); a stamp
       // beyond unsigned long, which ausearch drops; a year beyond int, where the real auvirt crashes.
-      for (const log of lineDamages(name, capture).filter((damage) => /stamp 99999999999999\.000|400-digit serial/.test(damage.name))) await compare(log);
+      for (const log of lineDamages(name, capture).filter((damage) => /CR LF|stamp 99999999999999\.000|400-digit serial/.test(damage.name))) await compare(log);
     }, 120_000);
   }
 });
@@ -111,4 +112,19 @@ describe('damaged logs: every line accounted for, no command fails', () => {
       await ourAuvirtCompat(path);
     }
   }, 120_000);
+});
+
+describe.skipIf(!present)('a missing input file, as the real tools', () => {
+  const missing = join(directory, 'missing.log');
+  const cli = (args: readonly string[]): string => {
+    const result = spawnSync(process.execPath, [CLI, ...args], { env: ENV, timeout: 30_000 });
+    return `${result.stdout.toString('latin1')}${result.stderr.toString('latin1')}exit ${result.status}\n`;
+  };
+  it('aureport --virt [--summary]: the head, stat: on stderr, exit 1', () => {
+    expect(cli(['aureport', '--virt', '-if', missing])).toBe(real('/usr/sbin/aureport', ['--virt', '-if', missing]));
+    expect(cli(['aureport', '--virt', '--summary', '-if', missing])).toBe(real('/usr/sbin/aureport', ['--virt', '--summary', '-if', missing]));
+  });
+  it('search (ausearch --raw -vm): stat: on stderr, exit 1', () => {
+    expect(cli(['search', '--vm', 'x', missing])).toBe(real('/usr/sbin/ausearch', ['--raw', '-vm', 'x', '-if', missing]));
+  });
 });

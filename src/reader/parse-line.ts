@@ -37,9 +37,27 @@ export interface LineContext {
 
 const ENRICHMENT_SEPARATOR = '\x1d';
 const RAW_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
-const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*[^\d.)][^)]*):(\d+)\) :(?: |$)/;
+// The stamp must hold a character other than digits and dots (checked apart: in the pattern that test
+// backtracks quadratically over a long line).
+const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*):(\d+)\) :(?: |$)/;
 const PRINTK_HEADER = /(?:^|\s)audit: type=(\d+) audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
-const JOURNALD_HEADER = /^(.*?)(\S+) audit\[(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /;
+/** After ` audit[` in a journald line: `PID]: TYPE ` (journald's `^(.*?)(\S+) audit\[…` found without backtracking). */
+const JOURNALD_TAIL = /(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /y;
+const WHITESPACE = /\s/;
+
+/** The first `HOST audit[PID]: TYPE ` of a journald line: its end, the text before HOST, and TYPE. */
+function journaldHeader(text: string): { head: string; stamp: string; type: string } | null {
+  for (let at = text.indexOf(' audit['); at !== -1; at = text.indexOf(' audit[', at + 1)) {
+    let host = at;
+    while (host > 0 && !WHITESPACE.test(text[host - 1]!)) host--;
+    if (host === at) continue;
+    JOURNALD_TAIL.lastIndex = at + 7;
+    const tail = JOURNALD_TAIL.exec(text);
+    if (tail === null) continue;
+    return { head: text.slice(0, JOURNALD_TAIL.lastIndex), stamp: text.slice(0, host), type: tail[2]! };
+  }
+  return null;
+}
 // Control bytes other than TAB and the ENRICHED separator 0x1D (DEL is left to the field checks).
 const BLANK = /^\s*$/;
 const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
@@ -52,7 +70,7 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
   }
   if (context.tooLong) {
-    return { kind: 'rejected', reason: 'too-long', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+    return { kind: 'rejected', reason: 'too-long', detail: `starts ${excerpt(text)}` };
   }
   if (BLANK.test(text)) return { kind: 'blank' };
   if (text === '----') return { kind: 'separator' };
@@ -79,9 +97,9 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     return { kind: 'record', record };
   }
   if (/^(?:node=\S* )?type=/.test(text)) {
-    return { kind: 'rejected', reason: 'bad-header', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+    return { kind: 'rejected', reason: 'bad-header', detail: `starts ${excerpt(text)}` };
   }
-  return { kind: 'rejected', reason: 'not-audit', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+  return { kind: 'rejected', reason: 'not-audit', detail: `starts ${excerpt(text)}` };
 }
 
 /** At most this much of a line is quoted in a diagnostic. */
@@ -168,8 +186,9 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
       issues,
     });
   }
-  const interpreted = INTERPRETED_HEADER.exec(text);
-  if (!interpreted) return null;
+  // The header patterns backtrack over a long line that fails them: each runs only where its fixed part is.
+  const interpreted = text.includes(' msg=audit(') ? INTERPRETED_HEADER.exec(text) : null;
+  if (!interpreted || !/[^\d.]/.test(interpreted[3]!)) return null;
   const [head, node, type, stamp, serial] = interpreted as unknown as [string, string | undefined, string, string, string];
   issues.push({ rule: 'interpreted', message: 'ausearch -i (interpreted) line: values were rewritten, original encoding lost' });
   return new AuditRecord({
@@ -189,7 +208,7 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
 }
 
 function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
-  const printk = PRINTK_HEADER.exec(text);
+  const printk = text.includes('audit: type=') ? PRINTK_HEADER.exec(text) : null;
   if (!printk) return null;
   const [head, typeNumber, sec, ms, serial] = printk as unknown as [string, string, string, string, string];
   return new AuditRecord({
@@ -208,9 +227,9 @@ function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue
 }
 
 function parseJournaldLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
-  const journald = JOURNALD_HEADER.exec(text);
+  const journald = journaldHeader(text);
   if (!journald) return null;
-  const [head, stamp, , , type] = journald as unknown as [string, string, string, string, string];
+  const { head, stamp, type } = journald;
   issues.push({ rule: 'journald', message: 'journald line: the record has no audit timestamp or serial of its own' });
   return new AuditRecord({
     file: context.file,

@@ -123,9 +123,15 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
   return { events, status: events === 0 && !options.summary ? 1 : 0 };
 }
 
-function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
+/** The head of the report aureport prints before its rows (and alone when it cannot read its input). */
+export function reportHead(options: Pick<VirtReportOptions, 'summary' | 'only'>): string {
+  if (!options.summary) return DETAILED_HEAD;
   const prefix = options.only === 'failed' ? 'Failed ' : options.only === 'success' ? 'Success ' : '';
-  const head = `\n${prefix}Virtualization Summary Report\n=============================\ntotal  type\n=============================\n`;
+  return `\n${prefix}Virtualization Summary Report\n=============================\ntotal  type\n=============================\n`;
+}
+
+function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
+  const head = reportHead(options);
   if (counts.size === 0) return head + NONE;
   // aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
   const sorted = [...counts].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);

@@ -66,6 +66,8 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
   return true;
 }
 
+const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
+
 /** Every event with a matching record, as its raw lines, in the order ausearch prints them. */
 export async function searchVirt(
   inputs: readonly AuditInput[],
@@ -90,7 +92,8 @@ export async function searchVirt(
         }
       }
       matched++;
-      for (const record of event.records) onLine(record.text);
+      // --raw prints the lines as they were: a CR LF line keeps its CR.
+      for (const record of event.records) onLine(endedInCr(record) ? `${record.text}\r` : record.text);
     },
     // ausearch matches user-message records, and a user message is an event of its own.
     { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES } },
