@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { InputError, resolveInputs } from '../src/reader/input-set.js';
 import { reportHead, virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
 import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
+import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
 const TIME = /^\d{1,2}:\d{2}(:\d{2})?$/;
@@ -84,11 +85,11 @@ export function aureportCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      // process.stdout writes to files and pipes synchronously on Linux: rows never pile up in memory.
+      // Rows are written as they come, waiting for a slow reader (process.stdout would queue them).
       const report = await virtReport(
         inputs,
         { ...options, onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`) },
-        (piece) => process.stdout.write(piece),
+        (piece) => writeBlocking(1, piece),
       );
       process.exitCode = report.status;
     });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { InputError, resolveInputs } from '../src/reader/input-set.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
+import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
 export function searchCommand(): Command {
@@ -26,14 +27,28 @@ export function searchCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      const chunks: Buffer[] = [];
+      // Lines go out as the events are found, 64 KiB at a time, waiting for a slow reader: memory stays
+      // flat on an endless input.
+      let chunks: Buffer[] = [];
+      let pending = 0;
+      const flush = (): void => {
+        if (pending === 0) return;
+        writeBlocking(1, Buffer.concat(chunks));
+        chunks = [];
+        pending = 0;
+      };
       const matched = await searchVirt(
         inputs,
         { ...flags, word: flags.word === true },
-        (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')),
+        (line) => {
+          const bytes = Buffer.from(`${line}\n`, 'latin1');
+          chunks.push(bytes);
+          pending += bytes.length;
+          if (pending >= 1 << 16) flush();
+        },
         (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
       );
-      process.stdout.write(Buffer.concat(chunks));
+      flush();
       process.exitCode = matched === 0 ? 1 : 0;
     });
 }
