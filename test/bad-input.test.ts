@@ -63,6 +63,14 @@ describe('bad input gets a file:line diagnostic and every line is accounted for'
     for (const problem of result.problems) expect(problem.message.length, `${problem.rule}: ${problem.message.slice(0, 200)}`).toBeLessThan(400);
   });
 
+  it('a serial beyond 2^53 is named exactly (a string), and a stamp beyond what a date holds does not throw', async () => {
+    const broken = good.replace(/vm="([^"]+)"/, 'vm=$1');
+    const lines = [broken.replace(/:(\d+)\)/, ':9007199254740993)'), broken.replace(/:(\d+)\)/, ':18446744073709551615)'), broken.replace(/audit\(\d+\.\d{3}:/, 'audit(99999999999999999999.000:')];
+    const result = await verifyBytes(latin1(`${lines.join('\n')}\n`));
+    expectAccounted(result);
+    expect(result.problems.filter((problem) => problem.rule === 'field-encoding').map((problem) => problem.serial)).toEqual(['9007199254740993', '18446744073709551615', expect.any(Number)]);
+  });
+
   it('a truncated last line', async () => {
     const result = await verifyBytes(latin1(`${good}\n${good.slice(0, good.indexOf(' exe='))}`));
     expectAccounted(result);
