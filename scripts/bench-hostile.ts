@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     '',
     `- Input: ${(lines / 1e6).toFixed(1)} M hostile lines (${(size / 1e6).toFixed(0)} MB; \`bench/.data/hostile-${lines}.log\`), a cycle of 18: 10 one-byte garbage lines, a NUL line, a control-byte line, four VIRT records libvirt would not write (a bare vm=, a double space, a record cut short, a doubled 0x1D), a stamp beyond unsigned long, a 2,000-byte garbage line; and the same cycle on an endless stdin, stopped (SIGTERM) after ${STDIN_SECONDS} s.`,
     '- Peak RSS: the process\'s VmHWM (all its threads) from /proc, read every 100 ms and before the stop. Output discarded. Our commands run as their bins run them (node with the flags of their `#!` line). Target: every command ≤ 200 MB, flat in the input size.',
-    `- Machine: ${cpus().length} × ${cpuName()} (lscpu), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}.`,
+    `- Machine: ${cpus().length} × ${cpuName()} (lscpu), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}. The times are for orientation only (no ratio, one run, a shared machine); memory is what this measures.`,
     '',
     '| command | peak RSS, file | time, file | peak RSS, endless stdin | lines taken in 20 s |',
     '|---|---|---|---|---|',
