@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { resolveInputs } from '../src/reader/input-set.js';
-import { virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
+import { InputError, resolveInputs } from '../src/reader/input-set.js';
+import { reportHead, virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
 import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
+import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
 const TIME = /^\d{1,2}:\d{2}(:\d{2})?$/;
@@ -72,9 +73,24 @@ export function aureportCommand(): Command {
     .argument('[args...]')
     .action(async (args: string[]) => {
       const { options, files } = parseAureportArgs(args);
-      const inputs = await resolveInputs(inputsOrStdin(files));
-      // process.stdout writes to files and pipes synchronously on Linux: rows never pile up in memory.
-      const report = await virtReport(inputs, options, (piece) => process.stdout.write(piece));
+      const inputs = await resolveInputs(inputsOrStdin(files)).catch((error: unknown) => {
+        // aureport 3.0.9 on a missing -if file: the report's head, `stat: …` on stderr, exit 1.
+        if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
+        // stderr first, as the C tool's unbuffered stderr comes before its stdout flushed at exit.
+        process.stderr.write('stat: No such file or directory\n');
+        process.stdout.write(reportHead(options));
+        return null;
+      });
+      if (inputs === null) {
+        process.exitCode = 1;
+        return;
+      }
+      // Rows are written as they come, waiting for a slow reader (process.stdout would queue them).
+      const report = await virtReport(
+        inputs,
+        { ...options, onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`) },
+        (piece) => writeBlocking(1, piece),
+      );
       process.exitCode = report.status;
     });
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { resolveInputs } from '../src/reader/input-set.js';
+import { InputError, resolveInputs } from '../src/reader/input-set.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
+import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
 export function searchCommand(): Command {
@@ -16,10 +17,38 @@ export function searchCommand(): Command {
       for (const [name, value] of [['--uuid', flags.uuid], ['--vm', flags.vm]] as const) {
         if (value?.startsWith('-')) throw new UsageError(`argument is required for ${name} (a value cannot start with '-', as in ausearch)`);
       }
-      const inputs = await resolveInputs(inputsOrStdin(args));
-      const chunks: Buffer[] = [];
-      const matched = await searchVirt(inputs, { ...flags, word: flags.word === true }, (line) => chunks.push(Buffer.from(`${line}\n`, 'latin1')));
-      process.stdout.write(Buffer.concat(chunks));
+      const inputs = await resolveInputs(inputsOrStdin(args)).catch((error: unknown) => {
+        // ausearch 3.0.9 on a missing -if file: `stat: …` on stderr, exit 1.
+        if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
+        process.stderr.write('stat: No such file or directory\n');
+        return null;
+      });
+      if (inputs === null) {
+        process.exitCode = 1;
+        return;
+      }
+      // Lines go out as the events are found, 64 KiB at a time, waiting for a slow reader: memory stays
+      // flat on an endless input.
+      let chunks: Buffer[] = [];
+      let pending = 0;
+      const flush = (): void => {
+        if (pending === 0) return;
+        writeBlocking(1, Buffer.concat(chunks));
+        chunks = [];
+        pending = 0;
+      };
+      const matched = await searchVirt(
+        inputs,
+        { ...flags, word: flags.word === true },
+        (line) => {
+          const bytes = Buffer.from(`${line}\n`, 'latin1');
+          chunks.push(bytes);
+          pending += bytes.length;
+          if (pending >= 1 << 16) flush();
+        },
+        (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
+      );
+      flush();
       process.exitCode = matched === 0 ? 1 : 0;
     });
 }

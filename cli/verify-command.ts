@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
-import { displayName, resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
-import { formatJson, formatJunit, formatSummary, formatText, verify, formatDiagnostic, type Diagnostic, type VerifiedRecord } from '../verifier/index.js';
+import { resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
+import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
+import { PieceWriter } from '../verifier/report-output.js';
+import { writeBlocking } from './blocking-write.js';
 import { progressReporter } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 
@@ -27,51 +29,78 @@ export function verifyCommand(): Command {
     });
 }
 
+const toStderr = (text: string): void => writeBlocking(2, text);
+
+type RecordSink = NonNullable<VerifyOptions['onVirtRecord']>;
+
+/** Where findings and records go as they are found, for each format; `end` writes what follows them. */
+interface ReportSinks {
+  readonly onFinding: (diagnostic: Diagnostic) => void;
+  readonly onVirtRecord?: RecordSink;
+  end(result: Awaited<ReturnType<typeof verify>>): void;
+}
+
+function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) => void): ReportSinks {
+  switch (flags.format) {
+    case 'text': {
+      const report = new TextReport(toStdout);
+      return { onFinding: report.finding, end: (result) => report.end(result) };
+    }
+    case 'json': {
+      const report = new JsonReport(toStdout, flags.records === true);
+      return { onFinding: () => {}, ...(flags.records === true ? { onVirtRecord: (json: VirtRecordJson) => report.record(json) } : {}), end: (result) => report.end(result) };
+    }
+    case 'junit': {
+      const report = new JunitReport(toStdout);
+      return {
+        onFinding: report.finding,
+        onVirtRecord: (json, failures) => report.record({ file: String(json.file), line: Number(json.line), type: json.type, serial: json.serial, failures }),
+        end: (result) => report.end(result),
+      };
+    }
+    case 'ndjson': {
+      const stdout = new PieceWriter(toStdout);
+      const stderr = new PieceWriter(toStderr);
+      // With --records, stdout holds the records and the problems go to stderr as text.
+      return flags.records === true
+        ? {
+            onFinding: (diagnostic) => isProblem(diagnostic) && stderr.write(`${formatDiagnostic(diagnostic)}\n`),
+            onVirtRecord: (json) => stdout.write(`${JSON.stringify(json)}\n`),
+            end: (result) => endNdjson(stdout, stderr, result.summary),
+          }
+        : { onFinding: (diagnostic) => isProblem(diagnostic) && stdout.write(`${JSON.stringify(diagnostic)}\n`), end: (result) => endNdjson(stdout, stderr, result.summary) };
+    }
+  }
+}
+
+function endNdjson(stdout: PieceWriter, stderr: PieceWriter, summary: Parameters<typeof formatSummary>[0]): void {
+  stdout.flush();
+  stderr.write(`${formatSummary(summary)}\n`);
+  stderr.flush();
+}
+
 async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
   const inputs = await resolveInputs(inputsOrStdin(args));
   const eoeTimeout = Number(flags.eoeTimeout);
   const maxLineBytes = Number(flags.maxLineBytes);
   if (!(eoeTimeout >= 0)) throw new UsageError(`--eoe-timeout must be a number of seconds, got ${flags.eoeTimeout}`);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 256) throw new UsageError(`--max-line-bytes must be an integer ≥ 256, got ${flags.maxLineBytes}`);
-  const records: VirtRecordJson[] = [];
-  const verified: VerifiedRecord[] = [];
-  const streamRecords = flags.format === 'ndjson' && flags.records === true;
   const progress = progressReporter();
+  // The progress line (on a terminal) is cleared before each piece of the report.
+  const sinks = reportSinks(flags, (text) => {
+    progress.done();
+    writeBlocking(1, text);
+  });
   const result = await verify(inputs, {
     profile: flags.profile,
     eoeTimeoutMs: eoeTimeout * 1000,
     maxLineBytes,
     onProgress: progress.update,
+    onFinding: sinks.onFinding,
     // Only when the output shows every record: without it, records can be checked on the reading thread too.
-    ...(flags.records === true || flags.format === 'junit'
-      ? {
-          onVirtRecord: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => {
-            if (streamRecords) process.stdout.write(`${JSON.stringify(json)}\n`);
-            else if (flags.records && flags.format === 'json') records.push(json);
-            if (flags.format === 'junit') {
-              verified.push({ file: String(json.file), line: Number(json.line), type: json.type, serial: json.serial, failures: diagnostics });
-            }
-          },
-        }
-      : {}),
+    ...(sinks.onVirtRecord === undefined ? {} : { onVirtRecord: sinks.onVirtRecord }),
   });
   progress.done();
-  const files = inputs.map(displayName);
-  switch (flags.format) {
-    case 'text':
-      process.stdout.write(formatText(result, files));
-      break;
-    case 'json':
-      process.stdout.write(formatJson(result, flags.records ? records : undefined));
-      break;
-    case 'junit':
-      process.stdout.write(formatJunit(result, verified));
-      break;
-    case 'ndjson':
-      if (!streamRecords) for (const problem of result.problems) process.stdout.write(`${JSON.stringify(problem)}\n`);
-      for (const problem of streamRecords ? result.problems : []) process.stderr.write(`${formatDiagnostic(problem)}\n`);
-      process.stderr.write(`${formatSummary(result.summary)}\n`);
-      break;
-  }
+  sinks.end(result);
   return result.summary.invalid > 0 || result.summary.rejected > 0 ? 1 : 0;
 }

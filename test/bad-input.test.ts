@@ -9,10 +9,10 @@ import { RAW_CAPTURE, realLine } from './support/examples.js';
 const directory = mkdtempSync(join(tmpdir(), 'virt-audit-bad-'));
 let counter = 0;
 
-async function verifyBytes(bytes: Buffer): Promise<VerifyResult & { file: string }> {
+async function verifyBytes(bytes: Buffer, maxLineBytes?: number): Promise<VerifyResult & { file: string }> {
   const file = join(directory, `input-${counter++}.log`);
   writeFileSync(file, bytes);
-  return { ...(await verify([{ kind: 'file', path: file }])), file };
+  return { ...(await verify([{ kind: 'file', path: file }], maxLineBytes === undefined ? {} : { maxLineBytes })), file };
 }
 
 function expectAccounted(result: VerifyResult): void {
@@ -43,6 +43,32 @@ describe('bad input gets a file:line diagnostic and every line is accounted for'
     expectAccounted(result);
     expect(result.summary.lines).toBe(3);
     expect(result.problems).toEqual([expect.objectContaining({ line: 2, rule: 'too-long' })]);
+  });
+
+  it('a diagnostic quotes a short excerpt of what it found, however long the line (issue 19: up to 128 KB echoed)', async () => {
+    const long = 'b'.repeat(128 * 1024);
+    const lines = [
+      good.replace(/new-disk="([^"]*)"/, `new-disk="$1${long}\x7f"`),
+      good.replace(' exe=', ` ${long}=1 exe=`),
+      good.replace(' uuid=', `  ${long} uuid=`),
+      `not audit ${long}`,
+      `type=VIRT_CONTROL ${long}`,
+      // Long lines the header patterns once took seconds to fail (quadratic backtracking).
+      `x ${long} audit[1]:`,
+      `type=VIRT_CONTROL msg=audit(${long}`,
+    ];
+    const result = await verifyBytes(latin1(`${lines.join('\n')}\n`), 1 << 20);
+    expectAccounted(result);
+    expect(new Set(result.problems.map((problem) => problem.line))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
+    for (const problem of result.problems) expect(problem.message.length, `${problem.rule}: ${problem.message.slice(0, 200)}`).toBeLessThan(400);
+  });
+
+  it('a serial beyond 2^53 is named exactly (a string), and a stamp beyond what a date holds does not throw', async () => {
+    const broken = good.replace(/vm="([^"]+)"/, 'vm=$1');
+    const lines = [broken.replace(/:(\d+)\)/, ':9007199254740993)'), broken.replace(/:(\d+)\)/, ':18446744073709551615)'), broken.replace(/audit\(\d+\.\d{3}:/, 'audit(99999999999999999999.000:')];
+    const result = await verifyBytes(latin1(`${lines.join('\n')}\n`));
+    expectAccounted(result);
+    expect(result.problems.filter((problem) => problem.rule === 'field-encoding').map((problem) => problem.serial)).toEqual(['9007199254740993', '18446744073709551615', expect.any(Number)]);
   });
 
   it('a truncated last line', async () => {

@@ -1,6 +1,6 @@
 // verify reads files on a worker thread where the build allows (the compiled one: run here in a child
 // process), and checks records there as well as here. Its findings — counts, problems, warnings kept and
-// counted, JSON forms of --records — and their order must be exactly those of one thread, for any damaged log.
+// counted, JSON forms of --records, the findings handed on as they are found — and their order must be exactly those of one thread, for any damaged log.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,16 @@ const script = `
   const files = JSON.parse(process.argv[2]);
   const run = async (path, threaded, maxLineBytes) => {
     const records = [];
-    const result = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, onVirtRecord: (json, diagnostics) => records.push([json, diagnostics]) });
+    const found = [];
+    const result = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, onVirtRecord: (json, diagnostics) => records.push([json, diagnostics]), onFinding: (diagnostic) => found.push(diagnostic) });
     // Without --records the reading thread checks records too: while the checks lag behind, and all of them.
-    const shared = await verify([{ kind: 'file', path }], { threaded, maxLineBytes });
+    // The findings as they are found, as few of them held as may be.
+    const streamed = [];
+    const shared = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, keepFindings: 3, onFinding: (diagnostic) => streamed.push(diagnostic) });
     const there = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, readingThreadChecksFrom: 0 });
     // The reading thread checks with the profile asked for.
     const legacy = await verify([{ kind: 'file', path }], { threaded, maxLineBytes, readingThreadChecksFrom: 0, profile: 'legacy' });
-    return JSON.stringify({ result, records, shared, there, legacy });
+    return JSON.stringify({ result, records, found, shared, streamed, there, legacy });
   };
   const outcomes = [];
   for (const [path, maxLineBytes] of files) {

@@ -1,12 +1,38 @@
-import type { VirtRecordJson } from '../src/index.js';
+import type { VirtRecordJson } from '../src/libvirt/json-form.js';
+import { PieceWriter } from './report-output.js';
 import type { VerifyResult } from './verify.js';
 
-export function formatJson(result: VerifyResult, records?: readonly VirtRecordJson[]): string {
-  const document = {
-    summary: result.summary,
-    violations: result.problems,
-    warnings: result.warnings,
-    ...(records === undefined ? {} : { records }),
+/** `JSON.stringify(value, null, 2)` as a member of the document's top-level object. */
+const member = (name: string, value: unknown): string => `  ${JSON.stringify(name)}: ${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`;
+
+/**
+ * The JSON report: `{"records": [...] (with --records), "summary", "violations", "violationsNotShown",
+ * "warnings", "warningsNotShown"}`. Records are written as they are checked; violations and warnings are
+ * those the result holds (the first of each, bounded), with the count of those left out.
+ */
+export class JsonReport {
+  private readonly out: PieceWriter;
+  private records = 0;
+
+  constructor(write: (text: string) => void, private readonly withRecords: boolean) {
+    this.out = new PieceWriter(write);
+    this.out.write(withRecords ? '{\n  "records": [' : '{\n');
+  }
+
+  readonly record = (json: VirtRecordJson): void => {
+    this.out.write(`${this.records++ === 0 ? '\n' : ',\n'}    ${JSON.stringify(json)}`);
   };
-  return `${JSON.stringify(document, null, 2)}\n`;
+
+  end(result: VerifyResult): void {
+    if (this.withRecords) this.out.write(this.records === 0 ? '],\n' : '\n  ],\n');
+    const members = [
+      member('summary', result.summary),
+      member('violations', result.problems),
+      member('violationsNotShown', result.problemsNotKept),
+      member('warnings', result.warnings),
+      member('warningsNotShown', result.warningsNotKept),
+    ];
+    this.out.write(`${members.join(',\n')}\n}\n`);
+    this.out.flush();
+  }
 }

@@ -1,49 +1,133 @@
+// The JUnit report. Its counts head each suite and the whole document, so the test cases are written to
+// an unnamed temporary file as they are found and copied out at the end: memory stays flat and the time
+// linear however many cases.
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Diagnostic, VerifyResult } from './verify.js';
 import { formatDiagnostic } from './report-text.js';
+import { PieceWriter } from './report-output.js';
 
 export interface VerifiedRecord {
   readonly file: string;
   readonly line: number;
   readonly type: string;
-  readonly serial: number | null;
+  readonly serial: number | string | null;
   readonly failures: readonly Diagnostic[];
 }
 
+const NEEDS_ESCAPE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f&<>"]/;
+
 const escapeXml = (text: string): string =>
-  text
+  !NEEDS_ESCAPE.test(text)
+    ? text
+    : text
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;');
 
-/** JUnit XML: a suite per input file, a case per VIRT record and per rejected line. */
-export function formatJunit(result: VerifyResult, records: readonly VerifiedRecord[]): string {
-  const files = new Map<string, string[]>();
-  const counts = new Map<string, { tests: number; failures: number }>();
-  const add = (file: string, testcase: string, failed: boolean): void => {
-    files.set(file, [...(files.get(file) ?? []), testcase]);
-    const count = counts.get(file) ?? { tests: 0, failures: 0 };
-    count.tests++;
-    if (failed) count.failures++;
-    counts.set(file, count);
-  };
-  for (const record of records) {
+const failureXml = (failure: Diagnostic): string =>
+  `      <failure type="${escapeXml(failure.rule)}" message="${escapeXml(failure.message)}">${escapeXml(formatDiagnostic(failure))}</failure>\n`;
+
+/** A file's test cases: where its runs lie in the spool file, and its counts. */
+interface Suite {
+  readonly spans: Array<[start: number, end: number]>;
+  tests: number;
+  failures: number;
+}
+
+const COPY_BYTES = 1 << 20;
+
+/** JUnit XML: a suite per input file, a case per VIRT record (`record`) and per rejected line (`finding`). */
+export class JunitReport {
+  private readonly fd: number;
+  private readonly spool: PieceWriter;
+  private spooled = 0;
+  /** The bytes of the cases added so far (some perhaps still pending): where the next one will lie in the spool file. */
+  private caseBytes = 0;
+  private readonly suites = new Map<string, Suite>();
+  private current: { file: string; suite: Suite; start: number } | null = null;
+
+  /** `write` must be done with a piece (UTF-8 bytes or text) when it returns: the buffer is reused. */
+  constructor(private readonly write: (piece: string | Uint8Array) => void) {
+    const directory = mkdtempSync(join(tmpdir(), 'virt-audit-junit-'));
+    const path = join(directory, 'cases.xml');
+    this.fd = openSync(path, 'w+', 0o600);
+    // Unnamed from now on: gone with the descriptor, whatever happens to this process.
+    unlinkSync(path);
+    rmdirSync(directory);
+    this.spool = new PieceWriter((text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      writeSync(this.fd, bytes, 0, bytes.length, this.spooled);
+      this.spooled += bytes.length;
+    });
+  }
+
+  readonly record = (record: VerifiedRecord): void => {
     const name = escapeXml(`${record.type} ${record.serial ?? '?'} (line ${record.line})`);
-    const failures = record.failures
-      .map((failure) => `      <failure type="${escapeXml(failure.rule)}" message="${escapeXml(failure.message)}">${escapeXml(formatDiagnostic(failure))}</failure>`)
-      .join('\n');
-    add(record.file, failures === '' ? `    <testcase classname="${escapeXml(record.file)}" name="${name}"/>` : `    <testcase classname="${escapeXml(record.file)}" name="${name}">\n${failures}\n    </testcase>`, failures !== '');
+    const classname = escapeXml(record.file);
+    if (record.failures.length === 0) this.add(record.file, `    <testcase classname="${classname}" name="${name}"/>\n`, false);
+    else this.add(record.file, `    <testcase classname="${classname}" name="${name}">\n${record.failures.map(failureXml).join('')}    </testcase>\n`, true);
+  };
+
+  /** A rejected line is a failed case of its own; the other findings belong to a record's case. */
+  readonly finding = (diagnostic: Diagnostic): void => {
+    if (diagnostic.severity !== 'rejected') return;
+    this.add(diagnostic.file, `    <testcase classname="${escapeXml(diagnostic.file)}" name="line ${diagnostic.line}">\n${failureXml(diagnostic)}    </testcase>\n`, true);
+  };
+
+  end(_result: VerifyResult): void {
+    this.closeSpan();
+    this.spool.flush();
+    try {
+      let tests = 0;
+      let failures = 0;
+      for (const suite of this.suites.values()) {
+        tests += suite.tests;
+        failures += suite.failures;
+      }
+      this.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="virt-audit verify" tests="${tests}" failures="${failures}" errors="0">\n`);
+      const buffer = Buffer.alloc(COPY_BYTES);
+      for (const [file, suite] of this.suites) {
+        this.write(`  <testsuite name="${escapeXml(file)}" tests="${suite.tests}" failures="${suite.failures}" errors="0">\n`);
+        for (const [start, end] of suite.spans) {
+          for (let at = start; at < end; ) {
+            const read = readSync(this.fd, buffer, 0, Math.min(COPY_BYTES, end - at), at);
+            this.write(buffer.subarray(0, read));
+            at += read;
+          }
+        }
+        this.write('  </testsuite>\n');
+      }
+      this.write('</testsuites>\n');
+    } finally {
+      closeSync(this.fd);
+    }
   }
-  for (const problem of result.problems.filter((diagnostic) => diagnostic.severity === 'rejected')) {
-    add(problem.file, `    <testcase classname="${escapeXml(problem.file)}" name="line ${problem.line}">\n      <failure type="${escapeXml(problem.rule)}" message="${escapeXml(problem.message)}">${escapeXml(formatDiagnostic(problem))}</failure>\n    </testcase>`, true);
+
+  private add(file: string, testcase: string, failed: boolean): void {
+    if (this.current?.file !== file) {
+      this.closeSpan();
+      let suite = this.suites.get(file);
+      if (suite === undefined) this.suites.set(file, (suite = { spans: [], tests: 0, failures: 0 }));
+      this.current = { file, suite, start: this.offset() };
+    }
+    const suite = this.current.suite;
+    suite.tests++;
+    if (failed) suite.failures++;
+    this.spool.write(testcase);
+    this.caseBytes += Buffer.byteLength(testcase, 'utf8');
   }
-  const total = { tests: 0, failures: 0 };
-  const suites = [...files].map(([file, testcases]) => {
-    const count = counts.get(file)!;
-    total.tests += count.tests;
-    total.failures += count.failures;
-    return `  <testsuite name="${escapeXml(file)}" tests="${count.tests}" failures="${count.failures}" errors="0">\n${testcases.join('\n')}\n  </testsuite>`;
-  });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="virt-audit verify" tests="${total.tests}" failures="${total.failures}" errors="0">\n${suites.join('\n')}\n</testsuites>\n`;
+
+  private offset(): number {
+    return this.caseBytes;
+  }
+
+  private closeSpan(): void {
+    if (this.current === null) return;
+    this.current.suite.spans.push([this.current.start, this.offset()]);
+    this.current = null;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Diagnostic, VerifyResult, VerifySummary } from './verify.js';
+import { PieceWriter } from './report-output.js';
 
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   const where = `${diagnostic.file}:${diagnostic.line}`;
@@ -24,14 +25,29 @@ export function formatSummary(summary: VerifySummary): string {
   ].join('\n');
 }
 
-/** Problems and warnings interleaved in reading order (`files` is the order the inputs were read in). */
-export function formatText(result: VerifyResult, files: readonly string[]): string {
-  const rank = new Map(files.map((file, index) => [file, index]));
-  const byPlace = (a: Diagnostic, b: Diagnostic): number =>
-    (rank.get(a.file) ?? 0) - (rank.get(b.file) ?? 0) || a.line - b.line;
-  const lines = [...result.problems, ...result.warnings].sort(byPlace).map(formatDiagnostic);
-  const suppressed = result.summary.warnings - result.warnings.length;
-  if (suppressed > 0) lines.push(`(${suppressed} more warnings of the same kinds not shown)`);
-  lines.push(formatSummary(result.summary));
-  return `${lines.join('\n')}\n`;
+export const isProblem = (diagnostic: Diagnostic): boolean => diagnostic.severity === 'error' || diagnostic.severity === 'rejected';
+
+/**
+ * The text report, a line per finding written as it is found (verify's onFinding), then the summary.
+ * Memory stays flat however many findings.
+ */
+export class TextReport {
+  private readonly out: PieceWriter;
+  private warningsShown = 0;
+
+  constructor(write: (text: string) => void) {
+    this.out = new PieceWriter(write);
+  }
+
+  readonly finding = (diagnostic: Diagnostic): void => {
+    if (!isProblem(diagnostic)) this.warningsShown++;
+    this.out.write(`${formatDiagnostic(diagnostic)}\n`);
+  };
+
+  end(result: VerifyResult): void {
+    const suppressed = result.summary.warnings - this.warningsShown;
+    if (suppressed > 0) this.out.write(`(${suppressed} more warnings of the same kinds not shown)\n`);
+    this.out.write(`${formatSummary(result.summary)}\n`);
+    this.out.flush();
+  }
 }

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../src/index.js';
+import { isoTime } from './local-time.js';
 
 export interface SequenceWarning {
   readonly file: string;
@@ -88,12 +89,12 @@ export class SequenceChecker {
     if (serial === state.lastSerial && timeMs === state.lastTimeMs) return;
     const seenAt = state.recent.get(serial);
     if (seenAt !== undefined) {
-      if (seenAt !== timeMs) this.report(file, line, type, serial, 'duplicate-serial', `serial ${serial} was already used at ${new Date(seenAt).toISOString()}`);
+      if (seenAt !== timeMs) this.report(file, line, type, serial, 'duplicate-serial', `serial ${serial} was already used at ${isoTime(seenAt)}`);
       return;
     }
     const reset = serial > state.maxSerial + WINDOW || serial < state.maxSerial - WINDOW;
     if (!reset && serial > state.lastSerial && timeMs < state.lastTimeMs) {
-      this.report(file, line, type, serial, 'time-backwards', `time went back from ${new Date(state.lastTimeMs).toISOString()} to ${new Date(timeMs).toISOString()} while serials rose`);
+      this.report(file, line, type, serial, 'time-backwards', `time went back from ${isoTime(state.lastTimeMs)} to ${isoTime(timeMs)} while serials rose`);
     }
     if (reset) {
       this.closeGaps(state, Infinity);

@@ -7,7 +7,8 @@ export interface Diagnostic {
   readonly file: string;
   readonly line: number;
   readonly type: string | null;
-  readonly serial: number | null;
+  /** The record's serial; as a decimal string where it is beyond 2^53 (a number would not hold it exactly). */
+  readonly serial: number | string | null;
   readonly rule: string;
   readonly message: string;
 }

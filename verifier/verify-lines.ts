@@ -32,10 +32,25 @@ export interface LineSinks {
 }
 
 /** Record issues that make a VIRT record invalid rather than only noteworthy (reported by its check). */
-export const VIRT_RECORD_ERRORS: ReadonlySet<string> = new Set(['msg-unterminated', 'text-after-msg']);
+export const VIRT_RECORD_ERRORS: ReadonlySet<string> = new Set(['msg-unterminated', 'text-after-msg', 'enrichment-separator', 'enrichment-form']);
+
+/** No diagnostic's message is longer: what a rule quotes of the input is cut to an excerpt well before. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+const STAMP_SERIAL = /\(\d+\.\d+:(\d+)\)/;
+
+/** The record's serial, exact: beyond 2^53 the digits of its stamp (without leading zeros). */
+export function exactSerial(record: AuditRecord): number | string | null {
+  const serial = record.serial;
+  if (serial === null || Number.isSafeInteger(serial)) return serial;
+  const digits = STAMP_SERIAL.exec(record.text)?.[1];
+  return digits === undefined ? serial : BigInt(digits).toString();
+}
 
 export function diagnosticOf(record: AuditRecord, issue: { readonly rule: string; readonly message: string }, severity: Severity): Diagnostic {
-  return { severity, file: record.file, line: record.line, type: record.type, serial: record.serial, rule: issue.rule, message: issue.message };
+  const serial = exactSerial(record);
+  const message = issue.message.length > MAX_MESSAGE_CHARS ? `${issue.message.slice(0, MAX_MESSAGE_CHARS)}… (${issue.message.length} chars)` : issue.message;
+  return { severity, file: record.file, line: record.line, type: record.type, serial, rule: issue.rule, message };
 }
 
 const severityOf = (issue: RecordIssue): Severity => (issue.rule === 'interpreted' || issue.rule === 'journald' ? 'notice' : 'warning');

@@ -28,6 +28,11 @@ const kept = new KeptWarnings();
 const postedByRule = new Map<string, number>();
 /** A batch goes once it holds this many diagnostics, records or not. */
 const MAX_PLACED = 1024;
+/**
+ * Read a file this much at a time, waiting for room among the batches in flight between: a chunk of short
+ * rejected lines makes a diagnostic per line, posted in batches beyond the limit until its end.
+ */
+const CHUNK_BYTES = 64 * 1024;
 
 port.on('message', () => inFlight.acknowledged());
 
@@ -83,6 +88,7 @@ try {
     ...(data.maxLineBytes === undefined ? {} : { maxLineBytes: data.maxLineBytes }),
     onProgress: (bytes) => (bytesRead = bytes),
     afterChunk: () => inFlight.room(),
+    chunkBytes: CHUNK_BYTES,
   });
   lines.finish();
   post();

@@ -13,6 +13,9 @@ import { VirtRecordChecker, type CheckFindings } from './virt-record-check.js';
 
 export { WARNINGS_KEPT_PER_RULE, type Diagnostic, type Severity } from './verify-diagnostics.js';
 
+/** How many problems, and how many warnings, a VerifyResult holds by default (all are counted and passed to onFinding). */
+export const FINDINGS_KEPT = 1000;
+
 export interface VerifySummary {
   lines: number;
   blank: number;
@@ -37,6 +40,14 @@ export interface VerifyOptions {
   /** Receives the JSON form of every VIRT record, in log order. */
   readonly onVirtRecord?: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => void;
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * Receives every problem (invalid VIRT record, rejected line) and every warning kept (the first
+   * WARNINGS_KEPT_PER_RULE of a file and rule) as it is found: in input order, except serial-gap warnings,
+   * known only once later serials have come (they name the line where the gap opened).
+   */
+  readonly onFinding?: (diagnostic: Diagnostic) => void;
+  /** How many problems and warnings the result holds (default FINDINGS_KEPT): memory stays flat however many there are. */
+  readonly keepFindings?: number;
   readonly validator?: SchemaValidator;
   /** What a `stdin` input reads (default: process.stdin). */
   readonly stdin?: Readable;
@@ -52,29 +63,47 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   readonly summary: VerifySummary;
-  /** Errors (invalid VIRT records) and rejected lines, in input order. */
+  /** The first errors (invalid VIRT records) and rejected lines, in input order (keepFindings of them). */
   readonly problems: readonly Diagnostic[];
-  /** Warnings and notices; per rule and file, only the first few are kept (all are counted). */
+  /** Problems found beyond those held in `problems`. */
+  readonly problemsNotKept: number;
+  /** The first warnings and notices kept (per rule and file the first few, keepFindings in all); all are counted. */
   readonly warnings: readonly Diagnostic[];
+  /** Warnings counted beyond those held in `warnings`. */
+  readonly warningsNotKept: number;
 }
 
-/** A verification's findings: the summary, problems in input order, warnings kept per file and rule. */
+/**
+ * A verification's findings: the summary; each problem, and each warning kept per file and rule, handed on
+ * as found; the first few of each held for the result.
+ */
 export class Findings implements CheckFindings {
   readonly summary: VerifySummary = {
     lines: 0, blank: 0, separators: 0, records: 0, events: 0, lossy: 0, virtRecords: 0, valid: 0, invalid: 0, foreign: 0,
     rejected: 0, rejectedByReason: {}, warnings: 0, warningsByRule: {},
   };
-  readonly problems: Diagnostic[] = [];
-  readonly warnings: Diagnostic[] = [];
+  private readonly problems: Diagnostic[] = [];
+  private problemsFound = 0;
+  private readonly warnings: Diagnostic[] = [];
   private readonly kept = new KeptWarnings();
+  private readonly onFinding: ((diagnostic: Diagnostic) => void) | undefined;
+  private readonly keep: number;
+
+  constructor(options: Pick<VerifyOptions, 'onFinding' | 'keepFindings'> = {}) {
+    this.onFinding = options.onFinding;
+    this.keep = options.keepFindings ?? FINDINGS_KEPT;
+  }
 
   problem(diagnostic: Diagnostic): void {
-    this.problems.push(diagnostic);
+    if (this.problemsFound++ < this.keep) this.problems.push(diagnostic);
+    this.onFinding?.(diagnostic);
   }
 
   warn(diagnostic: Diagnostic): void {
     this.countWarnings(diagnostic.rule, 1);
-    if (this.kept.keeps(diagnostic)) this.warnings.push(diagnostic);
+    if (!this.kept.keeps(diagnostic)) return;
+    if (this.warnings.length < this.keep) this.warnings.push(diagnostic);
+    this.onFinding?.(diagnostic);
   }
 
   /** Warnings of a rule counted, not kept (found elsewhere beyond the ones kept). */
@@ -93,12 +122,18 @@ export class Findings implements CheckFindings {
     summary.lossy = counts.lossy;
     summary.rejected = counts.rejected;
     summary.rejectedByReason = counts.rejectedByReason;
-    return { summary, problems: this.problems, warnings: this.warnings };
+    return {
+      summary,
+      problems: this.problems,
+      problemsNotKept: this.problemsFound - this.problems.length,
+      warnings: this.warnings,
+      warningsNotKept: summary.warnings - this.warnings.length,
+    };
   }
 }
 
 export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
-  const findings = new Findings();
+  const findings = new Findings(options);
   let made: VirtRecordChecker | undefined;
   const checker = (): VirtRecordChecker => (made ??= new VirtRecordChecker(findings, options));
   if (options.threaded !== false) {

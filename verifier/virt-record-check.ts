@@ -11,7 +11,7 @@ import type { AuditRecord } from '../src/model/audit-record.js';
 import { isLibvirtRecordType } from '../src/tables/record-types.js';
 import type { Diagnostic } from './verify-diagnostics.js';
 import { diagnosticOf, VIRT_RECORD_ERRORS } from './verify-lines.js';
-import { checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
+import { checkEnrichment, checkHeader, checkLayout, checkLibauditTail, checkSpacing, type RuleViolation } from './wire-form.js';
 
 /** Where a check's outcome goes: its counts, the errors of an invalid record, the notice of another writer's. */
 export interface CheckFindings {
@@ -57,7 +57,7 @@ export class VirtRecordChecker {
       const wireIntact = record.form !== 'interpreted';
       found.push(...record.issues.filter((issue) => VIRT_RECORD_ERRORS.has(issue.rule)));
       found.push(...checkHeader(record));
-      if (wireIntact) found.push(...checkSpacing(record), ...checkLibauditTail(payload));
+      if (wireIntact) found.push(...checkSpacing(record), ...checkLibauditTail(payload), ...checkEnrichment(record));
       const { body } = splitLibauditTail(payload);
       const matches = isLibvirtRecordType(record.type) ? matchLayouts(record.type, body, profile) : [];
       if (matches.length === 0) {

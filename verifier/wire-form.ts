@@ -12,12 +12,16 @@ import {
   type RuleViolation,
 } from '../src/index.js';
 
+import { EXCERPT_CHARS, excerpt } from '../src/reader/parse-line.js';
+
 export type { RuleViolation } from '../src/index.js';
 
 const HEADER_NAMES = ['pid', 'uid', 'auid', 'ses'];
 
+/** A field as found, for a message: its value cut to an excerpt (a value may be 64 KiB long). */
 function show(field: AuditField): string {
-  return `${field.name}=${field.raw}`;
+  const name = field.name.length > 40 ? `${field.name.slice(0, 40)}…` : field.name;
+  return `${name}=${field.raw.length > EXCERPT_CHARS ? `${field.raw.slice(0, EXCERPT_CHARS)}… (${field.raw.length} bytes)` : field.raw}`;
 }
 
 export function checkHeader(record: AuditRecord): RuleViolation[] {
@@ -32,11 +36,38 @@ export function checkHeader(record: AuditRecord): RuleViolation[] {
   ];
 }
 
+/**
+ * The interpreted fields auditd's format_enrich writes after 0x1D: for each raw field auparse types as a
+ * user or group id, syscall, arch or socket address, its name upper-cased with its interpretation. Of a
+ * libvirt record's fields only the kernel's uid= and auid= are such (typetab: UID), and their
+ * interpretations go through audit_encode_nv_string: `UID="root" AUID="unset"`, quoted or hex.
+ */
+export function checkEnrichment(record: AuditRecord): RuleViolation[] {
+  const enrichment = record.enrichment;
+  if (enrichment.length === 0) return [];
+  const expected = record.header.filter((field) => field.name === 'uid' || field.name === 'auid').map((field) => field.name.toUpperCase());
+  const names = enrichment.map((field) => field.name);
+  const violations: RuleViolation[] = [];
+  if (names.length !== expected.length || names.some((name, index) => name !== expected[index])) {
+    violations.push({ rule: 'enrichment-fields', message: `auditd interprets "${expected.join(' ')}" of this record after 0x1D; found "${shortList(names)}"` });
+  }
+  for (const field of enrichment) {
+    if (field.wire === 'bare') violations.push({ rule: 'enrichment-fields', message: `${field.name} is written "quoted" or as libaudit hex (audit_encode_nv_string); found ${show(field)}` });
+  }
+  return violations;
+}
+
+/** Names for a message: the first few, and how many more. */
+function shortList(names: readonly string[], most = 12): string {
+  const shown = names.slice(0, most).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name)).join(' ');
+  return names.length > most ? `${shown} … (${names.length - most} more)` : shown;
+}
+
 export function checkSpacing(record: AuditRecord): RuleViolation[] {
   const text = record.payloadText;
   if (text === null) return [];
   if (text.startsWith(' ') || text.endsWith(' ') || text.includes('  ')) {
-    return [{ rule: 'spacing', message: `libvirt and libaudit separate fields by exactly one space; found ${JSON.stringify(text.slice(0, 80))}` }];
+    return [{ rule: 'spacing', message: `libvirt and libaudit separate fields by exactly one space; found ${excerpt(text)}` }];
   }
   return [];
 }
@@ -44,8 +75,7 @@ export function checkSpacing(record: AuditRecord): RuleViolation[] {
 export function checkLibauditTail(payload: readonly AuditField[]): RuleViolation[] {
   const { tail } = splitLibauditTail(payload);
   if (tail === null) {
-    const last = payload.slice(-5).map((field) => field.name).join(' ');
-    return [{ rule: 'libaudit-tail', message: `payload must end with "exe hostname addr terminal res" (added by libaudit); found "${last}"` }];
+    return [{ rule: 'libaudit-tail', message: `payload must end with "exe hostname addr terminal res" (added by libaudit); found "${shortList(payload.slice(-5).map((field) => field.name))}"` }];
   }
   const violations: RuleViolation[] = [];
   const [exe, hostname, addr, terminal, res] = tail as [AuditField, AuditField, AuditField, AuditField, AuditField];
@@ -98,11 +128,11 @@ export function checkLayout(body: readonly AuditField[], match: LayoutMatch): Ru
     const unexpected = found.filter((name) => !expected.includes(name));
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${missing.join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected ${unexpected.join(', ')}`);
+    if (unexpected.length > 0) parts.push(`unexpected ${shortList(unexpected).replaceAll(' ', ', ')}`);
     if (parts.length === 0) parts.push('fields out of order');
     violations.push({
       rule: 'field-order',
-      message: `${layout.id} is "${layout.fields.map((spec) => spec.name).join(' ')}" (${parts.join('; ')}); found "${found.join(' ')}"`,
+      message: `${layout.id} is "${layout.fields.map((spec) => spec.name).join(' ')}" (${parts.join('; ')}); found "${shortList(found)}"`,
     });
   }
   for (const spec of layout.fields) {

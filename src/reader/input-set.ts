@@ -6,7 +6,12 @@ export type AuditInput = { readonly kind: 'file'; readonly path: string } | { re
 const ROTATED = /^(.*)\.(\d+)$/;
 
 export class InputError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+    /** The system error code (ENOENT …) where there is one. */
+    readonly code?: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'InputError';
   }
@@ -53,7 +58,7 @@ export async function resolveInputs(args: readonly string[]): Promise<AuditInput
       continue;
     }
     const info = await stat(arg).catch((error: NodeJS.ErrnoException) => {
-      throw new InputError(arg, error.code === 'ENOENT' ? 'no such file or directory' : error.message);
+      throw new InputError(arg, error.code === 'ENOENT' ? 'no such file or directory' : error.message, error.code);
     });
     if (info.isDirectory()) {
       flushLoose();

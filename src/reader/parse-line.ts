@@ -37,9 +37,27 @@ export interface LineContext {
 
 const ENRICHMENT_SEPARATOR = '\x1d';
 const RAW_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
-const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*[^\d.)][^)]*):(\d+)\) :(?: |$)/;
+// The stamp must hold a character other than digits and dots (checked apart: in the pattern that test
+// backtracks quadratically over a long line).
+const INTERPRETED_HEADER = /^(?:node=(\S*) )?type=(\S+) msg=audit\(([^)]*):(\d+)\) :(?: |$)/;
 const PRINTK_HEADER = /(?:^|\s)audit: type=(\d+) audit\((\d+)\.(\d{3}):(\d+)\):(?: |$)/;
-const JOURNALD_HEADER = /^(.*?)(\S+) audit\[(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /;
+/** After ` audit[` in a journald line: `PID]: TYPE ` (journald's `^(.*?)(\S+) audit\[…` found without backtracking). */
+const JOURNALD_TAIL = /(\d+)\]: ([A-Z][A-Z0-9_]*(?:\[\d+\])?) /y;
+const WHITESPACE = /\s/;
+
+/** The first `HOST audit[PID]: TYPE ` of a journald line: its end, the text before HOST, and TYPE. */
+function journaldHeader(text: string): { head: string; stamp: string; type: string } | null {
+  for (let at = text.indexOf(' audit['); at !== -1; at = text.indexOf(' audit[', at + 1)) {
+    let host = at;
+    while (host > 0 && !WHITESPACE.test(text[host - 1]!)) host--;
+    if (host === at) continue;
+    JOURNALD_TAIL.lastIndex = at + 7;
+    const tail = JOURNALD_TAIL.exec(text);
+    if (tail === null) continue;
+    return { head: text.slice(0, JOURNALD_TAIL.lastIndex), stamp: text.slice(0, host), type: tail[2]! };
+  }
+  return null;
+}
 // Control bytes other than TAB and the ENRICHED separator 0x1D (DEL is left to the field checks).
 const BLANK = /^\s*$/;
 const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
@@ -52,7 +70,7 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
   }
   if (context.tooLong) {
-    return { kind: 'rejected', reason: 'too-long', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+    return { kind: 'rejected', reason: 'too-long', detail: `starts ${excerpt(text)}` };
   }
   if (BLANK.test(text)) return { kind: 'blank' };
   if (text === '----') return { kind: 'separator' };
@@ -74,11 +92,50 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     parseRawLine(text, context, issues) ??
     parsePrintkLine(text, context, issues) ??
     parseJournaldLine(text, context, issues);
-  if (record) return { kind: 'record', record };
-  if (/^(?:node=\S* )?type=/.test(text)) {
-    return { kind: 'rejected', reason: 'bad-header', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+  if (record) {
+    checkEnrichment(text, record.enrichmentStart, record.issues);
+    return { kind: 'record', record };
   }
-  return { kind: 'rejected', reason: 'not-audit', detail: `starts ${JSON.stringify(text.slice(0, 60))}` };
+  if (/^(?:node=\S* )?type=/.test(text)) {
+    return { kind: 'rejected', reason: 'bad-header', detail: `starts ${excerpt(text)}` };
+  }
+  return { kind: 'rejected', reason: 'not-audit', detail: `starts ${excerpt(text)}` };
+}
+
+/** At most this much of a line is quoted in a diagnostic. */
+export const EXCERPT_CHARS = 60;
+
+/** The start of `text` for a diagnostic: at most EXCERPT_CHARS, as a JSON string, `…` where cut. */
+export function excerpt(text: string, from = 0): string {
+  const cut = text.length - from > EXCERPT_CHARS;
+  return `${JSON.stringify(text.slice(from, from + EXCERPT_CHARS))}${cut ? '…' : ''}`;
+}
+
+/**
+ * The ENRICHED separator where auditd's format_enrich puts it: once, after the whole RAW record, and only
+ * before a first interpreted field; those fields `NAME=value` (NAME the raw name upper-cased), one space
+ * apart, none after the last.
+ */
+function checkEnrichment(text: string, enrichmentStart: number, issues: RecordIssue[]): void {
+  const first = text.indexOf(ENRICHMENT_SEPARATOR);
+  if (first === -1) return;
+  const issue = (rule: string, message: string): void => void issues.push({ rule, message });
+  if (first !== enrichmentStart - 1) {
+    issue('enrichment-separator', `0x1D at byte ${first + 1}, inside the record's header: auditd writes it only after the record, before its interpreted fields`);
+    return;
+  }
+  const again = text.indexOf(ENRICHMENT_SEPARATOR, enrichmentStart);
+  if (again !== -1) {
+    issue('enrichment-separator', `a second 0x1D at byte ${again + 1}: auditd writes one, between the record and its interpreted fields`);
+    return;
+  }
+  if (enrichmentStart === text.length) {
+    issue('enrichment-separator', '0x1D ends the line: auditd writes it only before an interpreted field');
+    return;
+  }
+  if (!/^[A-Z]/.test(text.slice(enrichmentStart, enrichmentStart + 1)) || text.endsWith(' ') || text.includes('  ', enrichmentStart)) {
+    issue('enrichment-form', `the interpreted fields after 0x1D are NAME=value, one space apart; found ${excerpt(text, enrichmentStart)}`);
+  }
 }
 
 /** Where the body starting at `bodyStart` ends and the enrichment after its 0x1D separator begins. */
@@ -129,8 +186,9 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
       issues,
     });
   }
-  const interpreted = INTERPRETED_HEADER.exec(text);
-  if (!interpreted) return null;
+  // The header patterns backtrack over a long line that fails them: each runs only where its fixed part is.
+  const interpreted = text.includes(' msg=audit(') ? INTERPRETED_HEADER.exec(text) : null;
+  if (!interpreted || !/[^\d.]/.test(interpreted[3]!)) return null;
   const [head, node, type, stamp, serial] = interpreted as unknown as [string, string | undefined, string, string, string];
   issues.push({ rule: 'interpreted', message: 'ausearch -i (interpreted) line: values were rewritten, original encoding lost' });
   return new AuditRecord({
@@ -150,7 +208,7 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
 }
 
 function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
-  const printk = PRINTK_HEADER.exec(text);
+  const printk = text.includes('audit: type=') ? PRINTK_HEADER.exec(text) : null;
   if (!printk) return null;
   const [head, typeNumber, sec, ms, serial] = printk as unknown as [string, string, string, string, string];
   return new AuditRecord({
@@ -169,9 +227,9 @@ function parsePrintkLine(text: string, context: LineContext, issues: RecordIssue
 }
 
 function parseJournaldLine(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
-  const journald = JOURNALD_HEADER.exec(text);
+  const journald = journaldHeader(text);
   if (!journald) return null;
-  const [head, stamp, , , type] = journald as unknown as [string, string, string, string, string];
+  const { head, stamp, type } = journald;
   issues.push({ rule: 'journald', message: 'journald line: the record has no audit timestamp or serial of its own' });
   return new AuditRecord({
     file: context.file,

@@ -10,6 +10,11 @@ export interface ReadOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk's lines, so a consumer doing async work per line keeps memory bounded. */
   readonly afterChunk?: () => Promise<void>;
+  /**
+   * The bytes of a file read at a time (default 1 MiB): less where what a chunk's lines make before the
+   * next afterChunk must stay small (a line per byte pair can each make a diagnostic).
+   */
+  readonly chunkBytes?: number;
   /** Sees each line's bytes first; lines it takes care of never become strings (see LineSplitter). None for an input: undefined. */
   readonly prefilter?: (file: string, input: AuditInput) => LinePrefilter | undefined;
 }
@@ -26,7 +31,7 @@ export async function readInputs(
   for (const input of inputs) {
     const file = displayName(input);
     const splitter = new LineSplitter((line) => onLine(file, line), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, options.prefilter?.(file, input));
-    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path);
+    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path, options.chunkBytes ?? CHUNK_BYTES);
     try {
       for await (const chunk of chunks) {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
@@ -49,14 +54,14 @@ export async function readInputs(
  * A file's bytes, a new buffer for every chunk (a consumer may keep lines that point into it). Read
  * straight from the file: a stream would join what it buffered into one more copy.
  */
-async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
   try {
     for (;;) {
-      const buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
       if (bytesRead === 0) return;
-      yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     await handle.close();

@@ -31,9 +31,9 @@ export interface LineBytes {
 export const NOT_PLAIN = -2;
 
 /**
- * Whether the line parser would take the line as it is: no NUL, no control byte but TAB and the
- * ENRICHED separator 0x1D, and so no CR either (a CR LF line is handled, with its warning, by the
- * parser). NOT_PLAIN if not; else the offset from `start` of the first 0x1D at or after
+ * Whether the line parser would take the line as it is: no NUL, no control byte but TAB and one
+ * ENRICHED separator 0x1D after the header and before well-formed interpreted fields, and so no CR either
+ * (a CR LF line is handled, with its warning, by the parser). NOT_PLAIN if not; else the offset from `start` of the first 0x1D at or after
  * `start + bodyStart`, or -1. A plain line's `found.ascii` says whether all its bytes are below 0x80.
  */
 export function plainLineSeparator(bytes: Buffer, start: number, end: number, bodyStart: number, found?: LineBytes): number {
@@ -66,11 +66,23 @@ export function plainLineSeparator(bytes: Buffer, start: number, end: number, bo
       if (byte >= 0x80) ascii = false;
       continue;
     }
-    if (byte !== 0x1d) return NOT_PLAIN;
-    if (separator === -1 && at - start >= bodyStart) separator = at - start;
+    // One 0x1D, after the header, before an interpreted field: any other is for the parser to report.
+    if (byte !== 0x1d || separator !== -1 || at - start < bodyStart) return NOT_PLAIN;
+    separator = at - start;
   }
+  if (separator !== -1 && !plainEnrichment(bytes, start + separator + 1, end)) return NOT_PLAIN;
   if (found !== undefined) found.ascii = ascii;
   return separator;
+}
+
+const SPACE = 0x20;
+
+/** What follows 0x1D as auditd's format_enrich writes it: `NAME=value` fields, one space apart. */
+function plainEnrichment(bytes: Buffer, from: number, end: number): boolean {
+  const first = bytes[from];
+  if (from >= end || first === undefined || first < 0x41 || first > 0x5a || bytes[end - 1] === SPACE) return false;
+  for (let at = from + 1; at < end; at++) if (bytes[at] === SPACE && bytes[at - 1] === SPACE) return false;
+  return true;
 }
 
 let lastBuffer: ArrayBufferLike | null = null;

@@ -29,6 +29,11 @@ const BREAKAGES: readonly Breakage[] = [
   (line) => [line.replace('type=', 'type=NOPE_')],
   (line) => [`garbage ${line.slice(0, 30)}`],
   (line) => [`${line}\x1dUID="root" AUID="unset"`],
+  // 0x1D where auditd would not write it: trailing, doubled, repeated; a duplicate interpreted field.
+  (line) => [`${line}\x1d`],
+  (line) => [`${line}\x1d\x1dUID="root" AUID="unset"`],
+  (line) => [`${line}\x1dUID="root"\x1dAUID="unset"`],
+  (line) => [`${line}\x1dUID="root" AUID="unset" AUID="unset"`],
   () => [''],
   () => ['----'],
   (line) => [line.replace(/audit\((\d+)/, (_whole, sec: string) => `audit(${Number(sec) - 500}`)],

@@ -33,6 +33,8 @@ export function interpretEscaped(raw: string): string {
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
 function interpretUidField(field: ViewField): string {
   const enriched = field.record.enrichmentText === null ? undefined : field.record.enrichment.find((candidate) => candidate.name === field.name.toUpperCase());
+  // An ENRICHED interpretation cut short (`UID=`, `UID="ro` at the end of a cut line) reads as empty in 3.0.9.
+  if (enriched !== undefined && (enriched.raw === '' || (enriched.raw.startsWith('"') && enriched.raw.indexOf('"', 1) === -1))) return '';
   return interpretUid(field.raw, enriched?.value);
 }
 
@@ -83,10 +85,14 @@ class RecordFields {
   private readonly flattened: ViewField[] | null;
   readonly end: number;
 
+  /** The line ended in CR LF and has no ENRICHED block: auparse keeps the CR in its last field's value. */
+  private readonly crAtEnd: boolean;
+
   constructor(readonly record: AuditRecord) {
     // auparse gives the unlabelled words of AVC and USER_AVC records names; other records it leaves alone.
     this.flattened = (record.typeNumber === AUDIT_AVC || record.typeNumber === AUDIT_USER_AVC) && record.body.includes('avc:') ? recordFields(record) : null;
     this.end = this.flattened === null ? record.body.length : this.flattened.length;
+    this.crAtEnd = record.enrichmentStart === -1 && record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
   }
 
   /** The first `name` field at or after `from`: its position and value. */
@@ -104,7 +110,10 @@ class RecordFields {
       const valueStart = at + needle.length;
       if (name === 'msg' && body.charCodeAt(valueStart) === 39) continue; // msg='…' is read as the field inside
       const space = body.indexOf(' ', valueStart);
-      return { at, field: { name, raw: trimValue(body.slice(valueStart, space === -1 ? body.length : space)), record: this.record } };
+      // The CR stays on the last value (`res=success'` + CR): no trailing quote to trim, so 3.0.9 reads
+      // every such record as failed.
+      const value = space === -1 ? `${body.slice(valueStart)}${this.crAtEnd ? '\r' : ''}` : body.slice(valueStart, space);
+      return { at, field: { name, raw: trimValue(value), record: this.record } };
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 // auvirt 3.0.9's correlation, rule for rule (auvirt-behaviour.md §2), quirks included. Where auvirt scans
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import { aureportStamp } from '../search/aureport-record.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
 import { ANOMALY_TYPES } from './compat-reading.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
@@ -67,6 +68,11 @@ interface AvcRow {
   readonly user: string;
 }
 
+const unreadableStamp = (text: string): boolean => {
+  const stamp = aureportStamp(text);
+  return stamp !== null && 'unreadable' in stamp;
+};
+
 export class CompatCorrelator {
   readonly events = new CompatEventTable();
   private readonly strings = this.events.strings;
@@ -90,6 +96,9 @@ export class CompatCorrelator {
   }
 
   handle(event: AuditEvent): void {
+    // auparse cannot read a stamp beyond unsigned long (a damaged one): 3.0.9 never sees the record.
+    const suspect = (event.serial ?? 0) > Number.MAX_SAFE_INTEGER || (event.time?.sec ?? 0) > Number.MAX_SAFE_INTEGER;
+    if (suspect && unreadableStamp(event.records[0]!.text)) return;
     const view = new AuparseView(event);
     switch (view.first.type) {
       case 'VIRT_MACHINE_ID':
@@ -136,7 +145,8 @@ export class CompatCorrelator {
     const uuid = view.raw('uuid');
     if (uuid === undefined) return null;
     const res = view.raw('res');
-    if (res === undefined) return null;
+    // An empty res= (a line cut right after it) makes 3.0.9 skip the record, as a missing one does.
+    if (res === undefined || res === '') return null;
     return { user: this.strings.recentId(Recent.User, user), name: this.interpretedEscaped(vm), uuid: this.strings.recentId(Recent.Uuid, uuid), success: res === 'success' };
   }
 

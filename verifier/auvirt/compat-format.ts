@@ -2,14 +2,21 @@
 // (latin1), because printf pads and cuts bytes, not characters.
 import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
+import { inDateRange, localTime } from '../local-time.js';
 import { ANOM, AVC, KINDS, MACHINE_ID, RESRC, START, STOP, type CompatEventTable, type CompatKind, type TextColumn } from './compat-event-table.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (value: number): string => String(value).padStart(2, '0');
 
-/** ctime(3) in the local time zone, without the newline: `Sun Mar  3 09:00:00 2024`. */
+/** ctime(3) in the local time zone, without the newline: `Sun Mar  3 09:00:00 2024`; any time_t glibc takes. */
 export function ctime(seconds: number): string {
+  if (!inDateRange(seconds)) {
+    const local = localTime(seconds);
+    // glibc's ctime returns NULL there; what auvirt then prints is undefined.
+    if (local === null) return '?';
+    return `${DAYS[local.weekday]} ${MONTHS[local.month]} ${String(local.day).padStart(2, ' ')} ${two(local.hours)}:${two(local.minutes)}:${two(local.seconds)} ${local.year}`;
+  }
   const date = new Date(seconds * 1000);
   return `${DAYS[date.getDay()]} ${MONTHS[date.getMonth()]} ${String(date.getDate()).padStart(2, ' ')} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())} ${date.getFullYear()}`;
 }
@@ -28,11 +35,13 @@ const minuteText = (seconds: number): string => minuteTexts.of(seconds) ?? ctime
 function period(start: number, end: number, success: boolean, kind: number): string {
   let text = minuteText(start);
   if (end !== 0) {
+    // C's integer division and remainder (toward zero), into ints: an end before its start (a damaged
+    // stamp) prints negative parts as 3.0.9 does.
     const seconds = end - start;
-    const hours = Math.floor(seconds / 3600) % 24;
-    const minutes = Math.floor(seconds / 60) % 60;
-    const days = Math.floor(seconds / 86400);
-    text += ` - ${minuteText(end).slice(11)}  ${days > 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`}`;
+    const hours = Math.trunc(seconds / 3600) % 24;
+    const minutes = Math.trunc(seconds / 60) % 60;
+    const days = Math.trunc(seconds / 86400) | 0;
+    text += ` - ${minuteText(end).slice(11)}  ${days !== 0 ? `(${days}+${two(hours)}:${two(minutes)})` : `(${two(hours)}:${two(minutes)})`}`;
   } else if (!success && kind !== AVC && kind !== ANOM) {
     text += ' - failed';
   }

@@ -5,6 +5,7 @@ import { DEFAULT_PIECE_BYTES, Latin1Pieces } from '../../src/text/latin1-pieces.
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
+import { isoTime } from '../local-time.js';
 import { padColumns } from './display-width.js';
 import { sessionJson } from './session-json.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
@@ -515,7 +516,7 @@ export function reportJson(sessions: readonly GuestSession[], filter: ReportFilt
     unmatched,
     ...(summary === undefined
       ? {}
-      : { summary: { ...summary, range: summary.range && { first: new Date(summary.range.first * 1000).toISOString(), last: new Date(summary.range.last * 1000).toISOString() } } }),
+      : { summary: { ...summary, range: summary.range && { first: isoTime(summary.range.first * 1000), last: isoTime(summary.range.last * 1000) } } }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

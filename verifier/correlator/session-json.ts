@@ -1,5 +1,6 @@
 // A guest session in its published form: what `auvirt --format json` prints for each session and what
 // `readSessions` yields. Times are ISO 8601 (UTC), proofs `node:seconds.millis:serial`.
+import { isoTime } from '../local-time.js';
 import { formatProofId, type GuestSession, type ProofId, type SessionEnd } from './session-model.js';
 
 /** One guest session: from a start (or the first record of a guest already running) to its end. */
@@ -40,7 +41,7 @@ export interface SessionJson {
   readonly anomalies: ReadonlyArray<GuestSession['anomalies'][number] extends infer A ? Omit<A, 'proof'> & { readonly proof: string; readonly time: string } : never>;
 }
 
-const time = (value: ProofId): string => new Date(value.sec * 1000 + value.ms).toISOString();
+const time = (value: ProofId): string => isoTime(value.sec * 1000 + value.ms);
 const millis = (value: ProofId): number => value.sec * 1000 + value.ms;
 
 /**

@@ -3,7 +3,9 @@
 // events come, as aureport prints them, so memory stays flat however long the log.
 import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
-import { AuparseView } from '../auvirt/auparse-view.js';
+import type { AuditRecord } from '../../src/model/audit-record.js';
+import { aureportStamp, localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
+import { isUserMessageType } from './virt-search.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
@@ -16,14 +18,19 @@ export interface VirtReportOptions {
   readonly only?: 'failed' | 'success';
   readonly start?: number;
   readonly end?: number;
+  /** aureport's `Error extracting time stamp (…)`: a VIRT record whose stamp overflows unsigned long. */
+  readonly onUnreadableStamp?: (stampText: string) => void;
 }
 
 interface Row {
   readonly time: number;
+  /** The exact time_t, where `time` is not (beyond 2^53). */
+  readonly exactTime: bigint;
   readonly type: string;
   readonly typeNumber: number;
-  readonly success: boolean;
-  readonly serial: number;
+  readonly outcome: AureportOutcome;
+  /** As aureport prints it (%lu): exact. */
+  readonly serial: string;
 }
 
 const two = (value: number): string => String(value).padStart(2, '0');
@@ -43,16 +50,35 @@ function localStamp(seconds: number): string {
   return prefix === null ? localStampOf(seconds) : `${prefix}${two(seconds - Math.floor(seconds / 60) * 60)}`;
 }
 
-function rowOf(event: AuditEvent): Row | null {
+/** The RAW part of a record's line: what aureport's parser sees (auparse cuts the line at 0x1D). */
+const rawPart = (record: AuditRecord): string => (record.enrichmentStart === -1 ? record.text : record.text.slice(0, record.enrichmentStart - 1));
+
+function rowOf(event: AuditEvent, options: VirtReportOptions): Row | null {
   if (event.time === null || event.serial === null) return null;
   if (!event.records.some((record) => record.typeNumber !== null && isVirtRecordType(record.typeNumber))) return null;
   const first = event.records[0]!;
-  // auparse's search for the first res= of the event, without tokenizing every field of every record.
-  const res = new AuparseView(event).raw('res');
+  const stamp = aureportStamp(first.text);
+  if (stamp === null) return null;
+  if ('unreadable' in stamp) {
+    options.onUnreadableStamp?.(stamp.unreadable);
+    return null;
+  }
+  // Each user message of the event as parse_user reads it: the last outcome named wins; a record it
+  // cannot read makes aureport skip the event.
+  let outcome: AureportOutcome = 'unset';
+  for (const record of event.records) {
+    if (!isUserMessageType(record.typeNumber)) continue;
+    const read = parseUserOutcome(rawPart(record));
+    if (read === null) return null;
+    if (read !== 'unset') outcome = read;
+  }
   // Rows are written as they come: only the summary keeps a type's name (one line per type kept alive).
   const type = first.typeNumber === null ? first.type : recordTypeName(first.typeNumber);
-  return { time: event.time.sec, type, typeNumber: first.typeNumber ?? 0, success: res !== 'failed', serial: event.serial };
+  return { time: Number(stamp.sec), exactTime: stamp.sec, type, typeNumber: first.typeNumber ?? 0, outcome, serial: String(stamp.serial) };
 }
+
+/** Seconds JS numbers and dates hold exactly and the minute cache handles. */
+const PLAIN_SECONDS = 8_640_000_000_000n;
 
 const PIECE_BYTES = 1 << 16;
 const NONE = '<no events of interest were found>\n\n';
@@ -70,12 +96,13 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
   await readAuditEventsThreaded(
     inputs,
     (event) => {
-      const row = rowOf(event);
+      const row = rowOf(event, options);
       if (row === null) return;
       if (options.start !== undefined && row.time < options.start) return;
       if (options.end !== undefined && row.time > options.end) return;
-      if (options.only === 'failed' && row.success) return;
-      if (options.only === 'success' && !row.success) return;
+      // aureport's --failed and --success: a record with no outcome is neither.
+      if (options.only === 'failed' && row.outcome !== 'no') return;
+      if (options.only === 'success' && row.outcome !== 'yes') return;
       events++;
       if (options.summary) {
         const entry = counts.get(row.typeNumber);
@@ -83,7 +110,8 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
         else entry.count++;
         return;
       }
-      out.text(`${events}. ${localStamp(row.time)} ${row.type} ${row.success ? 'yes' : 'no'} ${row.serial}\n`);
+      const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(row.exactTime);
+      out.text(`${events}. ${stamp} ${row.type} ${row.outcome} ${row.serial}\n`);
       if (out.hasFull) for (const piece of out.takeFull()) write(piece);
     },
     // VIRT_* records are user messages, each an event of its own.
@@ -95,9 +123,15 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
   return { events, status: events === 0 && !options.summary ? 1 : 0 };
 }
 
-function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
+/** The head of the report aureport prints before its rows (and alone when it cannot read its input). */
+export function reportHead(options: Pick<VirtReportOptions, 'summary' | 'only'>): string {
+  if (!options.summary) return DETAILED_HEAD;
   const prefix = options.only === 'failed' ? 'Failed ' : options.only === 'success' ? 'Success ' : '';
-  const head = `\n${prefix}Virtualization Summary Report\n=============================\ntotal  type\n=============================\n`;
+  return `\n${prefix}Virtualization Summary Report\n=============================\ntotal  type\n=============================\n`;
+}
+
+function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
+  const head = reportHead(options);
   if (counts.size === 0) return head + NONE;
   // aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
   const sorted = [...counts].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);

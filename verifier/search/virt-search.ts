@@ -4,6 +4,7 @@ import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
+import { aureportStamp } from './aureport-record.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 
 export interface SearchCriteria {
@@ -40,6 +41,23 @@ export function extractUuid(text: string): string | null {
   return match ? match[0] : '';
 }
 
+/**
+ * Whether ausearch's parse_user fails on the record with the fields the criteria ask for (the event is then
+ * skipped): a quoted vm= with no closing quote (-vm), an empty uuid= (-uu).
+ */
+function parseUserFails(record: AuditRecord, criteria: SearchCriteria): boolean {
+  const body = record.body;
+  if (criteria.vm !== undefined) {
+    const at = body.indexOf('vm=');
+    if (at !== -1 && body[at + 3] === '"' && body.indexOf('"', at + 4) === -1) return true;
+  }
+  if (criteria.uuid !== undefined) {
+    const at = body.indexOf('uuid=');
+    if (at !== -1 && (at + 5 === body.length || body[at + 5] === ' ' || body[at + 5] === ':')) return at + 5 !== body.length;
+  }
+  return false;
+}
+
 function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: string | undefined): boolean {
   if (!isUserMessageType(record.typeNumber)) return false;
   const matches = (value: string | null, wanted: string): boolean => value !== null && (criteria.word ? value === wanted : value.includes(wanted));
@@ -48,16 +66,34 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
   return true;
 }
 
+const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
+
 /** Every event with a matching record, as its raw lines, in the order ausearch prints them. */
-export async function searchVirt(inputs: readonly AuditInput[], criteria: SearchCriteria, onLine: (line: string) => void): Promise<number> {
+export async function searchVirt(
+  inputs: readonly AuditInput[],
+  criteria: SearchCriteria,
+  onLine: (line: string) => void,
+  /** ausearch's `Error extracting time stamp (…)`: a matching record whose stamp overflows unsigned long. */
+  onUnreadableStamp?: (stampText: string) => void,
+): Promise<number> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
   let matched = 0;
   await readAuditEventsThreaded(
     inputs,
     (event) => {
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
+      if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
+      // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
+      for (const record of event.records) {
+        const stamp = aureportStamp(record.text);
+        if (stamp !== null && 'unreadable' in stamp) {
+          onUnreadableStamp?.(stamp.unreadable);
+          return;
+        }
+      }
       matched++;
-      for (const record of event.records) onLine(record.text);
+      // --raw prints the lines as they were: a CR LF line keeps its CR.
+      for (const record of event.records) onLine(endedInCr(record) ? `${record.text}\r` : record.text);
     },
     // ausearch matches user-message records, and a user message is an event of its own.
     { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES } },
