@@ -105,8 +105,8 @@ export class Emitter {
       success,
       header: headerOf(input, this.header),
       tail,
-      time: timeOf(input, this.clock),
-      serial: serialOf(input),
+      time: timeOf(input, this.clock, !this.sink.ownExe),
+      serial: serialOf(input, !this.sink.ownExe),
       node: nodeOf(input, this.node),
       ...(enrichment === undefined ? {} : { enrichment }),
     };

@@ -1,7 +1,7 @@
 // The two ways a value reaches an audit line — encoded by libaudit, or written as it is by whoever prints it
 // (libvirt's %s, libaudit's tail, the kernel's header, auditd's node=) — and what each must refuse so
 // that the line reads back as one record with the same fields and values.
-import { loneSurrogateAt } from '../src/index.js';
+import { decodeHexPrefix, isEncodedField, loneSurrogateAt } from '../src/index.js';
 import { EmitError, type EmitErrorKind } from './errors.js';
 
 /** An EmitError about one field of the record; `field` names it (`hostname`, `enrichment.UID`…). */
@@ -35,8 +35,8 @@ export type BareWriter = 'libvirt' | 'libaudit' | 'the kernel' | 'auditd';
 /**
  * A value written with no encoding. auparse and ausearch split a record on spaces, read `"` as the start of
  * an encoded value and `'` as the end of msg='…'; control bytes, non-ASCII bytes and newlines do worse. So a
- * bare value must be printable ASCII (0x21–0x7E) without `"` or `'`, and not empty or `?` — both would read
- * back as an absent value.
+ * bare value must be printable ASCII (0x21–0x7E) without `"` or `'`, not empty or `?` (both read back as
+ * an absent value), and not end in what auparse trims.
  */
 export function checkBare(field: string, value: string, writer: BareWriter): void {
   checkText(field, value);
@@ -52,6 +52,15 @@ export function checkBare(field: string, value: string, writer: BareWriter): voi
         `${writer} writes ${field} unencoded; ${JSON.stringify(value)} holds ${describeChar(code)} at index ${index}, which would forge or lose fields`,
       );
     }
+  }
+  // auparse drops a trailing ')', ',' or ':' from an unquoted value (the old `(hostname=…, addr=…)` tail form).
+  if (/[),:]$/.test(value)) {
+    throw new FieldError('unsafe-value', field, `${writer} writes ${field} unencoded; auparse drops the last character of ${JSON.stringify(value)} (a trailing ')', ',' or ':')`);
+  }
+  // auparse reads an unquoted value of a field it types ESCAPED (libvirt's bare shmem/evdev path=) as hex
+  // from two leading hex digits, or up to a ')' after a leading '(': such a value reads back as other text.
+  if (isEncodedField(field) && (decodeHexPrefix(value) !== null || /^\(.*\)./s.test(value))) {
+    throw new FieldError('unsafe-value', field, `${writer} writes ${field} unencoded and auparse decodes it; ${JSON.stringify(value)} would read back as other text`);
   }
 }
 

@@ -103,7 +103,8 @@ const ISO_TIME = /^(\d{4}|[+]\d{6})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.
 /**
  * An ISO 8601 UTC time (the JSON form's `time`, as toISOString writes it; an offset and 0–3 fraction digits
  * are accepted) as the kernel's seconds and milliseconds. Null when it is not one exactly: no rounding of
- * finer fractions, no day 31 of April, nothing before 1970 (the kernel prints an unsigned count).
+ * finer fractions, no day 31 of April, nothing before 1970-01-01T00:00:01 (the kernel prints an unsigned
+ * count; auparse takes second 0 for no stamp).
  */
 export function parseAuditTime(text: string): AuditTime | null {
   const match = ISO_TIME.exec(text);
@@ -120,20 +121,27 @@ export function parseAuditTime(text: string): AuditTime | null {
     if (offsetHours > 23 || offsetMinutes > 59) return null;
     millis -= (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
   }
-  if (!Number.isSafeInteger(millis) || millis < 0) return null;
+  // The kernel stamps with the wall clock; auparse reads second 0 as no stamp and loses the record's fields.
+  if (!Number.isSafeInteger(millis) || millis < 1000) return null;
   return { sec: Math.floor(millis / 1000), ms: millis % 1000 };
 }
 
-/** The record's stamp; the clock's only when the record carries none. */
-export function timeOf(input: Input, clock: () => AuditTime): AuditTime {
+/**
+ * The record's stamp; the clock's only when the record carries none. A null stamp (the JSON form's "no
+ * readable stamp") is refused where the line is written (`written`): the line sinks would invent one; the
+ * kernel stamps what the libaudit sink sends, so there it is not used.
+ */
+export function timeOf(input: Input, clock: () => AuditTime, written: boolean): AuditTime {
   if (present(input, 'timeText')) {
     throw new FieldError('invalid-record', 'time', `the record's stamp could not be read in its log (${JSON.stringify(input.timeText)}); it is not replaced by another`);
   }
   if (!present(input, 'time')) return clock();
   const time = input.time;
+  if (time === null && !written) return clock();
+  if (time === null) throw new FieldError('invalid-record', 'time', 'time is null (the record has no readable stamp); a line is not given an invented one');
   const parsed = typeof time === 'string' ? parseAuditTime(time) : null;
   if (parsed === null) {
-    throw new FieldError('invalid-record', 'time', `time must be an ISO 8601 time from 1970 on with at most milliseconds (2023-11-14T22:13:20.123Z), got ${JSON.stringify(time)}`);
+    throw new FieldError('invalid-record', 'time', `time must be an ISO 8601 time from 1970-01-01T00:00:01Z on with at most milliseconds (2023-11-14T22:13:20.123Z), got ${JSON.stringify(time)}`);
   }
   return parsed;
 }
@@ -141,16 +149,21 @@ export function timeOf(input: Input, clock: () => AuditTime): AuditTime {
 /** auparse reads a serial with strtoul: an unsigned long. */
 const MAX_SERIAL = 2n ** 64n - 1n;
 
-/** The record's serial, exact however large; undefined when it carries none (the emitter numbers it). */
-export function serialOf(input: Input): AuditSerial | undefined {
+/**
+ * The record's serial, exact however large; undefined when it carries none (the emitter numbers it). Null
+ * is refused where the line is written, as a null time is.
+ */
+export function serialOf(input: Input, written: boolean): AuditSerial | undefined {
   if (!present(input, 'serial')) return undefined;
   const serial = input.serial;
+  if (serial === null && !written) return undefined;
   let exact: bigint | null = null;
   if (typeof serial === 'number' && Number.isSafeInteger(serial)) exact = BigInt(serial);
   else if (typeof serial === 'bigint') exact = serial;
   else if (typeof serial === 'string' && /^(?:0|[1-9][0-9]*)$/.test(serial) && serial.length <= 20) exact = BigInt(serial);
-  if (exact === null || exact < 0n || exact > MAX_SERIAL) {
-    throw new FieldError('invalid-record', 'serial', `serial must be an integer from 0 to 2^64-1 (a decimal string past 2^53), got ${typeof serial === 'bigint' ? serial : JSON.stringify(serial)}`);
+  // audit_serial() skips 0 when its counter wraps: the kernel never numbers a record 0.
+  if (exact === null || exact < 1n || exact > MAX_SERIAL) {
+    throw new FieldError('invalid-record', 'serial', `serial must be an integer from 1 to 2^64-1 (a decimal string past 2^53), got ${typeof serial === 'bigint' ? serial : JSON.stringify(serial)}`);
   }
   return exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : exact;
 }
