@@ -230,11 +230,16 @@ const ENVELOPE_KEYS = new Set([
 /**
  * Refuses a key neither the layout nor the envelope has (a misspelt field would otherwise vanish), and the
  * JSON form's marks of a record its line does not hold faithfully: `duplicates` (a repeated field the
- * line would lose), `lossy`, and the interpreted and journald forms (values rewritten, no stamp of its own).
+ * line would lose), `lossy`, `invalidUtf8` (--replay's mark of values whose bytes were not UTF-8), and the
+ * interpreted and journald forms (values rewritten, no stamp of its own).
  */
 export function checkKeys(input: Input, layout: PayloadLayout): void {
   for (const key of Object.keys(input)) {
     if (ENVELOPE_KEYS.has(key) || layout.fields.some((spec) => spec.name === key)) continue;
+    if (key === 'invalidUtf8') {
+      const names = Array.isArray(input.invalidUtf8) ? input.invalidUtf8.map(String) : [];
+      throw new FieldError('invalid-record', names[0] ?? key, `${names.join(', ')} held bytes that are not UTF-8 in the log; U+FFFD stands in their place, so a line built from the record would not be the log's`);
+    }
     if (key === 'duplicates' || key === 'lossy') {
       throw new FieldError('invalid-record', key, `the record was read from its log with ${key === 'lossy' ? 'a loss' : 'repeated fields'} (${key}); a line built from it would hide that`);
     }
