@@ -4,9 +4,10 @@ import { START_REASONS, STOP_REASONS, type StartReason, type StopReason } from '
 import { auditHotplug, auditResourceUpdate, auditStart, auditStop, parseDeviceXml, parseDomainXml, type EmitInput } from '../emitter/index.js';
 import { UsageError } from './usage.js';
 
-const readXml = (path: string): string => {
+// Bytes: the XML reader refuses what is not UTF-8 instead of replacing it.
+const readXml = (path: string): Buffer => {
   try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
+    return readFileSync(path === '-' ? 0 : path);
   } catch (error) {
     throw new UsageError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }

@@ -1,6 +1,7 @@
 // NDJSON records for `emit`, read as bytes with a bound on each line: memory stays bounded whatever the
 // input, and every line that is not a record is refused at its place (`<stdin>:N`), never changed — not
 // valid UTF-8, not JSON, a key given twice (JSON.parse would keep the last one silently), too long.
+import { validUtf8Prefix } from '../src/index.js';
 
 /** One non-blank line: a record to build, or the reason it is refused. */
 export type NdjsonItem =
@@ -64,7 +65,7 @@ function itemOf(bytes: Buffer, line: number, maxLineBytes: number): NdjsonItem |
   try {
     text = STRICT_UTF8.decode(body);
   } catch {
-    return { kind: 'refused', line, reason: `not valid UTF-8 (at byte ${firstInvalidUtf8(body)}): NDJSON is UTF-8, and no byte is replaced` };
+    return { kind: 'refused', line, reason: `not valid UTF-8 (at byte ${validUtf8Prefix(body)}): NDJSON is UTF-8, and no byte is replaced` };
   }
   if (text.trim() === '') return null;
   let value: unknown;
@@ -79,23 +80,6 @@ function itemOf(bytes: Buffer, line: number, maxLineBytes: number): NdjsonItem |
   const duplicate = duplicateKey(text);
   if (duplicate !== null) return { kind: 'refused', line, reason: `the key ${JSON.stringify(duplicate)} is given twice in one object; which one is meant cannot be told` };
   return { kind: 'record', line, record: value as Record<string, unknown> & { type: string } };
-}
-
-/** The offset of the first byte that does not start or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  let low = 0;
-  let high = bytes.length;
-  // The longest valid prefix, by bisection on the strict decoder (a cut inside a sequence is invalid too).
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    try {
-      STRICT_UTF8.decode(bytes.subarray(0, middle));
-      low = middle;
-    } catch {
-      high = middle - 1;
-    }
-  }
-  return low;
 }
 
 /**

@@ -106,3 +106,17 @@ export function utf8OrNull(bytes: AuditBytes): string | null {
     return null;
   }
 }
+
+/** The length of the longest prefix of some bytes that is valid UTF-8: where the first bad byte is. */
+export function validUtf8Prefix(bytes: AuditBytes): number {
+  if (utf8OrNull(bytes) !== null) return bytes.length;
+  let low = 0;
+  let high = bytes.length - 1;
+  // Bisection on the strict decoder: a prefix cut inside a sequence is invalid too, so validity is monotone.
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (utf8OrNull(bytes.subarray(0, middle)) !== null) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
