@@ -10,3 +10,4 @@ export * from './domain/parse-domain.js';
 export * from './domain/lifecycle.js';
 export * from './field-refusal.js';
 export * from './record-envelope.js';
+export * from './domain/libvirt-uuid.js';

@@ -19,6 +19,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   // Decodes character references (&#45;); readXmlDocument has refused every named entity but XML's five.
   htmlEntities: true,
+  // Text around a CDATA section keeps its spaces, as XPath string() does; text() trims the whole value.
+  trimValues: false,
   isArray: (name, jpath) => {
     const path = String(jpath);
     return REPEATED.has(name) && (path.startsWith('domain.devices.') || path === 'domain.seclabel' || path.endsWith('.certificate') || path === 'domain.iothreadids.iothread');
@@ -35,6 +37,9 @@ const attr = (element: unknown, name: string): string | null => {
 };
 const text = (element: unknown): string | null => {
   if (typeof element === 'string') return element.trim();
+  // libvirt reads a value as XPath string(): the text of child elements too, in document order, which this tree has lost.
+  const child = Object.keys(node(element)).find((key) => !key.startsWith('@') && key !== '#text');
+  if (child !== undefined) throw new EmitError('invalid-record', `a value element holds an element <${child}>; libvirt would read its text as part of the value`);
   const value = node(element)['#text'];
   return typeof value === 'string' ? value.trim() : null;
 };

@@ -2,8 +2,8 @@
 // byte replaced), line ends normalised, character references decoded, attribute whitespace normalised,
 // and refused — naming line and column — where XML or libvirt refuses: a DOCTYPE (internal subsets,
 // entities: billion laughs), an entity other than XML's five, a character XML does not allow (&#0;,
-// &#x1D;, &#xD800;), mismatched tags, a second root. fast-xml-parser's validator checks the nesting;
-// what it lets through is checked here before its parser builds the tree.
+// &#x1D;, &#xD800;), mismatched tags, a second root. fast-xml-parser's validator checks the rest of the
+// syntax (names, attributes); what it lets through is checked here before its parser builds the tree.
 import { XMLValidator } from 'fast-xml-parser';
 import { validUtf8Prefix } from '../../src/index.js';
 import { EmitError } from '../errors.js';
@@ -44,12 +44,18 @@ class Scanner {
     this.checkChars();
     let depth = 0;
     let index = 0;
+    /** The names of the elements open, innermost last. */
+    const openElements: string[] = [];
     while (index < text.length) {
       const open = text.indexOf('<', index);
       const textEnd = open === -1 ? text.length : open;
       this.checkText(index, textEnd, depth);
       if (open === -1) break;
-      if (text.startsWith('<!--', open)) index = this.skipTo(open, '-->');
+      if (text.startsWith('<!--', open)) {
+        index = this.skipTo(open, '-->');
+        // XML 1.0 §2.5: a comment holds no '--' and does not end in '-'.
+        if (text.slice(open + 4, index - 3).includes('--') || text[index - 4] === '-' && index - 4 >= open + 4) this.fail(open, "'--' inside a comment");
+      }
       else if (text.startsWith('<![CDATA[', open)) {
         if (depth === 0) this.fail(open, 'CDATA outside the root element');
         index = this.skipTo(open, ']]>');
@@ -59,15 +65,22 @@ class Scanner {
       else if (text.startsWith('<?', open)) index = this.processingInstruction(open);
       else if (text.startsWith('</', open)) {
         index = this.skipTo(open, '>');
+        const name = /^<\/([^\s>]*)\s*>$/.exec(text.slice(open, index))?.[1];
+        const expected = openElements.pop();
+        if (expected === undefined || name !== expected) this.fail(open, `${text.slice(open, index)} does not close ${expected === undefined ? 'any element' : `<${expected}>`}`);
         depth--;
       } else {
         const { end, empty } = this.startTag(open);
         if (depth === 0 && ++this.roots > 1) this.fail(open, 'a second root element');
-        if (!empty) depth++;
+        if (!empty) {
+          depth++;
+          openElements.push(/^<([^\s/>]*)/.exec(text.slice(open, end))![1]!);
+        }
         index = end;
       }
     }
     if (this.roots === 0) this.fail(text.length, 'no root element');
+    if (openElements.length > 0) this.fail(text.length, `<${openElements[openElements.length - 1]}> is not closed`);
     return this.out.length === 0 ? text : this.out.join('') + text.slice(this.copied);
   }
 
@@ -98,6 +111,8 @@ class Scanner {
   }
 
   private checkText(start: number, end: number, depth: number): void {
+    const cdataEnd = this.text.indexOf(']]>', start);
+    if (cdataEnd !== -1 && cdataEnd < end) this.fail(cdataEnd, "']]>' in text");
     for (let index = this.text.indexOf('&', start); index !== -1 && index < end; index = this.text.indexOf('&', index + 1)) this.checkReference(index);
     if (depth === 0 && this.text.slice(start, end).trim() !== '') this.fail(start, 'text outside the root element');
   }
@@ -125,6 +140,7 @@ class Scanner {
       if (quote !== null) {
         if (char === quote) quote = null;
         else if (char === '&') this.checkReference(index);
+        else if (char === '<') this.fail(index, "'<' in an attribute value");
         else if (char === '\t' || char === '\n' || char === '\r') this.replace(index, ' ');
       } else if (char === '"' || char === "'") quote = char;
       else if (char === '>') return { end: index + 1, empty: text[index - 1] === '/' };
