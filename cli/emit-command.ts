@@ -4,7 +4,7 @@ import {
 } from '../src/index.js';
 import { EmitError, Emitter, LibauditSink, LineSink, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
 import { readNdjson } from './ndjson-input.js';
-import { INVALID_UTF8_KEY, invalidUtf8Fields } from './replay-input.js';
+import { replayInput } from './replay-input.js';
 import { UsageError } from './usage.js';
 
 interface EmitFlags {
@@ -154,9 +154,7 @@ async function replay(emitter: BatchingEmitter, files: readonly string[]): Promi
   let foreign = 0;
   const flushRecords = async (): Promise<void> => {
     for (const record of records.splice(0)) {
-      const invalid = invalidUtf8Fields(record);
-      const input = { ...toJsonForm(record, layoutForRecordSafe(record)), ...(invalid.length > 0 ? { [INVALID_UTF8_KEY]: invalid } : {}) };
-      await emitter.add(input as EmitInput, `${record.file}:${record.line}`);
+      await emitter.add(replayInput(record, toJsonForm(record, layoutForRecordSafe(record))) as EmitInput, `${record.file}:${record.line}`);
     }
   };
   await readInputs(await resolveInputs(files), (file, line) => {
