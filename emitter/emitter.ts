@@ -73,7 +73,7 @@ export class Emitter {
     this.policy = options.policy ?? 'best-effort';
     this.onWarning = options.onWarning ?? ((error) => process.emitWarning(error.message, { code: `VIRT_AUDIT_${error.kind.toUpperCase().replaceAll('-', '_')}` }));
     // The defaults are checked as a record's own values would be: they go on the same lines.
-    this.header = headerOf({ ...options.header }, currentHeader());
+    this.header = options.header === undefined ? currentHeader() : headerOf({ ...options.header }, { pid: 0, uid: 0, auid: 0, ses: 0 });
     this.tail = tailOf({ ...options.tail }, currentTail());
     this.node = nodeOf({ node: options.node }, null);
     this.clock = options.clock ?? now;
