@@ -209,6 +209,11 @@ export function enrichmentOf(input: Input): Readonly<Record<string, string | nul
       // auditd writes the user name through audit_encode_nv_string.
       checkText(field, value);
       if (value === '?') throw new FieldError('unsafe-value', field, `${field} "?" is how an absent value is written; it would read back as absent`);
+      // ausearch -i prints the block's names decoded and unescaped: a newline there starts a forged record.
+      const control = /[\x00-\x1f\x7f]/.exec(value);
+      if (control !== null) {
+        throw new FieldError('unsafe-value', field, `${field} holds the control byte 0x${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}; ausearch -i prints it unescaped (a user name from the passwd database has none)`);
+      }
     }
     ordered[name] = value;
   }

@@ -42,6 +42,8 @@ export const encodableText: fc.Arbitrary<string> = fc
   .string({ unit: 'grapheme', maxLength: 16 })
   .filter((text) => !text.includes('\0') && text !== '?');
 
+const userName = encodableText.filter((text) => !/[\x00-\x1f\x7f]/.test(text));
+
 const hexByte = fc.integer({ min: 0, max: 255 }).map((byte) => byte.toString(16).toUpperCase().padStart(2, '0'));
 
 function validPayloadValue(spec: FieldSpec, escapedName: boolean): fc.Arbitrary<unknown> {
@@ -102,7 +104,8 @@ const ENVELOPE_FIELDS: ReadonlyArray<readonly [string, fc.Arbitrary<unknown>, fc
   ['res', fc.constantFrom('success', 'failed'), fc.oneof(hostileValue, fc.constantFrom(ABSENT, null, 'SUCCESS', 'success ', 1))],
   [
     'enrichment',
-    optional(fc.record({ UID: fc.oneof(encodableText, fc.constant(null)), AUID: fc.oneof(encodableText, fc.constant(null)) }, { requiredKeys: [] })),
+    // A user name from the passwd database: no control bytes (ausearch -i prints the names unescaped).
+    optional(fc.record({ UID: fc.oneof(userName, fc.constant(null)), AUID: fc.oneof(userName, fc.constant(null)) }, { requiredKeys: [] })),
     fc.oneof(
       hostileValue,
       fc.record({ UID: hostileValue }).map((block) => ({ ...block, AUID: 'unset' })),
