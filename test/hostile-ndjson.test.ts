@@ -1,8 +1,10 @@
 // emit's NDJSON input: bounded lines, every bad line refused at its place, the others still emitted.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { duplicateKey, readNdjson, type NdjsonItem } from '../cli/ndjson-input.js';
-import { runCli } from './support/cli.js';
+import { CLI, runCli } from './support/cli.js';
 
 async function itemsOf(chunks: Iterable<Buffer>, maxLineBytes = 256): Promise<NdjsonItem[]> {
   const items: NdjsonItem[] = [];
@@ -163,4 +165,27 @@ describe('virt-audit emit --replay on damaged records', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+});
+
+describe.skipIf(spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status !== 0)('virt-audit emit on 600 MB of NUL', () => {
+  it('refuses the line at <stdin>:1, emits the record after it, and stays under 200 MB', async () => {
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, CLI, 'emit', '--sink', 'stdout'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdin.on('error', () => undefined);
+    const zeros = Buffer.alloc(1 << 20);
+    for (let index = 0; index < 600; index++) {
+      if (!child.stdin.write(zeros)) await once(child.stdin, 'drain');
+    }
+    child.stdin.end(`\n${JSON.stringify(record)}\n`);
+    const [status] = (await once(child, 'close')) as [number];
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^<stdin>:1: the line is longer than --max-line-bytes/m);
+    expect(stderr).not.toMatch(/RangeError/);
+    expect(stdout.split('\n').filter((line) => line.startsWith('type=VIRT_CONTROL'))).toHaveLength(1);
+    const maxRssKiB = Number(/maxrss=(\d+)/.exec(stderr)![1]);
+    expect(maxRssKiB).toBeLessThan(200 * 1024);
+  }, 60_000);
 });
