@@ -21,7 +21,7 @@ export function loadLibxml2(): Libxml2 | null {
   } catch {
     return null;
   }
-  const XPathObject = koffi.struct('xmlXPathObject_h19', {
+  const XPathObject = koffi.struct('xmlXPathObject', {
     type: 'int', nodesetval: 'void *', boolval: 'int', floatval: 'double', stringval: 'void *', user: 'void *', index: 'int', user2: 'void *', index2: 'int',
   });
   const readMemory = library.func('void *xmlReadMemory(const uint8_t *buffer, int size, const char *URL, const char *encoding, int options)');
