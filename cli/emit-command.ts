@@ -1,9 +1,10 @@
-import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import {
   AuditRecord, classifyEmitter, isLibvirtRecordType, isNumericClass, parseLine, readInputs, resolveInputs, toJsonForm,
 } from '../src/index.js';
 import { EmitError, Emitter, LibauditSink, LineSink, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { readNdjson } from './ndjson-input.js';
+import { replayInput } from './replay-input.js';
 import { UsageError } from './usage.js';
 
 interface EmitFlags {
@@ -13,6 +14,7 @@ interface EmitFlags {
   type?: string;
   set?: string[];
   timeout: string;
+  maxLineBytes: string;
 }
 
 export function emitCommand(): Command {
@@ -25,6 +27,7 @@ export function emitCommand(): Command {
     .option('--type <type>', 'emit one record given by flags: VIRT_CONTROL, VIRT_RESOURCE or VIRT_MACHINE_ID')
     .option('--set <name=value...>', 'a field of the --type record (? for absent)')
     .option('--timeout <ms>', 'longest wait for libaudit', '45000')
+    .option('--max-line-bytes <bytes>', 'longest NDJSON line accepted as a record (longer ones are refused, not read)', '65536')
     .addHelpText('after', '\nWithout --replay or --type, reads records in the JSON form as NDJSON on stdin (virt-audit verify --format ndjson --records).')
     .action(async (flags: EmitFlags) => {
       process.exitCode = await runEmit(flags);
@@ -111,7 +114,7 @@ async function runEmit(flags: EmitFlags): Promise<number> {
     const batching = new BatchingEmitter(emitter, tally);
     if (flags.type !== undefined) await batching.add(recordFromFlags(flags.type, flags.set ?? []), '--type');
     else if (flags.replay !== undefined) await replay(batching, flags.replay);
-    else await emitNdjson(batching, tally);
+    else await emitNdjson(batching, tally, maxLineBytesOf(flags.maxLineBytes));
     await batching.flush();
   } catch (error) {
     if (error instanceof EmitError) {
@@ -128,26 +131,21 @@ async function runEmit(flags: EmitFlags): Promise<number> {
   return tally.failed > 0 ? 1 : 0;
 }
 
-async function emitNdjson(emitter: BatchingEmitter, tally: Tally): Promise<void> {
+function maxLineBytesOf(text: string): number {
+  const bytes = Number(text);
+  if (!Number.isInteger(bytes) || bytes < 256) throw new UsageError(`--max-line-bytes must be an integer ≥ 256, got ${text}`);
+  return bytes;
+}
+
+async function emitNdjson(emitter: BatchingEmitter, tally: Tally, maxLineBytes: number): Promise<void> {
   if (process.stdin.isTTY) throw new UsageError('no records: pipe NDJSON on stdin, or use --replay or --type');
-  let lineNumber = 0;
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    let input: unknown;
-    try {
-      input = JSON.parse(line);
-    } catch (error) {
-      tally.failed++;
-      process.stderr.write(`<stdin>:${lineNumber}: not JSON — ${(error as Error).message}\n`);
+  for await (const item of readNdjson(process.stdin, { maxLineBytes })) {
+    if (item.kind === 'record') {
+      await emitter.add(item.record, `<stdin>:${item.line}`);
       continue;
     }
-    if (input === null || typeof input !== 'object' || typeof (input as { type?: unknown }).type !== 'string') {
-      tally.failed++;
-      process.stderr.write(`<stdin>:${lineNumber}: not a record — a JSON object with a "type" is expected\n`);
-      continue;
-    }
-    await emitter.add(input as EmitInput, `<stdin>:${lineNumber}`);
+    tally.failed++;
+    process.stderr.write(`<stdin>:${item.line}: ${item.reason}\n`);
   }
 }
 
@@ -156,7 +154,7 @@ async function replay(emitter: BatchingEmitter, files: readonly string[]): Promi
   let foreign = 0;
   const flushRecords = async (): Promise<void> => {
     for (const record of records.splice(0)) {
-      await emitter.add(toJsonForm(record, layoutForRecordSafe(record)) as EmitInput, `${record.file}:${record.line}`);
+      await emitter.add(replayInput(record, toJsonForm(record, layoutForRecordSafe(record))) as EmitInput, `${record.file}:${record.line}`);
     }
   };
   await readInputs(await resolveInputs(files), (file, line) => {

@@ -7,17 +7,18 @@ import {
 } from '../emitter/index.js';
 import { UsageError } from './usage.js';
 
-const readText = (path: string): string => {
+// Bytes: the XML reader refuses what is not UTF-8 instead of replacing it.
+const readXml = (path: string): Buffer => {
   try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
+    return readFileSync(path === '-' ? 0 : path);
   } catch (error) {
     throw new UsageError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
 };
 
 /** Parses a file's XML with `parse`, naming the file in what it refuses. */
-function fromFile<T>(path: string, parse: (xml: string) => T): T {
-  const xml = readText(path);
+function fromFile<T>(path: string, parse: (xml: Buffer) => T): T {
+  const xml = readXml(path);
   try {
     return parse(xml);
   } catch (error) {
@@ -53,7 +54,7 @@ function lifecycleOptions(flags: CommonFlags): LifecycleOptions {
   if (flags.hostValues === undefined) return { libvirtVersion: flags.libvirt };
   let json: unknown;
   try {
-    json = JSON.parse(readText(flags.hostValues));
+    json = JSON.parse(readXml(flags.hostValues).toString('utf8'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${flags.hostValues}: not JSON: ${(error as Error).message}`);

@@ -1,12 +1,13 @@
 // The line auditd (log_format RAW, or ENRICHED when the record carries its block) writes for a record.
-import { encodeField, encodeValue, type AuditTime } from '../src/index.js';
+import { encodeValue, type AuditTime } from '../src/index.js';
 import type { LibauditTail, RecordHeader } from './process-identity.js';
+import { renderEnrichment, type AuditSerial } from './record-envelope.js';
 
 export interface LineParts {
   readonly type: string;
   readonly node?: string | null;
   readonly time: AuditTime;
-  readonly serial: number;
+  readonly serial: AuditSerial;
   readonly header: RecordHeader;
   readonly payload: string;
   readonly tail: LibauditTail;
@@ -28,12 +29,12 @@ export function renderMessage(payload: string, tail: LibauditTail, result: 'succ
 export function renderAuditLine(parts: LineParts): string {
   const { header } = parts;
   const stamp = `${parts.time.sec}.${String(parts.time.ms).padStart(3, '0')}:${parts.serial}`;
-  const subj = header.subj === undefined || header.subj === null ? '' : ` subj=${header.subj}`;
-  const node = parts.node ? `node=${parts.node} ` : '';
+  // null is the kernel's `subj=?` (no single LSM context); undefined, a host without an LSM.
+  const subj = header.subj === undefined ? '' : ` subj=${header.subj ?? '?'}`;
+  const node = parts.node === undefined || parts.node === null ? '' : `node=${parts.node} `;
   const line =
     `${node}type=${parts.type} msg=audit(${stamp}): pid=${header.pid} uid=${header.uid} auid=${header.auid} ses=${header.ses}${subj} ` +
     `msg='${renderMessage(parts.payload, parts.tail, parts.result)}'`;
   if (!parts.enrichment || Object.keys(parts.enrichment).length === 0) return line;
-  const block = Object.entries(parts.enrichment).map(([name, value]) => encodeField(name, value)).join(' ');
-  return `${line}\x1d${block}`;
+  return `${line}\x1d${renderEnrichment(parts.enrichment)}`;
 }

@@ -1,10 +1,13 @@
 import {
-  VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, isoToTime, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
+  VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
 } from '../src/index.js';
-import { renderMessage } from './audit-line.js';
+import { renderAuditLine, renderMessage } from './audit-line.js';
 import { EmitError } from './errors.js';
 import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
 import { currentHeader, currentTail, type LibauditTail, type RecordHeader } from './process-identity.js';
+import {
+  checkKeys, enrichmentOf, headerOf, nodeOf, serialOf, successOf, tailOf, timeOf, type AuditSerial,
+} from './record-envelope.js';
 import { LibauditSink, type OutgoingRecord, type Sink } from './sinks.js';
 
 /** Like libvirt's audit_level: off (send nothing), best-effort (warn and go on), required (throw). */
@@ -12,6 +15,9 @@ export type EmitPolicy = 'off' | 'best-effort' | 'required';
 
 /** The kernel keeps at most this many bytes of a user message (AUDIT_MESSAGE_TEXT_MAX); libaudit's own buffer is 8970. */
 export const MAX_MESSAGE_BYTES = 8560;
+
+/** auditd formats a record's RAW text into MAX_AUDIT_MESSAGE_LENGTH (8970) bytes with its NUL; a line sink keeps the whole line within it. */
+export const MAX_LINE_BYTES = 8969;
 
 const TYPE_NUMBERS: Readonly<Record<LibvirtRecordType, number>> = {
   VIRT_CONTROL,
@@ -38,10 +44,11 @@ export interface EmitterOptions {
   readonly firstSerial?: number;
 }
 
-/** A record in the JSON form; envelope fields (time, serial, pid…, exe…, res, enrichment) are optional. */
+/** A record in the JSON form; res is required, the other envelope fields (time, serial, pid…, exe…, enrichment) are optional. */
 export type EmitInput = PayloadValues;
 
-type WithoutEnvelope<Record> = Record extends unknown ? Omit<Record, keyof RecordEnvelope> & Partial<RecordEnvelope> : never;
+// res is never assumed: a record says whether the operation succeeded.
+type WithoutEnvelope<Record> = Record extends unknown ? Omit<Record, keyof RecordEnvelope> & Partial<Omit<RecordEnvelope, 'res'>> & Pick<RecordEnvelope, 'res'> : never;
 
 /** The typed form of an emitter input: one of libvirt 9.0's records, envelope optional. */
 export type LibvirtRecordInput = WithoutEnvelope<LibvirtRecord>;
@@ -50,27 +57,6 @@ const now = (): AuditTime => {
   const millis = Date.now();
   return { sec: Math.floor(millis / 1000), ms: millis % 1000 };
 };
-
-function headerOf(input: EmitInput, fallback: RecordHeader): RecordHeader {
-  const { pid, uid, auid, ses, subj } = input;
-  if (typeof pid !== 'number' || typeof uid !== 'number' || typeof auid !== 'number' || typeof ses !== 'number') return fallback;
-  return typeof subj === 'string' ? { pid, uid, auid, ses, subj } : { pid, uid, auid, ses };
-}
-
-function tailOf(input: EmitInput, fallback: LibauditTail): LibauditTail {
-  const pick = (name: keyof LibauditTail): string | null => {
-    if (!Object.hasOwn(input, name)) return fallback[name];
-    const value = input[name];
-    return typeof value === 'string' ? value : null;
-  };
-  return { exe: pick('exe'), hostname: pick('hostname'), addr: pick('addr'), terminal: pick('terminal') };
-}
-
-function successOf(input: EmitInput): boolean {
-  const res = input.res ?? 'success';
-  if (res !== 'success' && res !== 'failed') throw new EmitError('invalid-record', `res must be success or failed, got ${JSON.stringify(res)}`);
-  return res === 'success';
-}
 
 export class Emitter {
   readonly sink: Sink;
@@ -86,9 +72,10 @@ export class Emitter {
     this.sink = options.sink ?? new LibauditSink();
     this.policy = options.policy ?? 'best-effort';
     this.onWarning = options.onWarning ?? ((error) => process.emitWarning(error.message, { code: `VIRT_AUDIT_${error.kind.toUpperCase().replaceAll('-', '_')}` }));
-    this.header = options.header ?? currentHeader();
-    this.tail = options.tail ?? currentTail();
-    this.node = options.node ?? null;
+    // The defaults are checked as a record's own values would be: they go on the same lines.
+    this.header = options.header === undefined ? currentHeader() : headerOf({ ...options.header }, { pid: 0, uid: 0, auid: 0, ses: 0 });
+    this.tail = tailOf({ ...options.tail }, currentTail());
+    this.node = nodeOf({ node: options.node }, null);
     this.clock = options.clock ?? now;
     this.serial = options.firstSerial ?? 1;
   }
@@ -98,8 +85,9 @@ export class Emitter {
     this.build(input);
   }
 
-  private build(input: EmitInput): { layout: ReturnType<typeof layoutForRecord>; payload: string; success: boolean; tail: LibauditTail } | null {
+  private build(input: EmitInput): Omit<OutgoingRecord, 'serial'> & { readonly serial: AuditSerial | undefined } | null {
     const layout = layoutForRecord(input);
+    checkKeys(input, layout);
     const payload = buildPayload(input, layout);
     if (payload === null) return null;
     const success = successOf(input);
@@ -109,27 +97,33 @@ export class Emitter {
     if (bytes > MAX_MESSAGE_BYTES) {
       throw new EmitError('too-long', `the message is ${bytes} bytes; the kernel keeps ${MAX_MESSAGE_BYTES} (libaudit's buffer is 8970) and would cut it silently`);
     }
-    return { layout, payload, success, tail };
-  }
-
-  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
-  prepare(input: EmitInput): OutgoingRecord | null {
-    const built = this.build(input);
-    if (built === null) return null;
-    const { layout, payload, success, tail } = built;
-    const enrichment = input.enrichment;
-    return {
+    const enrichment = enrichmentOf(input);
+    const record = {
       type: layout.recordType,
       typeNumber: TYPE_NUMBERS[layout.recordType],
       payload,
       success,
       header: headerOf(input, this.header),
       tail,
-      time: typeof input.time === 'string' ? isoToTime(input.time) : this.clock(),
-      serial: typeof input.serial === 'number' ? input.serial : this.serial++,
-      node: typeof input.node === 'string' ? input.node : this.node,
-      ...(enrichment !== null && typeof enrichment === 'object' ? { enrichment: enrichment as Record<string, string | null> } : {}),
+      time: timeOf(input, this.clock, !this.sink.ownExe),
+      serial: serialOf(input, !this.sink.ownExe),
+      node: nodeOf(input, this.node),
+      ...(enrichment === undefined ? {} : { enrichment }),
     };
+    if (!this.sink.ownExe) {
+      const lineBytes = Buffer.byteLength(renderAuditLine({ ...record, serial: record.serial ?? this.serial, result: success ? 'success' : 'failed' }));
+      if (lineBytes > MAX_LINE_BYTES) {
+        throw new EmitError('too-long', `the audit line is ${lineBytes} bytes; auditd formats a record in ${MAX_LINE_BYTES + 1} bytes and would cut it`);
+      }
+    }
+    return record;
+  }
+
+  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
+  prepare(input: EmitInput): OutgoingRecord | null {
+    const built = this.build(input);
+    if (built === null) return null;
+    return { ...built, serial: built.serial ?? this.serial++ };
   }
 
   /** emit() with the record's type checked at compile time. */

@@ -8,3 +8,6 @@ export * from './emitter.js';
 export * from './domain/domain-definition.js';
 export * from './domain/parse-domain.js';
 export * from './domain/lifecycle.js';
+export * from './field-refusal.js';
+export * from './record-envelope.js';
+export * from './domain/libvirt-uuid.js';

@@ -4,12 +4,12 @@ import {
   LIBVIRT_LAYOUTS,
   encodeField,
   isNumericClass,
-  valueNeedsEncoding,
   type FieldSpec,
   type LibvirtRecordType,
   type PayloadLayout,
 } from '../src/index.js';
 import { EmitError } from './errors.js';
+import { FieldError, checkBare, checkText } from './field-refusal.js';
 
 export type PayloadValues = Readonly<Record<string, unknown>> & { readonly type: string };
 
@@ -48,29 +48,41 @@ export function layoutForRecord(values: PayloadValues): PayloadLayout {
   return firstCandidate;
 }
 
+/** %lld and %llu: what libvirt's integer fields can print. */
+const INTEGER_RANGES = { int: [-(2n ** 63n), 2n ** 63n - 1n], uint: [0n, 2n ** 64n - 1n] } as const;
+const DECIMAL = /^-?(?:0|[1-9][0-9]*)$/;
+
+/** A number (a safe integer) or a decimal string (exact, however large) within %lld or %llu. */
+function integerText(spec: FieldSpec, value: unknown): string {
+  const [low, high] = INTEGER_RANGES[spec.value === 'uint' ? 'uint' : 'int'];
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' && DECIMAL.test(value) ? value : null;
+  if (text === null || BigInt(text) < low || BigInt(text) > high) {
+    throw new FieldError(
+      'invalid-record',
+      spec.name,
+      `${spec.name} must be ${spec.value === 'uint' ? 'a non-negative' : 'an'} integer (%${spec.value === 'uint' ? 'llu' : 'lld'}), got ${JSON.stringify(value)}`,
+    );
+  }
+  return text;
+}
+
 function text(spec: FieldSpec, value: unknown): string | null {
   if (value === null || value === undefined) {
     if (spec.nullable) return null;
-    throw new EmitError('invalid-record', `${spec.name} is required`);
+    throw new FieldError('invalid-record', spec.name, `${spec.name} is required`);
   }
-  if (isNumericClass(spec.value)) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || (spec.value === 'uint' && value < 0)) {
-      throw new EmitError('invalid-record', `${spec.name} must be ${spec.value === 'uint' ? 'a non-negative' : 'an'} integer, got ${JSON.stringify(value)}`);
-    }
-    return String(value);
-  }
-  if (typeof value !== 'string') throw new EmitError('invalid-record', `${spec.name} must be a string, got ${JSON.stringify(value)}`);
-  if (value.includes('\0')) throw new EmitError('nul-byte', `${spec.name} holds a NUL byte; libaudit would cut the value there`);
+  if (isNumericClass(spec.value)) return integerText(spec, value);
+  if (typeof value !== 'string') throw new FieldError('invalid-record', spec.name, `${spec.name} must be a string, got ${JSON.stringify(value)}`);
+  checkText(spec.name, value);
   if (spec.values && !spec.values.includes(value)) {
-    throw new EmitError('invalid-record', `${spec.name} must be one of ${spec.values.join('|')}, got ${JSON.stringify(value)}`);
+    throw new FieldError('invalid-record', spec.name, `${spec.name} must be one of ${spec.values.join('|')}, got ${JSON.stringify(value)}`);
   }
   const pattern = CLASS_PATTERNS[spec.value];
-  if (pattern && !pattern.test(value)) throw new EmitError('invalid-record', `${spec.name} ${JSON.stringify(value)} does not match ${pattern}`);
-  if (spec.wire !== 'encoded' && (value === '' || valueNeedsEncoding(value))) {
-    throw new EmitError(
-      'unsafe-value',
-      `libvirt prints ${spec.name} unencoded; ${JSON.stringify(value)} holds bytes (space, '"', control, non-ASCII) or nothing, which would forge or lose fields`,
-    );
+  if (pattern && !pattern.test(value)) throw new FieldError('invalid-record', spec.name, `${spec.name} ${JSON.stringify(value)} does not match ${pattern}`);
+  if (spec.values) return value;
+  if (spec.wire !== 'encoded') checkBare(spec.name, value, 'libvirt');
+  else if (value === '?') {
+    throw new FieldError('unsafe-value', spec.name, `${spec.name} "?" is how libvirt writes an absent value; it would read back as absent`);
   }
   return value;
 }

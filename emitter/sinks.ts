@@ -15,7 +15,7 @@ export interface OutgoingRecord {
   readonly header: RecordHeader;
   readonly tail: LibauditTail;
   readonly time: AuditTime;
-  readonly serial: number;
+  readonly serial: number | bigint;
   readonly node: string | null;
   readonly enrichment?: Readonly<Record<string, string | null>>;
 }

@@ -136,7 +136,7 @@ interface EmitterResult {
 
 const SAMPLE: EmitInput = {
   type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'disk', reason: 'attach', vm: 'bench guest', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809',
-  'old-disk': null, 'new-disk': '/var/lib/libvirt/images/bench disk.qcow2',
+  'old-disk': null, 'new-disk': '/var/lib/libvirt/images/bench disk.qcow2', res: 'success',
 };
 
 /** Waits (at most 15 s) until the kernel's audit backlog is empty, so one run does not pay for the last. */

@@ -116,13 +116,13 @@ describe('Emitter', () => {
 
   it('refuses a message the kernel would cut', async () => {
     const emitter = new Emitter({ sink: new MemorySink(), clock, header, tail });
-    await expect(emitter.emit({ type: 'VIRT_RESOURCE', ...domain, resrc: 'disk', reason: 'start', 'old-disk': null, 'new-disk': `/${'x'.repeat(5000)} y` }))
+    await expect(emitter.emit({ type: 'VIRT_RESOURCE', ...domain, resrc: 'disk', reason: 'start', 'old-disk': null, 'new-disk': `/${'x'.repeat(5000)} y`, res: 'success' }))
       .rejects.toMatchObject({ kind: 'too-long' });
   });
 
   it('policy off sends nothing; best-effort warns and goes on; required throws', async () => {
     const failing = { name: 'failing', deliver: async () => { throw new EmitError('not-delivered', 'dropped'); }, close: async () => {} };
-    const record = { type: 'VIRT_CONTROL', ...domain, op: 'stop', reason: 'destroyed', 'vm-pid': 0 };
+    const record = { type: 'VIRT_CONTROL', ...domain, op: 'stop', reason: 'destroyed', 'vm-pid': 0, res: 'success' };
     expect(await new Emitter({ sink: failing, policy: 'off', clock, header, tail }).emit(record)).toEqual({ status: 'skipped', reason: 'policy-off' });
     const warnings: EmitError[] = [];
     const lenient = new Emitter({ sink: failing, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error) });
@@ -143,7 +143,7 @@ describe('libaudit calls are bounded', () => {
   it('typed records go through emitRecord', async () => {
     const sink = new MemorySink();
     const emitter = new Emitter({ sink, clock: () => ({ sec: 1, ms: 0 }), header: { pid: 1, uid: 0, auid: 0, ses: 0 }, tail: { exe: null, hostname: null, addr: null, terminal: null } });
-    await emitter.emitRecord({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'tpm-emulator', reason: 'start', vm: 'demo', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', device: '/run/swtpm.sock' });
+    await emitter.emitRecord({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'tpm-emulator', reason: 'start', vm: 'demo', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', device: '/run/swtpm.sock', res: 'success' });
     expect(sink.lines[0]).toContain(`msg='virt=kvm resrc=tpm-emulator reason=start vm="demo" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 device="/run/swtpm.sock" exe="?" hostname=? addr=? terminal=? res=success'`);
   });
 });
@@ -152,7 +152,7 @@ describe('Emitter.emitMany', () => {
   const clock = () => ({ sec: 1700000000, ms: 5 });
   const header = { pid: 42, uid: 0, auid: 4294967295, ses: 4294967295 };
   const tail = { exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null };
-  const start = { type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': 9 };
+  const start = { type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': 9, res: 'success' };
   const skipped = { type: 'VIRT_RESOURCE', ...domain, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': null };
 
   it('keeps the order, skips what libvirt skips, and checks every record before sending any', async () => {
@@ -183,7 +183,7 @@ describe('Emitter.emitAll', () => {
   const clock = () => ({ sec: 1700000000, ms: 5 });
   const header = { pid: 42, uid: 0, auid: 4294967295, ses: 4294967295 };
   const tail = { exe: '/usr/sbin/libvirtd', hostname: null, addr: null, terminal: null };
-  const record = (index: number) => ({ type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': index });
+  const record = (index: number) => ({ type: 'VIRT_CONTROL', ...domain, op: 'start', reason: 'booted', 'vm-pid': index, res: 'success' });
   const skipped = { type: 'VIRT_RESOURCE', ...domain, resrc: 'chardev', reason: 'start', 'old-chardev': null, 'new-chardev': null };
   const pidOf = (line: string): number => Number(/vm-pid=(\d+)/.exec(line)![1]);
 
@@ -268,7 +268,7 @@ describe('Emitter.emitAll', () => {
 
 describe('virt-audit emit in batches', () => {
   it('reports a bad record at its line, still emits the others with consecutive serials', () => {
-    const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };
+    const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0, res: 'success' };
     const input = [good, { ...good, uuid: 'bad' }, ...Array.from({ length: 150 }, () => good)].map((record) => JSON.stringify(record)).join('\n');
     const result = runCli(['emit', '--sink', 'stdout'], input);
     expect(result.status).toBe(1);

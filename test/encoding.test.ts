@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, decodeField, encodeField, encodeValue, hexToBytes, latin1, toBytes, tokenizeFields, valueNeedsEncoding } from '../src/index.js';
+import { bytesToHex, decodeField, encodeField, encodeValue, hexToBytes, latin1, loneSurrogateAt, toBytes, tokenizeFields, valueNeedsEncoding } from '../src/index.js';
 import { loadLibauditEncoder } from './support/libaudit.js';
 
 const libaudit = loadLibauditEncoder();
@@ -112,6 +112,22 @@ describe('toBytes', () => {
         expect(bytesToHex(toBytes(text))).toBe([...encoder.encode(text)].map((byte) => byte.toString(16).toUpperCase().padStart(2, '0')).join(''));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('loneSurrogateAt', () => {
+  it('is -1 exactly for the strings UTF-8 round-trips, else the index of the first lone half (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', 'a', '😀'), fc.string({ unit: 'binary', maxLength: 1 })), maxLength: 12 }), (text) => {
+        const at = loneSurrogateAt(text);
+        expect(at === -1).toBe(Buffer.from(text, 'utf8').toString('utf8') === text);
+        if (at >= 0) {
+          expect(Buffer.from(text.slice(0, at), 'utf8').toString('utf8')).toBe(text.slice(0, at));
+          expect(Buffer.from(text.slice(0, at + 1), 'utf8').toString('utf8')).not.toBe(text.slice(0, at + 1));
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,5 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { EmitError } from '../errors.js';
+import { libvirtUuid } from './libvirt-uuid.js';
+import { readXmlDocument } from './xml-document.js';
 import type { CharDevice, DomainDefinition, Hostdev, Input, Rng, SecurityLabel, Shmem, Smartcard, Tpm } from './domain-definition.js';
 import { parseDeviceExtras } from './parse-device-extras.js';
 import { parseDisk, parseFirmware } from './parse-storage.js';
@@ -17,6 +19,10 @@ const parser = new XMLParser({
   textNodeName: '#text',
   parseAttributeValue: false,
   parseTagValue: false,
+  // Decodes character references (&#45;); readXmlDocument has refused every named entity but XML's five.
+  htmlEntities: true,
+  // Text around a CDATA section keeps its spaces, as XPath string() does; text() trims the whole value.
+  trimValues: false,
   isArray: (name, jpath) => {
     const path = String(jpath);
     return REPEATED.has(name) && (path.startsWith('domain.devices.') || path === 'domain.seclabel' || path.endsWith('.certificate') || path === 'domain.iothreadids.iothread');
@@ -33,6 +39,9 @@ const attr = (element: unknown, name: string): string | null => {
 };
 const text = (element: unknown): string | null => {
   if (typeof element === 'string') return element.trim();
+  // libvirt reads a value as XPath string(): the text of child elements too, in document order, which this tree has lost.
+  const child = Object.keys(node(element)).find((key) => !key.startsWith('@') && key !== '#text');
+  if (child !== undefined) throw new EmitError('invalid-record', `a value element holds an element <${child}>; libvirt would read its text as part of the value`);
   const value = node(element)['#text'];
   return typeof value === 'string' ? value.trim() : null;
 };
@@ -154,11 +163,12 @@ function seclabel(element: Node): SecurityLabel {
 }
 
 /** Reads a libvirt domain XML (inactive or live) into what the audit code needs. */
-export function parseDomainXml(xml: string): DomainDefinition {
+export function parseDomainXml(xml: string | Uint8Array): DomainDefinition {
   let document: Node;
   try {
-    document = node(parser.parse(xml));
+    document = node(readXmlDocument(xml, (text) => parser.parse(text)));
   } catch (error) {
+    if (error instanceof EmitError) throw error;
     throw new EmitError('invalid-record', `domain XML does not parse: ${(error as Error).message}`);
   }
   const domain = node(document.domain);
@@ -170,7 +180,7 @@ export function parseDomainXml(xml: string): DomainDefinition {
   const iothreadIds = nodes(node(domain.iothreadids).iothread).length;
   return {
     name,
-    uuid,
+    uuid: libvirtUuid(uuid),
     virtType: attr(domain, 'type') ?? '?',
     osType: text(node(domain.os).type) ?? 'hvm',
     memoryKiB: Math.round(bytesOf(domain.memory, 'KiB') / 1024),
@@ -208,8 +218,9 @@ export function parseDomainXml(xml: string): DomainDefinition {
 }
 
 /** Reads one device element (as given to virsh attach-device) into its kind and definition. */
-export function parseDeviceXml(xml: string): { readonly kind: string; readonly domain: DomainDefinition } {
-  const element = Object.keys(node(parser.parse(xml))).find((key) => !key.startsWith('?'));
+export function parseDeviceXml(input: string | Uint8Array): { readonly kind: string; readonly domain: DomainDefinition } {
+  const { xml, tree } = readXmlDocument(input, (text) => ({ xml: text, tree: parser.parse(text) as unknown }), 'device XML');
+  const element = Object.keys(node(tree)).find((key) => !key.startsWith('?'));
   if (!element) throw new EmitError('invalid-record', 'device XML has no element');
   const wrapped = `<domain type='?'><name>device</name><uuid>00000000-0000-0000-0000-000000000000</uuid><memory unit='KiB'>0</memory><devices>${xml}</devices></domain>`;
   return { kind: element, domain: parseDomainXml(wrapped) };

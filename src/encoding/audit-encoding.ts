@@ -8,8 +8,19 @@ export type AuditBytes = Uint8Array;
 
 export function toBytes(value: string | AuditBytes): AuditBytes {
   // Buffer's UTF-8 encoder, as TextEncoder's, writes a lone surrogate as U+FFFD; it is several times faster
-  // on the short values of audit fields.
+  // on the short values of audit fields. Callers that must not change a value check loneSurrogateAt first.
   return typeof value === 'string' ? bytesOf(Buffer.from(value, 'utf8')) : value;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Where a string holds half of a UTF-16 surrogate pair, or -1. Such a string has no UTF-8 form: every
+ * encoder writes U+FFFD in its place, which would change the value without a word.
+ */
+export function loneSurrogateAt(value: string): number {
+  const match = LONE_SURROGATE.exec(value);
+  return match === null ? -1 : match.index;
 }
 
 /** A Buffer's memory as plain bytes (Buffer's methods and equality differ from a Uint8Array's). */
@@ -94,4 +105,18 @@ export function utf8OrNull(bytes: AuditBytes): string | null {
   } catch {
     return null;
   }
+}
+
+/** The length of the longest prefix of some bytes that is valid UTF-8: where the first bad byte is. */
+export function validUtf8Prefix(bytes: AuditBytes): number {
+  if (utf8OrNull(bytes) !== null) return bytes.length;
+  let low = 0;
+  let high = bytes.length - 1;
+  // Bisection on the strict decoder: a prefix cut inside a sequence is invalid too, so validity is monotone.
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (utf8OrNull(bytes.subarray(0, middle)) !== null) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }

@@ -75,7 +75,7 @@ describe.skipIf(unavailable !== null)('the emitter in a container (podman, testc
     const command = [
       ...testCase.wrapper, '/usr/local/bin/node', '/virt-audit/dist/cli/virt-audit.js', 'emit', '--policy', 'required', '--timeout', '20000',
       '--type', 'VIRT_CONTROL', '--set', 'virt=kvm', '--set', 'op=start', '--set', 'reason=booted',
-      '--set', `vm=container-${testCase.key}`, '--set', `uuid=${uuid}`, '--set', 'vm-pid=4242',
+      '--set', `vm=container-${testCase.key}`, '--set', `uuid=${uuid}`, '--set', 'vm-pid=4242', '--set', 'res=success',
     ];
     return withTimeout(running.exec(command), 60_000, `emit in the container (${testCase.name})`);
   }

@@ -93,7 +93,8 @@ export async function renderScenario(scenario: Scenario): Promise<string> {
   const stamp = () => `${lastTime.sec}.${String(lastTime.ms).padStart(3, '0')}:${serial}`;
   const emit = async (record: EmitInput): Promise<void> => {
     const before = sink.lines.length;
-    await emitter.emit({ ...record, serial: serial++ });
+    // Device records succeed unless the step says otherwise (the emitter assumes no outcome).
+    await emitter.emit({ res: 'success', ...record, serial: serial++ });
     lines.push(...sink.lines.slice(before));
   };
   const pids = new Map<number, number>();

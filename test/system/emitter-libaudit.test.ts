@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
   it('sends 10,000 records: 10,000 reach the log and the kernel loses none', async () => {
     const emitter = new Emitter({ sink: new LibauditSink({ timeoutMs: 10_000 }), policy: 'required' });
     for (let index = 0; index < 10_000; index++) {
-      await emitter.emit({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'vcpu', reason: 'update', vm: 'bulk', uuid: bulkUuid, 'old-vcpu': index, 'new-vcpu': index + 1 });
+      await emitter.emit({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'vcpu', reason: 'update', vm: 'bulk', uuid: bulkUuid, 'old-vcpu': index, 'new-vcpu': index + 1, res: 'success' });
     }
     await emitter.close();
     expect(auditStatus().lost).toBe(lostBefore);
@@ -65,7 +65,7 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
   it('sends 5,000 records in batches (emitMany): each delivered, in order', async () => {
     const emitter = new Emitter({ sink: new LibauditSink({ timeoutMs: 10_000 }), policy: 'required' });
     for (let batch = 0; batch < 50; batch++) {
-      const records = Array.from({ length: 100 }, (_, index) => ({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'iothread', reason: 'update', vm: 'batch', uuid: batchUuid, 'old-iothread': batch, 'new-iothread': index }));
+      const records = Array.from({ length: 100 }, (_, index) => ({ type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'iothread', reason: 'update', vm: 'batch', uuid: batchUuid, 'old-iothread': batch, 'new-iothread': index, res: 'success' }));
       const results = await emitter.emitMany(records);
       expect(results.every((result) => result.status === 'delivered')).toBe(true);
     }
@@ -90,7 +90,7 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
 
   const runEmitAs = (wrapper: string[]) =>
      spawnSync(wrapper[0]!, [...wrapper.slice(1), process.execPath, CLI, 'emit', '--policy', 'required'], {
-      input: `${JSON.stringify({ type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'dropped', uuid, 'vm-pid': 0 })}\n`,
+      input: `${JSON.stringify({ type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'dropped', uuid, 'vm-pid': 0, res: 'success' })}\n`,
       encoding: 'utf8',
       timeout: 60_000,
     });
