@@ -5,8 +5,9 @@ import { readXmlDocument } from './xml-document.js';
 import type { CharDevice, DomainDefinition, Hostdev, Input, Rng, SecurityLabel, Shmem, Smartcard, Tpm } from './domain-definition.js';
 import { parseDeviceExtras } from './parse-device-extras.js';
 import { parseDisk, parseFirmware } from './parse-storage.js';
+import { bytesOf } from './sizes.js';
+import { attr, node, nodes, text, texts, type XmlNode as Node } from './xml-nodes.js';
 
-type Node = Record<string, unknown>;
 
 const REPEATED = new Set([
   'disk', 'filesystem', 'interface', 'hostdev', 'redirdev', 'serial', 'parallel', 'channel', 'console', 'smartcard',
@@ -28,35 +29,6 @@ const parser = new XMLParser({
     return REPEATED.has(name) && (path.startsWith('domain.devices.') || path === 'domain.seclabel' || path.endsWith('.certificate') || path === 'domain.iothreadids.iothread');
   },
 });
-
-const node = (value: unknown): Node => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Node) : {});
-const nodes = (value: unknown): Node[] => (Array.isArray(value) ? value.map(node) : value === undefined ? [] : [node(value)]);
-const texts = (value: unknown): string[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((item) => text(item) ?? '');
-const attr = (element: unknown, name: string): string | null => {
-  const value = node(element)[`@${name}`];
-  return typeof value === 'string' ? value : null;
-};
-const text = (element: unknown): string | null => {
-  if (typeof element === 'string') return element.trim();
-  // libvirt reads a value as XPath string(): the text of child elements too, in document order, which this tree has lost.
-  const child = Object.keys(node(element)).find((key) => !key.startsWith('@') && key !== '#text');
-  if (child !== undefined) throw new EmitError('invalid-record', `a value element holds an element <${child}>; libvirt would read its text as part of the value`);
-  const value = node(element)['#text'];
-  return typeof value === 'string' ? value.trim() : null;
-};
-
-const UNIT_BYTES: Readonly<Record<string, number>> = {
-  b: 1, bytes: 1, KB: 1e3, k: 1024, KiB: 1024, MB: 1e6, M: 1024 ** 2, MiB: 1024 ** 2, GB: 1e9, G: 1024 ** 3, GiB: 1024 ** 3,
-  TB: 1e12, T: 1024 ** 4, TiB: 1024 ** 4,
-};
-
-function bytesOf(element: unknown, defaultUnit: string): number {
-  const amount = Number(text(element) ?? 0);
-  const factor = UNIT_BYTES[attr(element, 'unit') ?? defaultUnit];
-  if (factor === undefined || !Number.isFinite(amount)) throw new EmitError('invalid-record', `unknown size ${JSON.stringify(element)}`);
-  return amount * factor;
-}
 
 /** virDomainAuditChardevPath: the host path of file-like sources, null for network or virtual ones. */
 function charDevice(element: Node): CharDevice {

@@ -1,5 +1,4 @@
-// Sizes in domain XML: a number and a `unit=` (virScaleInteger's units). parse-domain.ts keeps its own copy
-// until the parser changes of another branch have landed (a smaller merge); then it should import this one.
+// Sizes in domain XML: a number and a `unit=` (virScaleInteger's units).
 import { EmitError } from '../errors.js';
 import { attr, text } from './xml-nodes.js';
 

@@ -1,5 +1,6 @@
 // Reading the object tree fast-xml-parser makes of a domain XML: elements as nodes, attributes as '@name',
-// text as '#text'. parse-domain.ts keeps its own copies until another branch's parser changes have landed.
+// text as '#text'.
+import { EmitError } from '../errors.js';
 
 export type XmlNode = Record<string, unknown>;
 
@@ -15,6 +16,9 @@ export const attr = (element: unknown, name: string): string | null => {
 
 export const text = (element: unknown): string | null => {
   if (typeof element === 'string') return element.trim();
+  // libvirt reads a value as XPath string(): the text of child elements too, in document order, which this tree has lost.
+  const child = Object.keys(node(element)).find((key) => !key.startsWith('@') && key !== '#text');
+  if (child !== undefined) throw new EmitError('invalid-record', `a value element holds an element <${child}>; libvirt would read its text as part of the value`);
   const value = node(element)['#text'];
   return typeof value === 'string' ? value.trim() : null;
 };
