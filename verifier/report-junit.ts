@@ -18,7 +18,8 @@ export interface VerifiedRecord {
 
 const NEEDS_ESCAPE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f&<>"]/;
 
-const escapeXml = (text: string): string =>
+/** Text for an XML attribute or element: markup escaped, control bytes as \\xNN. */
+export const escapeXml = (text: string): string =>
   !NEEDS_ESCAPE.test(text)
     ? text
     : text

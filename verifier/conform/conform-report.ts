@@ -1,5 +1,6 @@
 // The formats of `virt-audit conform --rules`: text lines as findings come, JUnit cases at the end with
 // their finding lists bounded (what is left out is counted), so memory stays flat whatever the trail.
+import { escapeXml } from '../report-junit.js';
 import { TRAIL_RULES, type TrailRuleId } from './trail-rule-catalog.js';
 import type { TrailFinding } from './trail-checker.js';
 import type { TrailRulesSummary } from './conform-rules.js';
@@ -32,15 +33,6 @@ export class KeptFindings {
     return this.kept.get(rule) ?? [];
   }
 }
-
-/** Text for an XML attribute or element: markup escaped, control bytes as \\xNN. */
-export const escapeXml = (text: string): string =>
-  text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
 
 /** The JUnit test cases of the trail rules: one per rule, failing with the rule's findings. */
 export function trailJunitCases(summary: TrailRulesSummary, kept: KeptFindings): string[] {
