@@ -13,6 +13,7 @@ import { parseLine } from '../src/index.js';
 import type { Journal } from '../scripts/lab/journal.js';
 import { compareJournal, comparisonTable, diffPayloads, recordKind } from '../scripts/lab/payload-diff.js';
 import { STRICT_BUILDER_PARITY } from './support/builder-parity.js';
+import { EXAMPLES_CAPTURE_HOST } from './support/capture-host.js';
 import { capturedPayloads, readJournal, rebuiltPayloads } from './support/journal-replay.js';
 import { EXAMPLES } from './support/examples.js';
 
@@ -103,14 +104,14 @@ describe.each(captures)('capture $name', (capture) => {
   });
 
   it('each guest compared with the builder, step by step (table printed)', () => {
-    const rows = compareJournal(journal, (guest) => capturedPayloads(logText, guest.uuid, capture.log), (guest) => rebuiltPayloads(guest, journal));
+    const rows = compareJournal(journal, (guest) => capturedPayloads(logText, guest.uuid, capture.log), (guest) => rebuiltPayloads(guest, journal, journal.libvirt === undefined ? EXAMPLES_CAPTURE_HOST : undefined));
     console.log(comparisonTable(`${capture.name} (libvirt ${journal.libvirt ?? 'not recorded'}): records per guest`, rows));
     for (const row of rows) {
       expect(row.equal + row.differing + row.missing, `${row.role}: every record libvirt wrote is counted once`).toBe(row.captured);
       expect(row.equal + row.differing + row.extra, `${row.role}: every record the builder rendered is counted once`).toBe(row.rebuilt);
       // Journals from before the lab recorded run-time values (no `libvirt` field: examples/libvirt-capture.*,
-      // captured where /dev/kvm existed) cannot give the builder the host's device numbers: reported only.
-      if (STRICT_BUILDER_PARITY && journal.libvirt !== undefined) {
+      // captured where /dev/kvm existed) take that host's values from examples/libvirt-capture.host-values.json.
+      if (STRICT_BUILDER_PARITY) {
         expect({ role: row.role, differing: row.differing, missing: row.missing, extra: row.extra, error: row.rebuildError })
           .toEqual({ role: row.role, differing: 0, missing: 0, extra: 0, error: undefined });
       }
