@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenizeFields, latin1, parseLine } from '../src/index.js';
-import { EmitError, Emitter, MemorySink, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
+import { DeliveryStopped, EmitError, Emitter, MemorySink, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 import { runCli } from './support/cli.js';
 
@@ -230,32 +230,37 @@ describe('Emitter.emitAll', () => {
   it('under required, stops at the first record not delivered: nothing after it is sent', async () => {
     const sent: number[] = [];
     const sink = {
-      name: 'fails at 5', close: async () => {},
+      name: 'refuses 5 and 7', close: async () => {},
       deliver: async () => ({ sequence: 1 }),
-      deliverMany: async (records: readonly { payload: string }[]) => {
+      deliverMany: async (records: readonly { payload: string }[], options?: { stopAtFirst?: boolean }) => {
         const outcomes: Array<{ sequence: number } | EmitError> = [];
         for (const outgoing of records) {
           const pid = pidOf(outgoing.payload);
-          if (pid === 5) {
-            outcomes.push(new EmitError('not-delivered', 'dropped'));
-            break;
+          if (pid === 5 || pid === 7) {
+            outcomes.push(new EmitError('not-delivered', `dropped ${pid}`));
+            if (options?.stopAtFirst) break;
+            continue;
           }
           sent.push(pid);
           outcomes.push({ sequence: pid });
         }
-        return records.map((_record, index) => outcomes[index] ?? new EmitError('send-failed', 'not sent: an earlier record of the batch was not delivered'));
+        return records.map((_record, index) => outcomes[index] ?? new EmitError('unsent', 'not sent'));
       },
     };
-    await expect(new Emitter({ sink, policy: 'required', clock, header, tail }).emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4))
-      .rejects.toMatchObject({ kind: 'not-delivered' });
+    const stopped = await new Emitter({ sink, policy: 'required', clock, header, tail }).emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4).catch((error: unknown) => error);
+    expect(stopped).toBeInstanceOf(DeliveryStopped);
+    expect((stopped as DeliveryStopped).kind).toBe('not-delivered');
+    // The round it stopped in: 4 delivered, 5 refused, 6 and 7 never sent.
+    expect((stopped as DeliveryStopped).results.map((result) => (result.status === 'dropped' ? result.error.kind : result.status))).toEqual(['delivered', 'not-delivered', 'unsent', 'unsent']);
     expect(sent).toEqual([0, 1, 2, 3, 4]);
     const warnings: string[] = [];
     sent.length = 0;
-    const results = await new Emitter({ sink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.kind) })
+    const results = await new Emitter({ sink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.message) })
       .emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4);
-    expect(results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'dropped', 'dropped', 'dropped', 'delivered', 'delivered', 'delivered', 'delivered']);
-    expect(sent).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11]);
-    expect(warnings).toEqual(['not-delivered', 'send-failed', 'send-failed']);
+    expect(results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'dropped', 'delivered', 'dropped', 'delivered', 'delivered', 'delivered', 'delivered']);
+    expect(sent).toEqual([0, 1, 2, 3, 4, 6, 8, 9, 10, 11]);
+    // Once per cause, not once per record.
+    expect(warnings).toEqual(['dropped 5']);
   });
 
   it('a record that cannot be built throws after the chunks before it were sent, and none after it is', async () => {
