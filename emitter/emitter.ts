@@ -252,6 +252,7 @@ export class Emitter {
         }
       }
     }
+    sinkFailure ??= outcomes.find((outcome): outcome is SinkFailed => outcome instanceof SinkFailed);
     let next = 0;
     const results = prepared.map((record): EmitResult => (record === null ? { status: 'skipped', reason: 'libvirt-skip-rule' } : resultOf(outcomes[next++]!)));
     const firstFailure = results.find((result): result is Extract<EmitResult, { status: 'dropped' }> => result.status === 'dropped');

@@ -97,6 +97,7 @@ export class LineSink implements Sink {
   private written = 0;
   private handle: Promise<FileHandle> | undefined;
   private failure: SinkFailed | undefined;
+  private fileSize = 0;
 
   private constructor(
     readonly name: string,
@@ -122,27 +123,45 @@ export class LineSink implements Sink {
     return outcome!;
   }
 
-  /** All the records' lines in one write; a failed write fails the sink for good. */
+  /**
+   * All the records' lines in one write. A failed write fails the sink for good: the lines written whole
+   * before it are delivered, the others sink-failed, and a file is cut back to its last whole line.
+   */
   async deliverMany(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>> {
     if (this.failure) throw this.failure;
-    const lines = records.map(lineOf);
-    const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+    const lines = records.map((record) => Buffer.from(`${lineOf(record)}\n`, 'utf8'));
+    const bytes = Buffer.concat(lines);
+    let done = 0;
+    let failure: SinkFailed | undefined;
     try {
-      if ('fd' in this.target) await writeFd(this.target.fd, bytes);
+      if ('fd' in this.target) await writeFd(this.target.fd, bytes, (written) => (done = written));
       else {
         const handle = await this.open(this.target.path);
-        for (let offset = 0; offset < bytes.length;) offset += (await handle.write(bytes, offset)).bytesWritten;
+        while (done < bytes.length) done += (await handle.write(bytes, done)).bytesWritten;
         if (this.options.fsync) await handle.sync();
       }
     } catch (error) {
-      this.failure = sinkFailure(this.where, error);
-      throw this.failure;
+      failure = this.failure = sinkFailure(this.where, error);
     }
-    return lines.map((line) => ({ sequence: ++this.written, line }));
+    let whole = 0;
+    let wholeBytes = 0;
+    while (whole < lines.length && wholeBytes + lines[whole]!.length <= done) wholeBytes += lines[whole++]!.length;
+    if (failure !== undefined && 'path' in this.target) await this.cutTo(this.fileSize + wholeBytes);
+    this.fileSize += wholeBytes;
+    return lines.map((line, index) => (index < whole && !(failure && this.options.fsync) ? { sequence: ++this.written, line: line.toString('utf8', 0, line.length - 1) } : failure!));
+  }
+
+  /** Drops a torn last line (best effort: the failure is already reported). */
+  private async cutTo(size: number): Promise<void> {
+    const handle = await this.handle?.catch(() => undefined);
+    await handle?.truncate(size).catch(() => undefined);
   }
 
   private open(path: string): Promise<FileHandle> {
-    this.handle ??= open(path, 'a');
+    this.handle ??= open(path, 'a').then(async (handle) => {
+      this.fileSize = (await handle.stat()).size;
+      return handle;
+    });
     return this.handle;
   }
 
@@ -164,8 +183,8 @@ export class LineSink implements Sink {
 }
 
 /** Writes all of bytes to a descriptor; a non-blocking one that is full is waited on, not dropped. */
-async function writeFd(fd: number, bytes: Buffer): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) {
+async function writeFd(fd: number, bytes: Buffer, progress: (written: number) => void): Promise<void> {
+  for (let offset = 0; offset < bytes.length; progress(offset)) {
     try {
       offset += writeSync(fd, bytes, offset);
     } catch (error) {
