@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { type AuditTime, type LibvirtRecordType } from '../src/index.js';
 import { renderAuditLine } from './audit-line.js';
@@ -265,7 +265,30 @@ export function batchVerdict(before: StatusRead, after: StatusRead | undefined, 
   const lost = (end.lost - start.lost) >>> 0;
   if (lost > 0) return new EmitError('maybe-lost', `the kernel's lost counter rose by ${lost} during ${where} (rate limit ${end.rateLimit}/s, backlog limit ${end.backlogLimit}): up to ${Math.min(lost, records)} of its records may not reach the log`, undefined, { batch, lost, records });
   if (end.backlog > 0) return new EmitError('unconfirmed', `not confirmed: the kernel still held ${end.backlog} records for the daemon after ${where} (is auditd stopped?)`);
+  const state = daemonState(end.pid);
+  if (state !== 'running') {
+    return new EmitError('no-daemon', `the audit daemon (pid ${end.pid}) is ${state} after ${where}: the kernel cannot hand it records, and once its socket is full drops them uncounted (printk only, unless booted with audit=1)`);
+  }
   return null;
+}
+
+/**
+ * Whether the registered daemon can take records, from /proc/PID/stat: a stopped daemon (SIGSTOP, a
+ * debugger) still holds its registration, and kauditd then drops records without counting them as lost.
+ * The status is only readable from the initial PID namespace, so the pid is ours to look up; when /proc
+ * does not show it, nothing is concluded.
+ */
+function daemonState(pid: number): 'running' | 'stopped' | 'gone' {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'running';
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  if (state === 'T' || state === 't') return 'stopped';
+  if (state === 'Z' || state === 'X') return 'gone';
+  return 'running';
 }
 
 /**

@@ -255,6 +255,47 @@ describe.skipIf(unavailable !== null)('virt-audit emit under faults (real kernel
     expect(logged).toBeLessThan(counts.delivered! + 100);
   }, 120_000);
 
+  it('auditd stopped (SIGSTOP) with a small backlog limit: no record is called delivered; what the log gets after SIGCONT was counted no-daemon', async () => {
+    auditd = await PrivateAuditd.start('RAW');
+    const pid = auditd.pid!;
+    const uuid = randomUUID();
+    auditctl('-b', '64');
+    process.kill(pid, 'SIGSTOP');
+    let run: Run;
+    try {
+      run = await streamEmit(['--policy', 'best-effort', '--timeout', '30000'], uuid, 3000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await auditd.stop();
+    const { counts } = tallyOf(run);
+    expect(run.status).toBe(1);
+    // The kernel keeps the daemon registered and drops what its full socket refuses without counting it
+    // (kauditd_hold_skb, printk only): the daemon's stopped state is what says so.
+    expect(counts.delivered).toBe(0);
+    expect(counts['no-daemon']).toBeGreaterThan(0);
+    expect(counts['no-daemon']! + (counts['maybe-lost'] ?? 0) + (counts.unconfirmed ?? 0)).toBe(3000);
+    expect(run.stderr).toMatch(/warning: no-daemon — the audit daemon \(pid \d+\) is stopped/);
+    expect(logCount(auditd, uuid)).toBeLessThan(3000);
+  }, 180_000);
+
+  it('auditd stopped under required: stops after the first batch, nothing called delivered', async () => {
+    auditd = await PrivateAuditd.start('RAW');
+    const pid = auditd.pid!;
+    const uuid = randomUUID();
+    process.kill(pid, 'SIGSTOP');
+    let run: Run;
+    try {
+      run = await streamEmit(['--policy', 'required'], uuid, 1000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await auditd.stop();
+    expect(run.status).toBe(1);
+    expect(tallyOf(run).counts).toEqual({ delivered: 0, 'no-daemon': 100, unsent: 900 });
+    expect(logCount(auditd, uuid)).toBeLessThanOrEqual(100);
+  }, 120_000);
+
   it('no CAP_AUDIT_WRITE: every record not-delivered (EPERM), none logged', async () => {
     auditd = await PrivateAuditd.start('RAW');
     const uuid = randomUUID();
