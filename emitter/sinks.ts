@@ -264,11 +264,11 @@ export function batchVerdict(before: StatusRead, after: StatusRead | undefined, 
   if (end.pid !== start.pid) return new EmitError('no-daemon', `the audit daemon changed during ${where} (pid ${start.pid} → ${end.pid}): records handed to the first may not have been written`);
   const lost = (end.lost - start.lost) >>> 0;
   if (lost > 0) return new EmitError('maybe-lost', `the kernel's lost counter rose by ${lost} during ${where} (rate limit ${end.rateLimit}/s, backlog limit ${end.backlogLimit}): up to ${Math.min(lost, records)} of its records may not reach the log`, undefined, { batch, lost, records });
-  if (end.backlog > 0) return new EmitError('unconfirmed', `not confirmed: the kernel still held ${end.backlog} records for the daemon after ${where} (is auditd stopped?)`);
   const state = daemonState(end.pid);
   if (state !== 'running') {
     return new EmitError('no-daemon', `the audit daemon (pid ${end.pid}) is ${state} after ${where}: the kernel cannot hand it records, and once its socket is full drops them uncounted (printk only, unless booted with audit=1)`);
   }
+  if (end.backlog > 0) return new EmitError('unconfirmed', `not confirmed: the kernel still held ${end.backlog} records for the daemon after ${where}`);
   return null;
 }
 

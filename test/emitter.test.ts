@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenizeFields, latin1, parseLine } from '../src/index.js';
-import { DeliveryStopped, EmitError, Emitter, MemorySink, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
+import { DeliveryStopped, EmitError, Emitter, MemorySink, batchVerdict, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 import { runCli } from './support/cli.js';
 
@@ -280,5 +280,41 @@ describe('virt-audit emit in batches', () => {
     expect(result.stderr).toMatch(/^<stdin>:2: invalid-record — uuid "bad"/m);
     const serials = result.stdout.trim().split('\n').map((line) => Number(/audit\(\d+\.\d+:(\d+)\)/.exec(line)![1]));
     expect(serials).toEqual(Array.from({ length: 151 }, (_, index) => index + 1));
+  });
+});
+
+describe('batchVerdict (the kernel status before and after a batch)', () => {
+  const daemon = process.pid; // a running process stands in for the registered daemon
+  const status = fc.record({
+    enabled: fc.constantFrom(0, 1, 2),
+    failure: fc.constant(1),
+    pid: fc.constantFrom(0, daemon, 2_000_000_000),
+    rateLimit: fc.nat(1000),
+    backlogLimit: fc.nat(10_000),
+    lost: fc.nat(5),
+    backlog: fc.constantFrom(0, 0, 3),
+    backlogWaitTime: fc.constant(15000),
+  });
+
+  it('delivered exactly when audit stays enabled, one running daemon stays registered, lost does not rise and the queue is handed on', () => {
+    fc.assert(fc.property(status, status, fc.integer({ min: 1, max: 300 }), (before, after, records) => {
+      const verdict = batchVerdict({ status: before }, { status: after }, 7, records);
+      const confirmed = after.enabled !== 0 && before.pid === daemon && after.pid === daemon && after.lost === before.lost && after.backlog === 0;
+      expect(verdict === null).toBe(confirmed);
+      if (verdict === null) return;
+      if (after.enabled === 0) expect(verdict.kind).toBe('audit-disabled');
+      else if (before.pid === 0 || after.pid !== before.pid) expect(verdict.kind).toBe('no-daemon');
+      else if (after.lost !== before.lost) expect(verdict).toMatchObject({ kind: 'maybe-lost', loss: { batch: 7, lost: (after.lost - before.lost) >>> 0, records } });
+      // The same pid stayed registered, but no such process runs.
+      else if (after.pid !== daemon) expect(verdict.kind).toBe('no-daemon');
+      else expect(verdict.kind).toBe('unconfirmed');
+    }));
+  });
+
+  it('a status that could not be read, before or after, leaves the batch unconfirmed', () => {
+    fc.assert(fc.property(status, fc.constantFrom(1, 111, 110), fc.boolean(), (readable, errno, failsBefore) => {
+      const verdict = failsBefore ? batchVerdict({ errno }, { status: readable }, 1, 1) : batchVerdict({ status: readable }, { errno }, 1, 1);
+      expect(verdict).toMatchObject({ kind: 'unconfirmed', errno });
+    }));
   });
 });
