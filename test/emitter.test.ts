@@ -318,3 +318,37 @@ describe('batchVerdict (the kernel status before and after a batch)', () => {
     }));
   });
 });
+
+describe('virt-audit emit: the tally and the exit code', () => {
+  const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };
+  const input = (count: number) => Array.from({ length: count }, (_, index) => JSON.stringify({ ...good, 'vm-pid': index })).join('\n');
+  const lastLine = (stderr: string) => stderr.trimEnd().split('\n').at(-1);
+
+  it('every record delivered: exit 0, the tally is the last line', () => {
+    const result = runCli(['emit', '--sink', 'stdout'], input(250));
+    expect(result.status).toBe(0);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 250 records: 250 delivered');
+  });
+
+  it('--policy off sends nothing and says so', () => {
+    const result = runCli(['emit', '--sink', 'stdout', '--policy', 'off'], input(120));
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 120 records: 0 delivered, 120 skipped');
+  });
+
+  it('bad lines are counted with the records, and make the exit 1', () => {
+    const result = runCli(['emit', '--sink', 'stdout'], `${input(3)}\nnot json\n{"no":"type"}\n`);
+    expect(result.status).toBe(1);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 5 records: 3 delivered, 2 invalid-record');
+  });
+
+  it('a file sink into a directory that does not exist: sink-failed naming the path and ENOENT, exit 2, every record counted', () => {
+    const path = `/nonexistent-${process.pid}/audit.log`;
+    const result = runCli(['emit', '--sink', `file:${path}`, '--policy', 'best-effort'], input(250));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`virt-audit emit: sink-failed — cannot write ${path}: ENOENT (no such file or directory)`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 250 records: 0 delivered, 100 sink-failed, 150 unsent');
+  });
+});
