@@ -15,6 +15,7 @@ interface EmitFlags {
   set?: string[];
   timeout: string;
   fsync?: boolean;
+  readBack?: boolean;
 }
 
 export function emitCommand(): Command {
@@ -28,14 +29,15 @@ export function emitCommand(): Command {
     .option('--set <name=value...>', 'a field of the --type record (? for absent)')
     .option('--timeout <ms>', 'longest wait for libaudit', '45000')
     .option('--fsync', 'file sink: fsync after every batch (it always fsyncs at close)')
+    .option('--read-back', "libaudit sink: also read every record back from the kernel's audit multicast group (needs CAP_AUDIT_READ)")
     .addHelpText('after', '\nWithout --replay or --type, reads records in the JSON form as NDJSON on stdin (virt-audit verify --format ndjson --records).')
     .action(async (flags: EmitFlags) => {
       process.exitCode = await runEmit(flags);
     });
 }
 
-function sinkOf(spec: string, timeoutMs: number, fsync: boolean): Sink {
-  if (spec === 'libaudit') return new LibauditSink({ timeoutMs });
+function sinkOf(spec: string, timeoutMs: number, fsync: boolean, readBack: boolean): Sink {
+  if (spec === 'libaudit') return new LibauditSink({ timeoutMs, readBack });
   if (spec === 'stdout') return LineSink.stdout();
   if (spec.startsWith('file:') && spec.length > 5) return LineSink.file(spec.slice(5), { fsync });
   throw new UsageError(`--sink must be libaudit, stdout or file:PATH, got ${spec}`);
@@ -64,7 +66,7 @@ async function runEmit(flags: EmitFlags): Promise<number> {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${flags.timeout}`);
   const report = (line: string): void => void process.stderr.write(`${line}\n`);
   const emitter = new Emitter({
-    sink: sinkOf(flags.sink, timeoutMs, flags.fsync === true),
+    sink: sinkOf(flags.sink, timeoutMs, flags.fsync === true, flags.readBack === true),
     policy: flags.policy,
     onWarning: (error) => report(`virt-audit emit: warning: ${error.kind} — ${error.message} (warned once; the tally counts every record)`),
   });

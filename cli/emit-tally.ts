@@ -11,8 +11,8 @@ const ORDER: readonly TallyKey[] = [
 
 export class EmitTally {
   private readonly counts = new Map<TallyKey, number>();
-  /** The sum of the rises of the kernel's lost counter over the batches reported maybe-lost. */
-  private kernelLost = 0;
+  /** The rise of the kernel's lost counter of each batch reported maybe-lost. */
+  private readonly lostByBatch = new Map<number, number>();
   sinkFailed = false;
 
   count(key: TallyKey, records = 1): void {
@@ -25,11 +25,16 @@ export class EmitTally {
     else this.count(result.error.kind);
   }
 
-  /** A batch reported maybe-lost: its rise of the lost counter, counted once per batch. */
-  addLoss(error: EmitError, seen: Set<number>): void {
-    if (error.loss === undefined || seen.has(error.loss.batch)) return;
-    seen.add(error.loss.batch);
-    this.kernelLost += error.loss.lost;
+  /** A record reported maybe-lost: its batch's rise of the lost counter, counted once per batch. */
+  addLoss(error: EmitError): void {
+    if (error.loss === undefined) return;
+    this.lostByBatch.set(error.loss.batch, Math.max(this.lostByBatch.get(error.loss.batch) ?? 0, error.loss.lost));
+  }
+
+  private get kernelLost(): number {
+    let total = 0;
+    for (const lost of this.lostByBatch.values()) total += lost;
+    return total;
   }
 
   get records(): number {
@@ -66,7 +71,6 @@ const BATCH = 100;
 export class BatchingEmitter {
   private batch: EmitInput[] = [];
   private stopped = false;
-  private readonly lossBatches = new Set<number>();
 
   constructor(
     private readonly emitter: Emitter,
@@ -114,7 +118,7 @@ export class BatchingEmitter {
     }
     for (const result of results) {
       this.tally.add(result);
-      if (result.status === 'dropped') this.tally.addLoss(result.error, this.lossBatches);
+      if (result.status === 'dropped') this.tally.addLoss(result.error);
     }
   }
 }

@@ -34,12 +34,15 @@ export interface StatusWait {
   readonly drainMs: number;
 }
 
+/** Which records of a batch the kernel's multicast group showed, or why it could not be read. */
+export type ReadBack = { readonly seen: readonly boolean[]; readonly overflow: boolean } | { readonly errno: number };
+
 type Request =
   | { op: 'open' }
   | { op: 'close' }
   | ({ op: 'status' } & StatusWait)
   | { op: 'send'; type: number; message: string; tty: string | null; result: number }
-  | { op: 'sendMany'; items: readonly BatchItem[]; tty: string | null; stopAtFirst: boolean; confirm?: StatusWait };
+  | { op: 'sendMany'; items: readonly BatchItem[]; tty: string | null; stopAtFirst: boolean; confirm?: StatusWait; readBack?: { timeoutMs: number } };
 
 export interface CallResult {
   readonly rc: number;
@@ -49,12 +52,14 @@ export interface CallResult {
 interface Reply extends CallResult {
   readonly results?: ReadonlyArray<readonly [number, number]>;
   readonly status?: StatusRead;
+  readonly readBack?: ReadBack;
 }
 
 /** The records of one sendMany: each one's rc and errno (up to where it stopped), and the status after them. */
 export interface BatchReply {
   readonly results: CallResult[];
   readonly after?: StatusRead;
+  readonly readBack?: ReadBack;
 }
 
 interface Pending {
@@ -124,12 +129,14 @@ export class LibauditConnection {
    * Many records in one worker round trip, then (with confirm) the kernel's status after them. With
    * stopAtFirst, results stop at the first record libaudit refuses.
    */
-  async sendMany(items: readonly BatchItem[], options: { stopAtFirst: boolean; confirm?: StatusWait; tty?: string | null }): Promise<BatchReply> {
+  async sendMany(items: readonly BatchItem[], options: { stopAtFirst: boolean; confirm?: StatusWait; readBackMs?: number; tty?: string | null }): Promise<BatchReply> {
     await this.open();
-    const { confirm } = options;
-    const reply = await this.call({ op: 'sendMany', items, tty: options.tty ?? '', stopAtFirst: options.stopAtFirst, ...(confirm ? { confirm } : {}) });
+    const { confirm, readBackMs } = options;
+    const reply = await this.call({
+      op: 'sendMany', items, tty: options.tty ?? '', stopAtFirst: options.stopAtFirst, ...(confirm ? { confirm } : {}), ...(readBackMs === undefined ? {} : { readBack: { timeoutMs: readBackMs } }),
+    });
     const results = (reply.results ?? []).map(([rc, errno]) => ({ rc, errno }));
-    return reply.status ? { results, after: reply.status } : { results };
+    return { results, ...(reply.status ? { after: reply.status } : {}), ...(reply.readBack ? { readBack: reply.readBack } : {}) };
   }
 
   async close(): Promise<void> {
@@ -144,12 +151,12 @@ export class LibauditConnection {
   private spawn(): Worker {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
     const worker = new Worker(LIBAUDIT_WORKER_SOURCE, { eval: true, workerData: { koffiPath, library: this.library } });
-    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string; results?: Array<[number, number]>; status?: StatusRead }) => {
+    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string; results?: Array<[number, number]>; status?: StatusRead; readBack?: ReadBack }) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.settle(message.id);
       if (message.failure !== undefined) pending.reject(new EmitError('send-failed', `libaudit: ${message.failure}`));
-      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0, ...(message.results ? { results: message.results } : {}), ...(message.status ? { status: message.status } : {}) });
+      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0, ...(message.results ? { results: message.results } : {}), ...(message.status ? { status: message.status } : {}), ...(message.readBack ? { readBack: message.readBack } : {}) });
     });
     worker.on('error', (error) => this.abandon(worker, new EmitError('send-failed', `libaudit worker failed: ${error.message}`)));
     worker.unref();

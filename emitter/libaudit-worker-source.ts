@@ -17,6 +17,11 @@ const auditGetReply = libaudit.func('int audit_get_reply(int fd, void *rep, int 
 const auditLogUserMessage = libaudit.func(
   'int audit_log_user_message(int audit_fd, int type, const char *message, const char *hostname, const char *addr, const char *tty, int result)');
 const poll = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+const socket = libc.func('int socket(int domain, int type, int protocol)');
+const bind = libc.func('int bind(int fd, void *addr, uint32_t length)');
+const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t length)');
+const recv = libc.func('intptr_t recv(int fd, void *buffer, size_t length, int flags)');
+const close = libc.func('int close(int fd)');
 const GET_REPLY_NONBLOCKING = 1;
 const NLMSG_ERROR = 2;
 const AUDIT_GET = 1000;
@@ -30,6 +35,71 @@ const POLLFD = Buffer.alloc(8);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let fd = -1;
 let statusFd = -1;
+let readBackFd = -1;
+const READ_BACK = Buffer.alloc(65536);
+const MSG_DONTWAIT = 0x40;
+const ENOBUFS = 105;
+
+// The audit multicast group (AUDIT_NLGRP_READLOG, needs CAP_AUDIT_READ): kauditd sends every record there
+// before it hands it to the daemon. Returns 0 or the errno that kept the socket from being bound.
+function openReadBack() {
+  if (readBackFd >= 0) return 0;
+  koffi.errno(0);
+  const opened = socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | 0x80000 /* SOCK_CLOEXEC */, 9 /* NETLINK_AUDIT */);
+  if (opened < 0) return koffi.errno();
+  const size = Buffer.alloc(4);
+  size.writeInt32LE(16 << 20);
+  if (setsockopt(opened, 1 /* SOL_SOCKET */, 33 /* SO_RCVBUFFORCE */, size, 4) < 0) setsockopt(opened, 1, 8 /* SO_RCVBUF */, size, 4);
+  const address = Buffer.alloc(12);
+  address.writeUInt16LE(16, 0);
+  address.writeUInt32LE(1, 8); // nl_groups: AUDIT_NLGRP_READLOG (1) as a bit mask
+  koffi.errno(0);
+  if (bind(opened, address, 12) < 0) {
+    const errno = koffi.errno();
+    close(opened);
+    return errno;
+  }
+  readBackFd = opened;
+  return 0;
+}
+
+function drainReadBack() {
+  while (Number(recv(readBackFd, READ_BACK, READ_BACK.length, MSG_DONTWAIT)) > 0) { /* records of earlier batches */ }
+}
+
+// Marks each expected record seen when a multicast record of this process carries its message. The kernel
+// keeps the order of one sender's records, so the search resumes after the last one found.
+function readBack(expected, timeoutMs) {
+  const seen = expected.map(() => false);
+  const pidField = 'pid=' + process.pid + ' ';
+  const deadline = Date.now() + timeoutMs;
+  let next = 0;
+  let overflow = false;
+  while (next < expected.length) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    POLLFD.writeInt32LE(readBackFd, 0);
+    POLLFD.writeInt16LE(1, 4);
+    POLLFD.writeInt16LE(0, 6);
+    poll(POLLFD, 1, Math.min(left, 50));
+    for (;;) {
+      koffi.errno(0);
+      const length = Number(recv(readBackFd, READ_BACK, READ_BACK.length, MSG_DONTWAIT));
+      if (length < 0 && koffi.errno() === ENOBUFS) { overflow = true; continue; }
+      if (length <= 16) break;
+      const type = READ_BACK.readUInt16LE(4);
+      const text = READ_BACK.toString('utf8', 16, length);
+      if (!text.includes(pidField)) continue;
+      for (let index = next; index < expected.length; index++) {
+        if (expected[index].type !== type || !text.includes(expected[index].needle)) continue;
+        seen[index] = true;
+        next = index + 1;
+        break;
+      }
+    }
+  }
+  return { seen, overflow };
+}
 
 function readStatus(timeoutMs) {
   if (statusFd < 0) {
@@ -85,6 +155,8 @@ parentPort.on('message', (request) => {
       case 'send': rc = auditLogUserMessage(fd, request.type, request.message, null, null, request.tty, request.result); break;
       case 'sendMany': {
         // One message, many records; with stopAtFirst nothing is sent after the first record libaudit refuses.
+        const readBackErrno = request.readBack ? openReadBack() : 0;
+        if (request.readBack && readBackErrno === 0) drainReadBack();
         const results = [];
         for (const item of request.items) {
           koffi.errno(0);
@@ -92,14 +164,28 @@ parentPort.on('message', (request) => {
           results.push([sent, sent > 0 ? 0 : koffi.errno()]);
           if (sent <= 0 && request.stopAtFirst) break;
         }
+        let readBackReply;
+        if (request.readBack) {
+          if (readBackErrno !== 0) readBackReply = { errno: readBackErrno };
+          else {
+            const accepted = [];
+            results.forEach(([sent], index) => { if (sent > 0) accepted.push(index); });
+            const expected = accepted.map((index) => ({ type: request.items[index].type, needle: "msg='" + request.items[index].message + ' exe=' }));
+            const { seen, overflow } = readBack(expected, request.readBack.timeoutMs);
+            const seenByResult = results.map(() => false);
+            accepted.forEach((index, position) => { seenByResult[index] = seen[position]; });
+            readBackReply = { seen: seenByResult, overflow };
+          }
+        }
         const after = request.confirm ? settledStatus(request.confirm) : undefined;
-        parentPort.postMessage({ id: request.id, results, ...(after ? { status: after } : {}) });
+        parentPort.postMessage({ id: request.id, results, ...(after ? { status: after } : {}), ...(readBackReply ? { readBack: readBackReply } : {}) });
         return;
       }
       case 'close':
         if (fd >= 0) auditClose(fd);
         if (statusFd >= 0) auditClose(statusFd);
-        fd = statusFd = -1;
+        if (readBackFd >= 0) close(readBackFd);
+        fd = statusFd = readBackFd = -1;
         break;
       default: throw new Error('unknown request ' + request.op);
     }

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { type AuditTime, type LibvirtRecordType } from '../src/index.js';
 import { renderAuditLine } from './audit-line.js';
 import { EmitError, NotDelivered, SinkFailed } from './errors.js';
-import { LibauditConnection, type ConnectionOptions, type StatusRead, type StatusWait } from './libaudit-connection.js';
+import { LibauditConnection, type ConnectionOptions, type ReadBack, type StatusRead, type StatusWait } from './libaudit-connection.js';
 import type { LibauditTail, RecordHeader } from './process-identity.js';
 
 /** One record ready to leave: its libvirt payload and what surrounds it on the way to the log. */
@@ -219,6 +219,12 @@ export interface LibauditSinkOptions extends ConnectionOptions {
   readonly drainMs?: number;
   /** Longest wait for one status reply. */
   readonly statusTimeoutMs?: number;
+  /**
+   * Also read every record back from the kernel's audit multicast group (needs CAP_AUDIT_READ): a record the
+   * kernel never emitted (dropped while audit was off, by the rate limit…) is then known one by one, and a
+   * record seen there was accepted while auditing was on. Waits up to drainMs per batch for the records.
+   */
+  readonly readBack?: boolean;
 }
 
 function outcomeOf(rc: number, errno: number): Delivery {
@@ -301,6 +307,7 @@ export class LibauditSink implements Sink {
   private readonly connection: LibauditConnection;
   private readonly confirm: boolean;
   private readonly wait: StatusWait;
+  private readonly readBack: boolean;
   /** The status after the last batch: the one before the next. */
   private last: StatusRead | undefined;
   private batches = 0;
@@ -309,6 +316,7 @@ export class LibauditSink implements Sink {
     this.connection = new LibauditConnection(options);
     this.confirm = options.confirm ?? true;
     this.wait = { statusTimeoutMs: options.statusTimeoutMs ?? 5000, drainMs: options.drainMs ?? 2000 };
+    this.readBack = options.readBack ?? false;
   }
 
   /** The kernel's audit status as last read (after the last batch), read now if it was not. */
@@ -339,13 +347,16 @@ export class LibauditSink implements Sink {
       return records.map(() => held);
     }
     this.last = undefined;
-    const { results, after } = await this.connection.sendMany(items, { stopAtFirst, confirm: this.wait });
+    const { results, after, readBack } = await this.connection.sendMany(items, { stopAtFirst, confirm: this.wait, ...(this.readBack ? { readBackMs: this.wait.drainMs } : {}) });
     this.last = after;
     const accepted = results.filter((result) => result.rc > 0).length;
     const verdict = accepted > 0 ? batchVerdict(before, after, batch, accepted) : null;
+    const seenVerdict = readBack !== undefined && accepted > 0 ? verdictWhenSeen(before, after, batch, accepted) : null;
     return records.map((_record, index) => {
       const outcome = this.outcome(results[index]);
-      return verdict !== null && !(outcome instanceof EmitError) ? verdict : outcome;
+      if (outcome instanceof EmitError) return outcome;
+      if (readBack === undefined) return verdict ?? outcome;
+      return readBackVerdict(readBack, index, before, after, batch, this.wait.drainMs) ?? seenVerdict ?? outcome;
     });
   }
 
@@ -361,6 +372,24 @@ export class LibauditSink implements Sink {
   async close(): Promise<void> {
     await this.connection.close();
   }
+}
+
+/** The verdict for a record the multicast group showed: it was accepted while auditing was on. */
+function verdictWhenSeen(before: StatusRead, after: StatusRead | undefined, batch: number, records: number): EmitError | null {
+  const enabled = (read: StatusRead | undefined): StatusRead | undefined => (read !== undefined && 'status' in read ? { status: { ...read.status, enabled: 1 } } : read);
+  return batchVerdict(enabled(before)!, enabled(after), batch, records);
+}
+
+/** What the read-back says of one record the kernel accepted; null when it was seen. */
+function readBackVerdict(readBack: ReadBack, index: number, before: StatusRead, after: StatusRead | undefined, batch: number, waitedMs: number): EmitError | null {
+  if (!('seen' in readBack)) {
+    return new EmitError('unconfirmed', `not confirmed: the kernel's audit multicast group could not be joined: ${readBack.errno === 1 ? 'EPERM: it needs CAP_AUDIT_READ' : `errno ${readBack.errno}`}`, readBack.errno);
+  }
+  if (readBack.seen[index]) return null;
+  if (readBack.overflow) return new EmitError('unconfirmed', `not confirmed: the read-back socket overflowed (ENOBUFS) during batch ${batch}`);
+  const disabled = [before, after].some((read) => read !== undefined && 'status' in read && read.status.enabled === 0);
+  if (disabled) return new NotDelivered('audit-disabled', `${DISABLED}: the record of batch ${batch} was not read back from the kernel's multicast group`);
+  return new EmitError('maybe-lost', `the record of batch ${batch} was not read back from the kernel's multicast group within ${waitedMs} ms: the kernel dropped it, or is still holding it`, undefined, { batch, lost: 0, records: 1 });
 }
 
 /**

@@ -196,6 +196,38 @@ describe.skipIf(unavailable !== null)('virt-audit emit under faults (real kernel
     expect(logged).toBeLessThanOrEqual(counts.delivered! + 100);
   }, 120_000);
 
+  it('audit disabled for 150 ms mid-stream, --read-back: every record is accounted for exactly, the log holds exactly the delivered ones', async () => {
+    auditd = await PrivateAuditd.start('RAW');
+    const daemon = auditd;
+    const uuid = randomUUID();
+    const run = await streamEmit(['--policy', 'best-effort', '--read-back'], uuid, 10_000, {
+      pace: { every: 100, ms: 5 },
+      fault: { before: 2000, background: true, action: async () => {
+        await waitFor(() => logCount(daemon, uuid) >= 2000, 'auditd to log 2,000 records');
+        auditctl('-e', '0');
+        await sleep(150);
+        auditctl('-e', '1');
+      } },
+    });
+    await auditd.stop();
+    const { counts } = tallyOf(run);
+    expect(run.status).toBe(1);
+    expect(counts['audit-disabled']).toBeGreaterThan(0);
+    expect(counts.delivered! + counts['audit-disabled']!).toBe(10_000);
+    expect(logCount(auditd, uuid)).toBe(counts.delivered);
+  }, 120_000);
+
+  it('--read-back without CAP_AUDIT_READ: unconfirmed, never delivered', async () => {
+    auditd = await PrivateAuditd.start('RAW');
+    const uuid = randomUUID();
+    const run = await streamEmit(['--policy', 'best-effort', '--read-back'], uuid, 150, { wrapper: ['setpriv', '--inh-caps=-audit_read', '--bounding-set=-audit_read'] });
+    expect(run.status).toBe(1);
+    expect(tallyOf(run).counts).toEqual({ delivered: 0, unconfirmed: 150 });
+    expect(run.stderr).toMatch(/unconfirmed — .*multicast group could not be joined: EPERM/);
+    await auditd.stop();
+    expect(logCount(auditd, uuid)).toBe(150);
+  }, 120_000);
+
   it('audit disabled mid-stream under required: stops at the first batch not confirmed', async () => {
     auditd = await PrivateAuditd.start('RAW');
     const daemon = auditd;
