@@ -35,7 +35,7 @@ export interface StatusWait {
 }
 
 /** Which records of a batch the kernel's multicast group showed, or why it could not be read. */
-export type ReadBack = { readonly seen: readonly boolean[]; readonly overflow: boolean } | { readonly errno: number };
+export type ReadBack = { readonly seen: readonly boolean[]; readonly overflow: boolean; readonly enabledWhenSent?: number } | { readonly errno: number };
 
 type Request =
   | { op: 'open' }

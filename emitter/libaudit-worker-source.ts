@@ -170,11 +170,13 @@ parentPort.on('message', (request) => {
           else {
             const accepted = [];
             results.forEach(([sent], index) => { if (sent > 0) accepted.push(index); });
+            // Read at once: auditing switched off while the batch went out is seen here, not after the wait below.
+            const sentStatus = readStatus(request.confirm ? request.confirm.statusTimeoutMs : 5000);
             const expected = accepted.map((index) => ({ type: request.items[index].type, needle: "msg='" + request.items[index].message + ' exe=' }));
             const { seen, overflow } = readBack(expected, request.readBack.timeoutMs);
             const seenByResult = results.map(() => false);
             accepted.forEach((index, position) => { seenByResult[index] = seen[position]; });
-            readBackReply = { seen: seenByResult, overflow };
+            readBackReply = { seen: seenByResult, overflow, ...(sentStatus.status ? { enabledWhenSent: sentStatus.status.enabled } : {}) };
           }
         }
         const after = request.confirm ? settledStatus(request.confirm) : undefined;

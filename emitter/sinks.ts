@@ -387,7 +387,7 @@ function readBackVerdict(readBack: ReadBack, index: number, before: StatusRead, 
   }
   if (readBack.seen[index]) return null;
   if (readBack.overflow) return new EmitError('unconfirmed', `not confirmed: the read-back socket overflowed (ENOBUFS) during batch ${batch}`);
-  const disabled = [before, after].some((read) => read !== undefined && 'status' in read && read.status.enabled === 0);
+  const disabled = readBack.enabledWhenSent === 0 || [before, after].some((read) => read !== undefined && 'status' in read && read.status.enabled === 0);
   if (disabled) return new NotDelivered('audit-disabled', `${DISABLED}: the record of batch ${batch} was not read back from the kernel's multicast group`);
   return new EmitError('maybe-lost', `the record of batch ${batch} was not read back from the kernel's multicast group within ${waitedMs} ms: the kernel dropped it, or is still holding it`, undefined, { batch, lost: 0, records: 1 });
 }

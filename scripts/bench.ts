@@ -160,6 +160,7 @@ async function emitterBench(records: number): Promise<EmitterResult> {
   const builders = 200_000 / (Number(process.hrtime.bigint() - started) / 1e9);
   const unavailable = auditdUnavailable();
   if (unavailable) return { builders, ffi: null, ffiBatched: null, cLoop: null, note: `FFI and C loop not measured: ${unavailable}` };
+  mkdirSync(DATA, { recursive: true });
   const source = join(DATA, 'audit-loop.c');
   const binary = join(DATA, 'audit-loop');
   const payload = buildPayload(SAMPLE)!;

@@ -212,8 +212,10 @@ describe.skipIf(unavailable !== null)('virt-audit emit under faults (real kernel
     await auditd.stop();
     const { counts } = tallyOf(run);
     expect(run.status).toBe(1);
-    expect(counts['audit-disabled']).toBeGreaterThan(0);
-    expect(counts.delivered! + counts['audit-disabled']!).toBe(10_000);
+    // A record not read back is audit-disabled when a status read around it saw auditing off, else maybe-lost.
+    const dropped = (counts['audit-disabled'] ?? 0) + (counts['maybe-lost'] ?? 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(counts.delivered! + dropped).toBe(10_000);
     expect(logCount(auditd, uuid)).toBe(counts.delivered);
   }, 120_000);
 
