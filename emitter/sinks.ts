@@ -129,7 +129,8 @@ export class LineSink implements Sink {
    */
   async deliverMany(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>> {
     if (this.failure) throw this.failure;
-    const lines = records.map((record) => Buffer.from(`${lineOf(record)}\n`, 'utf8'));
+    const texts = records.map(lineOf);
+    const lines = texts.map((text) => Buffer.from(`${text}\n`, 'utf8'));
     const bytes = Buffer.concat(lines);
     let done = 0;
     let failure: SinkFailed | undefined;
@@ -148,7 +149,9 @@ export class LineSink implements Sink {
     while (whole < lines.length && wholeBytes + lines[whole]!.length <= done) wholeBytes += lines[whole++]!.length;
     if (failure !== undefined && 'path' in this.target) await this.cutTo(this.fileSize + wholeBytes);
     this.fileSize += wholeBytes;
-    return lines.map((line, index) => (index < whole && !(failure && this.options.fsync) ? { sequence: ++this.written, line: line.toString('utf8', 0, line.length - 1) } : failure!));
+    // With --fsync a failed fsync leaves even the written lines unconfirmed.
+    const confirmed = failure !== undefined && this.options.fsync ? 0 : whole;
+    return texts.map((line, index) => (index < confirmed ? { sequence: ++this.written, line } : failure!));
   }
 
   /** Drops a torn last line (best effort: the failure is already reported). */
