@@ -112,7 +112,7 @@ export class LibauditConnection {
 
   /**
    * The kernel's audit status (audit_request_status + audit_get_reply on a socket of its own), read again
-   * every millisecond while the kernel's queue holds records, for at most wait.drainMs.
+   * every 0.2 ms while the kernel's queue holds records, for at most wait.drainMs.
    */
   async status(wait: StatusWait): Promise<StatusRead> {
     await this.open();
