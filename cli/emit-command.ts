@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import {
   AuditRecord, classifyEmitter, isLibvirtRecordType, isNumericClass, parseLine, readInputs, resolveInputs, toJsonForm,
 } from '../src/index.js';
-import { EmitError, Emitter, LibauditSink, LineSink, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { Emitter, LibauditSink, LineSink, SinkFailed, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { BatchingEmitter, EmitTally } from './emit-tally.js';
 import { readNdjson } from './ndjson-input.js';
 import { replayInput } from './replay-input.js';
 import { UsageError } from './usage.js';
@@ -15,6 +16,8 @@ interface EmitFlags {
   set?: string[];
   timeout: string;
   maxLineBytes: string;
+  fsync?: boolean;
+  readBack?: boolean;
 }
 
 export function emitCommand(): Command {
@@ -28,16 +31,18 @@ export function emitCommand(): Command {
     .option('--set <name=value...>', 'a field of the --type record (? for absent)')
     .option('--timeout <ms>', 'longest wait for libaudit', '45000')
     .option('--max-line-bytes <bytes>', 'longest NDJSON line accepted as a record (longer ones are refused, not read)', '65536')
+    .option('--fsync', 'file sink: fsync after every batch (it always fsyncs at close)')
+    .option('--read-back', "libaudit sink: also read every record back from the kernel's audit multicast group (needs CAP_AUDIT_READ)")
     .addHelpText('after', '\nWithout --replay or --type, reads records in the JSON form as NDJSON on stdin (virt-audit verify --format ndjson --records).')
     .action(async (flags: EmitFlags) => {
       process.exitCode = await runEmit(flags);
     });
 }
 
-function sinkOf(spec: string, timeoutMs: number): Sink {
-  if (spec === 'libaudit') return new LibauditSink({ timeoutMs });
+function sinkOf(spec: string, timeoutMs: number, fsync: boolean, readBack: boolean): Sink {
+  if (spec === 'libaudit') return new LibauditSink({ timeoutMs, readBack });
   if (spec === 'stdout') return LineSink.stdout();
-  if (spec.startsWith('file:') && spec.length > 5) return LineSink.file(spec.slice(5));
+  if (spec.startsWith('file:') && spec.length > 5) return LineSink.file(spec.slice(5), { fsync });
   throw new UsageError(`--sink must be libaudit, stdout or file:PATH, got ${spec}`);
 }
 
@@ -59,76 +64,33 @@ export function recordFromFlags(type: string, assignments: readonly string[]): E
   return record;
 }
 
-interface Tally {
-  emitted: number;
-  skipped: number;
-  failed: number;
-}
-
-const BATCH = 100;
-
-/**
- * Emits records in batches (one libaudit round trip each). Each record is checked first, so a bad one
- * is reported at its place and the others still go; a record not delivered under `required` stops all.
- */
-class BatchingEmitter {
-  private batch: EmitInput[] = [];
-
-  constructor(private readonly emitter: Emitter, private readonly tally: Tally) {}
-
-  async add(input: EmitInput, where: string): Promise<void> {
-    try {
-      if (this.emitter.policy !== 'off') this.emitter.check(input);
-    } catch (error) {
-      if (!(error instanceof EmitError)) throw error;
-      this.tally.failed++;
-      process.stderr.write(`${where}: ${error.kind} — ${error.message}\n`);
-      return;
-    }
-    this.batch.push(input);
-    if (this.batch.length >= BATCH) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length === 0) return;
-    for (const result of await this.emitter.emitMany(batch)) {
-      if (result.status === 'delivered') this.tally.emitted++;
-      else if (result.status === 'skipped') this.tally.skipped++;
-      else this.tally.failed++;
-    }
-  }
-}
-
 async function runEmit(flags: EmitFlags): Promise<number> {
   const timeoutMs = Number(flags.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${flags.timeout}`);
+  const report = (line: string): void => void process.stderr.write(`${line}\n`);
   const emitter = new Emitter({
-    sink: sinkOf(flags.sink, timeoutMs),
+    sink: sinkOf(flags.sink, timeoutMs, flags.fsync === true, flags.readBack === true),
     policy: flags.policy,
-    onWarning: (error) => process.stderr.write(`virt-audit emit: warning: ${error.kind} — ${error.message}\n`),
+    onWarning: (error) => report(`virt-audit emit: warning: ${error.kind} — ${error.message} (warned once; the tally counts every record)`),
   });
-  const tally: Tally = { emitted: 0, skipped: 0, failed: 0 };
+  const tally = new EmitTally();
+  const batching = new BatchingEmitter(emitter, tally, report);
   try {
-    const batching = new BatchingEmitter(emitter, tally);
     if (flags.type !== undefined) await batching.add(recordFromFlags(flags.type, flags.set ?? []), '--type');
     else if (flags.replay !== undefined) await replay(batching, flags.replay);
-    else await emitNdjson(batching, tally, maxLineBytesOf(flags.maxLineBytes));
+    else await emitNdjson(batching, maxLineBytesOf(flags.maxLineBytes));
     await batching.flush();
-  } catch (error) {
-    if (error instanceof EmitError) {
-      process.stderr.write(`virt-audit emit: ${error.kind} — ${error.message}\n`);
-      return 1;
-    }
-    throw error;
   } finally {
-    await emitter.close();
+    try {
+      await emitter.close();
+    } catch (error) {
+      if (!(error instanceof SinkFailed)) throw error;
+      tally.sinkFailed = true;
+      report(`virt-audit emit: ${error.kind} — ${error.message}`);
+    }
+    report(tally.line());
   }
-  if (flags.sink !== 'stdout' || tally.failed > 0) {
-    process.stderr.write(`virt-audit emit: ${tally.emitted} emitted, ${tally.skipped} skipped (libvirt emits no record), ${tally.failed} not emitted\n`);
-  }
-  return tally.failed > 0 ? 1 : 0;
+  return tally.exitCode();
 }
 
 function maxLineBytesOf(text: string): number {
@@ -137,15 +99,11 @@ function maxLineBytesOf(text: string): number {
   return bytes;
 }
 
-async function emitNdjson(emitter: BatchingEmitter, tally: Tally, maxLineBytes: number): Promise<void> {
+async function emitNdjson(emitter: BatchingEmitter, maxLineBytes: number): Promise<void> {
   if (process.stdin.isTTY) throw new UsageError('no records: pipe NDJSON on stdin, or use --replay or --type');
   for await (const item of readNdjson(process.stdin, { maxLineBytes })) {
-    if (item.kind === 'record') {
-      await emitter.add(item.record, `<stdin>:${item.line}`);
-      continue;
-    }
-    tally.failed++;
-    process.stderr.write(`<stdin>:${item.line}: ${item.reason}\n`);
+    if (item.kind === 'record') await emitter.add(item.record, `<stdin>:${item.line}`);
+    else emitter.reject(`<stdin>:${item.line}`, item.reason);
   }
 }
 

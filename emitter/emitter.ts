@@ -2,13 +2,13 @@ import {
   VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
 } from '../src/index.js';
 import { renderAuditLine, renderMessage } from './audit-line.js';
-import { EmitError } from './errors.js';
+import { EmitError, SinkFailed } from './errors.js';
 import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
 import { currentHeader, currentTail, type LibauditTail, type RecordHeader } from './process-identity.js';
 import {
   checkKeys, enrichmentOf, headerOf, nodeOf, serialOf, successOf, tailOf, timeOf, type AuditSerial,
 } from './record-envelope.js';
-import { LibauditSink, type OutgoingRecord, type Sink } from './sinks.js';
+import { LibauditSink, type Delivery, type OutgoingRecord, type Sink } from './sinks.js';
 
 /** Like libvirt's audit_level: off (send nothing), best-effort (warn and go on), required (throw). */
 export type EmitPolicy = 'off' | 'best-effort' | 'required';
@@ -29,12 +29,28 @@ export type EmitResult =
   | { readonly status: 'delivered'; readonly sequence: number; readonly line?: string }
   /** libvirt would not have emitted it: a device record with neither an old nor a new value. */
   | { readonly status: 'skipped'; readonly reason: 'libvirt-skip-rule' | 'policy-off' }
-  /** Not delivered, and the best-effort policy went on after warning. */
+  /** Not delivered, or not confirmed (error.kind says which); the best-effort policy went on after warning. */
   | { readonly status: 'dropped'; readonly error: EmitError };
+
+/**
+ * Thrown under the required policy at the first record not delivered (and under any policy when a line
+ * sink fails): results holds the outcome of every record of that round, delivered, dropped or unsent.
+ */
+export class DeliveryStopped extends EmitError {
+  override readonly name = 'DeliveryStopped';
+
+  constructor(
+    readonly failure: EmitError,
+    readonly results: readonly EmitResult[],
+  ) {
+    super(failure.kind, failure.message, failure.errno, failure.loss);
+  }
+}
 
 export interface EmitterOptions {
   readonly sink?: Sink;
   readonly policy?: EmitPolicy;
+  /** Called once per kind of failure (not per record) under best-effort. */
   readonly onWarning?: (error: EmitError) => void;
   /** Defaults for records that do not carry their own (line sinks only). */
   readonly header?: RecordHeader;
@@ -67,6 +83,7 @@ export class Emitter {
   private readonly node: string | null;
   private readonly clock: () => AuditTime;
   private serial: number;
+  private readonly warned = new Set<EmitError['kind']>();
 
   constructor(options: EmitterOptions = {}) {
     this.sink = options.sink ?? new LibauditSink();
@@ -133,15 +150,8 @@ export class Emitter {
 
   async emit(input: EmitInput): Promise<EmitResult> {
     if (this.policy === 'off') return { status: 'skipped', reason: 'policy-off' };
-    const outgoing = this.prepare(input);
-    if (outgoing === null) return { status: 'skipped', reason: 'libvirt-skip-rule' };
-    let outcome: Awaited<ReturnType<Sink['deliver']>> | EmitError;
-    try {
-      outcome = await this.sink.deliver(outgoing);
-    } catch (error) {
-      outcome = error instanceof EmitError ? error : new EmitError('send-failed', error instanceof Error ? error.message : String(error));
-    }
-    return this.settle(outcome);
+    const [result] = await this.deliverPrepared([this.prepare(input)]);
+    return result!;
   }
 
   /**
@@ -200,32 +210,69 @@ export class Emitter {
 
   private async deliverPrepared(prepared: ReadonlyArray<OutgoingRecord | null>): Promise<EmitResult[]> {
     const outgoing = prepared.filter((record): record is OutgoingRecord => record !== null);
-    let outcomes: Array<Awaited<ReturnType<Sink['deliver']>> | EmitError>;
-    if (this.sink.deliverMany) outcomes = await this.sink.deliverMany(outgoing);
-    else {
+    const stopAtFirst = this.policy === 'required';
+    let outcomes: Array<Delivery | EmitError>;
+    let sinkFailure: SinkFailed | undefined;
+    if (outgoing.length === 0) outcomes = [];
+    else if (this.sink.deliverMany) {
+      try {
+        outcomes = await this.sink.deliverMany(outgoing, { stopAtFirst });
+      } catch (error) {
+        // A libaudit timeout or worker failure leaves every record of the round unknown; a line sink's is its end.
+        if (error instanceof EmitError && !(error instanceof SinkFailed)) outcomes = outgoing.map(() => error);
+        else {
+          sinkFailure = asSinkFailure(error);
+          outcomes = outgoing.map(() => sinkFailure!);
+        }
+      }
+    } else {
       outcomes = [];
+      let stopped = false;
       for (const record of outgoing) {
+        if (sinkFailure !== undefined || stopped) {
+          outcomes.push(sinkFailure ?? new EmitError('unsent', 'not sent: the required policy stopped at an earlier record'));
+          continue;
+        }
         try {
           outcomes.push(await this.sink.deliver(record));
         } catch (error) {
-          outcomes.push(error instanceof EmitError ? error : new EmitError('send-failed', String(error)));
+          if (error instanceof SinkFailed || !(error instanceof EmitError)) {
+            sinkFailure = asSinkFailure(error);
+            outcomes.push(sinkFailure);
+          } else {
+            outcomes.push(error);
+            stopped = stopAtFirst;
+          }
         }
       }
     }
+    sinkFailure ??= outcomes.find((outcome): outcome is SinkFailed => outcome instanceof SinkFailed);
     let next = 0;
-    return prepared.map((record) => (record === null ? ({ status: 'skipped', reason: 'libvirt-skip-rule' } as const) : this.settle(outcomes[next++]!)));
-  }
-
-  private settle(outcome: Awaited<ReturnType<Sink['deliver']>> | EmitError): EmitResult {
-    if (!(outcome instanceof EmitError)) {
-      return outcome.line === undefined ? { status: 'delivered', sequence: outcome.sequence } : { status: 'delivered', sequence: outcome.sequence, line: outcome.line };
+    const results = prepared.map((record): EmitResult => (record === null ? { status: 'skipped', reason: 'libvirt-skip-rule' } : resultOf(outcomes[next++]!)));
+    const firstFailure = results.find((result): result is Extract<EmitResult, { status: 'dropped' }> => result.status === 'dropped');
+    if (firstFailure === undefined) return results;
+    if (sinkFailure !== undefined || this.policy === 'required') throw new DeliveryStopped(sinkFailure ?? firstFailure.error, results);
+    for (const result of results) {
+      if (result.status !== 'dropped' || this.warned.has(result.error.kind)) continue;
+      this.warned.add(result.error.kind);
+      this.onWarning(result.error);
     }
-    if (this.policy === 'required') throw outcome;
-    this.onWarning(outcome);
-    return { status: 'dropped', error: outcome };
+    return results;
   }
 
   async close(): Promise<void> {
     await this.sink.close();
   }
+}
+
+function resultOf(outcome: Delivery | EmitError): EmitResult {
+  if (outcome instanceof EmitError) return { status: 'dropped', error: outcome };
+  return outcome.line === undefined ? { status: 'delivered', sequence: outcome.sequence } : { status: 'delivered', sequence: outcome.sequence, line: outcome.line };
+}
+
+/** A sink's own failure: a SinkFailed as thrown, anything else it threw as one naming the sink. */
+function asSinkFailure(error: unknown): SinkFailed {
+  if (error instanceof SinkFailed) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SinkFailed('sink', 'EIO', `the sink failed: ${message}`);
 }

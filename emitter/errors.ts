@@ -7,14 +7,34 @@ export type EmitErrorKind =
   | 'unsafe-value'
   /** The message would be cut by libaudit (8970-byte buffer) or by the kernel (8560 bytes in msg='…'). */
   | 'too-long'
-  /** libaudit returned 0: the kernel or libaudit dropped the record without an error. */
+  /** libaudit returned 0: the kernel or libaudit dropped the record without an error (EPERM, ECONNREFUSED). */
   | 'not-delivered'
   /** libaudit returned < 0. */
   | 'send-failed'
   /** libaudit did not return within the timeout (it waits up to ~40 s for the kernel's ACK). */
   | 'timeout'
   /** Auditing is disabled in the kernel: user messages are accepted and dropped. */
-  | 'audit-disabled';
+  | 'audit-disabled'
+  /** The kernel accepted the record but no audit daemon was registered: it went to printk, not to a log. */
+  | 'no-daemon'
+  /** The kernel's lost counter rose during the record's batch: some of the batch may not reach the log. */
+  | 'maybe-lost'
+  /** The kernel's status could not be read (no CAP_AUDIT_CONTROL, a user namespace): nothing confirms it. */
+  | 'unconfirmed'
+  /** Not sent: the required policy stopped at an earlier record. */
+  | 'unsent'
+  /** A line sink (file, stdout) could not write: the path and errno say why. */
+  | 'sink-failed';
+
+/** What the kernel's accounting said about a record's batch (maybe-lost). */
+export interface LossDetail {
+  /** The batch, counted from 1 for each sink. */
+  readonly batch: number;
+  /** How much the kernel's lost counter rose during it. */
+  readonly lost: number;
+  /** Records of this emitter in the batch. */
+  readonly records: number;
+}
 
 /** Why a record was not, or could not be, emitted. Never thrown silently: see EmitPolicy. */
 export class EmitError extends Error {
@@ -24,6 +44,7 @@ export class EmitError extends Error {
     readonly kind: EmitErrorKind,
     message: string,
     readonly errno?: number,
+    readonly loss?: LossDetail,
   ) {
     super(message);
   }
@@ -41,4 +62,16 @@ export class NotDelivered extends EmitError {
 
 export function isNotDelivered(error: unknown): error is NotDelivered {
   return error instanceof NotDelivered;
+}
+
+/** A line sink failed to write: the path (or stdout) and the errno code (ENOENT, ENOSPC, EPIPE…). */
+export class SinkFailed extends EmitError {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    message: string,
+    errno?: number,
+  ) {
+    super('sink-failed', message, errno);
+  }
 }

@@ -9,20 +9,61 @@ export interface BatchItem {
   readonly result: number;
 }
 
+/** The kernel's audit status (struct audit_status, read with AUDIT_GET). */
+export interface KernelAuditStatus {
+  /** 0 disabled, 1 enabled, 2 enabled and locked. */
+  readonly enabled: number;
+  readonly failure: number;
+  /** The registered audit daemon's pid, 0 when none is registered. */
+  readonly pid: number;
+  readonly rateLimit: number;
+  readonly backlogLimit: number;
+  /** Records the kernel dropped (rate limit, backlog or retry queue overflow, out of memory) since boot. */
+  readonly lost: number;
+  /** Records in the kernel's queue, not yet handed to the daemon. */
+  readonly backlog: number;
+  readonly backlogWaitTime: number;
+}
+
+/** A status read: the status, or the errno that kept it from being read (EPERM without CAP_AUDIT_CONTROL…). */
+export type StatusRead = { readonly status: KernelAuditStatus } | { readonly errno: number };
+
+/** How a status read waits: for the reply, and for the kernel's queue to be handed on (backlog 0). */
+export interface StatusWait {
+  readonly statusTimeoutMs: number;
+  readonly drainMs: number;
+}
+
+/** Which records of a batch the kernel's multicast group showed, or why it could not be read. */
+export type ReadBack = { readonly seen: readonly boolean[]; readonly overflow: boolean; readonly enabledWhenSent?: number } | { readonly errno: number };
+
 type Request =
   | { op: 'open' }
-  | { op: 'enabled' }
   | { op: 'close' }
+  | ({ op: 'status' } & StatusWait)
   | { op: 'send'; type: number; message: string; tty: string | null; result: number }
-  | { op: 'sendMany'; items: readonly BatchItem[]; tty: string | null };
+  | { op: 'sendMany'; items: readonly BatchItem[]; tty: string | null; stopAtFirst: boolean; confirm?: StatusWait; readBack?: { timeoutMs: number } };
 
 export interface CallResult {
   readonly rc: number;
   readonly errno: number;
 }
 
+interface Reply extends CallResult {
+  readonly results?: ReadonlyArray<readonly [number, number]>;
+  readonly status?: StatusRead;
+  readonly readBack?: ReadBack;
+}
+
+/** The records of one sendMany: each one's rc and errno (up to where it stopped), and the status after them. */
+export interface BatchReply {
+  readonly results: CallResult[];
+  readonly after?: StatusRead;
+  readonly readBack?: ReadBack;
+}
+
 interface Pending {
-  resolve: (result: CallResult & { results?: ReadonlyArray<readonly [number, number]> }) => void;
+  resolve: (result: Reply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -70,15 +111,13 @@ export class LibauditConnection {
   }
 
   /**
-   * audit_is_enabled(): 1 or 2 enabled, 0 disabled; null when it cannot be asked. libaudit also answers 0
-   * when the kernel refused the question (ECONNREFUSED in a user namespace, EPERM without
-   * CAP_AUDIT_CONTROL as non-root); only a 0 that left errno untouched means "disabled".
+   * The kernel's audit status (audit_request_status + audit_get_reply on a socket of its own), read again
+   * every 0.2 ms while the kernel's queue holds records, for at most wait.drainMs.
    */
-  async enabled(): Promise<number | null> {
+  async status(wait: StatusWait): Promise<StatusRead> {
     await this.open();
-    const { rc, errno } = await this.call({ op: 'enabled' });
-    if (rc < 0 || (rc === 0 && errno !== 0)) return null;
-    return rc;
+    const reply = await this.call({ op: 'status', ...wait });
+    return reply.status ?? { errno: reply.errno };
   }
 
   async send(type: number, message: string, success: boolean, tty: string | null = ''): Promise<CallResult> {
@@ -86,11 +125,18 @@ export class LibauditConnection {
     return this.call({ op: 'send', type, message, tty, result: success ? 1 : 0 });
   }
 
-  /** Many records in one worker round trip; results stop at the first record not delivered. */
-  async sendMany(items: readonly BatchItem[], tty: string | null = ''): Promise<CallResult[]> {
+  /**
+   * Many records in one worker round trip, then (with confirm) the kernel's status after them. With
+   * stopAtFirst, results stop at the first record libaudit refuses.
+   */
+  async sendMany(items: readonly BatchItem[], options: { stopAtFirst: boolean; confirm?: StatusWait; readBackMs?: number; tty?: string | null }): Promise<BatchReply> {
     await this.open();
-    const reply = await this.call({ op: 'sendMany', items, tty });
-    return (reply.results ?? []).map(([rc, errno]) => ({ rc, errno }));
+    const { confirm, readBackMs } = options;
+    const reply = await this.call({
+      op: 'sendMany', items, tty: options.tty ?? '', stopAtFirst: options.stopAtFirst, ...(confirm ? { confirm } : {}), ...(readBackMs === undefined ? {} : { readBack: { timeoutMs: readBackMs } }),
+    });
+    const results = (reply.results ?? []).map(([rc, errno]) => ({ rc, errno }));
+    return { results, ...(reply.status ? { after: reply.status } : {}), ...(reply.readBack ? { readBack: reply.readBack } : {}) };
   }
 
   async close(): Promise<void> {
@@ -105,19 +151,19 @@ export class LibauditConnection {
   private spawn(): Worker {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
     const worker = new Worker(LIBAUDIT_WORKER_SOURCE, { eval: true, workerData: { koffiPath, library: this.library } });
-    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string; results?: Array<[number, number]> }) => {
+    worker.on('message', (message: { id: number; rc?: number; errno?: number; failure?: string; results?: Array<[number, number]>; status?: StatusRead; readBack?: ReadBack }) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.settle(message.id);
       if (message.failure !== undefined) pending.reject(new EmitError('send-failed', `libaudit: ${message.failure}`));
-      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0, ...(message.results ? { results: message.results } : {}) });
+      else pending.resolve({ rc: message.rc ?? 0, errno: message.errno ?? 0, ...(message.results ? { results: message.results } : {}), ...(message.status ? { status: message.status } : {}), ...(message.readBack ? { readBack: message.readBack } : {}) });
     });
     worker.on('error', (error) => this.abandon(worker, new EmitError('send-failed', `libaudit worker failed: ${error.message}`)));
     worker.unref();
     return worker;
   }
 
-  private call(request: Request): Promise<CallResult & { results?: ReadonlyArray<readonly [number, number]> }> {
+  private call(request: Request): Promise<Reply> {
     this.worker ??= this.spawn();
     const worker = this.worker;
     const id = this.nextId++;

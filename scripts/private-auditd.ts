@@ -59,7 +59,8 @@ export class PrivateAuditd {
     const auditd = new PrivateAuditd(format);
     const child = spawn('/usr/sbin/auditd', ['-n', '-c', join(auditd.directory, 'etc'), '-s', 'enable'], { stdio: 'ignore' });
     auditd.child = child;
-    for (let waited = 0; auditStatus().pid !== child.pid; waited += 100) {
+    // auditd registers its pid, then enables auditing (-s enable): ready once both are seen.
+    for (let waited = 0; !auditd.ready(child.pid); waited += 100) {
       if (waited > 10_000 || child.exitCode !== null) {
         await auditd.stop();
         throw new Error(`auditd did not register with the kernel (exit ${child.exitCode})`);
@@ -69,20 +70,29 @@ export class PrivateAuditd {
     return auditd;
   }
 
+  private ready(pid: number | undefined): boolean {
+    const status = auditStatus();
+    return status.pid === pid && status.enabled !== 0;
+  }
+
   /** The daemon's pid while it runs. */
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    return this.child !== undefined && this.running(this.child) ? this.child.pid : undefined;
+  }
+
+  private running(child: ChildProcess): boolean {
+    return child.exitCode === null && child.signalCode === null;
   }
 
   /** Stops auditd by its pid (it flushes the log on SIGTERM) and puts the kernel's settings back. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) {
+    if (child && this.running(child)) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (this.running(child)) child.kill('SIGKILL');
     }
     execFileSync('auditctl', ['-e', String(this.before.enabled), '-b', String(this.before.backlogLimit)], { stdio: 'ignore', timeout: 10_000 });
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenizeFields, latin1, parseLine } from '../src/index.js';
-import { EmitError, Emitter, MemorySink, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
+import { DeliveryStopped, EmitError, Emitter, MemorySink, batchVerdict, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 import { runCli } from './support/cli.js';
 
@@ -230,32 +230,37 @@ describe('Emitter.emitAll', () => {
   it('under required, stops at the first record not delivered: nothing after it is sent', async () => {
     const sent: number[] = [];
     const sink = {
-      name: 'fails at 5', close: async () => {},
+      name: 'refuses 5 and 7', close: async () => {},
       deliver: async () => ({ sequence: 1 }),
-      deliverMany: async (records: readonly { payload: string }[]) => {
+      deliverMany: async (records: readonly { payload: string }[], options?: { stopAtFirst?: boolean }) => {
         const outcomes: Array<{ sequence: number } | EmitError> = [];
         for (const outgoing of records) {
           const pid = pidOf(outgoing.payload);
-          if (pid === 5) {
-            outcomes.push(new EmitError('not-delivered', 'dropped'));
-            break;
+          if (pid === 5 || pid === 7) {
+            outcomes.push(new EmitError('not-delivered', `dropped ${pid}`));
+            if (options?.stopAtFirst) break;
+            continue;
           }
           sent.push(pid);
           outcomes.push({ sequence: pid });
         }
-        return records.map((_record, index) => outcomes[index] ?? new EmitError('send-failed', 'not sent: an earlier record of the batch was not delivered'));
+        return records.map((_record, index) => outcomes[index] ?? new EmitError('unsent', 'not sent'));
       },
     };
-    await expect(new Emitter({ sink, policy: 'required', clock, header, tail }).emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4))
-      .rejects.toMatchObject({ kind: 'not-delivered' });
+    const stopped = await new Emitter({ sink, policy: 'required', clock, header, tail }).emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4).catch((error: unknown) => error);
+    expect(stopped).toBeInstanceOf(DeliveryStopped);
+    expect((stopped as DeliveryStopped).kind).toBe('not-delivered');
+    // The round it stopped in: 4 delivered, 5 refused, 6 and 7 never sent.
+    expect((stopped as DeliveryStopped).results.map((result) => (result.status === 'dropped' ? result.error.kind : result.status))).toEqual(['delivered', 'not-delivered', 'unsent', 'unsent']);
     expect(sent).toEqual([0, 1, 2, 3, 4]);
     const warnings: string[] = [];
     sent.length = 0;
-    const results = await new Emitter({ sink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.kind) })
+    const results = await new Emitter({ sink, policy: 'best-effort', clock, header, tail, onWarning: (error) => warnings.push(error.message) })
       .emitAll(Array.from({ length: 12 }, (_unused, index) => record(index)), 4);
-    expect(results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'dropped', 'dropped', 'dropped', 'delivered', 'delivered', 'delivered', 'delivered']);
-    expect(sent).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11]);
-    expect(warnings).toEqual(['not-delivered', 'send-failed', 'send-failed']);
+    expect(results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'dropped', 'delivered', 'dropped', 'delivered', 'delivered', 'delivered', 'delivered']);
+    expect(sent).toEqual([0, 1, 2, 3, 4, 6, 8, 9, 10, 11]);
+    // Once per cause, not once per record.
+    expect(warnings).toEqual(['dropped 5']);
   });
 
   it('a record that cannot be built throws after the chunks before it were sent, and none after it is', async () => {
@@ -275,5 +280,75 @@ describe('virt-audit emit in batches', () => {
     expect(result.stderr).toMatch(/^<stdin>:2: invalid-record — uuid "bad"/m);
     const serials = result.stdout.trim().split('\n').map((line) => Number(/audit\(\d+\.\d+:(\d+)\)/.exec(line)![1]));
     expect(serials).toEqual(Array.from({ length: 151 }, (_, index) => index + 1));
+  });
+});
+
+describe('batchVerdict (the kernel status before and after a batch)', () => {
+  const daemon = process.pid; // a running process stands in for the registered daemon
+  const status = fc.record({
+    enabled: fc.constantFrom(0, 1, 2),
+    failure: fc.constant(1),
+    pid: fc.constantFrom(0, daemon, 2_000_000_000),
+    rateLimit: fc.nat(1000),
+    backlogLimit: fc.nat(10_000),
+    lost: fc.nat(5),
+    backlog: fc.constantFrom(0, 0, 3),
+    backlogWaitTime: fc.constant(15000),
+  });
+
+  it('delivered exactly when audit stays enabled, one running daemon stays registered, lost does not rise and the queue is handed on', () => {
+    fc.assert(fc.property(status, status, fc.integer({ min: 1, max: 300 }), (before, after, records) => {
+      const verdict = batchVerdict({ status: before }, { status: after }, 7, records);
+      const confirmed = after.enabled !== 0 && before.pid === daemon && after.pid === daemon && after.lost === before.lost && after.backlog === 0;
+      expect(verdict === null).toBe(confirmed);
+      if (verdict === null) return;
+      if (after.enabled === 0) expect(verdict.kind).toBe('audit-disabled');
+      else if (before.pid === 0 || after.pid !== before.pid) expect(verdict.kind).toBe('no-daemon');
+      else if (after.lost !== before.lost) expect(verdict).toMatchObject({ kind: 'maybe-lost', loss: { batch: 7, lost: (after.lost - before.lost) >>> 0, records } });
+      // The same pid stayed registered, but no such process runs.
+      else if (after.pid !== daemon) expect(verdict.kind).toBe('no-daemon');
+      else expect(verdict.kind).toBe('unconfirmed');
+    }));
+  });
+
+  it('a status that could not be read, before or after, leaves the batch unconfirmed', () => {
+    fc.assert(fc.property(status, fc.constantFrom(1, 111, 110), fc.boolean(), (readable, errno, failsBefore) => {
+      const verdict = failsBefore ? batchVerdict({ errno }, { status: readable }, 1, 1) : batchVerdict({ status: readable }, { errno }, 1, 1);
+      expect(verdict).toMatchObject({ kind: 'unconfirmed', errno });
+    }));
+  });
+});
+
+describe('virt-audit emit: the tally and the exit code', () => {
+  const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };
+  const input = (count: number) => Array.from({ length: count }, (_, index) => JSON.stringify({ ...good, 'vm-pid': index })).join('\n');
+  const lastLine = (stderr: string) => stderr.trimEnd().split('\n').at(-1);
+
+  it('every record delivered: exit 0, the tally is the last line', () => {
+    const result = runCli(['emit', '--sink', 'stdout'], input(250));
+    expect(result.status).toBe(0);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 250 records: 250 delivered');
+  });
+
+  it('--policy off sends nothing and says so', () => {
+    const result = runCli(['emit', '--sink', 'stdout', '--policy', 'off'], input(120));
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 120 records: 0 delivered, 120 skipped');
+  });
+
+  it('bad lines are counted with the records, and make the exit 1', () => {
+    const result = runCli(['emit', '--sink', 'stdout'], `${input(3)}\nnot json\n{"no":"type"}\n`);
+    expect(result.status).toBe(1);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 5 records: 3 delivered, 2 invalid-record');
+  });
+
+  it('a file sink into a directory that does not exist: sink-failed naming the path and ENOENT, exit 2, every record counted', () => {
+    const path = `/nonexistent-${process.pid}/audit.log`;
+    const result = runCli(['emit', '--sink', `file:${path}`, '--policy', 'best-effort'], input(250));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`virt-audit emit: sink-failed — cannot write ${path}: ENOENT (no such file or directory)`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 250 records: 0 delivered, 100 sink-failed, 150 unsent');
   });
 });

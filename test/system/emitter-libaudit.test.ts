@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitLibauditTail, toJsonForm, parseLine, type AuditRecord } from '../../src/index.js';
-import { Emitter, LibauditSink, isNotDelivered, layoutForRecord, type EmitInput, type NotDelivered } from '../../emitter/index.js';
+import { DeliveryStopped, Emitter, LibauditSink, isNotDelivered, layoutForRecord, type EmitInput } from '../../emitter/index.js';
 import { verify } from '../../verifier/index.js';
 import { CLI } from '../support/cli.js';
 import { PrivateAuditd, auditStatus, auditdUnavailable } from '../../scripts/private-auditd.js';
@@ -72,16 +72,17 @@ describe.skipIf(unavailable !== null)('emitter → libaudit → kernel → priva
     await emitter.close();
   }, 60_000);
 
-  it('with auditing disabled, warns under best-effort and raises NotDelivered under required', async () => {
+  it('with auditing disabled, warns once under best-effort and stops under required', async () => {
     execFileSync('auditctl', ['-e', '0'], { stdio: 'ignore' });
     try {
       const warnings: string[] = [];
-      const lenient = new Emitter({ sink: new LibauditSink({ enabledCheckEveryMs: 0 }), policy: 'best-effort', onWarning: (error) => warnings.push(error.kind) });
-      expect(await lenient.emit(sent[0]!)).toMatchObject({ status: 'dropped' });
+      const lenient = new Emitter({ sink: new LibauditSink(), policy: 'best-effort', onWarning: (error) => warnings.push(error.kind) });
+      expect(await lenient.emit({ ...sent[0]!, vm: 'dropped' })).toMatchObject({ status: 'dropped', error: { kind: 'audit-disabled' } });
+      expect((await lenient.emitMany([{ ...sent[0]!, vm: 'dropped' }, { ...sent[1]!, vm: 'dropped' }])).map((result) => result.status)).toEqual(['dropped', 'dropped']);
       expect(warnings).toEqual(['audit-disabled']);
       await lenient.close();
-      const strict = new Emitter({ sink: new LibauditSink({ enabledCheckEveryMs: 0 }), policy: 'required' });
-      await expect(strict.emit(sent[0]!)).rejects.toSatisfy((error: unknown) => isNotDelivered(error) && (error as NotDelivered).kind === 'audit-disabled');
+      const strict = new Emitter({ sink: new LibauditSink(), policy: 'required' });
+      await expect(strict.emit({ ...sent[0]!, vm: 'dropped' })).rejects.toSatisfy((error: unknown) => error instanceof DeliveryStopped && error.kind === 'audit-disabled' && isNotDelivered(error.failure));
       await strict.close();
     } finally {
       execFileSync('auditctl', ['-e', '1'], { stdio: 'ignore' });
