@@ -8,7 +8,7 @@ _virt_audit() {
   case $path in
     'virt-audit') words='verify emit lifecycle search aureport conform report --help --version' ;;
     'virt-audit verify') words='--format --records --profile --eoe-timeout --max-line-bytes --help' ;;
-    'virt-audit emit') words='--sink --policy --replay --type --set --timeout --help' ;;
+    'virt-audit emit') words='--sink --policy --replay --type --set --timeout --max-line-bytes --fsync --read-back --help' ;;
     'virt-audit lifecycle') words='start failed-start reboot stop attach detach change-media bridge-change disk-snapshot block-copy update --help' ;;
     'virt-audit lifecycle start') words='--libvirt --host-values --domain --vm-pid --reason --failed --cgroup --help' ;;
     'virt-audit lifecycle failed-start') words='--libvirt --host-values --domain --stage --live-domain --cgroup --reason --help' ;;
