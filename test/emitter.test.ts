@@ -320,7 +320,7 @@ describe('batchVerdict (the kernel status before and after a batch)', () => {
 });
 
 describe('virt-audit emit: the tally and the exit code', () => {
-  const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0 };
+  const good = { type: 'VIRT_CONTROL', virt: 'kvm', op: 'stop', reason: 'destroyed', vm: 'a', uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', 'vm-pid': 0, res: 'success' };
   const input = (count: number) => Array.from({ length: count }, (_, index) => JSON.stringify({ ...good, 'vm-pid': index })).join('\n');
   const lastLine = (stderr: string) => stderr.trimEnd().split('\n').at(-1);
 
