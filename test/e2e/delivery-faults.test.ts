@@ -17,7 +17,7 @@ if (unavailable) console.warn(`[skip] delivery fault matrix: ${unavailable}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const record = (uuid: string, index: number): EmitInput => ({
-  type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'vcpu', reason: 'update', vm: 'faults', uuid, 'old-vcpu': index, 'new-vcpu': index + 1,
+  type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'vcpu', reason: 'update', vm: 'faults', uuid, 'old-vcpu': index, 'new-vcpu': index + 1, res: 'success',
 });
 
 interface Run {
@@ -375,7 +375,7 @@ describe.skipIf(unavailable !== null)('virt-audit emit under faults (real kernel
     const uuid = randomUUID();
     const sizer = new Emitter({ sink: new LibauditSink() });
     const diskRecord = (length: number): EmitInput => ({
-      type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'disk', reason: 'attach', vm: 'faults', uuid, 'old-disk': null, 'new-disk': `/${'d'.repeat(length - 1)}`,
+      type: 'VIRT_RESOURCE', virt: 'kvm', resrc: 'disk', reason: 'attach', vm: 'faults', uuid, 'old-disk': null, 'new-disk': `/${'d'.repeat(length - 1)}`, res: 'success',
     });
     const fits = (length: number): boolean => {
       try {
