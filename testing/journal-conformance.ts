@@ -11,7 +11,7 @@ import { expectedRecords, libvirtVersionOf, type ExpectedStepRecord } from './jo
 import type { GuestJournal, Journal } from './journal.js';
 import { writtenPayload } from './trail-assertions.js';
 
-export const JOURNAL_FINDING_KINDS = ['missing', 'extra', 'out-of-order', 'differing', 'wrong-guest'] as const;
+export const JOURNAL_FINDING_KINDS = ['missing', 'extra', 'out-of-order', 'differing', 'wrong-guest', 'out-of-window'] as const;
 export type JournalFindingKind = (typeof JOURNAL_FINDING_KINDS)[number];
 
 export interface FieldDifference {
@@ -58,6 +58,8 @@ interface Written {
   readonly line: number;
   readonly uuid: string;
   readonly payload: string;
+  /** The record's stamp in seconds (milliseconds as the fraction), null when it has none of its own. */
+  readonly time: number | null;
 }
 
 const keepEvent = typeSelector({ prefixes: ['VIRT_'] });
@@ -105,13 +107,15 @@ function align(expected: readonly ExpectedStepRecord[], written: readonly Writte
 interface GuestResult {
   readonly guest: GuestJournal;
   equal: number;
+  /** The expected records found as written, with the record that wrote them. */
+  readonly matched: Array<{ record: ExpectedStepRecord; written: Written }>;
   readonly missing: Array<{ record: ExpectedStepRecord; before: Written | null }>;
   readonly extra: Written[];
   readonly differing: Array<{ record: ExpectedStepRecord; written: Written }>;
 }
 
 function compareGuest(guest: GuestJournal, expected: readonly ExpectedStepRecord[], written: readonly Written[]): GuestResult {
-  const result: GuestResult = { guest, equal: 0, missing: [], extra: [], differing: [] };
+  const result: GuestResult = { guest, equal: 0, matched: [], missing: [], extra: [], differing: [] };
   let i = 0;
   let j = 0;
   const gap = (toI: number, toJ: number): void => {
@@ -123,6 +127,7 @@ function compareGuest(guest: GuestJournal, expected: readonly ExpectedStepRecord
   for (const [matchI, matchJ] of align(expected, written)) {
     gap(matchI, matchJ);
     result.equal++;
+    result.matched.push({ record: expected[matchI]!, written: written[matchJ]! });
     i = matchI + 1;
     j = matchJ + 1;
   }
@@ -155,13 +160,13 @@ export async function conformJournal(journal: Journal, inputs: readonly AuditInp
         if (typeof uuid !== 'string') continue;
         let list = byUuid.get(uuid);
         if (list === undefined) byUuid.set(uuid, (list = []));
-        list.push({ file: record.file, line: record.line, uuid, payload: writtenPayload(record) });
+        list.push({ file: record.file, line: record.line, uuid, payload: writtenPayload(record), time: record.time === null ? null : record.time.sec + record.time.ms / 1000 });
       }
     },
     { forms: ALL_BUT_INTERPRETED, keepEvent },
   );
   const results = journal.guests.map((guest) => compareGuest(guest, expectedOf(guest, version, options.fallbackHostValues), byUuid.get(guest.uuid) ?? []));
-  const findings: Record<JournalFindingKind, number> = { missing: 0, extra: 0, 'out-of-order': 0, differing: 0, 'wrong-guest': 0 };
+  const findings: Record<JournalFindingKind, number> = { missing: 0, extra: 0, 'out-of-order': 0, differing: 0, 'wrong-guest': 0, 'out-of-window': 0 };
   let total = 0;
   const report = (finding: JournalFinding): void => {
     findings[finding.kind]++;
@@ -189,6 +194,16 @@ export async function conformJournal(journal: Journal, inputs: readonly AuditInp
     }
     for (const { record, written } of result.differing) {
       report({ kind: 'differing', guest, step: step(record), file: written.file, line: written.line, expected: record.payload, written: written.payload, fields: fieldDifferences(record.payload, written.payload) });
+    }
+    // A step's records must be stamped within the step's window, where the journal gives one.
+    for (const { record, written } of [...result.matched, ...result.differing]) {
+      const window = result.guest.steps[record.step]?.window;
+      if (window === undefined || (written.time !== null && written.time >= window.from && written.time <= window.to)) continue;
+      const when = written.time === null ? 'no stamp of its own' : `stamped ${written.time.toFixed(3)}`;
+      report({
+        kind: 'out-of-window', guest, step: step(record), file: written.file, line: written.line, expected: record.payload, written: written.payload,
+        fields: [{ name: '(time)', expected: `${window.from.toFixed(3)}–${window.to.toFixed(3)}`, written: when }],
+      });
     }
   }
   for (const result of results) {
@@ -218,6 +233,8 @@ export function formatJournalFinding(finding: JournalFinding): string {
       return `${head}: written, not expected: ${finding.written}`;
     case 'out-of-order':
       return `${head}: written here, out of its step's place: ${finding.written}`;
+    case 'out-of-window':
+      return `${head}: ${finding.fields[0]!.written}, outside the step's window ${finding.fields[0]!.expected}: ${finding.written}`;
     case 'wrong-guest':
     case 'differing':
       return `${head}: ${finding.fields.map((field) => `${field.name}=${field.written ?? '(none)'} where ${field.expected ?? '(none)'} was expected`).join(', ')}; expected ${finding.expected}`;

@@ -17,7 +17,16 @@ export type { DeviceNumber, HostValues } from '../emitter/domain/host-values.js'
 /** How far a failed start got, as the lab provoked it. */
 export type FailedStartStage = 'before-cgroup' | 'after-cgroup' | 'qemu-refused-device';
 
-export type JournalStep =
+/**
+ * When a step ran, as audit stamps (seconds since the epoch, milliseconds as the fraction), both ends
+ * inclusive: its records must carry stamps inside it. Optional: without it, records are matched by order alone.
+ */
+export interface StepWindow {
+  readonly from: number;
+  readonly to: number;
+}
+
+export type JournalStep = (
   | { readonly kind: 'start'; readonly reason: StartReason; readonly liveXml: string; readonly vmPid: number; readonly cgroup: string | null; readonly runtime?: HostValues }
   | {
     readonly kind: 'failed-start'; readonly definitionXml: string; readonly seclabels: readonly SeclabelValue[];
@@ -42,7 +51,8 @@ export type JournalStep =
   | {
     readonly kind: 'update'; readonly resource: 'mem' | 'vcpu' | 'iothread'; readonly liveXml: string; readonly oldValue: number; readonly newValue: number;
     readonly success?: boolean; readonly runtime?: HostValues;
-  };
+  }
+) & { readonly window?: StepWindow };
 
 export interface GuestJournal {
   /** A short name for the guest's role in the scenario ("basic", "shutdown", …). */
