@@ -354,7 +354,8 @@ export class LibauditSink implements Sink {
     this.last = after;
     const accepted = results.filter((result) => result.rc > 0).length;
     const verdict = accepted > 0 ? batchVerdict(before, after, batch, accepted) : null;
-    const seenVerdict = readBack !== undefined && accepted > 0 ? verdictWhenSeen(before, after, batch, accepted) : null;
+    const unseen = readBack !== undefined && 'seen' in readBack ? results.filter((result, index) => result.rc > 0 && !readBack.seen[index]).length : 0;
+    const seenVerdict = readBack !== undefined && accepted > 0 ? verdictWhenSeen(before, after, batch, accepted, unseen) : null;
     return records.map((_record, index) => {
       const outcome = this.outcome(results[index]);
       if (outcome instanceof EmitError) return outcome;
@@ -377,10 +378,19 @@ export class LibauditSink implements Sink {
   }
 }
 
-/** The verdict for a record the multicast group showed: it was accepted while auditing was on. */
-function verdictWhenSeen(before: StatusRead, after: StatusRead | undefined, batch: number, records: number): EmitError | null {
+/**
+ * The verdict for a record the multicast group showed: it was accepted while auditing was on. The kernel
+ * counts a record it drops before multicasting it (rate limit, backlog limit) in `lost`; so when `lost` rose by
+ * no more than the batch's records that were not seen, and the kernel's queue is empty (none is still held),
+ * the rise is theirs and says nothing of the seen ones.
+ */
+function verdictWhenSeen(before: StatusRead, after: StatusRead | undefined, batch: number, records: number, unseen: number): EmitError | null {
   const enabled = (read: StatusRead | undefined): StatusRead | undefined => (read !== undefined && 'status' in read ? { status: { ...read.status, enabled: 1 } } : read);
-  return batchVerdict(enabled(before)!, enabled(after), batch, records);
+  let end = enabled(after);
+  if (end !== undefined && 'status' in end && 'status' in before && end.status.backlog === 0 && ((end.status.lost - before.status.lost) >>> 0) <= unseen) {
+    end = { status: { ...end.status, lost: before.status.lost } };
+  }
+  return batchVerdict(enabled(before)!, end, batch, records);
 }
 
 /** What the read-back says of one record the kernel accepted; null when it was seen. */

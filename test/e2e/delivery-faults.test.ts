@@ -272,6 +272,21 @@ describe.skipIf(unavailable !== null)('virt-audit emit under faults (real kernel
     expect(2000 - logged).toBeLessThanOrEqual(counts['maybe-lost']!);
   }, 120_000);
 
+  it('a kernel rate limit (-r 200) with --read-back: exact — the log holds exactly the delivered records', async () => {
+    auditd = await PrivateAuditd.start('RAW');
+    auditctl('-r', '200');
+    const uuid = randomUUID();
+    const run = await streamEmit(['--policy', 'best-effort', '--read-back'], uuid, 2000);
+    auditctl('-r', '0');
+    await auditd.stop();
+    const { counts } = tallyOf(run);
+    expect(run.status).toBe(1);
+    expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(2000);
+    expect(counts.delivered).toBeGreaterThan(0);
+    expect(counts.delivered).toBeLessThan(2000);
+    expect(logCount(auditd, uuid)).toBe(counts.delivered);
+  }, 120_000);
+
   it('a kernel rate limit under required: stops at the first maybe-lost batch', async () => {
     auditd = await PrivateAuditd.start('RAW');
     auditctl('-r', '200');
