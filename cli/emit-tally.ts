@@ -1,12 +1,12 @@
 // What `virt-audit emit` did with every record it read, its last line on stderr, and its exit code.
 import { DeliveryStopped, EmitError, SinkFailed, type EmitErrorKind, type EmitInput, type EmitResult, type Emitter } from '../emitter/index.js';
 
-/** An outcome counted in the tally: delivered, skipped (libvirt writes no such record, or policy off), or why not. */
-export type TallyKey = 'delivered' | 'skipped' | EmitErrorKind;
+/** An outcome counted in the tally: delivered, skipped (libvirt writes no such record), not sent by --policy off, or why not. */
+export type TallyKey = 'delivered' | 'skipped' | 'policy-off' | EmitErrorKind;
 
 const ORDER: readonly TallyKey[] = [
   'delivered', 'maybe-lost', 'no-daemon', 'audit-disabled', 'not-delivered', 'unconfirmed', 'timeout', 'send-failed', 'sink-failed',
-  'too-long', 'invalid-record', 'nul-byte', 'unsafe-value', 'unsent', 'skipped',
+  'too-long', 'invalid-record', 'nul-byte', 'unsafe-value', 'unsent', 'policy-off', 'skipped',
 ];
 
 export class EmitTally {
@@ -21,7 +21,7 @@ export class EmitTally {
 
   add(result: EmitResult): void {
     if (result.status === 'delivered') this.count('delivered');
-    else if (result.status === 'skipped') this.count('skipped');
+    else if (result.status === 'skipped') this.count(result.reason === 'policy-off' ? 'policy-off' : 'skipped');
     else this.count(result.error.kind);
   }
 
@@ -54,7 +54,7 @@ export class EmitTally {
     return `virt-audit emit: ${this.records} records: ${parts.join(', ')}${loss}`;
   }
 
-  /** 0 when every record is delivered (or skipped as libvirt skips it, or by --policy off), 2 when a sink failed, else 1. */
+  /** 0 when every record is delivered (or skipped as libvirt skips it), 2 when a sink failed, else 1 (--policy off too: nothing was delivered). */
   exitCode(): number {
     if (this.sinkFailed) return 2;
     return this.records === this.of('delivered') + this.of('skipped') ? 0 : 1;

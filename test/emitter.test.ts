@@ -330,11 +330,11 @@ describe('virt-audit emit: the tally and the exit code', () => {
     expect(lastLine(result.stderr)).toBe('virt-audit emit: 250 records: 250 delivered');
   });
 
-  it('--policy off sends nothing and says so', () => {
+  it('--policy off sends nothing, says so, and exits 1 (no record was delivered)', () => {
     const result = runCli(['emit', '--sink', 'stdout', '--policy', 'off'], input(120));
     expect(result.stdout).toBe('');
-    expect(result.status).toBe(0);
-    expect(lastLine(result.stderr)).toBe('virt-audit emit: 120 records: 0 delivered, 120 skipped');
+    expect(result.status).toBe(1);
+    expect(lastLine(result.stderr)).toBe('virt-audit emit: 120 records: 0 delivered, 120 policy-off');
   });
 
   it('bad lines are counted with the records, and make the exit 1', () => {
