@@ -52,7 +52,7 @@ describe('verify on a reading thread', () => {
     expect(outcomes).toHaveLength(files.length);
     for (const outcome of outcomes) expect(outcome, outcome.path).toMatchObject({ same: true });
     // Some damaged logs are long enough for many batches (of 512 KiB of records) and far more warnings than are kept.
-    expect(Math.max(...outcomes.map((outcome) => outcome.virtRecords))).toBeGreaterThan(15_000);
+    expect(Math.max(...outcomes.map((outcome) => outcome.virtRecords))).toBeGreaterThan(10_000);
     expect(Math.max(...outcomes.map((outcome) => outcome.warnings))).toBeGreaterThan(1_000);
   }, 120_000);
 });
