@@ -1,19 +1,15 @@
 // libaudit's own encoder through koffi, as the oracle for differential tests.
-import koffi, { type LibraryHandle } from 'koffi';
+import koffi from 'koffi';
+import { loadWithLibc } from './native-library.js';
 
 export interface LibauditEncoder {
   encodeField(name: string, value: Uint8Array): string;
 }
 
 export function loadLibauditEncoder(): LibauditEncoder | null {
-  let libaudit: LibraryHandle;
-  let libc: LibraryHandle;
-  try {
-    libaudit = koffi.load('libaudit.so.1');
-    libc = koffi.load('libc.so.6');
-  } catch {
-    return null;
-  }
+  const loaded = loadWithLibc('libaudit.so.1');
+  if (loaded === null) return null;
+  const { library: libaudit, libc } = loaded;
   const encode = libaudit.func('void *audit_encode_nv_string(const char *name, const uint8_t *value, unsigned int vlen)');
   const free = libc.func('void free(void *ptr)');
   return {

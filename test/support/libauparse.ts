@@ -1,5 +1,6 @@
 // The real libauparse (libauparse.so.0) through koffi: how audit's own parser reads lines we write.
-import koffi, { type LibraryHandle } from 'koffi';
+import koffi from 'koffi';
+import { loadWithLibc } from './native-library.js';
 
 /** One field as auparse reads it: raw text, its interpretation (hex decoded, quotes removed), its type. */
 export interface AuparseField {
@@ -33,14 +34,9 @@ const AUPARSE_ESC_RAW = 0;
 export const AUPARSE_TYPE_ESCAPED = 6;
 
 export function loadLibauparse(): Libauparse | null {
-  let library: LibraryHandle;
-  let libc: LibraryHandle;
-  try {
-    library = koffi.load('libauparse.so.0');
-    libc = koffi.load('libc.so.6');
-  } catch {
-    return null;
-  }
+  const loaded = loadWithLibc('libauparse.so.0');
+  if (loaded === null) return null;
+  const { library, libc } = loaded;
   const init = library.func('void *auparse_init(int source, const uint8_t *buffer)');
   const destroy = library.func('void auparse_destroy(void *au)');
   const setEscapeMode = library.func('void auparse_set_escape_mode(void *au, int mode)');

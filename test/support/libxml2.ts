@@ -1,7 +1,8 @@
 // The real libxml2 (libxml2.so.2, the parser libvirt reads domain XML with) through koffi: a document
 // parsed as virXMLParseHelper parses it (XML_PARSE_NONET | XML_PARSE_NOWARNING, no entity substitution
 // flag), then an XPath string() as virXPathString reads a value.
-import koffi, { type LibraryHandle } from 'koffi';
+import koffi from 'koffi';
+import { loadWithLibc } from './native-library.js';
 
 export interface Libxml2 {
   /** The string value of an XPath over the document, or null when libxml2 refuses the document. */
@@ -13,14 +14,9 @@ const XML_PARSE_NOWARNING = 1 << 6;
 const XML_PARSE_NONET = 1 << 11;
 
 export function loadLibxml2(): Libxml2 | null {
-  let library: LibraryHandle;
-  let libc: LibraryHandle;
-  try {
-    library = koffi.load('libxml2.so.2');
-    libc = koffi.load('libc.so.6');
-  } catch {
-    return null;
-  }
+  const loaded = loadWithLibc('libxml2.so.2');
+  if (loaded === null) return null;
+  const { library, libc } = loaded;
   const XPathObject = koffi.struct('xmlXPathObject', {
     type: 'int', nodesetval: 'void *', boolval: 'int', floatval: 'double', stringval: 'void *', user: 'void *', index: 'int', user2: 'void *', index2: 'int',
   });
