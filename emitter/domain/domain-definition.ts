@@ -21,6 +21,11 @@ export type Hostdev =
     readonly device: string | null;
     /** PCI: assigned through VFIO (`<driver name='vfio'/>`, the QEMU default). */
     readonly vfio: boolean;
+    /**
+     * PCI through VFIO with `<driver iommufd='yes'/>` (libvirt 12.x): libvirt opens /dev/iommu and the
+     * device's VFIO cdev itself and hands QEMU the descriptors. Earlier releases ignore the attribute.
+     */
+    readonly iommufd: boolean;
     /** `<readonly/>` (SCSI: allowed read-only). */
     readonly readonly: boolean;
     /** USB: the source has a bus/device address (one given by vendor/product has none until libvirt finds it). */
@@ -83,6 +88,8 @@ export interface Disk {
   readonly device: string;
   /** `<target dev=…>`: how libvirt finds the disk whose media changes. */
   readonly target: string | null;
+  /** `<target bus=…>`, or libvirt's default for the device and target name (virDomainDiskDefPostParse). */
+  readonly bus: string;
   /** The top image. */
   readonly source: StorageSource;
   /** `<readonly/>`, and every cdrom (virDomainDiskDefPostParse forces cdroms read-only). */

@@ -2,7 +2,7 @@
 // cgroup allow before the device record, and on failure the device record with res=failed and the deny.
 import type { EmitInput } from '../emitter.js';
 import {
-  CgroupRun, hostdevCgroupPath, setupHostdev, setupImageChain, setupMemoryDevice, teardownHostdev, teardownImageChain, teardownMemoryDevice,
+  CgroupRun, hostdevCgroupPath, hostdevNeedsVfio, setupHostdev, setupImageChain, setupMemoryDevice, teardownHostdev, teardownImageChain, teardownMemoryDevice,
   type DevicePerms,
 } from './cgroup-acl.js';
 import type { CharDevice, Disk, DomainDefinition } from './domain-definition.js';
@@ -56,10 +56,23 @@ function hotplugSequence(domain: DomainDefinition, action: Action, options: Hotp
   return [...device, ...run.records];
 }
 
+/**
+ * qemuDomainDetachPrepDisk: only disks and luns on virtio, usb or scsi and cdroms on usb or scsi can be
+ * unplugged; the others (a floppy, an IDE or SATA disk or cdrom …) are refused before anything is audited.
+ * It judges the guest's disk of that target, not the XML given to the detach.
+ */
+function detachRefused(domain: DomainDefinition, disk: Disk): boolean {
+  const live = domain.devices.disks.find((candidate) => candidate.target !== null && candidate.target === disk.target) ?? disk;
+  if (live.device === 'disk' || live.device === 'lun') return !['virtio', 'usb', 'scsi'].includes(live.bus);
+  if (live.device === 'cdrom') return !['usb', 'scsi'].includes(live.bus);
+  return true;
+}
+
 /** qemuDomainAttachDeviceDiskLiveInternal / qemuDomainRemoveDiskDevice: the whole chain, then the record. */
 function diskHotplug(domain: DomainDefinition, disk: Disk, action: Action, options: HotplugOptions): EmitInput[] {
   // "floppy device hotplug isn't supported": refused before anything is audited
   if (action === 'attach' && disk.device === 'floppy') return [];
+  if (action === 'detach' && detachRefused(domain, disk)) return [];
   const side: CgroupSide = { allow: (run) => setupImageChain(run, disk), deny: (run) => teardownImageChain(run, disk) };
   const pair = (path: string | null): [string | null, string | null] => (action === 'attach' ? [null, path] : [path, null]);
   return hotplugSequence(domain, action, options, side, (success) => generic(domain, 'disk', action, ...pair(disk.source.path), success));
@@ -92,8 +105,9 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
     // qemuHostdevPrepareUSBDevices: a USB device libvirt cannot find on the host fails the attach before
     // anything is audited; one it finds gets its address (give it in the device XML, as the live XML shows it)
     if (action === 'attach' && options.success === false && hostdev.mode === 'subsystem' && hostdev.bus === 'usb' && !hostdev.located) continue;
-    const where = hostdevCgroupPath(hostdev, options.hostValues?.hostdevPaths);
-    const stillNeedsVfio = domain.devices.hostdevs.some((other) => other.mode === 'subsystem' && (other.bus === 'mdev' || (other.bus === 'pci' && other.vfio)) && other.device !== (hostdev.mode === 'subsystem' ? hostdev.device : null));
+    const version = versionOf(options);
+    const where = hostdevCgroupPath(hostdev, options.hostValues?.hostdevPaths, version);
+    const stillNeedsVfio = domain.devices.hostdevs.some((other) => hostdevNeedsVfio(other, version) && other.mode === 'subsystem' && other.device !== (hostdev.mode === 'subsystem' ? hostdev.device : null));
     sequence({ allow: (run) => setupHostdev(run, where), deny: (run) => teardownHostdev(run, where, stillNeedsVfio) }, (success) => hostdevRecords(domain, hostdev, action, success));
   }
   for (let index = 0; index < devices.redirdevs; index++) sequence(NO_CGROUP, (success) => [resource(domain, 'dev', action, { bus: 'usb', device: 'USB redirdev' }, success)]);

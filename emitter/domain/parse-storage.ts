@@ -45,11 +45,21 @@ function backingChain(element: XmlNode): StorageSource[] {
   return chain;
 }
 
+const BUS_OF_TARGET_PREFIX: readonly (readonly [string, string])[] = [['hd', 'ide'], ['sd', 'scsi'], ['vd', 'virtio'], ['xvd', 'xen'], ['ubd', 'uml']];
+
+/** virDomainDiskDefPostParse: a disk without `<target bus=…>` is fdc for a floppy, else by its name's prefix, else ide. */
+function defaultBus(device: string, target: string | null): string {
+  if (device === 'floppy') return 'fdc';
+  return BUS_OF_TARGET_PREFIX.find(([prefix]) => target?.startsWith(prefix))?.[1] ?? 'ide';
+}
+
 export function parseDisk(element: XmlNode): Disk {
   const device = attr(element, 'device') ?? 'disk';
+  const target = attr(element.target, 'dev');
   return {
     device,
-    target: attr(element.target, 'dev'),
+    target,
+    bus: attr(element.target, 'bus') ?? defaultBus(device, target),
     source: storageSource(element, attr(element, 'type') ?? 'file'),
     readonly: present(element.readonly) || device === 'cdrom',
     backingChain: backingChain(element),
