@@ -185,7 +185,7 @@ export function teardownImageChain(run: CgroupRun, disk: Disk): void {
   const othersHaveReservations = otherDisks.some((other) => other.source.managedReservations === true);
   // qemuDomainNeedsVFIO / virStorageSourceChainHasNVMe: the container stays while something else uses it
   const vfioStillNeeded = otherDisks.some((other) => [other.source, ...other.backingChain].some((image) => image.type === 'nvme')) ||
-    domain.devices.hostdevs.some((hostdev) => hostdev.mode === 'subsystem' && (hostdev.bus === 'mdev' || (hostdev.bus === 'pci' && hostdev.vfio)));
+    domain.devices.hostdevs.some((hostdev) => hostdevNeedsVfio(hostdev, run.scope.version));
   for (const source of [disk.source, ...disk.backingChain]) {
     const path = source.type === 'nvme' ? nvmeGroup(run, source) : localPath(source);
     if (path === null) continue;
@@ -197,43 +197,69 @@ export function teardownImageChain(run: CgroupRun, disk: Disk): void {
   }
 }
 
-/** A hostdev's node in the cgroup, and whether it needs the VFIO container. */
+/**
+ * virHostdevIsPCIDeviceWithIOMMUFD (12.9, read from its libvirt.so: subsystem PCI, driver vfio,
+ * iommufd yes). 9.0 and 11.3 have no iommufd: such a hostdev is plain VFIO there.
+ */
+export function usesIommufd(hostdev: Hostdev, version: LibvirtVersion): boolean {
+  return version === '12.9' && hostdev.mode === 'subsystem' && hostdev.bus === 'pci' && hostdev.vfio && hostdev.iommufd;
+}
+
+/** qemuDomainNeedsVFIO's hostdev part: an mdev, or a PCI hostdev through VFIO (12.9: not through iommufd). */
+export function hostdevNeedsVfio(hostdev: Hostdev, version: LibvirtVersion): boolean {
+  return hostdev.mode === 'subsystem' && (hostdev.bus === 'mdev' || (hostdev.bus === 'pci' && hostdev.vfio && !usesIommufd(hostdev, version)));
+}
+
+/** A hostdev's node in the cgroup, whether it needs the VFIO container, and whether it goes through iommufd. */
 export interface HostdevNode {
   readonly path: string | null;
   readonly perms: DevicePerms;
   readonly vfio: boolean;
+  readonly iommufd: boolean;
 }
 
-/** The cgroup path and permissions of a hostdev (qemuDomainGetHostdevPath), and whether it needs VFIO. */
-export function hostdevCgroupPath(hostdev: Hostdev, hostdevPaths: Readonly<Record<string, string>> | undefined): HostdevNode {
-  if (hostdev.mode !== 'subsystem') return { path: null, perms: 'rw', vfio: false };
+/**
+ * The cgroup path and permissions of a hostdev (qemuDomainGetHostdevPath: a PCI device through VFIO has
+ * its IOMMU group's node, iommufd or not), and whether it needs VFIO (virHostdevNeedsVFIO).
+ */
+export function hostdevCgroupPath(hostdev: Hostdev, hostdevPaths: Readonly<Record<string, string>> | undefined, version: LibvirtVersion = '9.0'): HostdevNode {
+  if (hostdev.mode !== 'subsystem') return { path: null, perms: 'rw', vfio: false, iommufd: false };
   const runtime = hostdev.device === null ? undefined : hostdevPaths?.[hostdev.device];
   switch (hostdev.bus) {
     case 'usb': {
       // virUSBDeviceNew: /dev/bus/usb/BBB/DDD
       const path = hostdev.device === null ? null : `/dev/bus/usb/${hostdev.device.replace('.', '/')}`;
-      return { path, perms: 'rw', vfio: false };
+      return { path, perms: 'rw', vfio: false, iommufd: false };
     }
-    case 'pci':
+    case 'pci': {
       // virPCIDeviceAddressGetIOMMUGroupDev: /dev/vfio/<IOMMU group>, read from sysfs at run time
-      return hostdev.vfio ? { path: runtime ?? null, perms: 'rw', vfio: true } : { path: null, perms: 'rw', vfio: false };
+      const iommufd = usesIommufd(hostdev, version);
+      return hostdev.vfio ? { path: runtime ?? null, perms: 'rw', vfio: !iommufd, iommufd } : { path: null, perms: 'rw', vfio: false, iommufd: false };
+    }
     case 'scsi':
       // virSCSIDeviceGetPath: /dev/sgN, from sysfs at run time
-      return { path: runtime ?? null, perms: hostdev.readonly ? 'r' : 'rw', vfio: false };
+      return { path: runtime ?? null, perms: hostdev.readonly ? 'r' : 'rw', vfio: false, iommufd: false };
     case 'scsi_host':
-      return { path: '/dev/vhost-scsi', perms: 'rw', vfio: false };
+      return { path: '/dev/vhost-scsi', perms: 'rw', vfio: false, iommufd: false };
     case 'mdev':
-      return { path: runtime ?? null, perms: 'rw', vfio: true };
+      return { path: runtime ?? null, perms: 'rw', vfio: true, iommufd: false };
   }
 }
 
-/** qemuSetupHostdevCgroup. */
+/**
+ * qemuSetupHostdevCgroup. 12.9 returns first for a hostdev through iommufd: QEMU gets descriptors of
+ * /dev/iommu and /dev/vfio/devices/vfioN that libvirt opened, so nothing is allowed (and no record).
+ */
 export function setupHostdev(run: CgroupRun, where: HostdevNode): void {
+  if (where.iommufd) return;
   if (where.path !== null) run.then(() => run.allowPath(where.path!, where.perms));
   if (where.vfio) run.then(() => run.allowPath(QEMU_DEV_VFIO, 'rw'));
 }
 
-/** qemuTeardownHostdevCgroup (the VFIO container stays while another hostdev needs it). */
+/**
+ * qemuTeardownHostdevCgroup (the VFIO container stays while another hostdev needs it). 12.9 has no
+ * iommufd test here: an iommufd hostdev's group node is denied (never allowed), the container not.
+ */
 export function teardownHostdev(run: CgroupRun, where: HostdevNode, domainStillNeedsVfio: boolean): void {
   if (where.path !== null) run.then(() => run.denyPath(where.path!, 'rwm'));
   if (where.vfio && !domainStillNeedsVfio) run.then(() => run.denyPath(QEMU_DEV_VFIO, 'rwm'));
@@ -303,7 +329,7 @@ export function setupDevicesCgroup(scope: CgroupScope): CgroupOutcome {
   for (const tpm of devices.tpms) {
     if (tpm.backend === 'passthrough' && tpm.path !== null) run.then(() => run.allowPath(tpm.path!, 'rw'));
   }
-  for (const hostdev of devices.hostdevs) run.then(() => setupHostdev(run, hostdevCgroupPath(hostdev, scope.hostdevPaths)));
+  for (const hostdev of devices.hostdevs) run.then(() => setupHostdev(run, hostdevCgroupPath(hostdev, scope.hostdevPaths, scope.version)));
   for (const memory of devices.memoryDevices) run.then(() => setupMemoryDevice(run, memory));
   for (const renderNode of devices.graphicsRenderNodes) run.then(() => run.allowPath(renderNode, 'rw'));
   for (const video of devices.videos) {

@@ -55,12 +55,13 @@ function hostdev(element: Node): Hostdev {
     return { mode: 'capabilities', kind: 'net', path: null };
   }
   const address = node(source.address);
-  const subsystem = { vfio: false, readonly: element.readonly !== undefined, located: true };
+  const subsystem = { vfio: false, iommufd: false, readonly: element.readonly !== undefined, located: true };
   switch (attr(element, 'type')) {
     case 'pci': {
       const field = (name: string): string => attr(address, name) ?? '0';
       const device = `${pad(field('domain'), 4, 16)}:${pad(field('bus'), 2, 16)}:${pad(field('slot'), 2, 16)}.${Number.parseInt(field('function'), 16)}`;
-      return { mode: 'subsystem', bus: 'pci', device, ...subsystem, vfio: (attr(element.driver, 'name') ?? 'vfio') === 'vfio' };
+      const vfio = (attr(element.driver, 'name') ?? 'vfio') === 'vfio';
+      return { mode: 'subsystem', bus: 'pci', device, ...subsystem, vfio, iommufd: vfio && attr(element.driver, 'iommufd') === 'yes' };
     }
     case 'usb': {
       const bus = attr(address, 'bus');
