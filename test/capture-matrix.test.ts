@@ -88,7 +88,8 @@ describe.each(captures)('capture $name', (capture) => {
       for (const step of guest.steps) {
         if (!('runtime' in step) || !step.runtime?.devices) continue;
         for (const [path, number] of Object.entries(step.runtime.devices)) {
-          if (number) recorded.set(path, `${number.major.toString(16).padStart(2, '0')}:${number.minor.toString(16).padStart(2, '0')}`.toUpperCase());
+          if (number === 'missing') recorded.set(path, '?');
+          else if (number) recorded.set(path, `${number.major.toString(16).padStart(2, '0')}:${number.minor.toString(16).padStart(2, '0')}`.toUpperCase());
         }
       }
       if (recorded.size === 0) return [];

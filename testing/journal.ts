@@ -12,7 +12,7 @@ export interface SeclabelValue {
 }
 
 /** The values libvirt read from its host at run time: the emitter's own `HostValues`. */
-export type { DeviceNumber, HostValues } from '../emitter/domain/host-values.js';
+export type { DeviceNumber, DeviceState, HostValues } from '../emitter/domain/host-values.js';
 
 /** How far a failed start got, as the lab provoked it. */
 export type FailedStartStage = 'before-cgroup' | 'after-cgroup' | 'qemu-refused-device';

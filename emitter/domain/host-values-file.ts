@@ -1,7 +1,7 @@
 // Checks a host-values document (JSON, as the capture lab writes it) field by field, naming the source and
 // the field of anything it rejects: nothing is dropped or changed silently.
 import { EmitError } from '../errors.js';
-import type { DeviceNumber, HostValues } from './host-values.js';
+import type { DeviceState, HostValues } from './host-values.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -16,9 +16,9 @@ function stringList(source: string, field: string, value: unknown): string[] {
   return [...(value as string[])];
 }
 
-function deviceNumber(source: string, field: string, value: unknown): DeviceNumber | null {
-  if (value === null) return null;
-  if (!isObject(value)) fail(source, field, 'must be { major, minor, kind } or null (not a device)');
+function deviceState(source: string, field: string, value: unknown): DeviceState {
+  if (value === null || value === 'missing') return value;
+  if (!isObject(value)) fail(source, field, 'must be { major, minor, kind }, null (not a device) or "missing" (not there)');
   const { major, minor, kind } = value;
   const valid = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32;
   if (!valid(major) || !valid(minor)) fail(source, field, 'needs non-negative integer major and minor');
@@ -38,7 +38,7 @@ export function hostValuesFrom(json: unknown, source: string): HostValues {
   if (!isObject(json)) fail(source, 'the document', 'must be a JSON object');
   for (const key of Object.keys(json)) if (!KNOWN.has(key)) fail(source, key, `is not a host value (known: ${[...KNOWN].join(', ')})`);
   const values: Mutable<HostValues> = {};
-  if (json.devices !== undefined) values.devices = record(source, 'devices', json.devices, (field, entry) => deviceNumber(source, field, entry));
+  if (json.devices !== undefined) values.devices = record(source, 'devices', json.devices, (field, entry) => deviceState(source, field, entry));
   if (json.vhostNet !== undefined) {
     values.vhostNet = record(source, 'vhostNet', json.vhostNet, (field, entry) => (typeof entry === 'boolean' ? entry : fail(source, field, 'must be true or false')));
   }

@@ -15,10 +15,12 @@ export interface DeviceNumber {
 /** The run-time values of the journal contract (scripts/lab/journal.ts writes this shape). */
 export interface HostValues {
   /**
-   * stat() on the guest's host of each path libvirt checks: its device number, or null = exists but is
-   * not a char/block device. A path not listed falls back to stat() on the rendering host.
+   * stat() on the guest's host of each path libvirt checks: its device number, null = exists but is not
+   * a char/block device, or "missing" = not there (stat() failed): where libvirt allows or denies such a
+   * path it writes a failed record, `rdev=?`, and stops. A path not listed falls back to stat() on the
+   * rendering host.
    */
-  readonly devices?: Readonly<Record<string, DeviceNumber | null>>;
+  readonly devices?: Readonly<Record<string, DeviceState>>;
   /** Whether libvirt opened /dev/vhost-net for each NIC, by MAC. */
   readonly vhostNet?: Readonly<Record<string, boolean>>;
   /** The tap device path libvirt opened (default /dev/net/tun). */
@@ -44,6 +46,9 @@ export interface HostValues {
   /** Security labels generated for this start (for a failed start too). */
   readonly seclabels?: readonly { model: string | null; label: string | null; imageLabel: string | null }[];
 }
+
+/** A path as a host-values file gives it: a device, null (something else), or "missing" (nothing there). */
+export type DeviceState = DeviceNumber | null | 'missing';
 
 /** What stat() tells libvirt about a path: a device, something else, or nothing there. */
 export type PathState = DeviceNumber | 'not-a-device' | 'missing';

@@ -1,8 +1,8 @@
 // Run-time values libvirt chose or read for a guest, read back from the host: the cgroup it placed the
 // QEMU process in (as virDomainAuditCgroup prints it: the devices controller's directory with a
 // trailing slash), and the host values of the journal's `runtime` (journal.ts HostValues).
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { DeviceNumber, HostValues, SeclabelValue } from './journal.js';
+import { existsSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import type { DeviceState, HostValues, SeclabelValue } from './journal.js';
 
 interface Mount {
   readonly point: string;
@@ -72,19 +72,24 @@ export function pathsInXml(xml: string): string[] {
   return [...found];
 }
 
-/** stat() of a path as the guest's libvirtd sees it (under `root` for a chroot): its device number, null when none. */
-export function deviceNumber(root: string, path: string): DeviceNumber | null {
+/**
+ * stat() of a path as the guest's libvirtd sees it (under `root` for a chroot): its device number, null
+ * when it is no device, "missing" when stat() fails (libvirt then writes a failed record, rdev=?; EACCES,
+ * which libvirt ignores like a file, reads as no device).
+ */
+export function deviceNumber(root: string, path: string): DeviceState {
+  let info: BigIntStats;
   try {
-    const info = statSync(`${root}${path}`, { bigint: true });
-    const kind = info.isCharacterDevice() ? 'char' : info.isBlockDevice() ? 'block' : null;
-    if (kind === null) return null;
-    // glibc's major()/minor() of a 64-bit dev_t.
-    const major = Number(((info.rdev >> 8n) & 0xfffn) | ((info.rdev >> 32n) & ~0xfffn));
-    const minor = Number((info.rdev & 0xffn) | ((info.rdev >> 12n) & ~0xffn));
-    return { major, minor, kind };
-  } catch {
-    return null;
+    info = statSync(`${root}${path}`, { bigint: true });
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EACCES' ? null : 'missing';
   }
+  const kind = info.isCharacterDevice() ? 'char' : info.isBlockDevice() ? 'block' : null;
+  if (kind === null) return null;
+  // glibc's major()/minor() of a 64-bit dev_t.
+  const major = Number(((info.rdev >> 8n) & 0xfffn) | ((info.rdev >> 32n) & ~0xfffn));
+  const minor = Number((info.rdev & 0xffn) | ((info.rdev >> 12n) & ~0xffn));
+  return { major, minor, kind };
 }
 
 /** The `cgroup_device_acl` of a qemu.conf, or undefined where it is not set (libvirt's default list). */
@@ -147,7 +152,7 @@ export interface RuntimeSource {
  * QEMU's command line when it runs, the tap device, qemu.conf's ACL list, the labels of the live XML.
  */
 export function hostValues(source: RuntimeSource, xmls: readonly string[], options: { qemuPid?: number; seclabels?: readonly SeclabelValue[] } = {}): HostValues {
-  const devices: Record<string, DeviceNumber | null> = {};
+  const devices: Record<string, DeviceState> = {};
   for (const path of [...HOST_DEVICE_PATHS, ...xmls.flatMap(pathsInXml)]) devices[path] = deviceNumber(source.root, path);
   const cmdline = options.qemuPid === undefined ? [] : commandLine(options.qemuPid);
   const acl = cgroupDeviceAcl(source.qemuConf);
