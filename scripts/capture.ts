@@ -3,11 +3,12 @@
 // on both logs. Needs root, a kernel with audit, Debian's auditd, libvirt and QEMU, and no other auditd
 // or libvirtd running (the lab starts its own and stops them by pid).
 //
-//   npm run capture [-- [--libvirt 9.0|11.3|12.9] [--matrix] [OUTDIR]]
+//   npm run capture [-- [--libvirt 9.0|11.3|12.9] [--matrix [--only REGEX]] [OUTDIR]]
 //
 // --libvirt 11.3 / 12.9 runs libvirt from a Debian 13 chroot (scripts/libvirt-chroot.sh; built on first
 // use), writing into the same private auditd; default OUTDIR examples/libvirt-VERSION. --matrix runs the
-// capture matrix (scripts/lab/matrix.ts) instead, one RAW pass, into examples/matrix/libvirt-VERSION.
+// capture matrix (scripts/lab/matrix.ts) instead, one RAW pass, into examples/matrix/libvirt-VERSION;
+// --only runs the matrix guests whose role matches REGEX (a trial: give a scratch OUTDIR).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ function defaultOut(libvirt: LabLibvirtVersion, matrix: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { libvirt: { type: 'string' }, matrix: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { libvirt: { type: 'string' }, matrix: { type: 'boolean' }, only: { type: 'string' } } });
   const say = (message: string) => process.stderr.write(`capture: ${message}\n`);
   const libvirt = (values.libvirt ?? HOST_LIBVIRT_VERSION) as LabLibvirtVersion;
   if (!LAB_LIBVIRT_VERSIONS.includes(libvirt)) {
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const matrix = values.matrix === true;
+  if (values.only !== undefined && (!matrix || positionals[0] === undefined)) {
+    say('--only runs part of the matrix: give --matrix and a scratch OUTDIR (the stored matrix is whole)');
+    process.exit(2);
+  }
   const out = positionals[0] ?? defaultOut(libvirt, matrix);
   if (libvirtRoot(libvirt) === null) buildLibvirtChroot(libvirt, say);
   const unavailable = labUnavailable(libvirt);
@@ -51,7 +56,7 @@ async function main(): Promise<void> {
   mkdirSync(matrix ? out : outputs, { recursive: true });
   const formats = matrix ? (['RAW'] as const) : (['RAW', 'ENRICHED'] as const);
   for (const format of formats) {
-    const pass = await capturePass(format, out, say, { libvirt, scenario: matrix ? 'matrix' : 'lab', ...(matrix ? { stem: 'matrix' } : {}) });
+    const pass = await capturePass(format, out, say, { libvirt, scenario: matrix ? 'matrix' : 'lab', ...(matrix ? { stem: 'matrix' } : {}), ...(values.only !== undefined ? { only: new RegExp(values.only) } : {}) });
     chmodSync(pass.log, 0o644);
     if (!matrix) realToolOutputs(pass.log, outputs);
   }

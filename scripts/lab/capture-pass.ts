@@ -36,6 +36,8 @@ export interface PassOptions {
   readonly scenario?: 'lab' | 'matrix';
   /** The files' name before .log / .journal.json. */
   readonly stem?: string;
+  /** The matrix: only the guests whose role matches (a trial of a few guests into a scratch directory). */
+  readonly only?: RegExp;
 }
 
 export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: string, say: (message: string) => void, options: PassOptions = {}): Promise<CapturedPass> {
@@ -45,7 +47,7 @@ export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: stri
   const lab = await HostLab.start({ format, libvirt });
   try {
     const passSay = (message: string) => say(`pass ${format}: ${message}`);
-    const journal = options.scenario === 'matrix' ? await runMatrix(lab, { bootable, say: passSay }) : await runScenario(lab, { bootable, say: passSay });
+    const journal = options.scenario === 'matrix' ? await runMatrix(lab, { bootable, say: passSay, ...(options.only ? { only: options.only } : {}) }) : await runScenario(lab, { bootable, say: passSay });
     const auditLog = await lab.stopAuditd();
     const stem = options.stem ?? `libvirt-capture.${format.toLowerCase()}`;
     const log = join(outDirectory, `${stem}.log`);

@@ -188,7 +188,7 @@ export class LabGuest {
    * A live attach or detach through virsh. A refusal is journaled with success:false when `expectFailure`
    * (libvirt audits a failed hot-plug too); an unexpected one is noted and rethrown.
    */
-  async hotplug(kind: 'attach' | 'detach', deviceFile: string, deviceXml: string, expectFailure = false, marker?: string): Promise<boolean> {
+  async hotplug(kind: 'attach' | 'detach', deviceFile: string, deviceXml: string, expectFailure = false, marker?: string, settleMs = 0): Promise<boolean> {
     const liveXml = await this.liveXml();
     const qemuPid = this.lab.qemuPid(this.name);
     const cgroup = this.cgroup();
@@ -205,7 +205,12 @@ export class LabGuest {
     }
     if (success && expectFailure) throw new Error(`${this.name}: ${kind} of ${deviceXml} succeeded although it was expected to fail`);
     // A detach the guest never acknowledged: virsh returns, the device stays, libvirt audits nothing.
-    const acknowledged = kind === 'detach' && success && marker !== undefined ? !(await this.liveXml()).includes(marker) : undefined;
+    // A slow guest's acknowledgement arrives after virsh returned (libvirt then removes and audits the
+    // device on QEMU's DEVICE_DELETED event): `settleMs` waits for it.
+    const released = async () => !(await this.liveXml()).includes(marker!);
+    const acknowledged = kind === 'detach' && success && marker !== undefined
+      ? await waitFor(`${this.name} to release the device`, settleMs, released).then(() => true, () => false)
+      : undefined;
     this.push({ kind, liveXml, deviceXml, cgroup, ...(success ? {} : { success }), ...(acknowledged === false ? { acknowledged } : {}), runtime });
     return success;
   }
@@ -215,8 +220,8 @@ export class LabGuest {
   }
 
   /** `marker`: text of the live XML that names the device, to tell whether the guest let it go. */
-  detach(deviceFile: string, deviceXml: string, marker?: string): Promise<boolean> {
-    return this.hotplug('detach', deviceFile, deviceXml, false, marker);
+  detach(deviceFile: string, deviceXml: string, marker?: string, settleMs = 0): Promise<boolean> {
+    return this.hotplug('detach', deviceFile, deviceXml, false, marker, settleMs);
   }
 
   /**

@@ -527,6 +527,64 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       await guest.crash();
     });
 
+    // ── Floppy, a refused detach, a DIMM the guest lets go (added last: earlier guests keep their UUIDs) ─
+    const floppyImage = (name: string) => {
+      const path = join(images, name);
+      run('truncate', ['-s', '1440K', host(path)]);
+      return path;
+    };
+    const floppy = (source: string, dev = 'fda') =>
+      `<disk type='file' device='floppy'><driver name='qemu' type='raw'/><source file='${source}'/><target dev='${dev}' bus='fdc'/></disk>`;
+    const floppyA = floppyImage('floppy-a.img');
+    const floppyB = floppyImage('floppy-b.img');
+    add('floppy', 'a floppy drive cold-plugged on i440fx (fdc) and its media changed; a second floppy hot-plugged and the first one detached: both refused before any audit; destroy', {
+      devices: fileDisk(qcow2('floppy-root.qcow2'), 'vda') + floppy(floppyA),
+    }, async (guest) => {
+      await boot(guest);
+      await guest.changeMedia(deviceFile(floppy(floppyB)), floppy(floppyB), floppyA);
+      const second = floppy(floppyImage('floppy-c.img'), 'fdb');
+      await guest.hotplug('attach', deviceFile(second), second, true);
+      await guest.hotplug('detach', deviceFile(floppy(floppyB)), floppy(floppyB), true);
+      await guest.destroy();
+    });
+    // q35's pcie-root takes integrated endpoints but cannot hot-unplug them: libvirt (which checks only a
+    // controller's hotplug='off') sends device_del and QEMU refuses it ("Bus 'pcie.0' does not support hotplugging").
+    add('failed-detach', 'a q35 guest with a virtio disk on pcie-root (an integrated endpoint): its detach reaches QEMU, which refuses it; disk detach res=failed and nothing else; destroy', {
+      os: "<os><type arch='x86_64' machine='q35'>hvm</type></os>",
+      devices: fileDisk(qcow2('refused-detach.qcow2'), 'vda')
+        + fileDisk(qcow2('refused-detach-2.qcow2'), 'vdb', 'virtio', 'qcow2', "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>"),
+    }, async (guest) => {
+      await boot(guest);
+      const disk = fileDisk(join(images, 'refused-detach-2.qcow2'), 'vdb');
+      await guest.hotplug('detach', deviceFile(disk), disk, true);
+      await guest.destroy();
+    });
+    const dimmConsole = join(directory, 'dimm-console.log');
+    const dimmBoot = bootedOs(dimmConsole);
+    add('booted-dimm', 'boots the test kernel with one NUMA cell and maxMemory: a DIMM hot-plugged, then unplugged (ACPI eject; the guest leaves hot-added memory offline, so it can let it go); the guest shuts down', {
+      memory: "<maxMemory slots='2' unit='MiB'>1024</maxMemory><memory unit='MiB'>128</memory>",
+      cpu: "<cpu><numa><cell id='0' cpus='0' memory='128' unit='MiB'/></numa></cpu>",
+      os: dimmBoot.os,
+      devices: fileDisk(qcow2('dimm.qcow2'), 'vda') + dimmBoot.serial,
+    }, async (guest) => {
+      await boot(guest);
+      await guest.waitForConsole(dimmConsole, 'virt-audit test guest: ready', 180_000, readConsole);
+      const dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target></memory>";
+      await guest.update('mem', () => lab.virsh(['attach-device', guest.name, deviceFile(dimm), '--live']));
+      await guest.detach(deviceFile(dimm), dimm, "<memory model='dimm'", 60_000);
+      const detach = guest.journal.steps.at(-1);
+      if (detach?.kind === 'detach' && detach.acknowledged === false) guest.note('the guest did not release the DIMM within 60 s');
+      await guest.shutdown();
+    });
+
+    // libvirt checks nothing about a type='dev' chardev's node before qemuSetupChardevCgroupCB allows it:
+    // a node missing on the host is the failed allow (rdev=?) that ends the start.
+    add('fail-missing-dev', "a start that fails in the cgroup setup: a serial of type='dev' whose node does not exist; the allow is written rdev=? res=failed and nothing after it", {
+      devices: fileDisk(qcow2('missing-dev.qcow2'), 'vda') + `<serial type='dev'><source path='/dev/${MATRIX_PREFIX}-no-such-tty'/><target port='0'/></serial>`,
+    }, async (guest) => {
+      await guest.failStart(labels(), 'after-cgroup');
+    });
+
     for (const entry of guests) {
       index++;
       if (options.only && !options.only.test(entry.role)) continue;
