@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
+import { resolveInputs, type Profile } from '../src/index.js';
+import { type VirtRecordJson } from '../src/libvirt/json-form.js';
 import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
 import { PieceWriter } from '../verifier/report-output.js';
 import { writeBlocking } from './blocking-write.js';

@@ -1,6 +1,6 @@
-import {
-  VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
-} from '../src/index.js';
+import { type AuditTime, type LibvirtRecordType } from '../src/index.js';
+import type { LibvirtRecord, RecordEnvelope } from '../src/model/virt-records.js';
+import { VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE } from '../src/tables/record-types.js';
 import { renderAuditLine, renderMessage } from './audit-line.js';
 import { EmitError, SinkFailed } from './errors.js';
 import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';

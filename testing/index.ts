@@ -1,3 +1,11 @@
+/**
+ * `virt-audit/testing`: what a virt manager's own test suite needs to assert the audit trail its guests leave:
+ * {@link AuditCapture} (the host's log from now on, or a private auditd), the trail assertions, the trail rules
+ * and the journal conformance of `virt-audit conform --journal`.
+ *
+ * @packageDocumentation
+ * @module virt-audit/testing
+ */
 export { AuditCapture, auditdLogFile, type AuditCaptureOptions, type RecordsOptions } from './audit-capture.js';
 export {
   assertConforms, assertWritten, compareWritten, describeComparison, expectedPayload, trailFindings, virtAuditMatchers, writtenPayload,

@@ -2,7 +2,7 @@
 // against libvirt's formats and the JSON Schemas (virt-record-check); files on two threads (verify-threaded).
 import type { Readable } from 'node:stream';
 import type { Profile } from '../src/libvirt/layouts.js';
-import type { VirtRecordJson } from '../src/libvirt/json-form.js';
+import type { LibvirtRecord } from '../src/model/virt-records.js';
 import type { SchemaValidator } from '../src/libvirt/schema-validator.js';
 import type { AuditInput } from '../src/reader/input-set.js';
 import type { RejectReason } from '../src/reader/parse-line.js';
@@ -37,8 +37,15 @@ export interface VerifyOptions {
   readonly profile?: Profile;
   readonly maxLineBytes?: number;
   readonly eoeTimeoutMs?: number;
-  /** Receives the JSON form of every VIRT record, in log order. */
-  readonly onVirtRecord?: (json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => void;
+  /**
+   * Receives the JSON form of every VIRT record libvirt's formats apply to (not those another program
+   * wrote: see the `foreign-emitter` notice), in log order, with its errors. Narrow the record by `type`,
+   * then `op` or `resrc`, to reach its typed fields. The types say what a conforming record holds: one with
+   * errors in `diagnostics` fits no layout of the profile (or breaks the one it fits), and its fields may be
+   * missing or of another type than its type says; under the `legacy` profile a conforming record may also be
+   * one of libvirt's historical forms (without `virt=`, `vm-pid=` or `model=`).
+   */
+  readonly onVirtRecord?: (record: LibvirtRecord, diagnostics: readonly Diagnostic[]) => void;
   readonly onProgress?: (bytesRead: number) => void;
   /**
    * Receives every problem (invalid VIRT record, rejected line) and every warning kept (the first
