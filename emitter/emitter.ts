@@ -3,7 +3,7 @@ import type { LibvirtRecord, RecordEnvelope } from '../src/model/virt-records.js
 import { VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE } from '../src/tables/record-types.js';
 import { renderAuditLine, renderMessage } from './audit-line.js';
 import { EmitError, SinkFailed } from './errors.js';
-import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
+import { buildPayload, layoutForRecord } from './payload.js';
 import { currentHeader, currentTail, type LibauditTail, type RecordHeader } from './process-identity.js';
 import {
   checkKeys, enrichmentOf, headerOf, nodeOf, serialOf, successOf, tailOf, timeOf, type AuditSerial,
@@ -61,7 +61,7 @@ export interface EmitterOptions {
 }
 
 /** A record in the JSON form; res is required, the other envelope fields (time, serial, pid…, exe…, enrichment) are optional. */
-export type EmitInput = PayloadValues;
+export type EmitInput = Readonly<Record<string, unknown>> & { readonly type: string };
 
 // res is never assumed: a record says whether the operation succeeded.
 type WithoutEnvelope<Record> = Record extends unknown ? Omit<Record, keyof RecordEnvelope> & Partial<Omit<RecordEnvelope, 'res'>> & Pick<RecordEnvelope, 'res'> : never;

@@ -22,13 +22,12 @@ export type { ConnectionOptions } from './libaudit-connection.js';
 export type { LibauditTail, RecordHeader } from './process-identity.js';
 export { EmitError, NotDelivered, SinkFailed, isNotDelivered, type EmitErrorKind, type LossDetail } from './errors.js';
 export { FieldError } from './field-refusal.js';
-export { buildPayload } from './payload.js';
 export { parseDeviceXml, parseDomainXml } from './domain/parse-domain.js';
 export type * from './domain/domain-definition.js';
 export {
   FAILED_START_STAGES, LIBVIRT_VERSIONS, auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange,
   auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, auditStop, hostValuesFrom, statPath,
   type CgroupRuntime, type DeviceNumber, type DiskJobOptions, type DiskOverlay, type FailedStartOptions, type FailedStartStage,
-  type HostValues, type HotplugOptions, type LibvirtVersion, type LifecycleOptions, type MediaChangeOptions, type PathState,
+  type HostValues, type HotplugAction, type HotplugOptions, type LibvirtVersion, type LifecycleOptions, type MediaChangeOptions, type PathState,
   type ResourceUpdateOptions, type StartOptions, type StatPath,
 } from './domain/lifecycle.js';

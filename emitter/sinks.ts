@@ -322,7 +322,7 @@ export class LibauditSink implements Sink {
     this.readBack = options.readBack ?? false;
   }
 
-  /** The kernel's audit status as last read (after the last batch), read now if it was not. */
+  /** @internal The kernel's audit status as last read (after the last batch), read now if it was not. */
   async status(): Promise<StatusRead> {
     this.last ??= await this.connection.status(this.wait);
     return this.last;

@@ -7,7 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeValue } from '../src/index.js';
 import { bytesToHex } from '../src/encoding/audit-encoding.js';
-import { buildPayload, type EmitInput } from '../emitter/index.js';
+import { type EmitInput } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 import { renderAuditLine } from '../emitter/audit-line.js';
 
 interface Guest {

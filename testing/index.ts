@@ -9,11 +9,11 @@
 export { AuditCapture, auditdLogFile, type AuditCaptureOptions, type RecordsOptions } from './audit-capture.js';
 export {
   assertConforms, assertWritten, compareWritten, describeComparison, expectedPayload, trailFindings, virtAuditMatchers, writtenPayload,
-  type ExpectedRecord, type TrailComparison, type WrittenRecord,
+  type ExpectedRecord, type MatcherResult, type TrailComparison, type WrittenRecord,
 } from './trail-assertions.js';
 export type { TrailFinding } from '../verifier/conform/trail-checker.js';
 export { TRAIL_RULE_IDS, TRAIL_RULES, type TrailRule, type TrailRuleId } from '../verifier/conform/trail-rule-catalog.js';
-export type { FailedStartStage, GuestJournal, HostValues, Journal, JournalStep } from './journal.js';
+export type { FailedStartStage, GuestJournal, HostValues, Journal, JournalStep, SeclabelValue, StepWindow } from './journal.js';
 export { expectedRecords, libvirtVersionOf, readJournal, stepRecords, type ExpectedStepRecord } from './journal-replay.js';
 export {
   JOURNAL_FINDING_KINDS, conformJournal, fieldDifferences, formatJournalFinding,

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../src/model/audit-record.js';
 import { splitLibauditTail } from '../src/libvirt/libaudit-tail.js';
-import { buildPayload, type PayloadValues } from '../emitter/payload.js';
+import type { EmitInput } from '../emitter/emitter.js';
+import { buildPayload } from '../emitter/payload.js';
 import { checkTrailRules } from '../verifier/conform/conform-rules.js';
 import { formatFinding } from '../verifier/conform/conform-report.js';
 import type { TrailFinding } from '../verifier/conform/trail-checker.js';
@@ -14,7 +15,7 @@ import type { TrailRuleId } from '../verifier/conform/trail-rule-catalog.js';
 import type { AuditCapture } from './audit-capture.js';
 
 /** A record a test expects: the emitter's input form (as the lifecycle builders return it), or a wire payload. */
-export type ExpectedRecord = PayloadValues | string;
+export type ExpectedRecord = EmitInput | string;
 
 export interface WrittenRecord {
   readonly file: string;
@@ -132,7 +133,7 @@ export async function assertConforms(capture: AuditCapture, skip: readonly Trail
   if (findings.length > 0) throw new AssertionError({ message: `the audit trail breaks ${findings.length} trail rule finding(s):\n${findings.map(formatFinding).join('\n')}` });
 }
 
-interface MatcherResult {
+export interface MatcherResult {
   readonly pass: boolean;
   readonly message: () => string;
 }

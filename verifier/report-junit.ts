@@ -8,11 +8,17 @@ import type { Diagnostic, VerifyResult } from './verify.js';
 import { formatDiagnostic } from './report-text.js';
 import { PieceWriter } from './report-output.js';
 
+/** A checked record, as a JUnit test case. */
 export interface VerifiedRecord {
+  /** The input it was read from (the test suite). */
   readonly file: string;
+  /** Its line, from 1. */
   readonly line: number;
+  /** Its type. */
   readonly type: string;
+  /** Its serial (a decimal string beyond 2^53). */
   readonly serial: number | string | null;
+  /** Its errors: none for a passed case. */
   readonly failures: readonly Diagnostic[];
 }
 
@@ -66,6 +72,7 @@ export class JunitReport {
     });
   }
 
+  /** Adds a record's test case: passed, or failed with its errors. */
   readonly record = (record: VerifiedRecord): void => {
     const name = escapeXml(`${record.type} ${record.serial ?? '?'} (line ${record.line})`);
     const classname = escapeXml(record.file);
@@ -79,6 +86,11 @@ export class JunitReport {
     this.add(diagnostic.file, `    <testcase classname="${escapeXml(diagnostic.file)}" name="line ${diagnostic.line}">\n${failureXml(diagnostic)}    </testcase>\n`, true);
   };
 
+  /**
+   * Writes the document: a suite per input with its counts, then its cases.
+   *
+   * @param _result - What verify returned (the counts come from the cases).
+   */
   end(_result: VerifyResult): void {
     this.closeSpan();
     this.spool.flush();

@@ -17,7 +17,7 @@ export interface HotplugOptions extends LifecycleOptions {
   readonly cgroup?: CgroupRuntime | null;
 }
 
-type Action = 'attach' | 'detach';
+export type HotplugAction = 'attach' | 'detach';
 
 /** The cgroup side of one device: what libvirt allows before QEMU sees it and denies once it is gone. */
 interface CgroupSide {
@@ -36,7 +36,7 @@ const pathSide = (path: string | null, allowPerms: DevicePerms, denyPerms: Devic
  * Detach (qemuDomainRemove*Device): the record, then the deny; a detach QEMU refused
  * (qemuDomainRemoveAuditDevice) writes only the failed record.
  */
-function hotplugSequence(domain: DomainDefinition, action: Action, options: HotplugOptions, side: CgroupSide, records: (success: boolean) => EmitInput[]): EmitInput[] {
+function hotplugSequence(domain: DomainDefinition, action: HotplugAction, options: HotplugOptions, side: CgroupSide, records: (success: boolean) => EmitInput[]): EmitInput[] {
   const success = options.success ?? true;
   const run = options.cgroup ? new CgroupRun(cgroupScope(domain, options.cgroup, options)) : null;
   if (action === 'attach') {
@@ -57,7 +57,7 @@ function hotplugSequence(domain: DomainDefinition, action: Action, options: Hotp
 }
 
 /** qemuDomainAttachDeviceDiskLiveInternal / qemuDomainRemoveDiskDevice: the whole chain, then the record. */
-function diskHotplug(domain: DomainDefinition, disk: Disk, action: Action, options: HotplugOptions): EmitInput[] {
+function diskHotplug(domain: DomainDefinition, disk: Disk, action: HotplugAction, options: HotplugOptions): EmitInput[] {
   // "floppy device hotplug isn't supported": refused before anything is audited
   if (action === 'attach' && disk.device === 'floppy') return [];
   const side: CgroupSide = { allow: (run) => setupImageChain(run, disk), deny: (run) => teardownImageChain(run, disk) };
@@ -66,7 +66,7 @@ function diskHotplug(domain: DomainDefinition, disk: Disk, action: Action, optio
 }
 
 /** qemuDomainAttachChrDevice / qemuDomainRemoveChrDevice: type='dev' sources are allowed rw, denied rw. */
-function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: Action, options: HotplugOptions): EmitInput[] {
+function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: HotplugAction, options: HotplugOptions): EmitInput[] {
   const side = chardev.sourceType === 'dev' ? pathSide(chardev.path, 'rw', 'rw') : NO_CGROUP;
   const pair: [string | null, string | null] = action === 'attach' ? [null, chardev.path] : [chardev.path, null];
   return hotplugSequence(domain, action, options, side, (success) => generic(domain, 'chardev', action, ...pair, success));
@@ -76,7 +76,7 @@ function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: A
  * Records for one device attached to (or detached from) a running guest. `device` is the device alone,
  * parsed with parseDeviceXml; `domain` the guest's live definition.
  */
-export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: Action, options: HotplugOptions = {}): EmitInput[] {
+export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: HotplugAction, options: HotplugOptions = {}): EmitInput[] {
   const { devices } = device;
   const records: EmitInput[] = [];
   const sequence = (side: CgroupSide, build: (success: boolean) => EmitInput[]) => records.push(...hotplugSequence(domain, action, options, side, build));

@@ -8,13 +8,19 @@ export type RecordForm =
   | 'journald' // `<date> <host> audit[pid]: TYPE body`: no timestamp of the record's own, no serial
   | 'interpreted'; // `ausearch -i` output: values interpreted, encoding lost
 
+/** A record's time stamp, as the kernel wrote it: `audit(SECONDS.MILLIS:…)`. */
 export interface AuditTime {
+  /** Seconds since the epoch. */
   readonly sec: number;
+  /** Milliseconds within the second (0–999). */
   readonly ms: number;
 }
 
+/** Something wrong with a record, found while reading it. */
 export interface RecordIssue {
+  /** The rule it breaks (`crlf`, `msg-unterminated`…). */
   readonly rule: string;
+  /** What is wrong, for a person. */
   readonly message: string;
 }
 
@@ -46,18 +52,31 @@ export interface RecordInit {
  * so passing over records nobody looks at costs little.
  */
 export class AuditRecord {
+  /** The file the record was read from. */
   readonly file: string;
+  /** Its line in that file, from 1. */
   readonly line: number;
+  /** How its line was written. */
   readonly form: RecordForm;
+  /** Its `node=` name, or null. */
   readonly node: string | null;
+  /** Its type name (`VIRT_CONTROL`, `SYSCALL`…; `UNKNOWN[NNNN]` for a number libaudit does not name). */
   readonly type: string;
+  /** Its type number, where the line or libaudit's table gives one. */
   readonly typeNumber: number | null;
+  /** Its time stamp; null in a form without one (journald). */
   readonly time: AuditTime | null;
+  /** The time stamp as written, when it could not be read as one (interpreted, journald). */
   readonly timeText: string | undefined;
+  /** The serial of its event; null in a form without one. */
   readonly serial: number | null;
+  /** The whole line (one JS char per byte). */
   readonly text: string;
+  /** Where the body (after `): `) begins in `text`. */
   readonly bodyStart: number;
+  /** Where the body ends in `text` (at the ENRICHED separator or the end). */
   readonly bodyEnd: number;
+  /** Where the text after the ENRICHED separator 0x1D begins in `text`, or -1. */
   readonly enrichmentStart: number;
   // Made when the first issue is found: most records have none.
   private issueList: RecordIssue[] | undefined;
@@ -68,6 +87,7 @@ export class AuditRecord {
   private bodyText: string | undefined;
   private enrichmentSlice: string | undefined;
 
+  /** @internal Records come from {@link parseLine} and the readers. */
   constructor(init: RecordInit) {
     this.file = init.file;
     this.line = init.line;
@@ -148,6 +168,7 @@ export class AuditRecord {
     return this.parsed === undefined ? this.bodyIndex().withPayload : this.parsed.payload !== null;
   }
 
+  /** The fields after the ENRICHED separator (UID, AUID…), empty in a RAW record. */
   get enrichment(): readonly AuditField[] {
     return this.parsedBody.enrichment;
   }
@@ -158,6 +179,12 @@ export class AuditRecord {
     return payload === null ? header : [...header, ...payload];
   }
 
+  /**
+   * The first field called `name`, header then payload.
+   *
+   * @param name - The field's name.
+   * @returns The field, or undefined when the record has none of that name.
+   */
   field(name: string): AuditField | undefined {
     return findField(this.fields, name);
   }
@@ -205,6 +232,12 @@ export class AuditRecord {
     return sharedIndex;
   }
 
+  /**
+   * The decoded value of the first field called `name`, header then payload.
+   *
+   * @param name - The field's name.
+   * @returns The value; null for `?`; undefined when there is no such field.
+   */
   value(name: string): string | null | undefined {
     return this.field(name)?.value;
   }
