@@ -9,8 +9,14 @@ import { EmitError, type EmitErrorKind } from './errors.js';
 export class FieldError extends EmitError {
   override readonly name: string = 'FieldError';
 
+  /**
+   * @param kind - Why the value is refused.
+   * @param field - The field (`hostname`, `enrichment.UID`…).
+   * @param message - What is wrong.
+   */
   constructor(
     kind: EmitErrorKind,
+    /** The field refused: `hostname`, `enrichment.UID`… */
     readonly field: string,
     message: string,
   ) {

@@ -7,8 +7,11 @@ import type { Disk, DomainDefinition, StorageSource } from './domain-definition.
 import { cgroupScope, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { generic } from './records.js';
 
+/** What {@link auditDiskSnapshot} and {@link auditBlockCopy} need beyond the definition. */
 export interface DiskJobOptions extends LifecycleOptions {
+  /** Whether QEMU's job succeeded (default true). */
   readonly success?: boolean;
+  /** The guest's devices cgroup; without it no cgroup records. */
   readonly cgroup?: CgroupRuntime | null;
 }
 
@@ -16,6 +19,7 @@ export interface DiskJobOptions extends LifecycleOptions {
 export interface DiskOverlay {
   /** The disk's `<target dev>`. */
   readonly target: string;
+  /** The overlay image. */
   readonly source: StorageSource;
 }
 

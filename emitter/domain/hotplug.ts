@@ -10,6 +10,7 @@ import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptio
 import { netOpenRecords } from './net-open.js';
 import { counted, generic, hostdevRecords, resource } from './records.js';
 
+/** What {@link auditHotplug} needs beyond the definitions. */
 export interface HotplugOptions extends LifecycleOptions {
   /** Whether QEMU took the device (attach) or let it go (detach). Default true. */
   readonly success?: boolean;
@@ -17,6 +18,7 @@ export interface HotplugOptions extends LifecycleOptions {
   readonly cgroup?: CgroupRuntime | null;
 }
 
+/** Whether a device is attached or detached. */
 export type HotplugAction = 'attach' | 'detach';
 
 /** The cgroup side of one device: what libvirt allows before QEMU sees it and denies once it is gone. */
@@ -75,6 +77,12 @@ function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: H
 /**
  * Records for one device attached to (or detached from) a running guest. `device` is the device alone,
  * parsed with parseDeviceXml; `domain` the guest's live definition.
+ *
+ * @param domain - The guest's live definition.
+ * @param device - The device (parseDeviceXml's `domain`).
+ * @param action - attach or detach.
+ * @param options - Success, the cgroup, and what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
 export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: HotplugAction, options: HotplugOptions = {}): EmitInput[] {
   const { devices } = device;
@@ -126,6 +134,7 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
   return records;
 }
 
+/** What {@link auditMediaChange} needs beyond the definition. */
 export interface MediaChangeOptions extends HotplugOptions {
   /** The old medium's path when the live definition does not show it. */
   readonly oldSource?: string | null;

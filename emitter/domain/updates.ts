@@ -4,6 +4,7 @@ import type { EmitInput } from '../emitter.js';
 import type { DomainDefinition } from './domain-definition.js';
 import { counted } from './records.js';
 
+/** What {@link auditResourceUpdate} needs beyond the change. */
 export interface ResourceUpdateOptions {
   /** Whether the change succeeded; a failed change stops at its first step. Default true. */
   readonly success?: boolean;
