@@ -56,6 +56,8 @@ export class DeliveryStopped extends EmitError {
   override readonly name = 'DeliveryStopped';
 
   /**
+   * A stopped delivery.
+   *
    * @param failure - The first failure.
    * @param results - The outcome of every record of the round.
    */

@@ -43,6 +43,8 @@ export class EmitError extends Error {
   override readonly name: string = 'EmitError';
 
   /**
+   * An emit error.
+   *
    * @param kind - What kind of failure.
    * @param message - What happened, for a person.
    * @param errno - The system's errno, where there is one.
@@ -67,6 +69,8 @@ export class EmitError extends Error {
  */
 export class NotDelivered extends EmitError {
   /**
+   * A record not delivered.
+   *
    * @param kind - `not-delivered` (libaudit returned 0) or `audit-disabled`.
    * @param message - What happened.
    * @param errno - The errno the call left.
@@ -89,6 +93,8 @@ export function isNotDelivered(error: unknown): error is NotDelivered {
 /** A line sink failed to write: the path (or stdout) and the errno code (ENOENT, ENOSPC, EPIPE…). */
 export class SinkFailed extends EmitError {
   /**
+   * A failed line sink.
+   *
    * @param path - The file, or `stdout`.
    * @param code - The errno code (ENOENT, ENOSPC, EPIPE…).
    * @param message - What happened.

@@ -10,6 +10,8 @@ export class FieldError extends EmitError {
   override readonly name: string = 'FieldError';
 
   /**
+   * A refused field.
+   *
    * @param kind - Why the value is refused.
    * @param field - The field (`hostname`, `enrichment.UID`…).
    * @param message - What is wrong.

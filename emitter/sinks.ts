@@ -372,7 +372,11 @@ export class LibauditSink implements Sink {
   private last: StatusRead | undefined;
   private batches = 0;
 
-  /** @param options - libaudit's soname, timeouts, confirmation and read-back. */
+  /**
+   * A sink through libaudit (its calls run on a worker thread, each bounded by a timeout).
+   *
+   * @param options - libaudit's soname, timeouts, confirmation and read-back.
+   */
   constructor(options: LibauditSinkOptions = {}) {
     this.connection = new LibauditConnection(options);
     this.confirm = options.confirm ?? true;

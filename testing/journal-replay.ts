@@ -74,8 +74,11 @@ export function stepRecords(step: JournalStep, version: LibvirtVersion, fallback
 
 /** A record a journaled step must have written: its payload and the step (index in the guest's steps) it belongs to. */
 export interface ExpectedStepRecord {
+  /** The step's index in the guest's steps. */
   readonly step: number;
+  /** The step's kind. */
   readonly kind: JournalStep['kind'];
+  /** The payload, with `res=`. */
   readonly payload: string;
 }
 

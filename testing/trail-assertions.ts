@@ -17,18 +17,31 @@ import type { AuditCapture } from './audit-capture.js';
 /** A record a test expects: the emitter's input form (as the lifecycle builders return it), or a wire payload. */
 export type ExpectedRecord = EmitInput | string;
 
+/** A VIRT record found in the trail. */
 export interface WrittenRecord {
+  /** The log it was read from. */
   readonly file: string;
+  /** Its line, from 1. */
   readonly line: number;
   /** `field=value …` as written inside msg='…', libaudit's tail left out but for `res=`. */
   readonly payload: string;
 }
 
+/** The written records of the expected guests, compared in order with the expected ones. */
 export interface TrailComparison {
+  /** How many are as expected. */
   readonly equal: number;
+  /** Expected payloads that were not written. */
   readonly missing: readonly string[];
+  /** Written records that were not expected. */
   readonly extra: readonly WrittenRecord[];
-  readonly differing: ReadonlyArray<{ readonly expected: string; readonly written: WrittenRecord }>;
+  /** Records written in an expected one's place, with other fields. */
+  readonly differing: ReadonlyArray<{
+    /** The expected payload. */
+    readonly expected: string;
+    /** The record written instead. */
+    readonly written: WrittenRecord;
+  }>;
 }
 
 /** A written VIRT record as its payload: libvirt's fields as written, then `res=`. */
@@ -97,6 +110,12 @@ export function compareWritten(records: readonly AuditRecord[], expected: readon
   return { equal, missing, extra, differing };
 }
 
+/**
+ * A comparison for a person: the counts, then each differing, missing and extra record.
+ *
+ * @param comparison - What compareWritten returned.
+ * @returns Lines of text.
+ */
 export function describeComparison(comparison: TrailComparison): string {
   const lines = [`${comparison.equal} equal, ${comparison.differing.length} differing, ${comparison.missing.length} missing, ${comparison.extra.length} extra`];
   for (const { expected, written } of comparison.differing) lines.push(`  differs at ${written.file}:${written.line}:\n    expected ${expected}\n    written  ${written.payload}`);
@@ -107,7 +126,13 @@ export function describeComparison(comparison: TrailComparison): string {
 
 const matches = (comparison: TrailComparison): boolean => comparison.missing.length === 0 && comparison.extra.length === 0 && comparison.differing.length === 0;
 
-/** Throws an AssertionError unless the capture holds exactly the expected records of their guests, in order. */
+/**
+ * Throws an AssertionError unless the capture holds exactly the expected records of their guests, in order.
+ *
+ * @param capture - The capture.
+ * @param expected - The records, as the lifecycle builders return them or as payloads.
+ * @throws `AssertionError` (node:assert) describing each differing, missing and extra record.
+ */
 export function assertWritten(capture: AuditCapture, expected: readonly ExpectedRecord[]): void {
   const comparison = compareWritten(capture.records(), expected);
   if (!matches(comparison)) throw new AssertionError({ message: `the audit trail differs from the expected records: ${describeComparison(comparison)}` });
@@ -127,14 +152,23 @@ export async function trailFindings(capture: AuditCapture, skip: readonly TrailR
   }
 }
 
-/** Throws an AssertionError when the captured trail breaks a trail rule. */
+/**
+ * Throws an AssertionError when the captured trail breaks a trail rule.
+ *
+ * @param capture - The capture.
+ * @param skip - Rules not to check.
+ * @throws `AssertionError` (node:assert) listing the findings.
+ */
 export async function assertConforms(capture: AuditCapture, skip: readonly TrailRuleId[] = []): Promise<void> {
   const findings = await trailFindings(capture, skip);
   if (findings.length > 0) throw new AssertionError({ message: `the audit trail breaks ${findings.length} trail rule finding(s):\n${findings.map(formatFinding).join('\n')}` });
 }
 
+/** What a matcher returns to `expect.extend`. */
 export interface MatcherResult {
+  /** Whether the assertion holds. */
   readonly pass: boolean;
+  /** What to print when it fails. */
   readonly message: () => string;
 }
 
@@ -143,11 +177,25 @@ export interface MatcherResult {
  * `await expect(capture).toConform()`. `virt-audit/testing/vitest` registers them with vitest.
  */
 export const virtAuditMatchers = {
+  /**
+   * The capture holds exactly these records of their guests (by uuid), in order.
+   *
+   * @param received - The capture.
+   * @param expected - The records, as the lifecycle builders return them or as payloads.
+   * @returns The matcher's verdict.
+   */
   toHaveWritten(received: AuditCapture, expected: readonly ExpectedRecord[]): MatcherResult {
     const comparison = compareWritten(received.records(), expected);
     const pass = matches(comparison);
     return { pass, message: () => (pass ? 'expected the trail to differ from these records, but it holds exactly them' : `the audit trail differs from the expected records: ${describeComparison(comparison)}`) };
   },
+  /**
+   * The captured trail breaks no trail rule.
+   *
+   * @param received - The capture.
+   * @param skip - Rules not to check.
+   * @returns The matcher's verdict.
+   */
   async toConform(received: AuditCapture, skip: readonly TrailRuleId[] = []): Promise<MatcherResult> {
     const findings = await trailFindings(received, skip);
     const pass = findings.length === 0;

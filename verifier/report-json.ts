@@ -15,6 +15,8 @@ export class JsonReport {
   private records = 0;
 
   /**
+   * A JSON report; its opening is written at once.
+   *
    * @param write - Receives the document's text, in pieces.
    * @param withRecords - Whether the document holds a `records` array (then give {@link JsonReport.record} as verify's `onVirtRecord`).
    */

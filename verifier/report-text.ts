@@ -53,7 +53,11 @@ export class TextReport {
   private readonly out: PieceWriter;
   private warningsShown = 0;
 
-  /** @param write - Receives the report's text, in pieces. */
+  /**
+   * A text report.
+   *
+   * @param write - Receives the report's text, in pieces.
+   */
   constructor(write: (text: string) => void) {
     this.out = new PieceWriter(write);
   }

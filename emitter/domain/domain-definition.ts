@@ -80,7 +80,10 @@ export interface Shmem {
   /** Its size in bytes. */
   readonly sizeBytes: number;
   /** ivshmem-doorbell / a `<server>`: the server socket path. */
-  readonly server: { readonly path: string | null } | null;
+  readonly server: {
+    /** The server socket. */
+    readonly path: string | null;
+  } | null;
 }
 
 /** An `<input>`. */

@@ -68,6 +68,15 @@ const PAYLOAD_DOCS: Readonly<Record<string, string>> = {
   size: 'The shared memory size in bytes',
 };
 
+/** What the properties of the envelope's nested objects (a duplicate field) are. */
+const NESTED_DOCS: Readonly<Record<string, string>> = { name: "The field's name.", value: 'Its value, as the JSON form gives it.' };
+
+function nestedDoc(name: string): string {
+  const doc = NESTED_DOCS[name];
+  if (doc === undefined) throw new Error(`nested property ${name} has no doc in record-json-types.ts NESTED_DOCS`);
+  return doc;
+}
+
 const pascal = (text: string): string => text.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
 const property = (name: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `'${name}'`);
 const literal = (value: unknown): string => (typeof value === 'string' ? `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'` : JSON.stringify(value));
@@ -109,7 +118,7 @@ class TypeWriter {
       case 'array':
         return `Array<${this.type(schema.items as JsonSchema)}>`;
       case 'object':
-        if (schema.properties !== undefined) return `{ ${this.members(schema, () => undefined).join(' ')} }`;
+        if (schema.properties !== undefined) return `{\n    ${this.members(schema, nestedDoc, {}, '    ').join('\n    ')}\n  }`;
         return `Record<string, ${this.type(schema.additionalProperties as JsonSchema)}>`;
       default:
         throw new Error(`no TypeScript type for JSON type ${type}`);
@@ -117,12 +126,12 @@ class TypeWriter {
   }
 
   /** `name: type;` per property (optional unless required), each after its doc comment where `docOf` gives one. */
-  members(schema: JsonSchema, docOf: (name: string, property: JsonSchema) => string | undefined, overrides: Readonly<Record<string, JsonSchema>> = {}): string[] {
+  members(schema: JsonSchema, docOf: (name: string, property: JsonSchema) => string | undefined, overrides: Readonly<Record<string, JsonSchema>> = {}, indent = '  '): string[] {
     const required = new Set((schema.required as string[] | undefined) ?? []);
     return Object.entries(schema.properties as Record<string, JsonSchema>).map(([name, propertySchema]) => {
       const doc = docOf(name, propertySchema);
       const member = `${property(name)}${required.has(name) ? '' : '?'}: ${this.type(overrides[name] ?? propertySchema)};`;
-      return doc === undefined ? member : `/** ${doc} */\n  ${member}`;
+      return doc === undefined ? member : `/** ${doc} */\n${indent}${member}`;
     });
   }
 

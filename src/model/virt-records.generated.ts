@@ -41,7 +41,12 @@ export type RecordEnvelope = {
   /** The stamp as written, when it could not be read as one (interpreted, journald). */
   timeText?: string;
   /** Fields whose name came before in the record: the first one is the field, these are the rest. */
-  duplicates?: Array<{ name: string; value: string | number | null; }>;
+  duplicates?: Array<{
+    /** The field's name. */
+    name: string;
+    /** Its value, as the JSON form gives it. */
+    value: string | number | null;
+  }>;
   /** The file the record was read from. */
   file?: string;
   /** The line of the record in its file (from 1). */

@@ -2,13 +2,27 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 /** A log to read: a file, or standard input. */
-export type AuditInput = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'stdin'; readonly path: '-' };
+export type AuditInput =
+  | {
+      /** A file. */
+      readonly kind: 'file';
+      /** Its path. */
+      readonly path: string;
+    }
+  | {
+      /** Standard input (or the stream given as `stdin` where a reader takes one). */
+      readonly kind: 'stdin';
+      /** `-`. */
+      readonly path: '-';
+    };
 
 const ROTATED = /^(.*)\.(\d+)$/;
 
 /** An input that cannot be read (missing, not a file, unreadable): its path and the system's error code. */
 export class InputError extends Error {
   /**
+   * An input error.
+   *
    * @param path - The input.
    * @param message - What went wrong.
    * @param code - The system error code (ENOENT …) where there is one.
