@@ -61,6 +61,10 @@ export interface Sink {
   /**
    * Several records at once; one outcome per record, in order. Sinks without it get them one by one. With
    * stopAtFirst (the required policy) nothing is sent after the first record that is not delivered.
+   *
+   * @param records - The records, in order.
+   * @param options - Whether to stop at the first record not delivered.
+   * @returns Per record, its delivery or why it was not delivered.
    */
   deliverMany?(records: readonly OutgoingRecord[], options?: DeliverOptions): Promise<Array<Delivery | EmitError>>;
   /** Ends the sink's work (flushes, closes). */
@@ -180,6 +184,9 @@ export class LineSink implements Sink {
   /**
    * All the records' lines in one write. A failed write fails the sink for good: the lines written whole
    * before it are delivered, the others sink-failed, and a file is cut back to its last whole line.
+   *
+   * @param records - The records, in order.
+   * @returns Per record, its delivery or the sink's failure.
    */
   async deliverMany(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>> {
     if (this.failure) throw this.failure;
@@ -403,6 +410,13 @@ export class LibauditSink implements Sink {
     return outcome!;
   }
 
+  /**
+   * Sends the records through libaudit in one round trip, the kernel's status read before and after.
+   *
+   * @param records - The records, in order.
+   * @param options - Whether to stop at the first record not delivered.
+   * @returns Per record, its delivery or why it was not delivered (or not confirmed).
+   */
   async deliverMany(records: readonly OutgoingRecord[], options: DeliverOptions = {}): Promise<Array<Delivery | EmitError>> {
     if (records.length === 0) return [];
     const stopAtFirst = options.stopAtFirst ?? false;

@@ -113,7 +113,11 @@ export class AuditCapture {
     return this.watermark.file;
   }
 
-  /** The log's text written since the capture began, one JS char per byte (as the reader reads it). */
+  /**
+   * The log's text written since the capture began.
+   *
+   * @returns The text, one JS char per byte (as the reader reads it).
+   */
   text(): string {
     if (this.frozenText !== undefined) return this.frozenText;
     const { file, inode, offset } = this.watermark;

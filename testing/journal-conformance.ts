@@ -270,7 +270,12 @@ export async function conformJournal(journal: Journal, inputs: readonly AuditInp
   };
 }
 
-/** One line: where, what, which step, and the expected line. */
+/**
+ * A finding as one line: where, what, which step, and the expected line.
+ *
+ * @param finding - The finding.
+ * @returns The line, without a newline.
+ */
 export function formatJournalFinding(finding: JournalFinding): string {
   const where = finding.file === null ? '(end of log)' : `${finding.file}:${finding.line}`;
   const step = finding.step === null ? '' : ` step ${finding.step.index + 1} (${finding.step.kind})`;

@@ -44,13 +44,24 @@ export interface TrailComparison {
   }>;
 }
 
-/** A written VIRT record as its payload: libvirt's fields as written, then `res=`. */
+/**
+ * A written VIRT record as its payload: libvirt's fields as written, then `res=`.
+ *
+ * @param record - The record.
+ * @returns `field=value … res=…`.
+ */
 export function writtenPayload(record: AuditRecord): string {
   const body = splitLibauditTail(record.payload ?? []).body;
   return `${body.map((field) => `${field.name}=${field.raw}`).join(' ')} res=${record.payloadValue('res') ?? '?'}`;
 }
 
-/** An expected record as the payload libvirt writes for it (no record at all where libvirt skips one). */
+/**
+ * An expected record as the payload libvirt writes for it (no record at all where libvirt skips one).
+ *
+ * @param record - The record, as a builder returns it, or already a payload.
+ * @returns `field=value … res=…`; null where libvirt writes no record.
+ * @throws `EmitError` for a record no layout fits.
+ */
 export function expectedPayload(record: ExpectedRecord): string | null {
   if (typeof record === 'string') return record;
   const payload = buildPayload(record);
@@ -62,6 +73,10 @@ const uuidIn = (payload: string): string | null => / uuid=([0-9a-f-]{36})(?: |$)
 /**
  * The written records of the guests the expected records name (by uuid), compared in order with the
  * expected ones: equal, missing (expected, not written), extra (written, not expected), differing.
+ *
+ * @param records - The written records (a capture's).
+ * @param expected - The expected ones, in order.
+ * @returns The comparison.
  */
 export function compareWritten(records: readonly AuditRecord[], expected: readonly ExpectedRecord[]): TrailComparison {
   const wanted = expected.map(expectedPayload).filter((payload): payload is string => payload !== null);
@@ -138,7 +153,13 @@ export function assertWritten(capture: AuditCapture, expected: readonly Expected
   if (!matches(comparison)) throw new AssertionError({ message: `the audit trail differs from the expected records: ${describeComparison(comparison)}` });
 }
 
-/** The trail rules' findings on what the capture read (`skip`: rules not to check). */
+/**
+ * The trail rules' findings on what the capture read.
+ *
+ * @param capture - The capture.
+ * @param skip - Rules not to check.
+ * @returns The findings, in log order.
+ */
 export async function trailFindings(capture: AuditCapture, skip: readonly TrailRuleId[] = []): Promise<TrailFinding[]> {
   const directory = mkdtempSync(join(tmpdir(), 'virt-audit-capture-'));
   try {

@@ -25,7 +25,11 @@ export class JsonReport {
     this.out.write(withRecords ? '{\n  "records": [' : '{\n');
   }
 
-  /** Writes a record into the `records` array, as it is checked. */
+  /**
+   * Writes a record into the `records` array, as it is checked.
+   *
+   * @param json - The record.
+   */
   readonly record = (json: LibvirtRecord): void => {
     this.out.write(`${this.records++ === 0 ? '\n' : ',\n'}    ${JSON.stringify(json)}`);
   };

@@ -62,7 +62,11 @@ export class TextReport {
     this.out = new PieceWriter(write);
   }
 
-  /** Writes a finding's line: give it as verify's `onFinding`. */
+  /**
+   * Writes a finding's line: give it as verify's `onFinding`.
+   *
+   * @param diagnostic - The finding.
+   */
   readonly finding = (diagnostic: Diagnostic): void => {
     if (!isProblem(diagnostic)) this.warningsShown++;
     this.out.write(`${formatDiagnostic(diagnostic)}\n`);

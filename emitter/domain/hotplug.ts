@@ -144,6 +144,11 @@ export interface MediaChangeOptions extends HotplugOptions {
  * qemuDomainChangeEjectableMedia (virsh change-media, update-device of a cdrom or floppy): the new
  * medium's chain allowed, the `disk reason=update` record old → new, then the old medium's chain torn
  * down; when QEMU refuses, the new medium's chain is torn down instead.
+ *
+ * @param domain - The guest's live definition (showing the old medium, if any).
+ * @param newDisk - The disk with its new medium (parseDeviceXml).
+ * @param options - Success, the cgroup, the old medium's path, what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
 export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, options: MediaChangeOptions = {}): EmitInput[] {
   const success = options.success ?? true;
@@ -170,6 +175,11 @@ export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, option
  * 9.0 audits it as a detach from the old bridge and an attach to the new one (on failure, the attach
  * fails and the NIC is attached back to the old bridge); from 10.8 it reattaches the tap
  * (virNetDevTapReattachBridge) and writes nothing.
+ *
+ * @param domain - The guest's live definition.
+ * @param mac - The NIC's MAC address.
+ * @param options - Whose rules, and whether the change succeeded.
+ * @returns The records, in libvirt's order (none from 10.8).
  */
 export function auditNetBridgeChange(domain: DomainDefinition, mac: string, options: LifecycleOptions & { readonly success?: boolean } = {}): EmitInput[] {
   if ((options.libvirtVersion ?? '9.0') !== '9.0') return [];

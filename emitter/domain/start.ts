@@ -200,6 +200,10 @@ export function auditStop(domain: DomainDefinition, reason: StopReason): EmitInp
  * audited. libvirt 12.9 reboots a secure (Intel TDX) guest by recreating QEMU
  * (qemuProcessFakeRebootViaRecreate, read from its binary): `op=stop reason=destroyed`, then a whole
  * start with `reason=booted` and the new QEMU's pid (`res=failed`, pid 0, when the new start fails).
+ *
+ * @param domain - The guest's live definition.
+ * @param options - The new start's values (its reason is booted), and whose rules.
+ * @returns The records (none before 12.9, or for a guest that is not a TDX one).
  */
 export function auditReboot(domain: DomainDefinition, options: StartOptions): EmitInput[] {
   if ((options.libvirtVersion ?? '9.0') !== '12.9' || domain.launchSecurity !== 'tdx') return [];

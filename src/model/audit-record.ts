@@ -192,13 +192,21 @@ export class AuditRecord {
   /**
    * The raw text of the first field `name` before `msg='` (of the whole body when there is none): what
    * `findField(header, name)?.raw` gives, found without a field object per token.
+   *
+   * @param name - The field's name.
+   * @returns Its text as written; undefined when there is no such field.
    */
   headerRaw(name: string): string | undefined {
     if (this.parsed !== undefined) return findField(this.parsed.header, name)?.raw;
     return this.bodyIndex().headerRaw(name);
   }
 
-  /** The raw text of the first field `name` inside `msg='…'`: what `findField(payload, name)?.raw` gives. */
+  /**
+   * The raw text of the first field `name` inside `msg='…'`: what `findField(payload, name)?.raw` gives.
+   *
+   * @param name - The field's name.
+   * @returns Its text as written; undefined when there is no such field or no payload.
+   */
   payloadRaw(name: string): string | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.raw;
     return this.bodyIndex().payloadRaw(name);
@@ -207,19 +215,32 @@ export class AuditRecord {
   /**
    * The decoded value of the first field `name` inside `msg='…'`: what `findField(payload, name)?.value`
    * gives, found without a field object per token.
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field or no payload.
    */
   payloadValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
     return this.bodyIndex().payloadValue(name, this.form !== 'interpreted');
   }
 
-  /** The decoded value of the first field `name` before `msg='` (of the whole body when there is none). */
+  /**
+   * The decoded value of the first field `name` before `msg='` (of the whole body when there is none).
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field.
+   */
   headerValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return findField(this.parsed.header, name)?.value;
     return this.bodyIndex().headerValue(name, this.form !== 'interpreted');
   }
 
-  /** The decoded value of the first field `name`, header then payload: what `findField(fields, name)?.value` gives. */
+  /**
+   * The decoded value of the first field `name`, header then payload: what `findField(fields, name)?.value` gives.
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field.
+   */
   fieldValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return findField(this.fields, name)?.value;
     return this.bodyIndex().fieldValue(name, this.form !== 'interpreted');
