@@ -119,12 +119,15 @@ const now = (): AuditTime => {
  * refused (EmitError) when it could not be written faithfully, then handed to the sink.
  *
  * @example
+ * ```ts
  * import { Emitter, MemorySink, auditStart, parseDomainXml } from 'virt-audit/emitter';
  *
+ * declare const xml: string;                                      // the guest's live XML (virsh dumpxml)
  * const sink = new MemorySink();                                  // a dry run: nothing leaves the process
  * const emitter = new Emitter({ sink, policy: 'required' });
  * await emitter.emitMany(auditStart(parseDomainXml(xml), { vmPid: 4242 }));
  * console.log(sink.lines.join('\n'));                             // the lines auditd would write
+ * ```
  */
 export class Emitter {
   /** Where records go. */

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { typeCheckSnippets, type Snippet } from './support/type-check.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TOOL = join(ROOT, 'tools/typedoc');
@@ -38,7 +39,7 @@ interface Reflection {
   readonly children?: readonly Reflection[];
   readonly signatures?: readonly Reflection[];
   readonly parameters?: readonly Reflection[];
-  readonly comment?: { readonly summary?: readonly unknown[]; readonly blockTags?: ReadonlyArray<{ readonly tag: string }> };
+  readonly comment?: { readonly summary?: readonly unknown[]; readonly blockTags?: ReadonlyArray<{ readonly tag: string; readonly content: ReadonlyArray<{ readonly kind: string; readonly text: string }> }> };
   readonly type?: { readonly type: string; readonly name?: string; readonly typeArguments?: ReadonlyArray<{ readonly type: string; readonly name?: string }> };
   readonly flags?: { readonly isExternal?: boolean };
 }
@@ -62,6 +63,21 @@ function incompleteSignatures(node: Reflection, path: readonly string[] = []): s
     if (signature.kind === CALL_SIGNATURE && !returns && !isVoid(signature.type)) found.push(`${here.join('.')}: @returns`);
   }
   for (const child of node.children ?? []) found.push(...incompleteSignatures(child, here));
+  return found;
+}
+
+/** The code of every @example, named by where it is documented. */
+function examples(node: Reflection, path: readonly string[] = []): Snippet[] {
+  const here = node.kind === 1 ? path : [...path, node.name];
+  const found: Snippet[] = [];
+  for (const reflection of [node, ...(node.signatures ?? [])]) {
+    for (const tag of reflection.comment?.blockTags ?? []) {
+      if (tag.tag !== '@example') continue;
+      const code = tag.content.filter((part) => part.kind === 'code').map((part) => part.text.replace(/^```ts\n/, '').replace(/```$/, '')).join('\n');
+      found.push({ name: `example-${here.join('.').replace(/[^\w.-]+/g, '_')}-${found.length}`, code });
+    }
+  }
+  for (const child of node.children ?? []) found.push(...examples(child, here));
   return found;
 }
 
@@ -128,5 +144,14 @@ describe.skipIf(!installed && !required)('the API reference (TypeDoc)', () => {
     const project = JSON.parse(readFileSync(json, 'utf8')) as Reflection;
     expect(project.children?.map((module) => module.name).sort()).toEqual(['virt-audit', 'virt-audit/emitter', 'virt-audit/sessions', 'virt-audit/testing', 'virt-audit/testing/vitest', 'virt-audit/verifier']);
     expect(incompleteSignatures(project)).toEqual([]);
+    // Each @example is code a user can paste: it type-checks against the published declarations.
+    const snippets = examples(project);
+    expect(snippets.map((snippet) => snippet.name.replace(/-\d+$/, ''))).toEqual(expect.arrayContaining([
+      'example-virt-audit_verifier.verify', 'example-virt-audit_sessions.readSessions', 'example-virt-audit_emitter.Emitter',
+      'example-virt-audit_emitter.auditStart', 'example-virt-audit_testing.AuditCapture',
+    ]));
+    const { status, output } = typeCheckSnippets(snippets);
+    expect(output).toBe('');
+    expect(status).toBe(0);
   }, 180_000);
 });

@@ -64,14 +64,18 @@ function readFrom(file: string, offset: number): Buffer {
  * records: what the test does to its guests does.
  *
  * @example
+ * ```ts
  * import { AuditCapture, assertWritten } from 'virt-audit/testing';
  * import { auditStop, parseDomainXml } from 'virt-audit/emitter';
  *
+ * declare function virsh(...args: string[]): string;           // yours: runs virsh
+ * declare const xml: string;                                   // the guest's XML
  * const capture = AuditCapture.follow();                       // the host's log from now on
  * virsh('destroy', 'web1');
  * await capture.until((record) => record.payloadValue('op') === 'stop');
  * assertWritten(capture, auditStop(parseDomainXml(xml), 'destroyed'));
  * await capture.stop();
+ * ```
  */
 export class AuditCapture {
   private stopped = false;

@@ -28,7 +28,11 @@ export interface ReadSessionsOptions {
  * @returns The sessions, each once the whole log is read.
  * @throws `InputError` (of `virt-audit`) when an input cannot be read.
  * @example
+ * ```ts
+ * import { readSessions } from 'virt-audit/sessions';
+ *
  * for await (const session of readSessions(['/var/log/audit'])) console.log(session.name, session.running);
+ * ```
  */
 export async function* readSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions = {}): AsyncGenerator<SessionJson> {
   const resolved = inputs.every((input) => typeof input === 'string') ? await resolveInputs(inputs as readonly string[]) : (inputs as readonly AuditInput[]);

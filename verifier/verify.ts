@@ -174,6 +174,7 @@ export class Findings implements CheckFindings {
  * @returns The counts and the first problems and warnings.
  * @throws `InputError` (of `virt-audit`) when an input cannot be read.
  * @example
+ * ```ts
  * import { resolveInputs } from 'virt-audit';
  * import { verify } from 'virt-audit/verifier';
  *
@@ -183,6 +184,7 @@ export class Findings implements CheckFindings {
  *   },
  * });
  * console.log(result.summary.valid, result.summary.invalid);
+ * ```
  */
 export async function verify(inputs: readonly AuditInput[], options: VerifyOptions = {}): Promise<VerifyResult> {
   const findings = new Findings(options);

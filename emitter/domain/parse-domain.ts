@@ -141,7 +141,13 @@ function seclabel(element: Node): SecurityLabel {
  * @returns The definition.
  * @throws {@link EmitError} `invalid-record` for XML that is not a well-formed domain definition.
  * @example
+ * ```ts
+ * import { execFileSync } from 'node:child_process';
+ * import { parseDomainXml } from 'virt-audit/emitter';
+ *
  * const domain = parseDomainXml(execFileSync('virsh', ['dumpxml', 'web1']));
+ * console.log(domain.name, domain.devices.disks.map((disk) => disk.source.path));
+ * ```
  */
 export function parseDomainXml(xml: string | Uint8Array): DomainDefinition {
   let document: Node;

@@ -114,11 +114,14 @@ function transientRecords(domain: DomainDefinition, options: StartOptions): Emit
  * @param options - QEMU's pid, the cgroup, and what libvirt read from its host.
  * @returns The records, in libvirt's order: labels, cgroup, devices, then VIRT_CONTROL op=start.
  * @example
+ * ```ts
  * import { Emitter, MemorySink, auditStart, parseDomainXml } from 'virt-audit/emitter';
  *
+ * declare const liveXml: string;                             // virsh dumpxml of the running guest
  * const records = auditStart(parseDomainXml(liveXml), { vmPid: 4242, cgroup: { path: '/machine.slice/machine-qemu…/' } });
  * const emitter = new Emitter({ sink: new MemorySink() });   // a dry run
  * await emitter.emitMany(records);
+ * ```
  */
 export function auditStart(domain: DomainDefinition, options: StartOptions): EmitInput[] {
   const labels = options.seclabels ?? options.hostValues?.seclabels ?? domain.seclabels;

@@ -84,7 +84,11 @@ export function decodeHexPrefix(text: string): string | null {
  * @param value - Text (written as UTF-8) or bytes; null for libvirt's `"?"`.
  * @returns The encoded value.
  * @example
- * encodeValue('web 1'); // '7765622031'
+ * ```ts
+ * import { encodeValue } from 'virt-audit';
+ *
+ * console.log(encodeValue('web1'), encodeValue('web 1')); // "web1" 7765622031
+ * ```
  */
 export function encodeValue(value: string | AuditBytes | null): string {
   if (value === null) return '"?"';

@@ -73,7 +73,12 @@ export function orderRotatedSets(paths: readonly string[]): string[] {
  * @returns The inputs, in the order to read them.
  * @throws {@link InputError} for a path that does not exist or cannot be read.
  * @example
- * const inputs = await resolveInputs(['/var/log/audit']);
+ * ```ts
+ * import { resolveInputs } from 'virt-audit';
+ *
+ * const inputs = await resolveInputs(['/var/log/audit']);   // audit.log.N … audit.log.1, audit.log
+ * console.log(inputs.map((input) => input.path));
+ * ```
  */
 export async function resolveInputs(args: readonly string[]): Promise<AuditInput[]> {
   const inputs: AuditInput[] = [];

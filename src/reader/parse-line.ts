@@ -92,8 +92,12 @@ const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
  * @param context - Where the line comes from.
  * @returns The record, or why the line is not one.
  * @example
+ * ```ts
+ * import { parseLine } from 'virt-audit';
+ *
  * const parsed = parseLine('type=VIRT_CONTROL msg=audit(1700000000.000:1): pid=1 uid=0 auid=4294967295 ses=4294967295 msg=\'virt=kvm op=start reason=booted vm="web" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=42 exe="/usr/sbin/libvirtd" hostname=? addr=? terminal=? res=success\'', { file: 'audit.log', line: 1 });
  * if (parsed.kind === 'record') console.log(parsed.record.payloadValue('op')); // start
+ * ```
  */
 export function parseLine(rawText: string, context: LineContext): ParsedLine {
   const issues: RecordIssue[] = [];

@@ -35,7 +35,11 @@ export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
  * @returns When every input is read and every event handed on.
  * @throws {@link InputError} when an input cannot be read.
  * @example
+ * ```ts
+ * import { AUDITD_LINES, readAuditEvents, resolveInputs } from 'virt-audit';
+ *
  * await readAuditEvents(await resolveInputs(['/var/log/audit']), (event) => console.log(event.serial, event.records.length), { forms: AUDITD_LINES });
+ * ```
  */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
   await readGrouped<AuditRecord>(inputs, onEvent, options, false);
