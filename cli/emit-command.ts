@@ -1,8 +1,12 @@
 import { Command, Option } from 'commander';
-import {
-  AuditRecord, classifyEmitter, isLibvirtRecordType, isNumericClass, parseLine, readInputs, resolveInputs, toJsonForm,
-} from '../src/index.js';
-import { Emitter, LibauditSink, LineSink, SinkFailed, layoutForRecord, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { AuditRecord, parseLine, resolveInputs } from '../src/index.js';
+import { isLibvirtRecordType } from '../src/tables/record-types.js';
+import { classifyEmitter } from '../src/libvirt/emitter-kind.js';
+import { toJsonForm } from '../src/libvirt/json-form.js';
+import { isNumericClass } from '../src/libvirt/value-classes.js';
+import { readInputs } from '../src/reader/read-inputs.js';
+import { Emitter, LibauditSink, LineSink, SinkFailed, type EmitInput, type EmitPolicy, type Sink } from '../emitter/index.js';
+import { layoutForRecord } from '../emitter/payload.js';
 import { BatchingEmitter, EmitTally } from './emit-tally.js';
 import { readNdjson } from './ndjson-input.js';
 import { replayInput } from './replay-input.js';

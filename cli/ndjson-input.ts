@@ -1,7 +1,7 @@
 // NDJSON records for `emit`, read as bytes with a bound on each line: memory stays bounded whatever the
 // input, and every line that is not a record is refused at its place (`<stdin>:N`), never changed — not
 // valid UTF-8, not JSON, a key given twice (JSON.parse would keep the last one silently), too long.
-import { validUtf8Prefix } from '../src/index.js';
+import { validUtf8Prefix } from '../src/encoding/audit-encoding.js';
 
 /** One non-blank line: a record to build, or the reason it is refused. */
 export type NdjsonItem =

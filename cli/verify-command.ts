@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
+import { resolveInputs, type Profile } from '../src/index.js';
 import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
 import { PieceWriter } from '../verifier/report-output.js';
 import { writeBlocking } from './blocking-write.js';
@@ -48,7 +48,7 @@ function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) 
     }
     case 'json': {
       const report = new JsonReport(toStdout, flags.records === true);
-      return { onFinding: () => {}, ...(flags.records === true ? { onVirtRecord: (json: VirtRecordJson) => report.record(json) } : {}), end: (result) => report.end(result) };
+      return { onFinding: () => {}, ...(flags.records === true ? { onVirtRecord: (json) => report.record(json) } : {}), end: (result) => report.end(result) };
     }
     case 'junit': {
       const report = new JunitReport(toStdout);

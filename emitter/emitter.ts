@@ -1,9 +1,9 @@
-import {
-  VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE, type AuditTime, type LibvirtRecord, type LibvirtRecordType, type RecordEnvelope,
-} from '../src/index.js';
+import { type AuditTime, type LibvirtRecordType } from '../src/index.js';
+import type { LibvirtRecord, RecordEnvelope } from '../src/model/virt-records.js';
+import { VIRT_CONTROL, VIRT_MACHINE_ID, VIRT_RESOURCE } from '../src/tables/record-types.js';
 import { renderAuditLine, renderMessage } from './audit-line.js';
 import { EmitError, SinkFailed } from './errors.js';
-import { buildPayload, layoutForRecord, type PayloadValues } from './payload.js';
+import { buildPayload, layoutForRecord } from './payload.js';
 import { currentHeader, currentTail, type LibauditTail, type RecordHeader } from './process-identity.js';
 import {
   checkKeys, enrichmentOf, headerOf, nodeOf, serialOf, successOf, tailOf, timeOf, type AuditSerial,
@@ -25,12 +25,28 @@ const TYPE_NUMBERS: Readonly<Record<LibvirtRecordType, number>> = {
   VIRT_MACHINE_ID,
 };
 
+/** What became of one record. */
 export type EmitResult =
-  | { readonly status: 'delivered'; readonly sequence: number; readonly line?: string }
-  /** libvirt would not have emitted it: a device record with neither an old nor a new value. */
-  | { readonly status: 'skipped'; readonly reason: 'libvirt-skip-rule' | 'policy-off' }
-  /** Not delivered, or not confirmed (error.kind says which); the best-effort policy went on after warning. */
-  | { readonly status: 'dropped'; readonly error: EmitError };
+  | {
+      /** Delivered: accepted by libaudit and confirmed by the kernel's status, or written by a line sink. */
+      readonly status: 'delivered';
+      /** libaudit's netlink sequence number, or the line number for line sinks. */
+      readonly sequence: number;
+      /** The line written, for line sinks. */
+      readonly line?: string;
+    }
+  | {
+      /** Not sent: libvirt would not have emitted it, or the policy is `off`. */
+      readonly status: 'skipped';
+      /** `libvirt-skip-rule`: a device record with neither an old nor a new value; `policy-off`: the policy. */
+      readonly reason: 'libvirt-skip-rule' | 'policy-off';
+    }
+  | {
+      /** Not delivered, or not confirmed; the best-effort policy went on after warning. */
+      readonly status: 'dropped';
+      /** Why (its kind says which). */
+      readonly error: EmitError;
+    };
 
 /**
  * Thrown under the required policy at the first record not delivered (and under any policy when a line
@@ -39,29 +55,53 @@ export type EmitResult =
 export class DeliveryStopped extends EmitError {
   override readonly name = 'DeliveryStopped';
 
+  /**
+   * A stopped delivery.
+   *
+   * @param failure - The first failure.
+   * @param results - The outcome of every record of the round.
+   */
   constructor(
+    /** The failure that stopped delivery. */
     readonly failure: EmitError,
+    /** The outcome of every record of the round, in order: delivered, dropped or unsent. */
     readonly results: readonly EmitResult[],
   ) {
     super(failure.kind, failure.message, failure.errno, failure.loss);
   }
 }
 
+/** How an {@link Emitter} sends. */
 export interface EmitterOptions {
+  /**
+   * Where records go. Default: a {@link LibauditSink}, which writes REAL records into the host's audit trail
+   * (CAP_AUDIT_WRITE); give a {@link MemorySink} or a {@link LineSink} for a dry run.
+   */
   readonly sink?: Sink;
+  /** What a record not delivered does (default `best-effort`): see {@link EmitPolicy}. */
   readonly policy?: EmitPolicy;
   /** Called once per kind of failure (not per record) under best-effort. */
   readonly onWarning?: (error: EmitError) => void;
   /** Defaults for records that do not carry their own (line sinks only). */
   readonly header?: RecordHeader;
+  /** Defaults for libaudit's tail of records that do not carry their own (line sinks only; libaudit writes its own). */
   readonly tail?: LibauditTail;
+  /** The node= name line sinks write (default none). */
   readonly node?: string | null;
+  /** The time line sinks stamp records with (default now). */
   readonly clock?: () => AuditTime;
+  /** The serial of the first record line sinks write (default 1). */
   readonly firstSerial?: number;
 }
 
-/** A record in the JSON form; res is required, the other envelope fields (time, serial, pid…, exe…, enrichment) are optional. */
-export type EmitInput = PayloadValues;
+/**
+ * A record in the JSON form (see `LibvirtRecord` of `virt-audit`); res is required, the other envelope fields
+ * (time, serial, pid…, exe…, enrichment) are optional. What the lifecycle builders return.
+ */
+export type EmitInput = Readonly<Record<string, unknown>> & {
+  /** The record type: VIRT_CONTROL, VIRT_RESOURCE or VIRT_MACHINE_ID. */
+  readonly type: string;
+};
 
 // res is never assumed: a record says whether the operation succeeded.
 type WithoutEnvelope<Record> = Record extends unknown ? Omit<Record, keyof RecordEnvelope> & Partial<Omit<RecordEnvelope, 'res'>> & Pick<RecordEnvelope, 'res'> : never;
@@ -74,8 +114,25 @@ const now = (): AuditTime => {
   return { sec: Math.floor(millis / 1000), ms: millis % 1000 };
 };
 
+/**
+ * Sends VIRT records byte for byte as libvirt does: each record is checked against libvirt 9.0's layouts and
+ * refused (EmitError) when it could not be written faithfully, then handed to the sink.
+ *
+ * @example
+ * ```ts
+ * import { Emitter, MemorySink, auditStart, parseDomainXml } from 'virt-audit/emitter';
+ *
+ * declare const xml: string;                                      // the guest's live XML (virsh dumpxml)
+ * const sink = new MemorySink();                                  // a dry run: nothing leaves the process
+ * const emitter = new Emitter({ sink, policy: 'required' });
+ * await emitter.emitMany(auditStart(parseDomainXml(xml), { vmPid: 4242 }));
+ * console.log(sink.lines.join('\n'));                             // the lines auditd would write
+ * ```
+ */
 export class Emitter {
+  /** Where records go. */
   readonly sink: Sink;
+  /** What a record not delivered does. */
   readonly policy: EmitPolicy;
   private readonly onWarning: (error: EmitError) => void;
   private readonly header: RecordHeader;
@@ -85,6 +142,11 @@ export class Emitter {
   private serial: number;
   private readonly warned = new Set<EmitError['kind']>();
 
+  /**
+   * @param options - Sink, policy, and the defaults line sinks write. Without a sink, records go to
+   * the host's audit trail through libaudit.
+   * @throws {@link FieldError} when a default header, tail or node could not be written faithfully.
+   */
   constructor(options: EmitterOptions = {}) {
     this.sink = options.sink ?? new LibauditSink();
     this.policy = options.policy ?? 'best-effort';
@@ -97,7 +159,12 @@ export class Emitter {
     this.serial = options.firstSerial ?? 1;
   }
 
-  /** Throws the EmitError this record would meet, without using a serial or sending anything. */
+  /**
+   * Throws the EmitError this record would meet, without using a serial or sending anything.
+   *
+   * @param input - The record.
+   * @throws {@link EmitError} (or {@link FieldError}) when it cannot be written faithfully.
+   */
   check(input: EmitInput): void {
     this.build(input);
   }
@@ -136,18 +203,37 @@ export class Emitter {
     return record;
   }
 
-  /** Builds the record exactly as libvirt would; throws EmitError for records that cannot be sent faithfully. */
+  /**
+   * Builds the record exactly as libvirt would, using the next serial, without sending it.
+   *
+   * @param input - The record.
+   * @returns The record ready for a sink; null when libvirt would not write it (no old and no new value).
+   * @throws {@link EmitError} for a record that cannot be sent faithfully.
+   */
   prepare(input: EmitInput): OutgoingRecord | null {
     const built = this.build(input);
     if (built === null) return null;
     return { ...built, serial: built.serial ?? this.serial++ };
   }
 
-  /** emit() with the record's type checked at compile time. */
+  /**
+   * {@link Emitter.emit} with the record's fields checked at compile time.
+   *
+   * @param record - One of libvirt 9.0's records; envelope fields other than res optional.
+   * @returns What became of it.
+   */
   emitRecord(record: LibvirtRecordInput): Promise<EmitResult> {
     return this.emit(record);
   }
 
+  /**
+   * Sends one record.
+   *
+   * @param input - The record.
+   * @returns What became of it: delivered, skipped, or dropped (best-effort).
+   * @throws {@link EmitError} for a record that cannot be written faithfully; {@link DeliveryStopped} under
+   * `required` when it is not delivered, and under any policy when a line sink fails.
+   */
   async emit(input: EmitInput): Promise<EmitResult> {
     if (this.policy === 'off') return { status: 'skipped', reason: 'policy-off' };
     const [result] = await this.deliverPrepared([this.prepare(input)]);
@@ -158,6 +244,11 @@ export class Emitter {
    * Several records in order, in one round trip where the sink allows it (a lifecycle is a few dozen).
    * Every record is built and checked before any is sent; under `required` the first one not delivered
    * throws, after the ones before it were sent.
+   *
+   * @param inputs - The records, in order.
+   * @returns What became of each, in order.
+   * @throws {@link EmitError} for a record that cannot be written faithfully (nothing is sent then);
+   * {@link DeliveryStopped} as for {@link Emitter.emit}.
    */
   async emitMany(inputs: readonly EmitInput[]): Promise<EmitResult[]> {
     if (this.policy === 'off') return inputs.map(() => ({ status: 'skipped', reason: 'policy-off' }) as const);
@@ -169,6 +260,11 @@ export class Emitter {
    * chunk is built while it is sent. One chunk is in the sink at a time, so, as in emitMany, a record that
    * cannot be built throws, and under `required` so does the first one not delivered, after the records
    * before it were sent and before any after it is.
+   *
+   * @param inputs - The records, in order (any iterable: they are read as they are sent).
+   * @param chunkSize - Records per round trip (default 256).
+   * @returns What became of each, in order.
+   * @throws {@link EmitError} and {@link DeliveryStopped} as for {@link Emitter.emitMany}.
    */
   async emitAll(inputs: Iterable<EmitInput>, chunkSize = 256): Promise<EmitResult[]> {
     const results: EmitResult[] = [];
@@ -260,6 +356,7 @@ export class Emitter {
     return results;
   }
 
+  /** Closes the sink (a line sink's file is fsynced; libaudit's worker ends). */
   async close(): Promise<void> {
     await this.sink.close();
   }

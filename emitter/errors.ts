@@ -1,3 +1,4 @@
+/** What kind of failure an {@link EmitError} is. */
 export type EmitErrorKind =
   /** The record does not fit any layout libvirt 9.0 writes, or a value is not of its field's class. */
   | 'invalid-record'
@@ -38,12 +39,24 @@ export interface LossDetail {
 
 /** Why a record was not, or could not be, emitted. Never thrown silently: see EmitPolicy. */
 export class EmitError extends Error {
+  /** The error's class name. */
   override readonly name: string = 'EmitError';
 
+  /**
+   * An emit error.
+   *
+   * @param kind - What kind of failure.
+   * @param message - What happened, for a person.
+   * @param errno - The system's errno, where there is one.
+   * @param loss - The kernel's accounting, for `maybe-lost`.
+   */
   constructor(
+    /** What kind of failure. */
     readonly kind: EmitErrorKind,
     message: string,
+    /** The system's errno (EPERM 1, ECONNREFUSED 111…), where there is one. */
     readonly errno?: number,
+    /** For `maybe-lost`: what the kernel's lost counter said of the batch. */
     readonly loss?: LossDetail,
   ) {
     super(message);
@@ -55,19 +68,42 @@ export class EmitError extends Error {
  * user namespace, a kernel without audit) or auditing is disabled in the kernel.
  */
 export class NotDelivered extends EmitError {
+  /**
+   * A record not delivered.
+   *
+   * @param kind - `not-delivered` (libaudit returned 0) or `audit-disabled`.
+   * @param message - What happened.
+   * @param errno - The errno the call left.
+   */
   constructor(kind: 'not-delivered' | 'audit-disabled', message: string, errno?: number) {
     super(kind, message, errno);
   }
 }
 
+/**
+ * Whether an error is a {@link NotDelivered}.
+ *
+ * @param error - Anything caught.
+ * @returns true for a record that left this process but will not reach the log.
+ */
 export function isNotDelivered(error: unknown): error is NotDelivered {
   return error instanceof NotDelivered;
 }
 
 /** A line sink failed to write: the path (or stdout) and the errno code (ENOENT, ENOSPC, EPIPE…). */
 export class SinkFailed extends EmitError {
+  /**
+   * A failed line sink.
+   *
+   * @param path - The file, or `stdout`.
+   * @param code - The errno code (ENOENT, ENOSPC, EPIPE…).
+   * @param message - What happened.
+   * @param errno - The errno number.
+   */
   constructor(
+    /** The file the sink writes, or `stdout`. */
     readonly path: string,
+    /** The errno code: ENOENT, ENOSPC, EPIPE… */
     readonly code: string,
     message: string,
     errno?: number,

@@ -1,15 +1,24 @@
 // The two ways a value reaches an audit line — encoded by libaudit, or written as it is by whoever prints it
 // (libvirt's %s, libaudit's tail, the kernel's header, auditd's node=) — and what each must refuse so
 // that the line reads back as one record with the same fields and values.
-import { decodeHexPrefix, isEncodedField, loneSurrogateAt } from '../src/index.js';
+import { isEncodedField } from '../src/tables/field-types.js';
+import { decodeHexPrefix, loneSurrogateAt } from '../src/encoding/audit-encoding.js';
 import { EmitError, type EmitErrorKind } from './errors.js';
 
 /** An EmitError about one field of the record; `field` names it (`hostname`, `enrichment.UID`…). */
 export class FieldError extends EmitError {
   override readonly name: string = 'FieldError';
 
+  /**
+   * A refused field.
+   *
+   * @param kind - Why the value is refused.
+   * @param field - The field (`hostname`, `enrichment.UID`…).
+   * @param message - What is wrong.
+   */
   constructor(
     kind: EmitErrorKind,
+    /** The field refused: `hostname`, `enrichment.UID`… */
     readonly field: string,
     message: string,
   ) {

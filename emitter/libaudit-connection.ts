@@ -68,6 +68,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** How libaudit is loaded and called. */
 export interface ConnectionOptions {
   /** libaudit's soname. */
   readonly library?: string;

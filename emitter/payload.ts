@@ -1,13 +1,8 @@
 // Builds the text libvirt hands to audit_log_user_message, from a record in the JSON form, byte for
 // byte as libvirt 9.0's domain_audit.c formats it.
-import {
-  LIBVIRT_LAYOUTS,
-  encodeField,
-  isNumericClass,
-  type FieldSpec,
-  type LibvirtRecordType,
-  type PayloadLayout,
-} from '../src/index.js';
+import { encodeField, type LibvirtRecordType } from '../src/index.js';
+import { LIBVIRT_LAYOUTS, type FieldSpec, type PayloadLayout } from '../src/libvirt/layouts.js';
+import { isNumericClass } from '../src/libvirt/value-classes.js';
 import { EmitError } from './errors.js';
 import { FieldError, checkBare, checkText } from './field-refusal.js';
 

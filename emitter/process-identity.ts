@@ -1,19 +1,29 @@
 // What the kernel and libaudit put around a message sent by this process, for the dry-run sinks.
 import { readFileSync, readlinkSync } from 'node:fs';
 
+/** The header the kernel writes before a user message: the sender's pid, uid, auid and session. */
 export interface RecordHeader {
+  /** The sender's pid. */
   readonly pid: number;
+  /** Its uid. */
   readonly uid: number;
+  /** Its login uid (4294967295 unset). */
   readonly auid: number;
+  /** Its session (4294967295 unset). */
   readonly ses: number;
   /** Present only on hosts with an LSM. */
   readonly subj?: string | null;
 }
 
+/** What libaudit appends to a user message (before res=). */
 export interface LibauditTail {
+  /** exe=: the sender's program. */
   readonly exe: string | null;
+  /** hostname= (libvirt: `?`, null). */
   readonly hostname: string | null;
+  /** addr= (libvirt: `?`, null). */
   readonly addr: string | null;
+  /** terminal= (libvirt: `?`, null). */
   readonly terminal: string | null;
 }
 

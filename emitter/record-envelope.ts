@@ -3,7 +3,8 @@
 // node= and ENRICHED block. Each value is checked against what its writer can produce, so that the line
 // reads back with the same fields and values; a value that is present but unreadable is an error, never
 // replaced by a default. Only a value absent from the record is filled in (this process's, the clock's).
-import type { AuditTime, PayloadLayout } from '../src/index.js';
+import type { AuditTime } from '../src/index.js';
+import type { PayloadLayout } from '../src/libvirt/layouts.js';
 import { encodeValue } from '../src/index.js';
 import { FieldError, checkBare, checkText } from './field-refusal.js';
 import type { LibauditTail, RecordHeader } from './process-identity.js';

@@ -8,39 +8,66 @@ import type { LibauditTail, RecordHeader } from './process-identity.js';
 
 /** One record ready to leave: its libvirt payload and what surrounds it on the way to the log. */
 export interface OutgoingRecord {
+  /** Its record type. */
   readonly type: LibvirtRecordType;
+  /** Its type number (2500–2502). */
   readonly typeNumber: number;
+  /** The text libvirt hands to audit_log_user_message. */
   readonly payload: string;
+  /** Its res=: whether the operation succeeded. */
   readonly success: boolean;
   /** Used by the line sinks; libaudit and the kernel make their own. */
   readonly header: RecordHeader;
+  /** libaudit's tail, for the line sinks. */
   readonly tail: LibauditTail;
+  /** Its time stamp, for the line sinks. */
   readonly time: AuditTime;
+  /** Its serial, for the line sinks. */
   readonly serial: number | bigint;
+  /** Its node= name, for the line sinks. */
   readonly node: string | null;
+  /** An ENRICHED block, for the line sinks. */
   readonly enrichment?: Readonly<Record<string, string | null>>;
 }
 
+/** A record's delivery. */
 export interface Delivery {
   /** libaudit's netlink sequence number, or the line number for line sinks. */
   readonly sequence: number;
+  /** The line written, for line sinks. */
   readonly line?: string;
 }
 
+/** How {@link Sink.deliverMany} sends. */
 export interface DeliverOptions {
+  /** Send nothing after the first record not delivered (the required policy). */
   readonly stopAtFirst?: boolean;
 }
 
+/** Where an {@link Emitter} sends records. */
 export interface Sink {
+  /** A name for messages: `libaudit`, `memory`, `stdout`, `file:PATH`. */
   readonly name: string;
   /** The exe= libaudit will write (the line sinks write the record's own). */
   readonly ownExe?: boolean;
+  /**
+   * Sends one record.
+   *
+   * @param record - The record.
+   * @returns Its delivery.
+   * @throws {@link EmitError} when it is not delivered.
+   */
   deliver(record: OutgoingRecord): Promise<Delivery>;
   /**
    * Several records at once; one outcome per record, in order. Sinks without it get them one by one. With
    * stopAtFirst (the required policy) nothing is sent after the first record that is not delivered.
+   *
+   * @param records - The records, in order.
+   * @param options - Whether to stop at the first record not delivered.
+   * @returns Per record, its delivery or why it was not delivered.
    */
   deliverMany?(records: readonly OutgoingRecord[], options?: DeliverOptions): Promise<Array<Delivery | EmitError>>;
+  /** Ends the sink's work (flushes, closes). */
   close(): Promise<void>;
 }
 
@@ -60,10 +87,19 @@ function lineOf(record: OutgoingRecord): string {
 
 /** Keeps the lines in memory, for tests. */
 export class MemorySink implements Sink {
+  /** `memory`. */
   readonly name = 'memory';
+  /** The audit.log lines auditd would write, in order. */
   readonly lines: string[] = [];
+  /** The records as they reached the sink. */
   readonly records: OutgoingRecord[] = [];
 
+  /**
+   * Keeps the record and its line.
+   *
+   * @param record - The record.
+   * @returns Its line and its number (from 1).
+   */
   async deliver(record: OutgoingRecord): Promise<Delivery> {
     const line = lineOf(record);
     this.lines.push(line);
@@ -71,9 +107,11 @@ export class MemorySink implements Sink {
     return { sequence: this.lines.length, line };
   }
 
+  /** Nothing to close. */
   async close(): Promise<void> {}
 }
 
+/** How a {@link LineSink} writes a file. */
 export interface LineSinkOptions {
   /** fsync after every batch (the file is always fsynced at close). */
   readonly fsync?: boolean;
@@ -100,15 +138,28 @@ export class LineSink implements Sink {
   private fileSize = 0;
 
   private constructor(
+    /** `stdout` or `file:PATH`. */
     readonly name: string,
     private readonly target: { readonly fd: number } | { readonly path: string },
     private readonly options: LineSinkOptions,
   ) {}
 
+  /**
+   * A sink that writes the lines to standard output.
+   *
+   * @returns The sink.
+   */
   static stdout(): LineSink {
     return new LineSink('stdout', { fd: 1 }, {});
   }
 
+  /**
+   * A sink that appends the lines to a file (made if need be).
+   *
+   * @param path - The file.
+   * @param options - fsync after every batch.
+   * @returns The sink.
+   */
   static file(path: string, options: LineSinkOptions = {}): LineSink {
     return new LineSink(`file:${path}`, { path }, options);
   }
@@ -117,6 +168,13 @@ export class LineSink implements Sink {
     return 'path' in this.target ? this.target.path : 'stdout';
   }
 
+  /**
+   * Writes the record's line.
+   *
+   * @param record - The record.
+   * @returns Its line and its line number.
+   * @throws {@link SinkFailed} when the write fails.
+   */
   async deliver(record: OutgoingRecord): Promise<Delivery> {
     const [outcome] = await this.deliverMany([record]);
     if (outcome instanceof EmitError) throw outcome;
@@ -126,6 +184,9 @@ export class LineSink implements Sink {
   /**
    * All the records' lines in one write. A failed write fails the sink for good: the lines written whole
    * before it are delivered, the others sink-failed, and a file is cut back to its last whole line.
+   *
+   * @param records - The records, in order.
+   * @returns Per record, its delivery or the sink's failure.
    */
   async deliverMany(records: readonly OutgoingRecord[]): Promise<Array<Delivery | EmitError>> {
     if (this.failure) throw this.failure;
@@ -212,6 +273,7 @@ export function notDeliveredCause(errno: number): string {
   }
 }
 
+/** How a {@link LibauditSink} sends and confirms. */
 export interface LibauditSinkOptions extends ConnectionOptions {
   /**
    * Confirm every batch with the kernel's status (default true). Off, a record libaudit accepted counts as
@@ -303,8 +365,10 @@ function daemonState(pid: number): 'running' | 'stopped' | 'gone' {
 /**
  * audit_log_user_message through libaudit, as libvirtd calls it (hostname and addr NULL, tty ""), each batch
  * confirmed with the kernel's status (AUDIT_GET) read before the first record and after every batch.
+ * This sink writes REAL records into the host's audit trail (it needs CAP_AUDIT_WRITE).
  */
 export class LibauditSink implements Sink {
+  /** `libaudit`. */
   readonly name = 'libaudit';
   readonly ownExe = true;
   private readonly connection: LibauditConnection;
@@ -315,6 +379,11 @@ export class LibauditSink implements Sink {
   private last: StatusRead | undefined;
   private batches = 0;
 
+  /**
+   * A sink through libaudit (its calls run on a worker thread, each bounded by a timeout).
+   *
+   * @param options - libaudit's soname, timeouts, confirmation and read-back.
+   */
   constructor(options: LibauditSinkOptions = {}) {
     this.connection = new LibauditConnection(options);
     this.confirm = options.confirm ?? true;
@@ -322,18 +391,32 @@ export class LibauditSink implements Sink {
     this.readBack = options.readBack ?? false;
   }
 
-  /** The kernel's audit status as last read (after the last batch), read now if it was not. */
+  /** @internal The kernel's audit status as last read (after the last batch), read now if it was not. */
   async status(): Promise<StatusRead> {
     this.last ??= await this.connection.status(this.wait);
     return this.last;
   }
 
+  /**
+   * Sends the record through libaudit and confirms it with the kernel's status.
+   *
+   * @param record - The record.
+   * @returns Its netlink sequence number.
+   * @throws {@link EmitError} when it is not delivered or not confirmed (its kind says which).
+   */
   async deliver(record: OutgoingRecord): Promise<Delivery> {
     const [outcome] = await this.deliverMany([record], { stopAtFirst: true });
     if (outcome instanceof EmitError) throw outcome;
     return outcome!;
   }
 
+  /**
+   * Sends the records through libaudit in one round trip, the kernel's status read before and after.
+   *
+   * @param records - The records, in order.
+   * @param options - Whether to stop at the first record not delivered.
+   * @returns Per record, its delivery or why it was not delivered (or not confirmed).
+   */
   async deliverMany(records: readonly OutgoingRecord[], options: DeliverOptions = {}): Promise<Array<Delivery | EmitError>> {
     if (records.length === 0) return [];
     const stopAtFirst = options.stopAtFirst ?? false;
@@ -373,6 +456,7 @@ export class LibauditSink implements Sink {
     }
   }
 
+  /** Ends libaudit's worker thread and closes its audit socket. */
   async close(): Promise<void> {
     await this.connection.close();
   }

@@ -8,7 +8,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { buildPayload, Emitter, LibauditSink, type EmitInput } from '../emitter/index.js';
+import { Emitter, LibauditSink, type EmitInput } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 import { auditdUnavailable, PrivateAuditd } from './private-auditd.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -5,8 +5,11 @@
 //   npm run gen -- --lines 1000000 --seed 1 [--nodes 2] [--guests 64] [--out big.log]
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bytesToHex, encodeValue } from '../src/index.js';
-import { buildPayload, renderAuditLine, type EmitInput } from '../emitter/index.js';
+import { encodeValue } from '../src/index.js';
+import { bytesToHex } from '../src/encoding/audit-encoding.js';
+import { type EmitInput } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
+import { renderAuditLine } from '../emitter/audit-line.js';
 
 interface Guest {
   readonly name: string;

@@ -1,26 +1,18 @@
-export * from './encoding/audit-encoding.js';
-export * from './tables/record-types.js';
-export * from './tables/field-types.js';
-export * from './model/audit-field.js';
-export * from './model/audit-record.js';
-export * from './reader/parse-line.js';
-export * from './reader/line-splitter.js';
-export * from './reader/input-set.js';
-export * from './reader/read-inputs.js';
-export * from './reader/event-grouper.js';
-export * from './libvirt/value-classes.js';
-export * from './libvirt/layouts.js';
-export * from './libvirt/libaudit-tail.js';
-export * from './libvirt/match-layout.js';
-export * from './libvirt/emitter-kind.js';
-export * from './libvirt/json-form.js';
-export * from './libvirt/schema-builder.js';
-export * from './model/virt-records.js';
-export * from './model/kernel-records.js';
-export * from './libvirt/schema-validator.js';
-export * from './model/user-names.js';
-export * from './reader/read-events.js';
-export * from './text/latin1-pieces.js';
-export * from './reader/read-events-threaded.js';
-export * from './reader/event-batch.js';
-export * from './reader/type-selection.js';
+/**
+ * `virt-audit`: audit logs as data. Lines parsed into records, logs read as events (rotated sets in order,
+ * stdin), audit field encoding as libaudit does it, and the typed JSON form of the records libvirt writes.
+ *
+ * @packageDocumentation
+ * @module virt-audit
+ */
+export { parseLine, type LineContext, type ParsedLine, type RejectReason } from './reader/parse-line.js';
+export { AuditRecord, type AuditTime, type RecordForm, type RecordIssue } from './model/audit-record.js';
+export { decodeField, type AuditField, type WireForm } from './model/audit-field.js';
+export { encodeField, encodeValue, type AuditBytes } from './encoding/audit-encoding.js';
+export { InputError, resolveInputs, type AuditInput } from './reader/input-set.js';
+export { ALL_BUT_INTERPRETED, AUDITD_LINES, readAuditEvents, type ReadEventsOptions } from './reader/read-events.js';
+export type { AuditEvent, GroupedEvent, GroupingOptions } from './reader/event-grouper.js';
+export type { Profile } from './libvirt/layouts.js';
+export { LIBVIRT_RECORD_TYPES, type LibvirtRecordType } from './tables/record-types.js';
+export { START_REASONS, STOP_REASONS, VIRT_TYPES } from './libvirt/value-classes.js';
+export type * from './model/virt-records.js';

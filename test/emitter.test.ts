@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenizeFields, latin1, parseLine } from '../src/index.js';
-import { DeliveryStopped, EmitError, Emitter, MemorySink, batchVerdict, buildPayload, formatHexByte, formatRdev, type EmitInput } from '../emitter/index.js';
+import { parseLine } from '../src/index.js';
+import { latin1 } from '../src/encoding/audit-encoding.js';
+import { tokenizeFields } from '../src/model/audit-field.js';
+import { DeliveryStopped, EmitError, Emitter, MemorySink, type EmitInput } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
+import { formatHexByte, formatRdev } from '../emitter/payload.js';
+import { batchVerdict } from '../emitter/sinks.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 import { runCli } from './support/cli.js';
 
@@ -134,7 +139,7 @@ describe('Emitter', () => {
 
 describe('libaudit calls are bounded', () => {
   it('a call that does not answer in time is a timeout error, and the emitter can go on', async () => {
-    const { LibauditConnection } = await import('../emitter/index.js');
+    const { LibauditConnection } = await import('../emitter/libaudit-connection.js');
     const connection = new LibauditConnection({ timeoutMs: 1 });
     await expect(connection.open()).rejects.toMatchObject({ kind: 'timeout' });
     await connection.close();

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, decodeField, encodeField, encodeValue, hexToBytes, latin1, loneSurrogateAt, toBytes, tokenizeFields, valueNeedsEncoding } from '../src/index.js';
+import { decodeField, encodeField, encodeValue } from '../src/index.js';
+import { bytesToHex, hexToBytes, latin1, loneSurrogateAt, toBytes, valueNeedsEncoding } from '../src/encoding/audit-encoding.js';
+import { tokenizeFields } from '../src/model/audit-field.js';
 import { loadLibauditEncoder } from './support/libaudit.js';
 
 const libaudit = loadLibauditEncoder();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventGrouper, parseLine, type AuditEvent } from '../src/index.js';
+import { parseLine, type AuditEvent } from '../src/index.js';
+import { EventGrouper } from '../src/reader/event-grouper.js';
 import { RAW_CAPTURE, captureLines } from './support/examples.js';
 
 function group(lines: readonly string[], timeoutMs?: number): AuditEvent[] {

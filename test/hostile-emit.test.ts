@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isEncodedField } from '../src/index.js';
+import { isEncodedField } from '../src/tables/field-types.js';
 import { EmitError, Emitter, FieldError, MemorySink } from '../emitter/index.js';
 import { CLI } from './support/cli.js';
 import { differences, generatedRecord, type Defaults, type GeneratedRecord } from './support/hostile-records.js';

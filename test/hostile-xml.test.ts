@@ -3,7 +3,8 @@
 // take, are refused here on purpose.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EmitError, libvirtUuid, parseDomainXml } from '../emitter/index.js';
+import { EmitError, parseDomainXml } from '../emitter/index.js';
+import { libvirtUuid } from '../emitter/domain/libvirt-uuid.js';
 import { loadLibxml2 } from './support/libxml2.js';
 
 const libxml2 = loadLibxml2();

@@ -1,7 +1,8 @@
 // The JSON form's details that a fast path must not change: ISO times, odd field names.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLine, timeToIso, toJsonForm } from '../src/index.js';
+import { parseLine } from '../src/index.js';
+import { timeToIso, toJsonForm } from '../src/libvirt/json-form.js';
 
 describe('timeToIso', () => {
   it('is Date#toISOString of the record time, whatever order times come in', () => {

@@ -2,7 +2,7 @@
 // the plain string form (printf's `%-W.Ps` for padded cells).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Latin1Pieces } from '../src/index.js';
+import { Latin1Pieces } from '../src/text/latin1-pieces.js';
 import { pad } from '../verifier/auvirt/compat-format.js';
 
 type Write = { kind: 'spaces'; count: number } | { kind: 'text'; text: string } | { kind: 'padded'; text: string; width: number; precision: number } | { kind: 'digits'; value: number; digits: number } | { kind: 'byte'; code: number } | { kind: 'bytes'; text: string };

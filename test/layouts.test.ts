@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, encodeField, type FieldSpec, type PayloadLayout } from '../src/index.js';
+import { encodeField } from '../src/index.js';
+import { LEGACY_LAYOUTS, LIBVIRT_LAYOUTS, type FieldSpec, type PayloadLayout } from '../src/libvirt/layouts.js';
 import { verify } from '../verifier/index.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

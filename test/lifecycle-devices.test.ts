@@ -1,7 +1,8 @@
 // Device kinds this host cannot start for real (host PCI/USB devices, TPMs, smartcards, evdev): checked
 // against the format strings of libvirt 9.0's domain_audit.c.
 import { describe, expect, it } from 'vitest';
-import { auditHotplug, auditStart, buildPayload, parseDeviceXml, parseDomainXml } from '../emitter/index.js';
+import { auditHotplug, auditStart, parseDeviceXml, parseDomainXml } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 
 const UUID = 'c7a5fdbd-cdaf-9455-926a-d65c16db1809';
 const head = (resrc: string, reason = 'start') => `virt=kvm resrc=${resrc} reason=${reason} vm="demo" uuid=${UUID}`;

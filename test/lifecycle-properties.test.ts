@@ -3,7 +3,8 @@
 // virDomainAuditStart impose holds for any mix of devices, whatever each device's path is.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditHotplug, auditStart, buildPayload, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion, type StatPath } from '../emitter/index.js';
+import { auditHotplug, auditStart, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion, type StatPath } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 
 type Role = 'acl-list' | 'disk-top' | 'disk-top-readonly' | 'disk-backing' | 'cdrom' | 'chardev' | 'tpm' | 'input' | 'rng';
 

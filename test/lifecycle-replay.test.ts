@@ -1,10 +1,8 @@
 // The journal replay (test/support/journal-replay.ts) maps every step kind of the contract with the
 // capture lab to the builder, passing each step's run-time values and the journal's libvirt version.
 import { describe, expect, it } from 'vitest';
-import {
-  auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop, buildPayload, parseDeviceXml, parseDomainXml,
-  type EmitInput, type HostValues,
-} from '../emitter/index.js';
+import { auditFailedStart, auditHotplug, auditMediaChange, auditResourceUpdate, auditStart, auditStop, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 import type { GuestJournal } from '../scripts/lab/journal.js';
 import { libvirtVersionOf, rebuiltPayloads } from './support/journal-replay.js';
 

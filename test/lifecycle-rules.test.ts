@@ -3,10 +3,8 @@
 // (qemu_cgroup.c, qemu_hotplug.c, qemu_interface.c, domain_audit.c), and the device numbers come from
 // host values, so nothing depends on the host that runs the tests.
 import { describe, expect, it } from 'vitest';
-import {
-  auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, buildPayload, parseDeviceXml, parseDomainXml,
-  type EmitInput, type HostValues, type LibvirtVersion, type StatPath,
-} from '../emitter/index.js';
+import { auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange, auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion, type StatPath } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 
 const UUID = '4dea22b3-1d52-d8f3-2516-782e98ab3fa0';
 const CGROUP = '/sys/fs/cgroup/machine.slice/machine-qemu\\x2d7\\x2drules.scope/libvirt/';

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, orderRotatedSets, readInputs, resolveInputs, type SourceLine } from '../src/index.js';
+import { resolveInputs } from '../src/index.js';
+import { orderRotatedSets } from '../src/reader/input-set.js';
+import { LineSplitter, type SourceLine } from '../src/reader/line-splitter.js';
+import { readInputs } from '../src/reader/read-inputs.js';
 
 function split(chunks: readonly Buffer[], maxLineBytes?: number): SourceLine[] {
   const lines: SourceLine[] = [];

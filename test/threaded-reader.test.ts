@@ -5,11 +5,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALL_BUT_INTERPRETED, EventBatchWriter, parseLine, readAuditEvents, readEventBatch, RECORD_TYPES, recordTypeNumber, typeSelector, type AuditEvent, type TypeSelection } from '../src/index.js';
+import { ALL_BUT_INTERPRETED, parseLine, readAuditEvents, type AuditEvent } from '../src/index.js';
+import { RECORD_TYPES } from '../src/tables/record-types.js';
+import { EventBatchWriter, readEventBatch } from '../src/reader/event-batch.js';
+import { typeSelector, type TypeSelection } from '../src/reader/type-selection.js';
+import { recordTypeNumber } from '../src/tables/record-types.js';
 import { generateLog } from '../scripts/gen-log.js';
 import { ENRICHED_CAPTURE, RAW_CAPTURE } from './support/examples.js';
 
-const DIST_INDEX = join(import.meta.dirname, '..', 'dist', 'src', 'index.js');
+// The compiled reader's modules (a reading thread runs only from the build).
+const DIST_READER = join(import.meta.dirname, '..', 'dist', 'src', 'reader');
 
 const LOOKED_UP = ['pid', 'uid', 'msg', 'vm', 'uuid', 'op', 'res', 'x', 'UID'];
 
@@ -60,7 +65,9 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
 
   const script = `
     import { createHash } from 'node:crypto';
-    const { ALL_BUT_INTERPRETED, readAuditEvents, readAuditEventsThreaded, canReadOnWorker, typeSelector } = await import(process.argv[1]);
+    const { ALL_BUT_INTERPRETED, readAuditEvents } = await import(process.argv[1] + '/read-events.js');
+    const { readAuditEventsThreaded, canReadOnWorker } = await import(process.argv[1] + '/read-events-threaded.js');
+    const { typeSelector } = await import(process.argv[1] + '/type-selection.js');
     const [file, selection] = [process.argv[2], JSON.parse(process.argv[3])];
     const digest = async (read) => {
       const hash = createHash('sha256'); let events = 0;
@@ -102,7 +109,7 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
       odd: { names: ['VIRT_CONTROL'], numbers: [[2999, 2999]] },
     };
     for (const [pattern, selection] of Object.entries(selections)) {
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_INDEX, file, JSON.stringify(selection)], { timeout: 60_000 });
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', DIST_READER, file, JSON.stringify(selection)], { timeout: 60_000 });
       expect(run.stderr.toString()).toBe('');
       const result = JSON.parse(run.stdout.toString()) as { worker: boolean; inThread: Digest; threaded: Digest; indexed: Digest; failure: string | null };
       expect(result.worker).toBe(true);
@@ -115,12 +122,13 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
 
   it('stops a reading nobody consumes once cancelled; without that its thread keeps the process alive', () => {
     const started = `
-      const { startReading, ALL_BUT_INTERPRETED } = await import(process.argv[1]);
+      const { startReading } = await import(process.argv[1] + '/read-events-threaded.js');
+      const { ALL_BUT_INTERPRETED } = await import(process.argv[1] + '/read-events.js');
       const reading = startReading([{ kind: 'file', path: process.argv[2] }], { forms: ALL_BUT_INTERPRETED, keepTypes: { prefixes: [''] } });
       await new Promise((resolve) => setTimeout(resolve, 300));
       if (process.argv[3] === 'cancel') await reading.cancel();
       console.log('left');`;
-    const run = (how: string) => spawnSync(process.execPath, ['--input-type=module', '-e', started, '--', DIST_INDEX, generated, how], { timeout: 5_000 });
+    const run = (how: string) => spawnSync(process.execPath, ['--input-type=module', '-e', started, '--', DIST_READER, generated, how], { timeout: 5_000 });
     const cancelled = run('cancel');
     expect(cancelled.stderr.toString()).toBe('');
     expect([cancelled.status, cancelled.stdout.toString()]).toEqual([0, 'left\n']);
@@ -130,7 +138,7 @@ describe('readAuditEventsThreaded (compiled build, worker thread)', () => {
   }, 30_000);
 
   it('reads on the calling thread when the process has flags a worker refuses (--expose-gc)', () => {
-    const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_INDEX, RAW_CAPTURE, JSON.stringify({ numbers: [[2500, 2599]] })], { timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script, '--', DIST_READER, RAW_CAPTURE, JSON.stringify({ numbers: [[2500, 2599]] })], { timeout: 60_000 });
     expect(run.stderr.toString()).toBe('');
     const result = JSON.parse(run.stdout.toString()) as { inThread: Digest; threaded: Digest; indexed: Digest };
     expect(result.inThread.events).toBeGreaterThan(0);

@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  LIBVIRT_LAYOUTS, parseLine, readAnomaly, readAvc, readHostEvent, readPath, readSyscall,
-  type AuditRecord,
-} from '../src/index.js';
+import { parseLine, type AuditRecord } from '../src/index.js';
+import { LIBVIRT_LAYOUTS } from '../src/libvirt/layouts.js';
+import { readAnomaly, readAvc, readHostEvent, readPath, readSyscall } from '../src/model/kernel-records.js';
 import { findField, type AuditField } from '../src/model/audit-field.js';
 import { RAW_CAPTURE, captureLines, realLine } from './support/examples.js';
 import { ENVELOPE, SAMPLES } from './support/samples.js';

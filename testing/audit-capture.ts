@@ -12,6 +12,7 @@ interface Watermark {
   readonly offset: number;
 }
 
+/** How an {@link AuditCapture} starts and polls. */
 export interface AuditCaptureOptions {
   /** auditd's log_format for a private daemon (default RAW). */
   readonly format?: 'RAW' | 'ENRICHED';
@@ -19,6 +20,7 @@ export interface AuditCaptureOptions {
   readonly pollMs?: number;
 }
 
+/** Which records {@link AuditCapture.records} and {@link AuditCapture.until} read. */
 export interface RecordsOptions {
   /** Every record, not only VIRT_CONTROL, VIRT_RESOURCE and VIRT_MACHINE_ID. */
   readonly all?: boolean;
@@ -27,7 +29,12 @@ export interface RecordsOptions {
 const VIRT_TYPES = new Set(['VIRT_CONTROL', 'VIRT_RESOURCE', 'VIRT_MACHINE_ID']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** auditd.conf's log_file (auditd's default when the file or the key is missing). */
+/**
+ * auditd.conf's log_file (auditd's default when the file or the key is missing).
+ *
+ * @param conf - auditd.conf's path.
+ * @returns The log file's path.
+ */
 export function auditdLogFile(conf = '/etc/audit/auditd.conf'): string {
   const text = existsSync(conf) ? readFileSync(conf, 'utf8') : '';
   return /^\s*log_file\s*=\s*(\S+)\s*$/m.exec(text)?.[1] ?? '/var/log/audit/audit.log';
@@ -53,7 +60,22 @@ function readFrom(file: string, offset: number): Buffer {
 /**
  * The audit records written while a test runs. `AuditCapture.start()` starts a private auditd (root, and
  * no other audit daemon registered: the kernel takes one) whose log holds only this test's records;
- * `AuditCapture.follow()` reads the host's log from where it ends now, across one rotation.
+ * `AuditCapture.follow()` reads the host's log from where it ends now, across one rotation. Neither writes
+ * records: what the test does to its guests does.
+ *
+ * @example
+ * ```ts
+ * import { AuditCapture, assertWritten } from 'virt-audit/testing';
+ * import { auditStop, parseDomainXml } from 'virt-audit/emitter';
+ *
+ * declare function virsh(...args: string[]): string;           // yours: runs virsh
+ * declare const xml: string;                                   // the guest's XML
+ * const capture = AuditCapture.follow();                       // the host's log from now on
+ * virsh('destroy', 'web1');
+ * await capture.until((record) => record.payloadValue('op') === 'stop');
+ * assertWritten(capture, auditStop(parseDomainXml(xml), 'destroyed'));
+ * await capture.stop();
+ * ```
  */
 export class AuditCapture {
   private stopped = false;
@@ -65,13 +87,26 @@ export class AuditCapture {
     private readonly pollMs: number,
   ) {}
 
-  /** Starts a private auditd for the test; `stop()` stops it and puts the kernel's audit settings back. */
+  /**
+   * Starts a private auditd for the test; `stop()` stops it and puts the kernel's audit settings back.
+   *
+   * @param options - Its log format and how often `until` polls.
+   * @returns The capture, reading the private daemon's log from its start.
+   * @throws When not root, or when another audit daemon is registered with the kernel.
+   */
   static async start(options: AuditCaptureOptions = {}): Promise<AuditCapture> {
     const daemon = await PrivateAuditd.start(options.format ?? 'RAW');
     return new AuditCapture({ file: daemon.logFile, inode: -1, offset: 0 }, daemon, options.pollMs ?? 100);
   }
 
-  /** Follows an existing log (default: auditd.conf's log_file) from its current end. */
+  /**
+   * Follows an existing log (default: auditd.conf's log_file) from its current end.
+   *
+   * @param logFile - The log to follow.
+   * @param options - How often `until` polls.
+   * @returns The capture.
+   * @throws When the log does not exist.
+   */
   static follow(logFile = auditdLogFile(), options: AuditCaptureOptions = {}): AuditCapture {
     const info = statSync(logFile);
     return new AuditCapture({ file: logFile, inode: info.ino, offset: info.size }, undefined, options.pollMs ?? 100);
@@ -82,7 +117,11 @@ export class AuditCapture {
     return this.watermark.file;
   }
 
-  /** The log's text written since the capture began, one JS char per byte (as the reader reads it). */
+  /**
+   * The log's text written since the capture began.
+   *
+   * @returns The text, one JS char per byte (as the reader reads it).
+   */
   text(): string {
     if (this.frozenText !== undefined) return this.frozenText;
     const { file, inode, offset } = this.watermark;
@@ -96,7 +135,12 @@ export class AuditCapture {
     return before + readFrom(file, 0).toString('latin1');
   }
 
-  /** The records written since the capture began, in log order: the VIRT records, or with `all` every one. */
+  /**
+   * The records written since the capture began, in log order: the VIRT records, or with `all` every one.
+   *
+   * @param options - Every record, or the VIRT ones (default).
+   * @returns The records.
+   */
   records(options: RecordsOptions = {}): AuditRecord[] {
     const records: AuditRecord[] = [];
     const lines = this.text().split('\n');
@@ -108,7 +152,15 @@ export class AuditCapture {
     return records;
   }
 
-  /** Waits until a record matching `predicate` is written; rejects after `timeoutMs` naming what was seen. */
+  /**
+   * Waits until a record matching `predicate` is written.
+   *
+   * @param predicate - Which record to wait for.
+   * @param timeoutMs - How long (default 30 s).
+   * @param options - Which records are looked at (the VIRT ones by default).
+   * @returns The first matching record.
+   * @throws After `timeoutMs` (or once stopped), naming how many records were seen and the last.
+   */
   async until(predicate: (record: AuditRecord) => boolean, timeoutMs = 30_000, options: RecordsOptions = {}): Promise<AuditRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -11,45 +11,78 @@ import { expectedRecords, libvirtVersionOf, type ExpectedStepRecord } from './jo
 import type { GuestJournal, Journal } from './journal.js';
 import { writtenPayload } from './trail-assertions.js';
 
+/** The kinds of journal findings. */
 export const JOURNAL_FINDING_KINDS = ['missing', 'extra', 'out-of-order', 'differing', 'wrong-guest', 'out-of-window'] as const;
+/** A kind of journal finding: missing, extra, out-of-order, differing, wrong-guest, out-of-window. */
 export type JournalFindingKind = (typeof JOURNAL_FINDING_KINDS)[number];
 
+/** A field whose value differs between the expected and the written record. */
 export interface FieldDifference {
+  /** The field's name. */
   readonly name: string;
+  /** Its expected value; null when only the written record has it. */
   readonly expected: string | null;
+  /** Its written value; null when only the expected record has it. */
   readonly written: string | null;
 }
 
+/** A departure of the log from what a journaled step must have written. */
 export interface JournalFinding {
+  /** What kind of departure. */
   readonly kind: JournalFindingKind;
-  readonly guest: { readonly role: string; readonly name: string; readonly uuid: string };
+  /** The guest. */
+  readonly guest: {
+    /** Its role in the scenario. */
+    readonly role: string;
+    /** Its name. */
+    readonly name: string;
+    /** Its UUID. */
+    readonly uuid: string;
+  };
   /** The journaled step the record belongs to (index in the guest's steps, and its kind); null for an extra record. */
-  readonly step: { readonly index: number; readonly kind: string } | null;
+  readonly step: {
+    /** The step's index in the guest's steps. */
+    readonly index: number;
+    /** The step's kind. */
+    readonly kind: string;
+  } | null;
   /** The written record, or for a missing one the record it should have come before (null: after the guest's last). */
   readonly file: string | null;
+  /** Its line, from 1. */
   readonly line: number | null;
+  /** The expected payload; null for an extra record. */
   readonly expected: string | null;
+  /** The written payload; null for a missing record. */
   readonly written: string | null;
   /** For `differing`: the fields that differ. */
   readonly fields: readonly FieldDifference[];
 }
 
+/** The outcome of {@link conformJournal}. */
 export interface JournalConformance {
+  /** The libvirt whose rules applied. */
   readonly libvirt: string;
+  /** Journaled guests. */
   readonly guests: number;
   /** Records the journal's steps must have written, and records of journaled guests in the log. */
   readonly expected: number;
+  /** Records of journaled guests in the log. */
   readonly written: number;
+  /** Records as expected. */
   readonly equal: number;
+  /** Findings per kind. */
   readonly findings: Readonly<Record<JournalFindingKind, number>>;
+  /** Findings in all. */
   readonly total: number;
 }
 
+/** How {@link conformJournal} judges. */
 export interface JournalConformOptions {
   /** The libvirt whose rules apply (default: the journal's own `libvirt`). */
   readonly libvirt?: string;
   /** Run-time values for the steps whose journal entry carries none (journals written before they were recorded). */
   readonly fallbackHostValues?: HostValues;
+  /** Receives each finding. */
   readonly onFinding?: (finding: JournalFinding) => void;
 }
 
@@ -72,6 +105,13 @@ function fieldsOf(payload: string): Array<[string, string]> {
   });
 }
 
+/**
+ * The fields that differ between two payloads, by name.
+ *
+ * @param expected - The expected payload (`name=value …`).
+ * @param written - The written payload.
+ * @returns The differences, in the expected payload's order, then fields only the written one has.
+ */
 export function fieldDifferences(expected: string, written: string): FieldDifference[] {
   const want = fieldsOf(expected);
   const got = fieldsOf(written);
@@ -148,7 +188,16 @@ function expectedOf(guest: GuestJournal, version: LibvirtVersion, fallback: Host
   return records;
 }
 
-/** Checks the log's records of every journaled guest against the records its steps must have written. */
+/**
+ * Checks the log's records of every journaled guest against the records its steps must have written
+ * (`virt-audit conform --journal`).
+ *
+ * @param journal - The journal (see {@link readJournal}).
+ * @param inputs - The logs, in reading order.
+ * @param options - Whose rules, fallback host values, and a callback per finding.
+ * @returns The counts.
+ * @throws `InputError` when an input cannot be read.
+ */
 export async function conformJournal(journal: Journal, inputs: readonly AuditInput[], options: JournalConformOptions = {}): Promise<JournalConformance> {
   const version = libvirtVersionOf(journal, options.libvirt);
   const byUuid = new Map<string, Written[]>();
@@ -221,7 +270,12 @@ export async function conformJournal(journal: Journal, inputs: readonly AuditInp
   };
 }
 
-/** One line: where, what, which step, and the expected line. */
+/**
+ * A finding as one line: where, what, which step, and the expected line.
+ *
+ * @param finding - The finding.
+ * @returns The line, without a newline.
+ */
 export function formatJournalFinding(finding: JournalFinding): string {
   const where = finding.file === null ? '(end of log)' : `${finding.file}:${finding.line}`;
   const step = finding.step === null ? '' : ` step ${finding.step.index + 1} (${finding.step.kind})`;

@@ -10,12 +10,25 @@ import {
 } from '../emitter/index.js';
 import type { GuestJournal, Journal, JournalStep } from './journal.js';
 
-/** Reads a journal file (schemas/journal.schema.json). */
+/**
+ * Reads a journal file (schemas/journal.schema.json).
+ *
+ * @param path - The file.
+ * @returns The journal, as parsed (not validated: `schemas/journal.schema.json` does that).
+ * @throws When the file cannot be read or is not JSON.
+ */
 export function readJournal(path: string): Journal {
   return JSON.parse(readFileSync(path, 'utf8')) as Journal;
 }
 
-/** "11.3.0" → '11.3': the journal's libvirt must be one whose rules the builder knows; absent is 9.0. */
+/**
+ * "11.3.0" → '11.3': the journal's libvirt must be one whose rules the builder knows; absent is 9.0.
+ *
+ * @param journal - The journal (its `libvirt`).
+ * @param override - A version to use instead.
+ * @returns The version whose rules apply.
+ * @throws When it is none the builders know.
+ */
 export function libvirtVersionOf(journal: { readonly libvirt?: unknown }, override?: string): LibvirtVersion {
   const written = override ?? journal.libvirt;
   if (written === undefined) return '9.0'; // journals from before the field: the 9.0 capture
@@ -38,7 +51,14 @@ function failedStage(step: Extract<JournalStep, { kind: 'failed-start' }>): Fail
   return step.cgroup ? 'after-cgroup' : 'prepare-host';
 }
 
-/** The records libvirt writes for one journaled step, in its order. */
+/**
+ * The records libvirt writes for one journaled step, in its order.
+ *
+ * @param step - The step.
+ * @param version - Whose rules.
+ * @param fallbackRuntime - Host values for a step that carries none.
+ * @returns The records.
+ */
 export function stepRecords(step: JournalStep, version: LibvirtVersion, fallbackRuntime?: HostValues): EmitInput[] {
   const runtime = ('runtime' in step ? step.runtime : undefined) ?? fallbackRuntime;
   const base: LifecycleOptions = { libvirtVersion: version, ...(runtime ? { hostValues: runtime } : {}) };
@@ -74,12 +94,22 @@ export function stepRecords(step: JournalStep, version: LibvirtVersion, fallback
 
 /** A record a journaled step must have written: its payload and the step (index in the guest's steps) it belongs to. */
 export interface ExpectedStepRecord {
+  /** The step's index in the guest's steps. */
   readonly step: number;
+  /** The step's kind. */
   readonly kind: JournalStep['kind'];
+  /** The payload, with `res=`. */
   readonly payload: string;
 }
 
-/** Every record the guest's steps must have written, in order. */
+/**
+ * Every record the guest's steps must have written, in order.
+ *
+ * @param guest - The guest's journal.
+ * @param version - Whose rules.
+ * @param fallbackRuntime - Host values for the steps that carry none.
+ * @returns The records' payloads, each with its step.
+ */
 export function expectedRecords(guest: GuestJournal, version: LibvirtVersion, fallbackRuntime?: HostValues): ExpectedStepRecord[] {
   return guest.steps.flatMap((step, index) =>
     stepRecords(step, version, fallbackRuntime).flatMap((input) => {

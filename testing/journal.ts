@@ -5,9 +5,13 @@
 import type { StartReason, StopReason } from '../src/model/virt-records.js';
 import type { HostValues } from '../emitter/domain/host-values.js';
 
+/** A security label libvirt generated. */
 export interface SeclabelValue {
+  /** The driver: selinux, apparmor, dac. */
   readonly model: string | null;
+  /** The process label. */
   readonly label: string | null;
+  /** The image label. */
   readonly imageLabel: string | null;
 }
 
@@ -22,45 +26,128 @@ export type FailedStartStage = 'before-cgroup' | 'after-cgroup' | 'qemu-refused-
  * inclusive: its records must carry stamps inside it. Optional: without it, records are matched by order alone.
  */
 export interface StepWindow {
+  /** When the step began. */
   readonly from: number;
+  /** When it ended. */
   readonly to: number;
 }
 
+/** One step of a guest's journal: what the lab did, with the XML and the run-time values libvirt used. */
 export type JournalStep = (
-  | { readonly kind: 'start'; readonly reason: StartReason; readonly liveXml: string; readonly vmPid: number; readonly cgroup: string | null; readonly runtime?: HostValues }
   | {
-    readonly kind: 'failed-start'; readonly definitionXml: string; readonly seclabels: readonly SeclabelValue[];
-    readonly stage?: FailedStartStage; readonly cgroup?: string | null; readonly liveXml?: string; readonly runtime?: HostValues;
+    /** The guest started. */
+    readonly kind: 'start';
+    /** Its start reason. */
+    readonly reason: StartReason;
+    /** The live XML while it ran. */
+    readonly liveXml: string;
+    /** QEMU's pid. */
+    readonly vmPid: number;
+    /** The devices cgroup libvirt placed QEMU in; null without one. */
+    readonly cgroup: string | null;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
   }
-  | { readonly kind: 'stop'; readonly reason: StopReason; readonly liveXml: string }
   | {
-    readonly kind: 'attach' | 'detach'; readonly liveXml: string; readonly deviceXml: string; readonly cgroup: string | null;
-    readonly success?: boolean; readonly runtime?: HostValues;
+    /** A start that failed. */
+    readonly kind: 'failed-start';
+    /** The inactive definition. */
+    readonly definitionXml: string;
+    /** The labels libvirt generated before failing. */
+    readonly seclabels: readonly SeclabelValue[];
+    /** How far it got. */
+    readonly stage?: FailedStartStage;
+    /** The devices cgroup it had, if it got that far. */
+    readonly cgroup?: string | null;
+    /** The definition as libvirt had prepared it, where known. */
+    readonly liveXml?: string;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
+  }
+  | {
+    /** The guest stopped. */
+    readonly kind: 'stop';
+    /** Its stop reason. */
+    readonly reason: StopReason;
+    /** The live XML before the stop. */
+    readonly liveXml: string;
+  }
+  | {
+    /** A device attached or detached. */
+    readonly kind: 'attach' | 'detach';
+    /** The live XML before the step. */
+    readonly liveXml: string;
+    /** The device's XML. */
+    readonly deviceXml: string;
+    /** The guest's devices cgroup; null without one. */
+    readonly cgroup: string | null;
+    /** Whether QEMU took (or let go) the device (default true). */
+    readonly success?: boolean;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
     /** false: a detach virsh reported done whose device the guest never let go (libvirt audits nothing then). */
     readonly acknowledged?: boolean;
   }
   | {
-    readonly kind: 'media-change'; readonly liveXml: string; readonly deviceXml: string; readonly oldSource: string | null;
-    readonly cgroup: string | null; readonly success?: boolean; readonly runtime?: HostValues;
+    /** A change of a cdrom or floppy medium. */
+    readonly kind: 'media-change';
+    /** The live XML before the step. */
+    readonly liveXml: string;
+    /** The disk's XML with its new medium. */
+    readonly deviceXml: string;
+    /** The old medium's path. */
+    readonly oldSource: string | null;
+    /** The guest's devices cgroup; null without one. */
+    readonly cgroup: string | null;
+    /** Whether QEMU took the new medium (default true). */
+    readonly success?: boolean;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
   }
   | {
     /** A live change of a NIC (virsh update-device with the same MAC): here, its bridge. */
-    readonly kind: 'interface-update'; readonly liveXml: string; readonly deviceXml: string;
-    readonly success?: boolean; readonly runtime?: HostValues;
+    readonly kind: 'interface-update';
+    /** The live XML before the step. */
+    readonly liveXml: string;
+    /** The interface's new XML. */
+    readonly deviceXml: string;
+    /** Whether the change succeeded (default true). */
+    readonly success?: boolean;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
   }
   | {
-    readonly kind: 'update'; readonly resource: 'mem' | 'vcpu' | 'iothread'; readonly liveXml: string; readonly oldValue: number; readonly newValue: number;
-    readonly success?: boolean; readonly runtime?: HostValues;
+    /** A live change of a counted resource. */
+    readonly kind: 'update';
+    /** Which: memory, vCPUs or IOThreads. */
+    readonly resource: 'mem' | 'vcpu' | 'iothread';
+    /** The live XML before the step. */
+    readonly liveXml: string;
+    /** The count before. */
+    readonly oldValue: number;
+    /** The count asked for. */
+    readonly newValue: number;
+    /** Whether the change succeeded (default true). */
+    readonly success?: boolean;
+    /** What libvirt read from its host for this step. */
+    readonly runtime?: HostValues;
   }
-) & { readonly window?: StepWindow };
+) & {
+  /** When the step ran: its records must be stamped within it. */
+  readonly window?: StepWindow;
+};
 
+/** What the lab did to one guest. */
 export interface GuestJournal {
   /** A short name for the guest's role in the scenario ("basic", "shutdown", …). */
   readonly role: string;
+  /** The guest's name. */
   readonly name: string;
+  /** The guest's UUID. */
   readonly uuid: string;
   /** What the scenario exercised on this guest, for people reading the capture. */
   readonly exercises: string;
+  /** Its steps, in order. */
   readonly steps: JournalStep[];
   /** Whether the guest was still running when auditd stopped. */
   runningAtEnd: boolean;
@@ -68,14 +155,22 @@ export interface GuestJournal {
   notes?: string[];
 }
 
+/** A capture's journal (schemas/journal.schema.json): what was done to each guest, step by step. */
 export interface Journal {
+  /** auditd's log_format during the capture. */
   readonly format: 'RAW' | 'ENRICHED';
   /** The libvirtd that wrote the capture, as `libvirtd --version` names it ("9.0.0", "11.3.0", "12.9.0"). */
   readonly libvirt: string;
   /** Its pid: a chroot's libvirtd writes the same exe= as the host's, pid= tells them apart. */
   readonly libvirtdPid?: number;
   /** The capture host, for people. */
-  readonly host: { readonly cpu?: string; readonly kernel: string };
+  readonly host: {
+    /** The CPU model. */
+    readonly cpu?: string;
+    /** The kernel release. */
+    readonly kernel: string;
+  };
+  /** The guests, each with its steps. */
   readonly guests: GuestJournal[];
   /** Steps the host could not do, with libvirt's reason (they are not in the journal's steps). */
   readonly skipped: string[];

@@ -1,4 +1,10 @@
-// `import 'virt-audit/testing/vitest'` in a vitest setup file (or a test) registers the trail matchers.
+/**
+ * `virt-audit/testing/vitest`: importing it (in a vitest setup file, or a test) registers the trail matchers
+ * `toHaveWritten` and `toConform` with vitest's `expect`, typed.
+ *
+ * @packageDocumentation
+ * @module virt-audit/testing/vitest
+ */
 import { expect } from 'vitest';
 import type { ExpectedRecord } from './trail-assertions.js';
 import { virtAuditMatchers } from './trail-assertions.js';

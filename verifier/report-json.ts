@@ -1,4 +1,4 @@
-import type { VirtRecordJson } from '../src/libvirt/json-form.js';
+import type { LibvirtRecord } from '../src/model/virt-records.js';
 import { PieceWriter } from './report-output.js';
 import type { VerifyResult } from './verify.js';
 
@@ -14,15 +14,31 @@ export class JsonReport {
   private readonly out: PieceWriter;
   private records = 0;
 
+  /**
+   * A JSON report; its opening is written at once.
+   *
+   * @param write - Receives the document's text, in pieces.
+   * @param withRecords - Whether the document holds a `records` array (then give {@link JsonReport.record} as verify's `onVirtRecord`).
+   */
   constructor(write: (text: string) => void, private readonly withRecords: boolean) {
     this.out = new PieceWriter(write);
     this.out.write(withRecords ? '{\n  "records": [' : '{\n');
   }
 
-  readonly record = (json: VirtRecordJson): void => {
+  /**
+   * Writes a record into the `records` array, as it is checked.
+   *
+   * @param json - The record.
+   */
+  readonly record = (json: LibvirtRecord): void => {
     this.out.write(`${this.records++ === 0 ? '\n' : ',\n'}    ${JSON.stringify(json)}`);
   };
 
+  /**
+   * Ends the document with the summary, the problems and warnings the result holds, and how many were left out.
+   *
+   * @param result - What verify returned.
+   */
   end(result: VerifyResult): void {
     if (this.withRecords) this.out.write(this.records === 0 ? '],\n' : '\n  ],\n');
     const members = [

@@ -8,11 +8,17 @@ import type { Diagnostic, VerifyResult } from './verify.js';
 import { formatDiagnostic } from './report-text.js';
 import { PieceWriter } from './report-output.js';
 
+/** A checked record, as a JUnit test case. */
 export interface VerifiedRecord {
+  /** The input it was read from (the test suite). */
   readonly file: string;
+  /** Its line, from 1. */
   readonly line: number;
+  /** Its type. */
   readonly type: string;
+  /** Its serial (a decimal string beyond 2^53). */
   readonly serial: number | string | null;
+  /** Its errors: none for a passed case. */
   readonly failures: readonly Diagnostic[];
 }
 
@@ -51,7 +57,12 @@ export class JunitReport {
   private readonly suites = new Map<string, Suite>();
   private current: { file: string; suite: Suite; start: number } | null = null;
 
-  /** `write` must be done with a piece (UTF-8 bytes or text) when it returns: the buffer is reused. */
+  /**
+   * A JUnit report; its cases wait in an unnamed temporary file until `end`.
+   *
+   * @param write - Receives the document, in pieces (UTF-8 bytes or text); it must be done with a piece when
+   * it returns: the buffer is reused.
+   */
   constructor(private readonly write: (piece: string | Uint8Array) => void) {
     const directory = mkdtempSync(join(tmpdir(), 'virt-audit-junit-'));
     const path = join(directory, 'cases.xml');
@@ -66,6 +77,11 @@ export class JunitReport {
     });
   }
 
+  /**
+   * Adds a record's test case: passed, or failed with its errors.
+   *
+   * @param record - The record and its errors.
+   */
   readonly record = (record: VerifiedRecord): void => {
     const name = escapeXml(`${record.type} ${record.serial ?? '?'} (line ${record.line})`);
     const classname = escapeXml(record.file);
@@ -73,12 +89,22 @@ export class JunitReport {
     else this.add(record.file, `    <testcase classname="${classname}" name="${name}">\n${record.failures.map(failureXml).join('')}    </testcase>\n`, true);
   };
 
-  /** A rejected line is a failed case of its own; the other findings belong to a record's case. */
+  /**
+   * A rejected line is a failed case of its own; the other findings belong to a record's case. Give it as
+   * verify's `onFinding`.
+   *
+   * @param diagnostic - The finding.
+   */
   readonly finding = (diagnostic: Diagnostic): void => {
     if (diagnostic.severity !== 'rejected') return;
     this.add(diagnostic.file, `    <testcase classname="${escapeXml(diagnostic.file)}" name="line ${diagnostic.line}">\n${failureXml(diagnostic)}    </testcase>\n`, true);
   };
 
+  /**
+   * Writes the document: a suite per input with its counts, then its cases.
+   *
+   * @param _result - What verify returned (the counts come from the cases).
+   */
   end(_result: VerifyResult): void {
     this.closeSpan();
     this.spool.flush();

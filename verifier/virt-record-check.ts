@@ -8,6 +8,7 @@ import type { Profile } from '../src/libvirt/layouts.js';
 import { matchLayouts } from '../src/libvirt/match-layout.js';
 import { SchemaValidator } from '../src/libvirt/schema-validator.js';
 import type { AuditRecord } from '../src/model/audit-record.js';
+import type { LibvirtRecord } from '../src/model/virt-records.js';
 import { isLibvirtRecordType } from '../src/tables/record-types.js';
 import type { Diagnostic } from './verify-diagnostics.js';
 import { diagnosticOf, VIRT_RECORD_ERRORS } from './verify-lines.js';
@@ -24,7 +25,7 @@ export interface CheckOptions {
   readonly profile?: Profile;
   readonly validator?: SchemaValidator;
   /** Receives the JSON form of every VIRT record checked, in order. */
-  readonly onVirtRecord?: ((json: VirtRecordJson, diagnostics: readonly Diagnostic[]) => void) | undefined;
+  readonly onVirtRecord?: ((record: LibvirtRecord, diagnostics: readonly Diagnostic[]) => void) | undefined;
 }
 
 /** Checks VIRT_* records against libvirt's formats and the JSON Schemas, into `findings`. */
@@ -92,6 +93,7 @@ export class VirtRecordChecker {
       summary.invalid++;
       for (const diagnostic of diagnostics) findings.problem(diagnostic);
     }
-    this.options.onVirtRecord?.(json, diagnostics);
+    // The JSON form of a record with no diagnostic fits its layout's schema, which its type is generated from.
+    this.options.onVirtRecord?.(json as LibvirtRecord, diagnostics);
   }
 }

@@ -1,20 +1,15 @@
 // The checks JSON Schema cannot make, because the JSON form has lost them: header and payload field
 // order, quoted-vs-hex-vs-bare wire forms, spacing, and the tail libaudit appends. Documented in
 // schemas/README.md ("Wire-form rules").
-import {
-  decodeField,
-  splitLibauditTail,
-  valueNeedsEncoding,
-  type AuditField,
-  type AuditRecord,
-  type FieldSpec,
-  type LayoutMatch,
-  type RuleViolation,
-} from '../src/index.js';
-
+import { decodeField, type AuditField, type AuditRecord } from '../src/index.js';
+import { valueNeedsEncoding } from '../src/encoding/audit-encoding.js';
+import type { FieldSpec } from '../src/libvirt/layouts.js';
+import { splitLibauditTail } from '../src/libvirt/libaudit-tail.js';
+import type { LayoutMatch } from '../src/libvirt/match-layout.js';
+import type { RuleViolation } from '../src/libvirt/schema-validator.js';
 import { EXCERPT_CHARS, excerpt } from '../src/reader/parse-line.js';
 
-export type { RuleViolation } from '../src/index.js';
+export type { RuleViolation } from '../src/libvirt/schema-validator.js';
 
 const HEADER_NAMES = ['pid', 'uid', 'auid', 'ses'];
 

@@ -7,8 +7,11 @@ import type { Disk, DomainDefinition, StorageSource } from './domain-definition.
 import { cgroupScope, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { generic } from './records.js';
 
+/** What {@link auditDiskSnapshot} and {@link auditBlockCopy} need beyond the definition. */
 export interface DiskJobOptions extends LifecycleOptions {
+  /** Whether QEMU's job succeeded (default true). */
   readonly success?: boolean;
+  /** The guest's devices cgroup; without it no cgroup records. */
   readonly cgroup?: CgroupRuntime | null;
 }
 
@@ -16,6 +19,7 @@ export interface DiskJobOptions extends LifecycleOptions {
 export interface DiskOverlay {
   /** The disk's `<target dev>`. */
   readonly target: string;
+  /** The overlay image. */
   readonly source: StorageSource;
 }
 
@@ -26,6 +30,11 @@ const alone = (disk: Disk, source: StorageSource): Disk => ({ ...disk, source, r
  * qemuSnapshotDiskPrepareOne for every disk (each overlay allowed read-write), then after QEMU's
  * transaction one `disk reason=snapshot` record per disk, old top → overlay (qemuSnapshotDiskCreate);
  * when the transaction fails, each prepared overlay is torn down again (qemuSnapshotDiskCleanup).
+ *
+ * @param domain - The guest's live definition before the snapshot.
+ * @param overlays - The new top image of each disk snapshotted.
+ * @param options - Success, the cgroup, what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
 export function auditDiskSnapshot(domain: DomainDefinition, overlays: readonly DiskOverlay[], options: DiskJobOptions = {}): EmitInput[] {
   const success = options.success ?? true;
@@ -63,6 +72,11 @@ export function transientOverlays(domain: DomainDefinition): { readonly original
 /**
  * A block copy (virsh blockcopy, qemuDomainBlockCopyCommon): the destination's chain allowed, then
  * `disk reason=mirror` with no old image; when QEMU refuses the mirror, the chain is torn down.
+ *
+ * @param domain - The guest's live definition.
+ * @param destination - The copy's destination disk.
+ * @param options - Success, the cgroup, what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
 export function auditBlockCopy(domain: DomainDefinition, destination: Disk, options: DiskJobOptions = {}): EmitInput[] {
   const success = options.success ?? true;

@@ -33,7 +33,14 @@ function record<T>(source: string, field: string, value: unknown, item: (key: st
 
 const KNOWN = new Set(['devices', 'vhostNet', 'tapDevice', 'tpmEmulatorSockets', 'cgroupDeviceAcl', 'hostdevPaths', 'deviceMapperTargets', 'vncAllowHostAudio', 'nogfxAllowHostAudio', 'seclabels']);
 
-/** The host values of a parsed JSON document; `source` names it in errors (a file name). */
+/**
+ * The host values of a parsed JSON document (a journal step's `runtime`, `conform --host-values`).
+ *
+ * @param json - The parsed document.
+ * @param source - What to name in errors (a file name).
+ * @returns The host values.
+ * @throws {@link EmitError} `invalid-record` naming the source and the field that is not of its shape.
+ */
 export function hostValuesFrom(json: unknown, source: string): HostValues {
   if (!isObject(json)) fail(source, 'the document', 'must be a JSON object');
   for (const key of Object.keys(json)) if (!KNOWN.has(key)) fail(source, key, `is not a host value (known: ${[...KNOWN].join(', ')})`);

@@ -4,11 +4,16 @@ import { statSync } from 'node:fs';
 
 /** The libvirt releases whose rules the builder knows (docs/libvirt-rules.md). */
 export const LIBVIRT_VERSIONS = ['9.0', '11.3', '12.9'] as const;
+/** A libvirt release whose rules the builders know. */
 export type LibvirtVersion = (typeof LIBVIRT_VERSIONS)[number];
 
+/** A device node's numbers, as stat() gives them. */
 export interface DeviceNumber {
+  /** The major number. */
   readonly major: number;
+  /** The minor number. */
   readonly minor: number;
+  /** A character or block device. */
   readonly kind: 'char' | 'block';
 }
 
@@ -31,6 +36,7 @@ export interface HostValues {
   readonly cgroupDeviceAcl?: readonly string[];
   /** qemu.conf vnc_allow_host_audio and nogfx_allow_host_audio (default off). An addition to the contract. */
   readonly vncAllowHostAudio?: boolean;
+  /** qemu.conf nogfx_allow_host_audio (default off). */
   readonly nogfxAllowHostAudio?: boolean;
   /**
    * Host device nodes libvirt finds in sysfs for hostdevs, keyed by the audited device (PCI address
@@ -44,7 +50,14 @@ export interface HostValues {
    */
   readonly deviceMapperTargets?: Readonly<Record<string, readonly string[]>>;
   /** Security labels generated for this start (for a failed start too). */
-  readonly seclabels?: readonly { model: string | null; label: string | null; imageLabel: string | null }[];
+  readonly seclabels?: readonly {
+    /** The driver: selinux, apparmor, dac. */
+    model: string | null;
+    /** The process label. */
+    label: string | null;
+    /** The image label. */
+    imageLabel: string | null;
+  }[];
 }
 
 /** A path as a host-values file gives it: a device, null (something else), or "missing" (nothing there). */
@@ -53,9 +66,15 @@ export type DeviceState = DeviceNumber | null | 'missing';
 /** What stat() tells libvirt about a path: a device, something else, or nothing there. */
 export type PathState = DeviceNumber | 'not-a-device' | 'missing';
 
+/** How a builder learns what a path is on the guest's host (see {@link statPath}). */
 export type StatPath = (path: string) => PathState;
 
-/** stat() on this host, as libvirt's virCgroupAllowDevicePath and virDomainAuditGetRdev do. */
+/**
+ * stat() on this host, as libvirt's virCgroupAllowDevicePath and virDomainAuditGetRdev do.
+ *
+ * @param path - The path.
+ * @returns Its device numbers, `not-a-device`, or `missing`.
+ */
 export function statPath(path: string): PathState {
   try {
     const info = statSync(path);

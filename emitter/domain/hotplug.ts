@@ -10,6 +10,7 @@ import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptio
 import { netOpenRecords } from './net-open.js';
 import { counted, generic, hostdevRecords, resource } from './records.js';
 
+/** What {@link auditHotplug} needs beyond the definitions. */
 export interface HotplugOptions extends LifecycleOptions {
   /** Whether QEMU took the device (attach) or let it go (detach). Default true. */
   readonly success?: boolean;
@@ -17,7 +18,8 @@ export interface HotplugOptions extends LifecycleOptions {
   readonly cgroup?: CgroupRuntime | null;
 }
 
-type Action = 'attach' | 'detach';
+/** Whether a device is attached or detached. */
+export type HotplugAction = 'attach' | 'detach';
 
 /** The cgroup side of one device: what libvirt allows before QEMU sees it and denies once it is gone. */
 interface CgroupSide {
@@ -36,7 +38,7 @@ const pathSide = (path: string | null, allowPerms: DevicePerms, denyPerms: Devic
  * Detach (qemuDomainRemove*Device): the record, then the deny; a detach QEMU refused
  * (qemuDomainRemoveAuditDevice) writes only the failed record.
  */
-function hotplugSequence(domain: DomainDefinition, action: Action, options: HotplugOptions, side: CgroupSide, records: (success: boolean) => EmitInput[]): EmitInput[] {
+function hotplugSequence(domain: DomainDefinition, action: HotplugAction, options: HotplugOptions, side: CgroupSide, records: (success: boolean) => EmitInput[]): EmitInput[] {
   const success = options.success ?? true;
   const run = options.cgroup ? new CgroupRun(cgroupScope(domain, options.cgroup, options)) : null;
   if (action === 'attach') {
@@ -69,7 +71,7 @@ function detachRefused(domain: DomainDefinition, disk: Disk): boolean {
 }
 
 /** qemuDomainAttachDeviceDiskLiveInternal / qemuDomainRemoveDiskDevice: the whole chain, then the record. */
-function diskHotplug(domain: DomainDefinition, disk: Disk, action: Action, options: HotplugOptions): EmitInput[] {
+function diskHotplug(domain: DomainDefinition, disk: Disk, action: HotplugAction, options: HotplugOptions): EmitInput[] {
   // "floppy device hotplug isn't supported": refused before anything is audited
   if (action === 'attach' && disk.device === 'floppy') return [];
   if (action === 'detach' && detachRefused(domain, disk)) return [];
@@ -79,7 +81,7 @@ function diskHotplug(domain: DomainDefinition, disk: Disk, action: Action, optio
 }
 
 /** qemuDomainAttachChrDevice / qemuDomainRemoveChrDevice: type='dev' sources are allowed rw, denied rw. */
-function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: Action, options: HotplugOptions): EmitInput[] {
+function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: HotplugAction, options: HotplugOptions): EmitInput[] {
   const side = chardev.sourceType === 'dev' ? pathSide(chardev.path, 'rw', 'rw') : NO_CGROUP;
   const pair: [string | null, string | null] = action === 'attach' ? [null, chardev.path] : [chardev.path, null];
   return hotplugSequence(domain, action, options, side, (success) => generic(domain, 'chardev', action, ...pair, success));
@@ -88,8 +90,14 @@ function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: A
 /**
  * Records for one device attached to (or detached from) a running guest. `device` is the device alone,
  * parsed with parseDeviceXml; `domain` the guest's live definition.
+ *
+ * @param domain - The guest's live definition.
+ * @param device - The device (parseDeviceXml's `domain`).
+ * @param action - attach or detach.
+ * @param options - Success, the cgroup, and what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
-export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: Action, options: HotplugOptions = {}): EmitInput[] {
+export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: HotplugAction, options: HotplugOptions = {}): EmitInput[] {
   const { devices } = device;
   const records: EmitInput[] = [];
   const sequence = (side: CgroupSide, build: (success: boolean) => EmitInput[]) => records.push(...hotplugSequence(domain, action, options, side, build));
@@ -140,6 +148,7 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
   return records;
 }
 
+/** What {@link auditMediaChange} needs beyond the definition. */
 export interface MediaChangeOptions extends HotplugOptions {
   /** The old medium's path when the live definition does not show it. */
   readonly oldSource?: string | null;
@@ -149,6 +158,11 @@ export interface MediaChangeOptions extends HotplugOptions {
  * qemuDomainChangeEjectableMedia (virsh change-media, update-device of a cdrom or floppy): the new
  * medium's chain allowed, the `disk reason=update` record old → new, then the old medium's chain torn
  * down; when QEMU refuses, the new medium's chain is torn down instead.
+ *
+ * @param domain - The guest's live definition (showing the old medium, if any).
+ * @param newDisk - The disk with its new medium (parseDeviceXml).
+ * @param options - Success, the cgroup, the old medium's path, what libvirt read from its host.
+ * @returns The records, in libvirt's order.
  */
 export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, options: MediaChangeOptions = {}): EmitInput[] {
   const success = options.success ?? true;
@@ -175,6 +189,11 @@ export function auditMediaChange(domain: DomainDefinition, newDisk: Disk, option
  * 9.0 audits it as a detach from the old bridge and an attach to the new one (on failure, the attach
  * fails and the NIC is attached back to the old bridge); from 10.8 it reattaches the tap
  * (virNetDevTapReattachBridge) and writes nothing.
+ *
+ * @param domain - The guest's live definition.
+ * @param mac - The NIC's MAC address.
+ * @param options - Whose rules, and whether the change succeeded.
+ * @returns The records, in libvirt's order (none from 10.8).
  */
 export function auditNetBridgeChange(domain: DomainDefinition, mac: string, options: LifecycleOptions & { readonly success?: boolean } = {}): EmitInput[] {
   if ((options.libvirtVersion ?? '9.0') !== '9.0') return [];

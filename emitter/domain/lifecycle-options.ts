@@ -3,6 +3,7 @@ import { defaultDeviceAcl, type CgroupScope } from './cgroup-acl.js';
 import type { DomainDefinition } from './domain-definition.js';
 import { hostPathState, type HostValues, type LibvirtVersion, type StatPath } from './host-values.js';
 
+/** What every lifecycle builder takes: whose rules, and what libvirt read from the guest's host. */
 export interface LifecycleOptions {
   /** Whose rules: libvirt 9.0 (default), 11.3 or 12.9. */
   readonly libvirtVersion?: LibvirtVersion;

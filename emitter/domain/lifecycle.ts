@@ -4,7 +4,7 @@ export { LIBVIRT_VERSIONS, statPath, type DeviceNumber, type DeviceState, type H
 export { defaultDeviceAcl } from './cgroup-acl.js';
 export type { CgroupRuntime, LifecycleOptions } from './lifecycle-options.js';
 export { FAILED_START_STAGES, auditFailedStart, auditReboot, auditStart, auditStop, type FailedStartOptions, type FailedStartStage, type StartOptions } from './start.js';
-export { auditHotplug, auditMediaChange, auditNetBridgeChange, type HotplugOptions, type MediaChangeOptions } from './hotplug.js';
+export { auditHotplug, auditMediaChange, auditNetBridgeChange, type HotplugAction, type HotplugOptions, type MediaChangeOptions } from './hotplug.js';
 export { auditResourceUpdate, type ResourceUpdateOptions } from './updates.js';
 export { hostValuesFrom } from './host-values-file.js';
 export { auditBlockCopy, auditDiskSnapshot, type DiskJobOptions, type DiskOverlay } from './block-jobs.js';

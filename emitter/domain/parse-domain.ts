@@ -135,7 +135,21 @@ function seclabel(element: Node): SecurityLabel {
   return { model: attr(element, 'model'), label: text(element.label), imageLabel: text(element.imagelabel) };
 }
 
-/** Reads a libvirt domain XML (inactive or live) into what the audit code needs. */
+/**
+ * Reads a libvirt domain XML (inactive or live) into what the audit code needs.
+ *
+ * @param xml - The XML, as text or bytes (`virsh dumpxml`).
+ * @returns The definition.
+ * @throws {@link EmitError} `invalid-record` for XML that is not a well-formed domain definition.
+ * @example
+ * ```ts
+ * import { execFileSync } from 'node:child_process';
+ * import { parseDomainXml } from 'virt-audit/emitter';
+ *
+ * const domain = parseDomainXml(execFileSync('virsh', ['dumpxml', 'web1']));
+ * console.log(domain.name, domain.devices.disks.map((disk) => disk.source.path));
+ * ```
+ */
 export function parseDomainXml(xml: string | Uint8Array): DomainDefinition {
   let document: Node;
   try {
@@ -190,8 +204,19 @@ export function parseDomainXml(xml: string | Uint8Array): DomainDefinition {
   };
 }
 
-/** Reads one device element (as given to virsh attach-device) into its kind and definition. */
-export function parseDeviceXml(input: string | Uint8Array): { readonly kind: string; readonly domain: DomainDefinition } {
+/**
+ * Reads one device element (as given to virsh attach-device) into its kind and definition.
+ *
+ * @param input - The device's XML, as text or bytes.
+ * @returns Its element name and a definition holding only it (for {@link auditHotplug}).
+ * @throws {@link EmitError} `invalid-record` for XML that is not one well-formed device.
+ */
+export function parseDeviceXml(input: string | Uint8Array): {
+  /** The element's name: disk, interface, hostdev … */
+  readonly kind: string;
+  /** A definition whose devices are this one alone. */
+  readonly domain: DomainDefinition;
+} {
   const { xml, tree } = readXmlDocument(input, (text) => ({ xml: text, tree: parser.parse(text) as unknown }), 'device XML');
   const element = Object.keys(node(tree)).find((key) => !key.startsWith('?'));
   if (!element) throw new EmitError('invalid-record', 'device XML has no element');

@@ -9,7 +9,9 @@ import { netOpenRecords } from './net-open.js';
 import { cgroupScope, statOf, versionOf, type CgroupRuntime, type LifecycleOptions } from './lifecycle-options.js';
 import { control, counted, generic, hostdevRecords, resource } from './records.js';
 
+/** What {@link auditStart} needs beyond the definition: the run-time values libvirt chose. */
 export interface StartOptions extends LifecycleOptions {
+  /** booted (default), restored, migrated, from-snapshot. */
   readonly reason?: StartReason;
   /** Whether the start succeeded: the res of VIRT_CONTROL (device records are always success). */
   readonly success?: boolean;
@@ -107,6 +109,19 @@ function transientRecords(domain: DomainDefinition, options: StartOptions): Emit
  * Everything libvirt emits for one start, booted, restored (qemuSaveImageStartVM), from a snapshot
  * (qemuSnapshotRevert) or migrated in (qemuMigrationDstFinish): the same sequence, only the reason
  * differs. A cgroup path that is not there on the guest's host fails the start, as in libvirt.
+ *
+ * @param domain - The guest's live definition (parseDomainXml of `virsh dumpxml` while it runs).
+ * @param options - QEMU's pid, the cgroup, and what libvirt read from its host.
+ * @returns The records, in libvirt's order: labels, cgroup, devices, then VIRT_CONTROL op=start.
+ * @example
+ * ```ts
+ * import { Emitter, MemorySink, auditStart, parseDomainXml } from 'virt-audit/emitter';
+ *
+ * declare const liveXml: string;                             // virsh dumpxml of the running guest
+ * const records = auditStart(parseDomainXml(liveXml), { vmPid: 4242, cgroup: { path: '/machine.slice/machine-qemu…/' } });
+ * const emitter = new Emitter({ sink: new MemorySink() });   // a dry run
+ * await emitter.emitMany(records);
+ * ```
  */
 export function auditStart(domain: DomainDefinition, options: StartOptions): EmitInput[] {
   const labels = options.seclabels ?? options.hostValues?.seclabels ?? domain.seclabels;
@@ -129,10 +144,14 @@ export function auditStart(domain: DomainDefinition, options: StartOptions): Emi
  * the cgroup), `after-cgroup` (QEMU refused a device or died after the cgroup was set up).
  */
 export const FAILED_START_STAGES = ['labels', 'prepare-host', 'command-line', 'after-cgroup'] as const;
+/** How far a failed start got (see {@link FAILED_START_STAGES}). */
 export type FailedStartStage = (typeof FAILED_START_STAGES)[number];
 
+/** What {@link auditFailedStart} needs beyond the definition. */
 export interface FailedStartOptions extends LifecycleOptions {
+  /** How far the start got. */
   readonly stage: FailedStartStage;
+  /** The start's reason (default booted). */
   readonly reason?: StartReason;
   /** The labels libvirt generated before failing; else the host values'. */
   readonly seclabels?: readonly SecurityLabel[];
@@ -143,12 +162,17 @@ export interface FailedStartOptions extends LifecycleOptions {
    * chains); the device records come from the inactive definition libvirt restores on failure.
    */
   readonly liveDomain?: DomainDefinition;
+  /** swtpm sockets of emulated TPMs, chosen at run time; else the host values'. */
   readonly tpmEmulatorSockets?: readonly string[];
 }
 
 /**
  * A start that failed: the records of the stages libvirt got through, then virDomainAuditStart(…, false)
  * after qemuProcessStop put back the inactive definition (devices as defined, vm-pid 0).
+ *
+ * @param definition - The guest's inactive definition.
+ * @param options - How far the start got, and what libvirt had prepared.
+ * @returns The records, in libvirt's order.
  */
 export function auditFailedStart(definition: DomainDefinition, options: FailedStartOptions): EmitInput[] {
   const labels = options.seclabels ?? options.hostValues?.seclabels ?? [];
@@ -163,7 +187,13 @@ export function auditFailedStart(definition: DomainDefinition, options: FailedSt
   ];
 }
 
-/** virDomainAuditStop: VIRT_CONTROL op=stop with vm-pid 0 (the pid is already reset). */
+/**
+ * virDomainAuditStop: VIRT_CONTROL op=stop with vm-pid 0 (the pid is already reset).
+ *
+ * @param domain - The guest's definition.
+ * @param reason - destroyed, shutdown, crashed, saved, migrated, failed, from-snapshot.
+ * @returns The one record.
+ */
 export function auditStop(domain: DomainDefinition, reason: StopReason): EmitInput[] {
   return [control(domain, 'stop', reason, 0, true)];
 }
@@ -173,6 +203,10 @@ export function auditStop(domain: DomainDefinition, reason: StopReason): EmitInp
  * audited. libvirt 12.9 reboots a secure (Intel TDX) guest by recreating QEMU
  * (qemuProcessFakeRebootViaRecreate, read from its binary): `op=stop reason=destroyed`, then a whole
  * start with `reason=booted` and the new QEMU's pid (`res=failed`, pid 0, when the new start fails).
+ *
+ * @param domain - The guest's live definition.
+ * @param options - The new start's values (its reason is booted), and whose rules.
+ * @returns The records (none before 12.9, or for a guest that is not a TDX one).
  */
 export function auditReboot(domain: DomainDefinition, options: StartOptions): EmitInput[] {
   if ((options.libvirtVersion ?? '9.0') !== '12.9' || domain.launchSecurity !== 'tdx') return [];

@@ -4,6 +4,7 @@ import type { EmitInput } from '../emitter.js';
 import type { DomainDefinition } from './domain-definition.js';
 import { counted } from './records.js';
 
+/** What {@link auditResourceUpdate} needs beyond the change. */
 export interface ResourceUpdateOptions {
   /** Whether the change succeeded; a failed change stops at its first step. Default true. */
   readonly success?: boolean;
@@ -31,6 +32,13 @@ function steps(oldValue: number, newValue: number, step: number): [number, numbe
  * qemuDomainRemoveMemoryDevice), vCPUs (qemuDomainHotplugAddVcpu / qemuDomainRemoveVcpu: one record per
  * entity, `old-vcpu=1 new-vcpu=2` then `2 → 3`) or IOThreads (qemuDomainHotplugAddIOThread /
  * DelIOThread, one per thread). `oldValue` and `newValue` are the totals before and after.
+ *
+ * @param domain - The guest's live definition.
+ * @param kind - What changed: mem (KiB), vcpu or iothread.
+ * @param oldValue - The total before.
+ * @param newValue - The total after.
+ * @param options - Success and vCPUs per hot-pluggable entity (or just whether it succeeded).
+ * @returns The records, in libvirt's order.
  */
 export function auditResourceUpdate(
   domain: DomainDefinition, kind: 'mem' | 'vcpu' | 'iothread', oldValue: number, newValue: number,

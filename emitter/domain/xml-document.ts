@@ -5,7 +5,7 @@
 // &#x1D;, &#xD800;), mismatched tags, a second root. fast-xml-parser's validator checks the rest of the
 // syntax (names, attributes); what it lets through is checked here before its parser builds the tree.
 import { XMLValidator } from 'fast-xml-parser';
-import { validUtf8Prefix } from '../../src/index.js';
+import { validUtf8Prefix } from '../../src/encoding/audit-encoding.js';
 import { EmitError } from '../errors.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

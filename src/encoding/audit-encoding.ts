@@ -4,6 +4,7 @@
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A value's bytes (audit values are bytes; text is UTF-8). */
 export type AuditBytes = Uint8Array;
 
 export function toBytes(value: string | AuditBytes): AuditBytes {
@@ -76,7 +77,19 @@ export function decodeHexPrefix(text: string): string | null {
   return length < 2 ? null : Buffer.from(text.slice(0, length), 'hex').toString('latin1');
 }
 
-/** The text libaudit writes after `NAME=`: `"value"` or HEX. A null value is libvirt's `"?"`. */
+/**
+ * The text libaudit writes after `NAME=`: `"value"`, or the whole value in upper-case hex when a byte is `"`,
+ * below 0x21 or above 0x7E (audit_value_needs_encoding).
+ *
+ * @param value - Text (written as UTF-8) or bytes; null for libvirt's `"?"`.
+ * @returns The encoded value.
+ * @example
+ * ```ts
+ * import { encodeValue } from 'virt-audit';
+ *
+ * console.log(encodeValue('web1'), encodeValue('web 1')); // "web1" 7765622031
+ * ```
+ */
 export function encodeValue(value: string | AuditBytes | null): string {
   if (value === null) return '"?"';
   // A string is judged as it is and made bytes only to be hex-encoded.
@@ -84,7 +97,13 @@ export function encodeValue(value: string | AuditBytes | null): string {
   return bytesToHex(toBytes(value));
 }
 
-/** audit_encode_nv_string(name, value, 0): `NAME="value"` or `NAME=HEX`. */
+/**
+ * audit_encode_nv_string(name, value, 0): `NAME="value"` or `NAME=HEX`.
+ *
+ * @param name - The field's name.
+ * @param value - Text (written as UTF-8) or bytes; null for libvirt's `"?"`.
+ * @returns The field as libaudit writes it.
+ */
 export function encodeField(name: string, value: string | AuditBytes | null): string {
   return `${name}=${encodeValue(value)}`;
 }

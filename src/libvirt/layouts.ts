@@ -4,6 +4,7 @@
 import type { LibvirtRecordType } from '../tables/record-types.js';
 import { START_REASONS, STOP_REASONS, type ValueClass } from './value-classes.js';
 
+/** Which record forms count as libvirt's: `libvirt` (9.0's, the default) or `legacy` (also the historical forms). */
 export type Profile = 'libvirt' | 'legacy';
 
 export interface FieldSpec {

@@ -1,12 +1,15 @@
 // Value classes of libvirt audit fields (libvirt-audit-format.md §7), as JSON Schema fragments of the
 // decoded JSON form. The wire side (quoted/hex vs bare) is a property of the field, see layouts.ts.
 
+/** The `virt=` values libvirt writes (virDomainVirtTypeToString), `?` for a type it cannot name. */
 export const VIRT_TYPES = [
   'none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox',
   'phyp', 'parallels', 'bhyve', 'vz', 'hvf', '?',
 ] as const;
 
+/** The `reason=` values of an `op=start` VIRT_CONTROL record. */
 export const START_REASONS = ['booted', 'restored', 'migrated', 'from-snapshot', 'reboot'] as const;
+/** The `reason=` values of an `op=stop` VIRT_CONTROL record. */
 export const STOP_REASONS = [
   'destroyed', 'shutdown', 'failed', 'crashed', 'saved', 'migrated', 'from-snapshot', 'reboot',
 ] as const;

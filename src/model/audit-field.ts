@@ -4,12 +4,15 @@ import { isEncodedField } from '../tables/field-types.js';
 /** How a value stood on the wire. */
 export type WireForm = 'quoted' | 'hex' | 'bare';
 
+/** One `name=value` field of a record, as written and as decoded. */
 export interface AuditField {
+  /** The field's name, as written. */
   readonly name: string;
   /** The value text exactly as written (one JS char per byte). */
   readonly raw: string;
   /** The decoded value; null where the log says `?` (explicit absence). */
   readonly value: string | null;
+  /** How the value was written: `"…"`, libaudit hex, or bare. */
   readonly wire: WireForm;
   /** Decoded bytes were not valid UTF-8; `value` holds U+FFFD replacements. */
   readonly invalidUtf8?: true;
@@ -29,6 +32,11 @@ function latin1ToUtf8(text: string): { text: string; invalid: boolean } {
  * taken as libaudit hex only for an encoded field, when it is even-length upper-case hex, and when its
  * bytes would really have needed encoding (so dockerd's raw `vm=centos:7` or `hostname=1235c5a6476b`
  * stay as they are).
+ *
+ * @param name - The field's name (whether it is one libaudit encodes decides how a bare value is read).
+ * @param raw - The value text exactly as written, one JS char per byte.
+ * @param interpretHex - false for `ausearch -i` output, whose values were already interpreted.
+ * @returns The field with its decoded value.
  */
 export function decodeField(name: string, raw: string, interpretHex = true): AuditField {
   if (raw === '?' || raw === '"?"') return { name, raw, value: null, wire: raw === '?' ? 'bare' : 'quoted' };

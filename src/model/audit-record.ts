@@ -8,13 +8,19 @@ export type RecordForm =
   | 'journald' // `<date> <host> audit[pid]: TYPE body`: no timestamp of the record's own, no serial
   | 'interpreted'; // `ausearch -i` output: values interpreted, encoding lost
 
+/** A record's time stamp, as the kernel wrote it: `audit(SECONDS.MILLIS:…)`. */
 export interface AuditTime {
+  /** Seconds since the epoch. */
   readonly sec: number;
+  /** Milliseconds within the second (0–999). */
   readonly ms: number;
 }
 
+/** Something wrong with a record, found while reading it. */
 export interface RecordIssue {
+  /** The rule it breaks (`crlf`, `msg-unterminated`…). */
   readonly rule: string;
+  /** What is wrong, for a person. */
   readonly message: string;
 }
 
@@ -46,18 +52,31 @@ export interface RecordInit {
  * so passing over records nobody looks at costs little.
  */
 export class AuditRecord {
+  /** The file the record was read from. */
   readonly file: string;
+  /** Its line in that file, from 1. */
   readonly line: number;
+  /** How its line was written. */
   readonly form: RecordForm;
+  /** Its `node=` name, or null. */
   readonly node: string | null;
+  /** Its type name (`VIRT_CONTROL`, `SYSCALL`…; `UNKNOWN[NNNN]` for a number libaudit does not name). */
   readonly type: string;
+  /** Its type number, where the line or libaudit's table gives one. */
   readonly typeNumber: number | null;
+  /** Its time stamp; null in a form without one (journald). */
   readonly time: AuditTime | null;
+  /** The time stamp as written, when it could not be read as one (interpreted, journald). */
   readonly timeText: string | undefined;
+  /** The serial of its event; null in a form without one. */
   readonly serial: number | null;
+  /** The whole line (one JS char per byte). */
   readonly text: string;
+  /** Where the body (after `): `) begins in `text`. */
   readonly bodyStart: number;
+  /** Where the body ends in `text` (at the ENRICHED separator or the end). */
   readonly bodyEnd: number;
+  /** Where the text after the ENRICHED separator 0x1D begins in `text`, or -1. */
   readonly enrichmentStart: number;
   // Made when the first issue is found: most records have none.
   private issueList: RecordIssue[] | undefined;
@@ -68,6 +87,7 @@ export class AuditRecord {
   private bodyText: string | undefined;
   private enrichmentSlice: string | undefined;
 
+  /** @internal Records come from {@link parseLine} and the readers. */
   constructor(init: RecordInit) {
     this.file = init.file;
     this.line = init.line;
@@ -148,6 +168,7 @@ export class AuditRecord {
     return this.parsed === undefined ? this.bodyIndex().withPayload : this.parsed.payload !== null;
   }
 
+  /** The fields after the ENRICHED separator (UID, AUID…), empty in a RAW record. */
   get enrichment(): readonly AuditField[] {
     return this.parsedBody.enrichment;
   }
@@ -158,6 +179,12 @@ export class AuditRecord {
     return payload === null ? header : [...header, ...payload];
   }
 
+  /**
+   * The first field called `name`, header then payload.
+   *
+   * @param name - The field's name.
+   * @returns The field, or undefined when the record has none of that name.
+   */
   field(name: string): AuditField | undefined {
     return findField(this.fields, name);
   }
@@ -165,13 +192,21 @@ export class AuditRecord {
   /**
    * The raw text of the first field `name` before `msg='` (of the whole body when there is none): what
    * `findField(header, name)?.raw` gives, found without a field object per token.
+   *
+   * @param name - The field's name.
+   * @returns Its text as written; undefined when there is no such field.
    */
   headerRaw(name: string): string | undefined {
     if (this.parsed !== undefined) return findField(this.parsed.header, name)?.raw;
     return this.bodyIndex().headerRaw(name);
   }
 
-  /** The raw text of the first field `name` inside `msg='…'`: what `findField(payload, name)?.raw` gives. */
+  /**
+   * The raw text of the first field `name` inside `msg='…'`: what `findField(payload, name)?.raw` gives.
+   *
+   * @param name - The field's name.
+   * @returns Its text as written; undefined when there is no such field or no payload.
+   */
   payloadRaw(name: string): string | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.raw;
     return this.bodyIndex().payloadRaw(name);
@@ -180,19 +215,32 @@ export class AuditRecord {
   /**
    * The decoded value of the first field `name` inside `msg='…'`: what `findField(payload, name)?.value`
    * gives, found without a field object per token.
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field or no payload.
    */
   payloadValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return this.parsed.payload === null ? undefined : findField(this.parsed.payload, name)?.value;
     return this.bodyIndex().payloadValue(name, this.form !== 'interpreted');
   }
 
-  /** The decoded value of the first field `name` before `msg='` (of the whole body when there is none). */
+  /**
+   * The decoded value of the first field `name` before `msg='` (of the whole body when there is none).
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field.
+   */
   headerValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return findField(this.parsed.header, name)?.value;
     return this.bodyIndex().headerValue(name, this.form !== 'interpreted');
   }
 
-  /** The decoded value of the first field `name`, header then payload: what `findField(fields, name)?.value` gives. */
+  /**
+   * The decoded value of the first field `name`, header then payload: what `findField(fields, name)?.value` gives.
+   *
+   * @param name - The field's name.
+   * @returns Its decoded value; null for `?`; undefined when there is no such field.
+   */
   fieldValue(name: string): string | null | undefined {
     if (this.parsed !== undefined) return findField(this.fields, name)?.value;
     return this.bodyIndex().fieldValue(name, this.form !== 'interpreted');
@@ -205,6 +253,12 @@ export class AuditRecord {
     return sharedIndex;
   }
 
+  /**
+   * The decoded value of the first field called `name`, header then payload.
+   *
+   * @param name - The field's name.
+   * @returns The value; null for `?`; undefined when there is no such field.
+   */
   value(name: string): string | null | undefined {
     return this.field(name)?.value;
   }

@@ -9,15 +9,22 @@ export interface GroupableRecord {
   readonly typeNumber: number | null;
 }
 
+/** An audit event: the records of one node sharing a time stamp and serial. */
 export interface GroupedEvent<R> {
+  /** The records' `node=` name, or null. */
   readonly node: string | null;
+  /** The event's time stamp; null for a record read without one (journald), which is an event of its own. */
   readonly time: AuditTime | null;
+  /** The event's serial; null as for time. */
   readonly serial: number | null;
+  /** Its records, in log order. */
   readonly records: readonly R[];
 }
 
+/** An audit event of parsed records. */
 export type AuditEvent = GroupedEvent<AuditRecord>;
 
+/** How records are grouped into events. */
 export interface GroupingOptions {
   /** Stream time after which an event without EOE/PROCTITLE is taken as complete (auparse: 2 s). */
   readonly eoeTimeoutMs?: number;

@@ -1,12 +1,34 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-export type AuditInput = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'stdin'; readonly path: '-' };
+/** A log to read: a file, or standard input. */
+export type AuditInput =
+  | {
+      /** A file. */
+      readonly kind: 'file';
+      /** Its path. */
+      readonly path: string;
+    }
+  | {
+      /** Standard input (or the stream given as `stdin` where a reader takes one). */
+      readonly kind: 'stdin';
+      /** `-`. */
+      readonly path: '-';
+    };
 
 const ROTATED = /^(.*)\.(\d+)$/;
 
+/** An input that cannot be read (missing, not a file, unreadable): its path and the system's error code. */
 export class InputError extends Error {
+  /**
+   * An input error.
+   *
+   * @param path - The input.
+   * @param message - What went wrong.
+   * @param code - The system error code (ENOENT …) where there is one.
+   */
   constructor(
+    /** The input that cannot be read. */
     readonly path: string,
     message: string,
     /** The system error code (ENOENT …) where there is one. */
@@ -43,7 +65,21 @@ export function orderRotatedSets(paths: readonly string[]): string[] {
   return ordered;
 }
 
-/** Expands arguments (files, directories, `-`) into the inputs to read, in reading order. */
+/**
+ * Expands arguments (files, directories, `-`) into the inputs to read, in reading order: a directory's files
+ * by name, each rotated set `audit.log.N … audit.log.1, audit.log` oldest first.
+ *
+ * @param args - Paths of files or directories, or `-` for standard input.
+ * @returns The inputs, in the order to read them.
+ * @throws {@link InputError} for a path that does not exist or cannot be read.
+ * @example
+ * ```ts
+ * import { resolveInputs } from 'virt-audit';
+ *
+ * const inputs = await resolveInputs(['/var/log/audit']);   // audit.log.N … audit.log.1, audit.log
+ * console.log(inputs.map((input) => input.path));
+ * ```
+ */
 export async function resolveInputs(args: readonly string[]): Promise<AuditInput[]> {
   const inputs: AuditInput[] = [];
   const loose: string[] = [];

@@ -2,6 +2,7 @@ import { AuditRecord, type RecordIssue } from '../model/audit-record.js';
 import { recordTypeName, recordTypeNumber } from '../tables/record-types.js';
 import type { RawHeader } from './raw-header.js';
 
+/** Why a line is not an audit record (see {@link ParsedLine}). */
 export type RejectReason =
   | 'nul-byte'
   | 'binary'
@@ -17,21 +18,42 @@ export const REJECT_REASONS: Readonly<Record<RejectReason, string>> = {
   'bad-header': 'type=… line without a valid msg=audit(SECONDS.MILLIS:SERIAL): stamp',
 };
 
+/** What a line of a log is: a record, a line that is not one (and why), a blank line or ausearch's separator. */
 export type ParsedLine =
-  | { readonly kind: 'record'; readonly record: AuditRecord }
-  | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string }
-  | { readonly kind: 'blank' }
-  /** ausearch's `----` between events. */
-  | { readonly kind: 'separator' };
+  | {
+      /** An audit record, in any form auditd, the kernel log, journald or ausearch writes. */
+      readonly kind: 'record';
+      /** The record. */
+      readonly record: AuditRecord;
+    }
+  | {
+      /** Not an audit record. */
+      readonly kind: 'rejected';
+      /** Why, as a rule name. */
+      readonly reason: RejectReason;
+      /** What was found (an excerpt of the line). */
+      readonly detail: string;
+    }
+  | {
+      /** An empty or all-blank line. */
+      readonly kind: 'blank';
+    }
+  | {
+      /** ausearch's `----` between events. */
+      readonly kind: 'separator';
+    };
 
+/** Where a line comes from, and what the reader already knows of it. */
 export interface LineContext {
+  /** The file, for the record's place and for messages. */
   readonly file: string;
+  /** The line number in the file, from 1. */
   readonly line: number;
   /** The line was cut at the reader's maximum length. */
   readonly tooLong?: boolean;
   /** The line is the last of its file and had no newline. */
   readonly unterminated?: boolean;
-  /** The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
+  /** @internal The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
   readonly header?: RawHeader | undefined;
 }
 
@@ -62,6 +84,21 @@ function journaldHeader(text: string): { head: string; stamp: string; type: stri
 const BLANK = /^\s*$/;
 const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
 
+/**
+ * Reads one line of an audit log: RAW or ENRICHED (auditd), the kernel log's `audit:` form, journald's, or
+ * `ausearch -i` output. Never throws: a line that is not a record says why.
+ *
+ * @param rawText - The line without its newline, one JS char per byte (latin1), as the readers hand it on.
+ * @param context - Where the line comes from.
+ * @returns The record, or why the line is not one.
+ * @example
+ * ```ts
+ * import { parseLine } from 'virt-audit';
+ *
+ * const parsed = parseLine('type=VIRT_CONTROL msg=audit(1700000000.000:1): pid=1 uid=0 auid=4294967295 ses=4294967295 msg=\'virt=kvm op=start reason=booted vm="web" uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809 vm-pid=42 exe="/usr/sbin/libvirtd" hostname=? addr=? terminal=? res=success\'', { file: 'audit.log', line: 1 });
+ * if (parsed.kind === 'record') console.log(parsed.record.payloadValue('op')); // start
+ * ```
+ */
 export function parseLine(rawText: string, context: LineContext): ParsedLine {
   const issues: RecordIssue[] = [];
   let text = rawText;

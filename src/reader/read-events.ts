@@ -6,9 +6,11 @@ import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
 import { RawHeaderScanner, type RecordTypeName } from './raw-header.js';
 
+/** How {@link readAuditEvents} reads. */
 export interface ReadEventsOptions extends GroupingOptions {
   /** Line forms to take records from; others are passed over (the C tools read only auditd's own lines). */
   readonly forms: ReadonlySet<RecordForm>;
+  /** Called after each chunk with the bytes read so far (for a progress line). */
   readonly onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk (see ReadOptions.afterChunk). */
   readonly afterChunk?: () => Promise<void>;
@@ -22,7 +24,23 @@ export interface ReadEventsOptions extends GroupingOptions {
 
 export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 
-/** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
+/**
+ * Reads the inputs (event state carried across files) and hands every complete event to `onEvent`: its
+ * records grouped by time stamp and serial as auparse groups them. Lines that are not records are passed
+ * over (verify accounts for them).
+ *
+ * @param inputs - The logs, in reading order (see {@link resolveInputs}).
+ * @param onEvent - Receives each event as it is complete.
+ * @param options - Which line forms to read, grouping, progress.
+ * @returns When every input is read and every event handed on.
+ * @throws {@link InputError} when an input cannot be read.
+ * @example
+ * ```ts
+ * import { AUDITD_LINES, readAuditEvents, resolveInputs } from 'virt-audit';
+ *
+ * await readAuditEvents(await resolveInputs(['/var/log/audit']), (event) => console.log(event.serial, event.records.length), { forms: AUDITD_LINES });
+ * ```
+ */
 export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
   await readGrouped<AuditRecord>(inputs, onEvent, options, false);
 }

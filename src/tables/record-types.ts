@@ -8,7 +8,9 @@ const NUMBER_BY_NAME = new Map<string, number>(RECORD_TYPES.map(([number, name])
 export const VIRT_CONTROL = 2500;
 export const VIRT_RESOURCE = 2501;
 export const VIRT_MACHINE_ID = 2502;
+/** The record types libvirt writes. */
 export const LIBVIRT_RECORD_TYPES = ['VIRT_CONTROL', 'VIRT_RESOURCE', 'VIRT_MACHINE_ID'] as const;
+/** A record type libvirt writes. */
 export type LibvirtRecordType = (typeof LIBVIRT_RECORD_TYPES)[number];
 
 export function recordTypeName(typeNumber: number): string {

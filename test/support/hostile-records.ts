@@ -2,7 +2,7 @@
 // auditd stamp, node and ENRICHED block — is either a value its writer can print or a hostile one, and
 // the check that a line read back by the real libauparse holds exactly the record.
 import fc from 'fast-check';
-import { LIBVIRT_LAYOUTS, type FieldSpec, type PayloadLayout } from '../../src/index.js';
+import { LIBVIRT_LAYOUTS, type FieldSpec, type PayloadLayout } from '../../src/libvirt/layouts.js';
 import { AUPARSE_TYPE_ESCAPED, type AuparseRecord } from './libauparse.js';
 
 /** Pieces that forge fields or records, cut values, or change bytes, wherever they land. */

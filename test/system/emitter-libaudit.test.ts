@@ -3,8 +3,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitLibauditTail, toJsonForm, parseLine, type AuditRecord } from '../../src/index.js';
-import { DeliveryStopped, Emitter, LibauditSink, isNotDelivered, layoutForRecord, type EmitInput } from '../../emitter/index.js';
+import { parseLine, type AuditRecord } from '../../src/index.js';
+import { toJsonForm } from '../../src/libvirt/json-form.js';
+import { splitLibauditTail } from '../../src/libvirt/libaudit-tail.js';
+import { DeliveryStopped, Emitter, LibauditSink, isNotDelivered, type EmitInput } from '../../emitter/index.js';
+import { layoutForRecord } from '../../emitter/payload.js';
 import { verify } from '../../verifier/index.js';
 import { CLI } from '../support/cli.js';
 import { PrivateAuditd, auditStatus, auditdUnavailable } from '../../scripts/private-auditd.js';

@@ -6,14 +6,23 @@ import type { AuditRecord, AuditTime } from '../../src/model/audit-record.js';
 import { readHostEvent } from '../../src/model/kernel-records.js';
 import { TRAIL_RULES, type TrailRuleId } from './trail-rule-catalog.js';
 
+/** A record where the trail breaks a trail rule. */
 export interface TrailFinding {
+  /** The rule. */
   readonly rule: TrailRuleId;
+  /** The log. */
   readonly file: string;
+  /** The record's line, from 1. */
   readonly line: number;
+  /** The record's type. */
   readonly type: string;
+  /** The record's serial. */
   readonly serial: number | null;
+  /** Its guest's name. */
   readonly vm: string | null;
+  /** Its guest's UUID. */
   readonly uuid: string | null;
+  /** What is wrong. */
   readonly message: string;
 }
 

@@ -24,9 +24,12 @@ export const TRAIL_RULE_IDS = [
   'guest-time-order',
 ] as const;
 
+/** The name of a trail rule. */
 export type TrailRuleId = (typeof TRAIL_RULE_IDS)[number];
 
+/** A trail rule: what it requires, where the expectation comes from, what it serves. */
 export interface TrailRule {
+  /** Its name. */
   readonly id: TrailRuleId;
   /** One line: what the rule requires. */
   readonly requires: string;
@@ -47,6 +50,7 @@ const SRG_IDENTITY = 'SRG-OS-000255 (identity of the subject)';
 const SRG_INITIATION = 'SRG-OS-000062 (records for program and guest VM initiations)';
 const SRG_ORDER = 'SRG-OS-000348 (on-demand review: content and time order kept)';
 
+/** Every trail rule, by name. */
 export const TRAIL_RULES: Readonly<Record<TrailRuleId, TrailRule>> = {
   'record-subject': {
     id: 'record-subject',

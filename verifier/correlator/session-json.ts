@@ -7,38 +7,114 @@ import { formatProofId, type GuestSession, type ProofId, type SessionEnd } from 
 export interface SessionJson {
   /** The node= of its records, null on a single host. */
   readonly node: string | null;
+  /** The guest's UUID. */
   readonly uuid: string;
+  /** The guest's name (the last one its records gave in the session). */
   readonly name: string;
   /** `kvm`, `qemu`, `lxc` … as the records say. */
   readonly virt: string | null;
   /** null when the log began while the guest ran. */
-  readonly start: { readonly time: string; readonly reason: string | null; readonly success: boolean; readonly vmPid: number | null; readonly user: string | null; readonly proof: string } | null;
+  readonly start: {
+    /** When (ISO 8601, UTC). */
+    readonly time: string;
+    /** libvirt's reason= (booted, restored…). */
+    readonly reason: string | null;
+    /** Its res=. */
+    readonly success: boolean;
+    /** QEMU's pid (vm-pid=). */
+    readonly vmPid: number | null;
+    /** The user of the record (its uid=, as auvirt shows it: a name where it resolves). */
+    readonly user: string | null;
+    /** The record that proves it: `node:seconds.millis:serial`. */
+    readonly proof: string;
+  } | null;
   /** null while it runs (or when the log ends first). */
-  readonly end: { readonly time: string; readonly how: SessionEnd; readonly proof: string } | null;
+  readonly end: {
+    /** When (ISO 8601, UTC). */
+    readonly time: string;
+    /** How it ended. */
+    readonly how: SessionEnd;
+    /** The record that proves it. */
+    readonly proof: string;
+  } | null;
   /** Started successfully and not ended. */
   readonly running: boolean;
   /** From start to end, when both are in the log. */
   readonly durationMs: number | null;
   /** Times auditd was away while it ran: its records then are lost (`to` null: auditd had not come back). */
-  readonly gaps: ReadonlyArray<{ readonly from: string; readonly to: string | null; readonly fromProof: string; readonly toProof: string | null }>;
+  readonly gaps: ReadonlyArray<{
+    /** When auditd went away (ISO 8601, UTC). */
+    readonly from: string;
+    /** When it came back; null if it had not. */
+    readonly to: string | null;
+    /** Its DAEMON_END or DAEMON_ABORT record. */
+    readonly fromProof: string;
+    /** Its DAEMON_START record. */
+    readonly toProof: string | null;
+  }>;
   /** Failed stops, then the stop that ended it. */
-  readonly stops: ReadonlyArray<{ readonly time: string; readonly reason: string | null; readonly success: boolean; readonly user: string | null; readonly proof: string }>;
-  readonly labels: ReadonlyArray<{ readonly model: string; readonly vmContext: string | null; readonly imageContext: string | null; readonly level: string | null; readonly proof: string }>;
+  readonly stops: ReadonlyArray<{
+    /** When (ISO 8601, UTC). */
+    readonly time: string;
+    /** libvirt's reason= (destroyed, shutdown, crashed…). */
+    readonly reason: string | null;
+    /** Its res=. */
+    readonly success: boolean;
+    /** The user of the record (its uid=, as auvirt shows it). */
+    readonly user: string | null;
+    /** The record that proves it. */
+    readonly proof: string;
+  }>;
+  /** Its security labels (VIRT_MACHINE_ID records). */
+  readonly labels: ReadonlyArray<{
+    /** The security driver: selinux, apparmor, dac. */
+    readonly model: string;
+    /** The guest process's label. */
+    readonly vmContext: string | null;
+    /** Its images' label. */
+    readonly imageContext: string | null;
+    /** The MCS level of an SELinux label. */
+    readonly level: string | null;
+    /** The record that proves it. */
+    readonly proof: string;
+  }>;
   /** One entry per assignment: a hot-plugged device carries its detach as its end. */
   readonly resources: ReadonlyArray<{
+    /** libvirt's resrc= (disk, net, cgroup, dev, tpm…); `net-open` for reason=open records. */
     readonly kind: string;
+    /** libvirt's reason= (start, attach, update…). */
     readonly reason: string;
+    /** What was assigned: a path, MAC, count, device; for cgroup the rule. */
     readonly value: string;
+    /** What it replaced (update), or null. */
     readonly previous: string | null;
+    /** Its res=. */
     readonly success: boolean;
+    /** When it was assigned (ISO 8601, UTC). */
     readonly start: string;
+    /** When the assignment ended; null while it holds. */
     readonly end: string | null;
+    /** What ended it. */
     readonly endedBy: 'update' | 'detach' | 'stop' | 'failed-start' | 'down' | 'restarted' | null;
+    /** The record's other fields (class, acl, rdev…). */
     readonly details: Readonly<Record<string, string | null>>;
+    /** The records that prove it. */
     readonly proofs: readonly string[];
   }>;
-  readonly avcs: ReadonlyArray<GuestSession['avcs'][number] extends infer A ? Omit<A, 'proof'> & { readonly proof: string; readonly time: string } : never>;
-  readonly anomalies: ReadonlyArray<GuestSession['anomalies'][number] extends infer A ? Omit<A, 'proof'> & { readonly proof: string; readonly time: string } : never>;
+  /** AVC denials tied to the guest (by its label's level, its AppArmor profile or a resource path). */
+  readonly avcs: ReadonlyArray<GuestSession['avcs'][number] extends infer A ? Omit<A, 'proof'> & {
+    /** The AVC record. */
+    readonly proof: string;
+    /** When (ISO 8601, UTC). */
+    readonly time: string;
+  } : never>;
+  /** ANOM_* records of the guest's QEMU process (a crash, an abnormal end). */
+  readonly anomalies: ReadonlyArray<GuestSession['anomalies'][number] extends infer A ? Omit<A, 'proof'> & {
+    /** The ANOM_* record. */
+    readonly proof: string;
+    /** When (ISO 8601, UTC). */
+    readonly time: string;
+  } : never>;
 }
 
 const time = (value: ProofId): string => isoTime(value.sec * 1000 + value.ms);

@@ -3,9 +3,13 @@
 
 /** Where a fact comes from: the record's node, time and serial (serials alone repeat across nodes and boots). */
 export interface ProofId {
+  /** The record's node= name, or null. */
   readonly node: string | null;
+  /** Its time stamp's seconds. */
   readonly sec: number;
+  /** Its time stamp's milliseconds. */
   readonly ms: number;
+  /** Its serial. */
   readonly serial: number;
 }
 
@@ -13,6 +17,7 @@ export function formatProofId(proof: ProofId): string {
   return `${proof.node === null ? '' : `${proof.node}:`}${proof.sec}.${String(proof.ms).padStart(3, '0')}:${proof.serial}`;
 }
 
+/** How a session ended: stopped, its start failed, the host went down, or the guest started again without a stop. */
 export type SessionEnd =
   | 'stopped' // a successful stop
   | 'failed-start' // the start itself failed
@@ -53,25 +58,41 @@ export interface ResourceAssignment {
   readonly proofs: ProofId[];
 }
 
+/** An AVC denial tied to a guest. */
 export interface GuestAvc {
+  /** Which LSM wrote it. */
   readonly kind: 'selinux' | 'apparmor';
   /** How the AVC was tied to the guest. */
   readonly matchedBy: 'scontext-level' | 'tcontext-level' | 'apparmor-profile' | 'resource-path';
+  /** `denied`, or what the AVC says it did. */
   readonly result: string;
+  /** The permissions asked for (read, write…). */
   readonly permissions: readonly string[];
+  /** The process's command name. */
   readonly comm: string | null;
+  /** The object: its path or name. */
   readonly target: string | null;
+  /** The source context (SELinux). */
   readonly scontext: string | null;
+  /** The target context (SELinux). */
   readonly tcontext: string | null;
+  /** The user of the process, where known. */
   readonly user: string | null;
+  /** The record that proves it. */
   readonly proof: ProofId;
 }
 
+/** An ANOM_* record of a guest's QEMU process. */
 export interface GuestAnomaly {
+  /** The record type (ANOM_ABEND…). */
   readonly type: string;
+  /** The process's pid. */
   readonly pid: number | null;
+  /** The signal that ended it. */
   readonly signal: number | null;
+  /** The user of the process, where known. */
   readonly user: string | null;
+  /** The record that proves it. */
   readonly proof: ProofId;
 }
 
