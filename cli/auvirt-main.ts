@@ -129,6 +129,10 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
     const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
     progress.done();
+    // 3.0.9 (and --compat) drops them without a word.
+    const [{ droppedLinesMessage }, { DEFAULT_MAX_LINE_BYTES }] = await Promise.all([import('../src/reader/dropped-lines.js'), import('../src/reader/line-splitter.js')]);
+    const dropped = droppedLinesMessage('auvirt', DEFAULT_MAX_LINE_BYTES);
+    if (dropped !== null) process.stderr.write(`${dropped}\n`);
     if (options.format === 'json') {
       const summary = options.summary ? reportSummary(correlator, filter) : undefined;
       output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
