@@ -4,6 +4,8 @@ import { reportHead, virtReport, type VirtReportOptions } from '../verifier/sear
 import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
 import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
+import { droppedLinesMessage } from '../src/reader/dropped-lines.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../src/reader/line-splitter.js';
 
 const TIME = /^\d{1,2}:\d{2}(:\d{2})?$/;
 
@@ -91,6 +93,8 @@ export function aureportCommand(): Command {
         { ...options, onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`) },
         (piece) => writeBlocking(1, piece),
       );
+      const dropped = droppedLinesMessage('aureport', DEFAULT_MAX_LINE_BYTES);
+      if (dropped !== null) writeBlocking(2, `${dropped}\n`);
       process.exitCode = report.status;
     });
 }

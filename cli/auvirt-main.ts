@@ -8,6 +8,7 @@ import { AUVIRT_HELP, AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type Auvi
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
 import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
+import { writeBlocking } from './blocking-write.js';
 import { packageVersion } from './package-version.js';
 import { progressReporter } from './progress.js';
 
@@ -99,10 +100,10 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     let first = true;
     // Loaded only here, as the default report's modules only on its path: the reading thread of either starts sooner.
     const { writeCompatReport } = await import('../verifier/auvirt/compat-report.js');
-    await writeCompatReport(request, async (piece) => {
+    await writeCompatReport(request, (piece) => {
       if (first) progress.done();
       first = false;
-      await writeOut(piece);
+      writeOut(piece);
     }, progress.update);
     progress.done();
     return 0;
@@ -122,13 +123,16 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     const meanwhile = textReport && !(progress.active && process.stdout.isTTY)
       ? (correlator: SessionCorrelator) => {
           writer ??= new ReportWriter(correlator, flags, filter);
-          // stdout is synchronous on Linux (files, pipes, terminals): nothing piles up here.
-          for (const piece of writer.writeSettled()) process.stdout.write(piece);
+          for (const piece of writer.writeSettled()) writeOut(piece);
         }
       : undefined;
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
     const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
     progress.done();
+    // 3.0.9 (and --compat) drops them without a word.
+    const [{ droppedLinesMessage }, { DEFAULT_MAX_LINE_BYTES }] = await Promise.all([import('../src/reader/dropped-lines.js'), import('../src/reader/line-splitter.js')]);
+    const dropped = droppedLinesMessage('auvirt', DEFAULT_MAX_LINE_BYTES);
+    if (dropped !== null) process.stderr.write(`${dropped}\n`);
     if (options.format === 'json') {
       const summary = options.summary ? reportSummary(correlator, filter) : undefined;
       output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
@@ -136,23 +140,20 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     else if (options.summary) output = formatReportSummary(correlator, filter);
     else {
       writer ??= new ReportWriter(correlator, flags, filter);
-      while (writer.writeMore()) for (const piece of writer.takeFull()) await writeOut(piece);
-      for (const piece of writer.takeAll()) await writeOut(piece);
+      while (writer.writeMore()) for (const piece of writer.takeFull()) writeOut(piece);
+      for (const piece of writer.takeAll()) writeOut(piece);
       return 0;
     }
   }
-  await writeOut(output);
+  writeOut(output);
   return 0;
 }
 
-/** Writes one char per byte to stdout, waiting while the pipe is full. */
-async function writeOut(text: string | Buffer): Promise<void> {
-  if (process.stdout.write(typeof text === 'string' ? Buffer.from(text, 'latin1') : text)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      process.stdout.off('drain', done).off('close', done);
-      resolve();
-    };
-    process.stdout.once('drain', done).once('close', done);
-  });
+/**
+ * Writes one char per byte to stdout before it returns, waiting while the pipe is full (writeBlocking):
+ * process.stdout leaves a pipe non-blocking and would queue in memory what a slower reader has not taken,
+ * and the compat report fills a written piece's memory again.
+ */
+function writeOut(text: string | Buffer): void {
+  writeBlocking(1, typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
 }

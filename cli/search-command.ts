@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { droppedLinesMessage } from '../src/reader/dropped-lines.js';
 import { InputError, resolveInputs } from '../src/reader/input-set.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../src/reader/line-splitter.js';
 import { searchVirt } from '../verifier/search/virt-search.js';
 import { writeBlocking } from './blocking-write.js';
 import { UsageError, inputsOrStdin } from './usage.js';
@@ -49,6 +51,8 @@ export function searchCommand(): Command {
         (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
       );
       flush();
+      const dropped = droppedLinesMessage('search', DEFAULT_MAX_LINE_BYTES);
+      if (dropped !== null) writeBlocking(2, `${dropped}\n`);
       process.exitCode = matched === 0 ? 1 : 0;
     });
 }

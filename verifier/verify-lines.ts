@@ -9,6 +9,7 @@ import { parseLine, REJECT_REASONS, type RejectReason } from '../src/reader/pars
 import { RawHeaderScanner } from '../src/reader/raw-header.js';
 import { NOT_PLAIN, plainLineSeparator } from '../src/reader/scanned-line.js';
 import { isVirtRecordType } from '../src/tables/record-types.js';
+import { exactSerial } from '../src/libvirt/json-form.js';
 import { SequenceChecker } from './sequence-check.js';
 import type { Diagnostic, Severity } from './verify-diagnostics.js';
 
@@ -36,16 +37,6 @@ export const VIRT_RECORD_ERRORS: ReadonlySet<string> = new Set(['msg-unterminate
 
 /** No diagnostic's message is longer: what a rule quotes of the input is cut to an excerpt well before. */
 export const MAX_MESSAGE_CHARS = 1000;
-
-const STAMP_SERIAL = /\(\d+\.\d+:(\d+)\)/;
-
-/** The record's serial, exact: beyond 2^53 the digits of its stamp (without leading zeros). */
-export function exactSerial(record: AuditRecord): number | string | null {
-  const serial = record.serial;
-  if (serial === null || Number.isSafeInteger(serial)) return serial;
-  const digits = STAMP_SERIAL.exec(record.text)?.[1];
-  return digits === undefined ? serial : BigInt(digits).toString();
-}
 
 export function diagnosticOf(record: AuditRecord, issue: { readonly rule: string; readonly message: string }, severity: Severity): Diagnostic {
   const serial = exactSerial(record);

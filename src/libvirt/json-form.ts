@@ -13,8 +13,19 @@ export interface VirtRecordJson {
   type: string;
   node: string | null;
   time: string | null;
-  serial: number | null;
+  /** Past 2^53 a decimal string: a JSON number would not hold it exactly. */
+  serial: number | string | null;
   [field: string]: unknown;
+}
+
+const STAMP_SERIAL = /\(\d+\.\d+:(\d+)\)/;
+
+/** The record's serial, exact: beyond 2^53 the digits of its stamp (without leading zeros) as a string. */
+export function exactSerial(record: Pick<AuditRecord, 'serial' | 'text'>): number | string | null {
+  const serial = record.serial;
+  if (serial === null || Number.isSafeInteger(serial)) return serial;
+  const digits = STAMP_SERIAL.exec(record.text)?.[1];
+  return digits === undefined ? serial : BigInt(digits).toString();
 }
 
 const HEADER_INTEGERS = new Set(['pid', 'uid', 'auid', 'ses']);
@@ -138,7 +149,7 @@ function specsOf(layout: PayloadLayout): ReadonlyMap<string, FieldSpec> {
 
 export function toJsonForm(record: AuditRecord, layout?: PayloadLayout): VirtRecordJson {
   const keys: string[] = ['type', 'node', 'time', 'serial'];
-  const values: unknown[] = [record.type, record.node, record.time === null ? null : timeToIso(record.time), record.serial];
+  const values: unknown[] = [record.type, record.node, record.time === null ? null : timeToIso(record.time), exactSerial(record)];
   for (const field of record.header) {
     keys.push(field.name);
     values.push(HEADER_INTEGERS.has(field.name) ? toInteger(field.value) : field.value);

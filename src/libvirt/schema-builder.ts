@@ -45,7 +45,7 @@ function defsSchema(): JsonSchema {
           type: { type: 'string' },
           node: stringOrNull,
           time: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
-          serial: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'null' }] },
+          serial: { anyOf: [{ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', pattern: '^[1-9][0-9]{15,}$', description: 'a serial past 2^53, exact as a decimal string' }, { type: 'null' }] },
           pid: { type: 'integer' },
           uid: { type: ['integer', 'string'] },
           auid: { type: ['integer', 'string'] },

@@ -9,6 +9,7 @@ import type { AuditInput } from './input-set.js';
 import { ALL_BUT_INTERPRETED } from './line-forms.js';
 import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
+import { addDropped } from './dropped-lines.js';
 import { dispatchThreadMessage } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
 
@@ -158,7 +159,10 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
             readEventBatch(message.batch, onEvent);
             onProgress?.(message.bytesRead);
           },
-          done: () => finish(),
+          done: (message: Extract<ReadWorkerMessage, { kind: 'done' }>) => {
+            addDropped(message.dropped);
+            finish();
+          },
           error: finish,
         };
         deliver = (message) => {

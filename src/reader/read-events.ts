@@ -2,6 +2,7 @@ import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
 import { NOT_PLAIN, plainLineSeparator, ScannedLine, type LineBytes } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
+import { countDropped, isDroppedReason } from './dropped-lines.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
 import { RawHeaderScanner, type RecordTypeName } from './raw-header.js';
@@ -109,7 +110,9 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
       const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined };
       scanned = false;
       const parsed = parseLine(line.text, context);
-      if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
+      if (parsed.kind === 'record') {
+        if (options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
+      } else if (parsed.kind === 'rejected' && isDroppedReason(parsed.reason)) countDropped(parsed.reason, file, line.line);
     },
     {
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

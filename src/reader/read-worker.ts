@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordForm } from '../model/audit-record.js';
 import { EventBatchWriter, transferListOf } from './event-batch.js';
+import { droppedLines, type DroppedLines } from './dropped-lines.js';
 import { InFlight } from './in-flight.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
@@ -20,7 +21,8 @@ export interface ReadWorkerData extends GroupingOptions {
 
 export type ReadWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: import('./event-batch.js').EventBatch; readonly bytesRead: number }
-  | { readonly kind: 'done' }
+  /** The end, with the lines this thread could not read as records. */
+  | { readonly kind: 'done'; readonly dropped: DroppedLines }
   | ThreadFailure;
 
 const data = workerData as ReadWorkerData;
@@ -57,7 +59,7 @@ try {
     },
   );
   post();
-  port.postMessage({ kind: 'done' } satisfies ReadWorkerMessage);
+  port.postMessage({ kind: 'done', dropped: droppedLines() } satisfies ReadWorkerMessage);
 } catch (error) {
   port.postMessage(failureOf(error) satisfies ReadWorkerMessage);
 }

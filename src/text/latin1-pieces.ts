@@ -7,6 +7,8 @@ export class Latin1Pieces {
   private buffer: Buffer;
   private used = 0;
   private readonly done: Buffer[] = [];
+  /** A full-size piece handed back (`recycle`), filled next instead of a new one. */
+  private spare: Buffer | undefined;
 
   constructor(private readonly pieceBytes = DEFAULT_PIECE_BYTES) {
     this.buffer = Buffer.allocUnsafe(pieceBytes);
@@ -102,9 +104,19 @@ export class Latin1Pieces {
     if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(bytes);
   }
 
+  /**
+   * A piece taken before, given back once its reader is done with it (written synchronously): its memory is
+   * filled again instead of a new piece's, so a report of any length makes no garbage for the collector
+   * to find late (pieces are external memory, which V8 collects only after tens of MB more of it).
+   */
+  recycle(piece: Buffer): void {
+    if (piece.buffer.byteLength === this.pieceBytes && piece.byteOffset === 0) this.spare = Buffer.from(piece.buffer, 0, this.pieceBytes);
+  }
+
   private finishPiece(): void {
     this.done.push(this.buffer.subarray(0, this.used));
-    this.buffer = Buffer.allocUnsafe(this.pieceBytes);
+    this.buffer = this.spare ?? Buffer.allocUnsafe(this.pieceBytes);
+    this.spare = undefined;
     this.used = 0;
   }
 }

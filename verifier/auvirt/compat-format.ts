@@ -123,6 +123,27 @@ export function* formatEventPieces(events: CompatEventTable, flags: FormatFlags,
   yield* out.takeAll();
 }
 
+/**
+ * The report handed to `write` in pieces of about `pieceBytes` bytes. `write` must be done with a piece when
+ * it returns (a synchronous write): its memory is filled again with the next one.
+ */
+export function writeEventPieces(events: CompatEventTable, flags: FormatFlags, write: (piece: Buffer) => void, pieceBytes = DEFAULT_PIECE_BYTES): void {
+  const out = new Latin1Pieces(pieceBytes);
+  const hand = (pieces: Buffer[]): void => {
+    for (const piece of pieces) {
+      write(piece);
+      out.recycle(piece);
+    }
+  };
+  for (let index = 0; index < events.length; index++) {
+    const kind = events.kind(index);
+    if (kind === MACHINE_ID || (!flags.allEvents && kind !== START)) continue;
+    writeEvent(out, events, index, flags);
+    if (out.hasFull) hand(out.takeFull());
+  }
+  hand(out.takeAll());
+}
+
 export function formatEvents(events: CompatEventTable, flags: FormatFlags): string {
   return Buffer.concat([...formatEventPieces(events, flags)]).toString('latin1');
 }

@@ -13,10 +13,10 @@ export interface CompatReportRequest {
   readonly summary: boolean;
 }
 
-/** Writes the report with `write`, piece by piece. */
-export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => Promise<void>, onProgress?: (bytesRead: number) => void): Promise<void> {
+/** Writes the report with `write`, piece by piece; `write` must be done with a piece when it returns (its memory is reused). */
+export async function writeCompatReport(request: CompatReportRequest, write: (piece: Buffer) => void, onProgress?: (bytesRead: number) => void): Promise<void> {
   // Reading starts first: its thread boots while the correlator loads.
   const reading = startCompatReading(request.inputs, request.options.correlateAvcAndAnomalies, onProgress);
-  const { compatReportPieces } = await loadBeside(reading, () => import('./compat-report-pieces.js'));
-  for await (const piece of compatReportPieces(request, reading)) await write(piece);
+  const { writeCompatPieces } = await loadBeside(reading, () => import('./compat-report-pieces.js'));
+  await writeCompatPieces(request, write, reading);
 }
