@@ -6,7 +6,8 @@
 // `floppy` and `failed-detach`).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditHotplug, buildPayload, parseDeviceXml, parseDomainXml, type EmitInput, type LibvirtVersion } from '../emitter/index.js';
+import { auditHotplug, parseDeviceXml, parseDomainXml, type EmitInput, type LibvirtVersion } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 
 const UUID = '0b7c2d61-55a3-4c1e-9f7a-3a1c5e0d9b42';
 const CGROUP = '/sys/fs/cgroup/machine.slice/machine-qemu\\x2d3\\x2drefusals.scope/libvirt/';

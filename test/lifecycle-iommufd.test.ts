@@ -9,7 +9,8 @@
 // - qemuDomainNeedsVFIO counts PCI hostdevs *without* iommufd (virDomainDefHasPCIHostdevWithoutIOMMUFD).
 // 9.0 and 11.3 have no iommufd: the attribute changes nothing there.
 import { describe, expect, it } from 'vitest';
-import { auditHotplug, auditStart, buildPayload, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion } from '../emitter/index.js';
+import { auditHotplug, auditStart, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 
 const UUID = '2c9e7a14-0d3b-4f6a-8b51-7e4d3c2b1a09';
 const CGROUP = '/sys/fs/cgroup/machine.slice/machine-qemu\\x2d4\\x2diommufd.scope/libvirt/';

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditStart, buildPayload, hostValuesFrom, parseDomainXml, type EmitInput } from '../emitter/index.js';
+import { auditStart, hostValuesFrom, parseDomainXml, type EmitInput } from '../emitter/index.js';
+import { buildPayload } from '../emitter/payload.js';
 import type { GuestJournal, Journal } from '../scripts/lab/journal.js';
 import { capturedPayloads, readJournal, rebuiltPayloads } from './support/journal-replay.js';
 import { EXAMPLES } from './support/examples.js';
