@@ -1,30 +1,14 @@
 // auvirt, as audit-userspace 3.0.9 shipped it before 4.0 dropped it: same options and messages. With
 // --compat its output is 3.0.9's byte for byte; without, its known bugs are fixed (README, "auvirt").
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { readdirSync } from 'node:fs';
-import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
+import { existsSync } from 'node:fs';
+import type { AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_HELP, AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
 import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { packageVersion } from './package-version.js';
-import { progressReporter } from './progress.js';
-
-/** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
-export function defaultLogs(): string[] {
-  let logFile = '/var/log/audit/audit.log';
-  try {
-    const match = /^\s*log_file\s*=\s*(\S+)/m.exec(readFileSync('/etc/audit/auditd.conf', 'utf8'));
-    if (match) logFile = match[1]!;
-  } catch {
-    // no auditd.conf: auparse's default
-  }
-  if (!existsSync(logFile)) return [];
-  const directory = dirname(logFile);
-  const rotated = readdirSync(directory).filter((name) => new RegExp(`^${basename(logFile).replace(/\./g, '\\.')}\\.\\d+$`).test(name)).map((name) => join(directory, name));
-  return orderRotatedSets([logFile, ...rotated]);
-}
+import { progressReporter, totalBytes } from './progress.js';
+import { defaultLogs } from './system-logs.js';
 
 async function debugDump(options: AuvirtOptions): Promise<string> {
   const { ctime } = await import('../verifier/auvirt/compat-format.js');
@@ -95,7 +79,7 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   if (options.compat) {
     const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
     // The report is written once reading is over: the progress line goes before the first piece.
-    const progress = progressReporter();
+    const progress = progressReporter(totalBytes(inputs));
     let first = true;
     // Loaded only here, as the default report's modules only on its path: the reading thread of either starts sooner.
     const { writeCompatReport } = await import('../verifier/auvirt/compat-report.js');
@@ -107,7 +91,7 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     progress.done();
     return 0;
   } else {
-    const progress = progressReporter();
+    const progress = progressReporter(totalBytes(inputs));
     // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
     // path starts faster without it).
     const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');

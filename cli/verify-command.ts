@@ -3,8 +3,9 @@ import { resolveInputs, type Profile, type VirtRecordJson } from '../src/index.j
 import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
 import { PieceWriter } from '../verifier/report-output.js';
 import { writeBlocking } from './blocking-write.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, totalBytes } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
+import { packageVersion } from './package-version.js';
 
 interface VerifyFlags {
   format: 'text' | 'json' | 'junit' | 'ndjson';
@@ -17,6 +18,7 @@ interface VerifyFlags {
 export function verifyCommand(): Command {
   return new Command('verify')
     .exitOverride()
+    .version(`virt-audit ${packageVersion()}`, '-V, --version', 'print the version')
     .description('check every VIRT_* record of audit logs against libvirt\'s formats and the JSON Schemas')
     .argument('[inputs...]', 'log files, directories (rotated sets read oldest first) or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit', 'ndjson']).default('text'))
@@ -85,7 +87,7 @@ async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
   const maxLineBytes = Number(flags.maxLineBytes);
   if (!(eoeTimeout >= 0)) throw new UsageError(`--eoe-timeout must be a number of seconds, got ${flags.eoeTimeout}`);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 256) throw new UsageError(`--max-line-bytes must be an integer ≥ 256, got ${flags.maxLineBytes}`);
-  const progress = progressReporter();
+  const progress = progressReporter(totalBytes(inputs));
   // The progress line (on a terminal) is cleared before each piece of the report.
   const sinks = reportSinks(flags, (text) => {
     progress.done();

@@ -5,6 +5,7 @@ import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
 import { RawHeaderScanner, type RecordTypeName } from './raw-header.js';
+import { UnreadTally, type UnreadLines } from './unread-lines.js';
 
 export interface ReadEventsOptions extends GroupingOptions {
   /** Line forms to take records from; others are passed over (the C tools read only auditd's own lines). */
@@ -22,9 +23,12 @@ export interface ReadEventsOptions extends GroupingOptions {
 
 export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 
-/** Reads the inputs (event state carried across files) and hands every complete event to `onEvent`. */
-export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
-  await readGrouped<AuditRecord>(inputs, onEvent, options, false);
+/**
+ * Reads the inputs (event state carried across files), hands every complete event to `onEvent`, and
+ * returns the lines it passed over.
+ */
+export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<UnreadLines> {
+  return readGrouped<AuditRecord>(inputs, onEvent, options, false);
 }
 
 /**
@@ -35,8 +39,8 @@ export async function readAuditEventLines(
   inputs: readonly AuditInput[],
   onEvent: (event: GroupedEvent<AuditRecord | ScannedLine>) => void,
   options: ReadEventsOptions & { readonly keepEvent: (firstRecordType: string) => boolean },
-): Promise<void> {
-  await readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, true);
+): Promise<UnreadLines> {
+  return readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, true);
 }
 
 async function readGrouped<R extends AuditRecord | ScannedLine>(
@@ -44,7 +48,8 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
   onEvent: (event: GroupedEvent<R>) => void,
   options: ReadEventsOptions,
   linesAsBytes: boolean,
-): Promise<void> {
+): Promise<UnreadLines> {
+  const unread = new UnreadTally();
   const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
   const header = new RawHeaderScanner();
@@ -91,13 +96,22 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
       const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined };
       scanned = false;
       const parsed = parseLine(line.text, context);
-      if (parsed.kind === 'record' && options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
+      if (parsed.kind === 'record') {
+        if (options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
+        else unread.formNotRead(file, line.line, parsed.record.form);
+      } else if (parsed.kind === 'rejected') {
+        unread.rejected(file, line.line, parsed.reason);
+      }
     },
     {
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      onProgress: (bytesRead) => {
+        unread.bytesRead = bytesRead;
+        options.onProgress?.(bytesRead);
+      },
       ...(options.afterChunk === undefined ? {} : { afterChunk: options.afterChunk }),
       ...(prefilterFor === undefined ? {} : { prefilter: prefilterFor }),
     },
   );
   grouper.flush();
+  return unread.result;
 }

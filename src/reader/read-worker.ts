@@ -9,6 +9,7 @@ import type { AuditInput } from './input-set.js';
 import { readAuditEventLines } from './read-events.js';
 import { failureOf, type ThreadFailure } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
+import type { UnreadLines } from './unread-lines.js';
 
 export interface ReadWorkerData extends GroupingOptions {
   readonly inputs: readonly AuditInput[];
@@ -20,7 +21,7 @@ export interface ReadWorkerData extends GroupingOptions {
 
 export type ReadWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: import('./event-batch.js').EventBatch; readonly bytesRead: number }
-  | { readonly kind: 'done' }
+  | { readonly kind: 'done'; readonly unread: UnreadLines }
   | ThreadFailure;
 
 const data = workerData as ReadWorkerData;
@@ -40,7 +41,7 @@ function post(): void {
 }
 
 try {
-  await readAuditEventLines(
+  const unread = await readAuditEventLines(
     data.inputs,
     (event) => {
       writer.add(event);
@@ -57,7 +58,7 @@ try {
     },
   );
   post();
-  port.postMessage({ kind: 'done' } satisfies ReadWorkerMessage);
+  port.postMessage({ kind: 'done', unread } satisfies ReadWorkerMessage);
 } catch (error) {
   port.postMessage(failureOf(error) satisfies ReadWorkerMessage);
 }
