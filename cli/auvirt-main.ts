@@ -8,7 +8,10 @@ import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { packageVersion } from './package-version.js';
 import { progressReporter, totalBytes } from './progress.js';
+import { auvirtCsv } from './auvirt-csv.js';
+import { reportUnread } from './reading-outcome.js';
 import { defaultLogs } from './system-logs.js';
+import { keepingUnread } from './unread-reading.js';
 
 async function debugDump(options: AuvirtOptions): Promise<string> {
   const { ctime } = await import('../verifier/auvirt/compat-format.js');
@@ -95,11 +98,11 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
     // path starts faster without it).
     const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
-    const reading = startSessionReading(inputs, progress.update);
+    const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
     const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson, reportSummary }] = await loadBeside(reading, () =>
       Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
     );
-    const textReport = options.format !== 'json' && !options.summary;
+    const textReport = options.format === 'text' && !options.summary;
     let writer: InstanceType<typeof ReportWriter> | undefined;
     // The rows settled so far are written while the log is still read (most are, long before its end),
     // unless the progress line shares the terminal with them.
@@ -111,9 +114,12 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
         }
       : undefined;
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
+    const correlator = await correlateReading(reading, { allDetails: options.format !== 'text' }, meanwhile);
     progress.done();
-    if (options.format === 'json') {
+    if (options.format === 'csv') {
+      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
+      output = Buffer.from(auvirtCsv(reportJson(correlator.sessions, filter, correlator.unmatched, summary), options), 'utf8').toString('latin1');
+    } else if (options.format === 'json') {
       const summary = options.summary ? reportSummary(correlator, filter) : undefined;
       output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
     }
@@ -122,8 +128,10 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
       writer ??= new ReportWriter(correlator, flags, filter);
       while (writer.writeMore()) for (const piece of writer.takeFull()) await writeOut(piece);
       for (const piece of writer.takeAll()) await writeOut(piece);
-      return 0;
+      return reportUnread('auvirt', unread(), false, 0);
     }
+    await writeOut(output);
+    return reportUnread('auvirt', unread(), false, 0);
   }
   await writeOut(output);
   return 0;
