@@ -190,7 +190,7 @@ describe.skipIf(!present)('ausearch -i output given to search and aureport', () 
 
 /** RFC 4180 read back by Python's csv module (an implementation that is not ours). */
 function parseCsv(text: string): string[][] {
-  const result = spawnSync('python3', ['-c', 'import csv, json, sys; print(json.dumps(list(csv.reader(sys.stdin.buffer.read().decode("utf-8").splitlines(True)))))'], { input: text, encoding: 'utf8' });
+  const result = spawnSync('python3', ['-c', 'import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.buffer.read().decode("utf-8"), newline="")))))'], { input: text, encoding: 'utf8' });
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as string[][];
 }
