@@ -29,7 +29,7 @@ export function aureportCommand(): Command {
     .option('--until <when>', 'as --end, also relative; not with --compat')
     .option('--format <format>', 'text (aureport\'s), json (one document), ndjson (a row per line), csv (a row per line)')
     .option('--compat', 'exactly aureport 3.0.9: its dates only, nothing said about lines it cannot read')
-    .option('-V, --version', 'print the version')
+    .option('-V, --version', 'print the version (-v as in the real tool)')
     .argument('[inputs...]', 'log files, directories or - for stdin');
 }
 

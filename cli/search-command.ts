@@ -27,9 +27,10 @@ export function searchCommand(): Command {
     .option('--since <when>', 'as --start, also relative (-2h); not with --compat')
     .option('--until <when>', 'as --end, also relative; not with --compat')
     .option('-r, --raw', 'the raw lines (the text output: always raw)')
+    .option('-i, --interpret', 'refused: this search writes no interpreted output; pipe its output to ausearch -i')
     .option('--format <format>', 'text (ausearch --raw), json (one array of events), ndjson (an event per line), csv (a record per row)')
     .option('--compat', 'exactly ausearch 3.0.9: its dates only, nothing said about lines it cannot read')
-    .option('-V, --version', 'print the version')
+    .option('-V, --version', 'print the version (-v as in the real tool)')
     .argument('[inputs...]', 'log files, directories or - for stdin');
 }
 
@@ -81,7 +82,7 @@ export async function runSearch(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs -uu UUID or -vm NAME');
-  if (flags.interpret) throw new UsageError('search -i: interpreted output is not written by this search; use ausearch -i on its --raw output');
+  if (flags.interpret) throw new UsageError('search -i: this search writes no interpreted output; pipe its output to ausearch -i (virt-audit search … | ausearch -i)');
   let choice;
   try {
     choice = await chooseInputs(flags.files, flags);
