@@ -7,6 +7,7 @@ import { reportHead, virtReport, type VirtReportOptions, type VirtReportRow } fr
 import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
 import { chooseInputs } from './input-choice.js';
+import { describeSkipped } from './input-discovery.js';
 import { packageVersion } from './package-version.js';
 import { progressReporter, totalBytes } from './progress.js';
 import { reportUnread } from './reading-outcome.js';
@@ -105,6 +106,7 @@ export async function runAureport(args: readonly string[]): Promise<number> {
     if (text) process.stdout.write(reportHead(options));
     return 1;
   }
+  if (!flags.compat && choice.skipped.length > 0) process.stderr.write(describeSkipped('aureport', choice.skipped));
   const progress = progressReporter(totalBytes(choice.inputs));
   const write = (piece: string | Uint8Array): void => {
     progress.done();

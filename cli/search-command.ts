@@ -7,6 +7,7 @@ import { rawLineOf, searchVirtEvents } from '../verifier/search/virt-search.js';
 import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
 import { chooseInputs } from './input-choice.js';
+import { describeSkipped } from './input-discovery.js';
 import { packageVersion } from './package-version.js';
 import { progressReporter, totalBytes } from './progress.js';
 import { reportUnread } from './reading-outcome.js';
@@ -96,6 +97,7 @@ export async function runSearch(args: readonly string[]): Promise<number> {
     process.stderr.write(`Error opening ${choice.path} (No such file or directory)\n`);
     return 1;
   }
+  if (!flags.compat && choice.skipped.length > 0) process.stderr.write(describeSkipped('search', choice.skipped));
   const progress = progressReporter(totalBytes(choice.inputs));
   const out = new OutputPieces(progress.done);
   if (flags.format === 'json') out.add('[');

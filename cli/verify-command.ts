@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { resolveInputs, type Profile, type VirtRecordJson } from '../src/index.js';
+import type { Profile, VirtRecordJson } from '../src/index.js';
 import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
 import { PieceWriter } from '../verifier/report-output.js';
 import { writeBlocking } from './blocking-write.js';
+import { describeSkipped, resolveAuditInputs, type SkippedFile } from './input-discovery.js';
 import { progressReporter, totalBytes } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
 import { packageVersion } from './package-version.js';
@@ -42,14 +43,14 @@ interface ReportSinks {
   end(result: Awaited<ReturnType<typeof verify>>): void;
 }
 
-function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) => void): ReportSinks {
+function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) => void, skipped: readonly SkippedFile[]): ReportSinks {
   switch (flags.format) {
     case 'text': {
       const report = new TextReport(toStdout);
       return { onFinding: report.finding, end: (result) => report.end(result) };
     }
     case 'json': {
-      const report = new JsonReport(toStdout, flags.records === true);
+      const report = new JsonReport(toStdout, flags.records === true, skipped);
       return { onFinding: () => {}, ...(flags.records === true ? { onVirtRecord: (json: VirtRecordJson) => report.record(json) } : {}), end: (result) => report.end(result) };
     }
     case 'junit': {
@@ -82,7 +83,10 @@ function endNdjson(stdout: PieceWriter, stderr: PieceWriter, summary: Parameters
 }
 
 async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
-  const inputs = await resolveInputs(inputsOrStdin(args));
+  const { inputs, skipped } = await resolveAuditInputs(inputsOrStdin(args));
+  // What a directory held besides audit logs: named on stderr (and in the JSON report), not read.
+  if (skipped.length > 0) toStderr(describeSkipped('verify', skipped));
+  if (inputs.length === 0) throw new UsageError(`no audit log to read in ${args.join(', ')}`);
   const eoeTimeout = Number(flags.eoeTimeout);
   const maxLineBytes = Number(flags.maxLineBytes);
   if (!(eoeTimeout >= 0)) throw new UsageError(`--eoe-timeout must be a number of seconds, got ${flags.eoeTimeout}`);
@@ -92,7 +96,7 @@ async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
   const sinks = reportSinks(flags, (text) => {
     progress.done();
     writeBlocking(1, text);
-  });
+  }, skipped);
   const result = await verify(inputs, {
     profile: flags.profile,
     eoeTimeoutMs: eoeTimeout * 1000,

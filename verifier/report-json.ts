@@ -14,7 +14,12 @@ export class JsonReport {
   private readonly out: PieceWriter;
   private records = 0;
 
-  constructor(write: (text: string) => void, private readonly withRecords: boolean) {
+  constructor(
+    write: (text: string) => void,
+    private readonly withRecords: boolean,
+    /** Files of a directory given as input that were not read, and why (`"skipped"`, when there are any). */
+    private readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }> = [],
+  ) {
     this.out = new PieceWriter(write);
     this.out.write(withRecords ? '{\n  "records": [' : '{\n');
   }
@@ -31,6 +36,7 @@ export class JsonReport {
       member('violationsNotShown', result.problemsNotKept),
       member('warnings', result.warnings),
       member('warningsNotShown', result.warningsNotKept),
+      ...(this.skipped.length === 0 ? [] : [member('skipped', this.skipped)]),
     ];
     this.out.write(`${members.join(',\n')}\n}\n`);
     this.out.flush();
