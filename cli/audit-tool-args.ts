@@ -22,6 +22,8 @@ export interface AuditToolArgs {
 }
 
 const two = (value: number): string => String(value).padStart(2, '0');
+/** Today as MM/DD/YY: ausearch's date when only a time is given (not the keyword: `-te today` is now). */
+const todaysDate = (at: Date): string => `${two(at.getMonth() + 1)}/${two(at.getDate())}/${two(at.getFullYear() % 100)}`;
 const timeOfDay = (at: Date): string => `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
 
 /** A time of day as ausearch tells it from a date: it holds a colon. */
@@ -44,7 +46,7 @@ export function parseAuditToolArgs(
     if (!takes(first)) throw new UsageError(`${option} requires either date and/or time`);
     // ausearch: a lone time of day is today's; a date may be followed by a time.
     const second = args[index + 2];
-    const [date, given, used] = looksLikeTime(first) ? ['today', first, 1] : looksLikeTime(second) ? [first, second, 2] : [first, undefined, 1];
+    const [date, given, used] = looksLikeTime(first) ? [todaysDate(now), first, 1] : looksLikeTime(second) ? [first, second, 2] : [first, undefined, 1];
     // ausearch_time_end: an end date without a time is at the current time of day (auvirt alone passes 00:00:00).
     const time = given === undefined && which === 'end' && !isOwnDateForm(date) ? timeOfDay(now) : given;
     try {

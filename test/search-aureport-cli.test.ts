@@ -233,3 +233,18 @@ describe('search and aureport --format json, ndjson, csv: what the text holds', 
     expect(readFileSync(RAW_CAPTURE).length).toBeGreaterThan(0);
   });
 });
+
+describe('the bounds as ausearch-time.c sets them (fixed now)', () => {
+  it('a lone time is today at that time, for the end too (00:00:00 is midnight, not now); a lone end date takes the current time of day', async () => {
+    const { parseAureportArgs } = await import('../cli/aureport-command.js');
+    const now = new Date(2026, 11, 5, 7, 30, 15);
+    const midnight = new Date(2026, 11, 5).getTime() / 1000;
+    expect(parseAureportArgs(['-te', '00:00:00'], now).end).toBe(midnight);
+    expect(parseAureportArgs(['-ts', '08:15'], now).start).toBe(midnight + 8 * 3600 + 15 * 60);
+    expect(parseAureportArgs(['-te', '12/01/26'], now).end).toBe(new Date(2026, 11, 1, 7, 30, 15).getTime() / 1000);
+    expect(parseAureportArgs(['-ts', '12/01/26'], now).start).toBe(new Date(2026, 11, 1).getTime() / 1000);
+    expect(parseAureportArgs(['-te', 'today'], now).end).toBe(now.getTime() / 1000);
+    expect(parseAureportArgs(['-te', '2026-12-01'], now).end).toBe(new Date(2026, 11, 1).getTime() / 1000);
+    expect(parseAureportArgs(['--until=-2h'], now).end).toBe(now.getTime() / 1000 - 7200);
+  });
+});
