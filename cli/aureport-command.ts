@@ -1,100 +1,143 @@
+// `virt-audit aureport`: aureport --virt, in aureport's own option syntax (parsed by hand: -ts, -te, -if
+// are one dash and two letters). Text is aureport's output byte for byte.
 import { Command } from 'commander';
-import { InputError, resolveInputs } from '../src/reader/input-set.js';
-import { reportHead, virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
-import { resolveBound, TimeError, type Bound } from '../verifier/auvirt/time-keywords.js';
+import { InputError } from '../src/reader/input-set.js';
+import { csvRow } from '../verifier/report-csv.js';
+import { reportHead, virtReport, type VirtReportOptions, type VirtReportRow } from '../verifier/search/virt-report.js';
+import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
-import { UsageError, inputsOrStdin } from './usage.js';
-import { droppedLinesMessage } from '../src/reader/dropped-lines.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../src/reader/line-splitter.js';
+import { chooseInputs } from './input-choice.js';
+import { describeSkipped } from './input-discovery.js';
+import { packageVersion } from './package-version.js';
+import { progressReporter, totalBytes } from './progress.js';
+import { reportUnread } from './reading-outcome.js';
 
-const TIME = /^\d{1,2}:\d{2}(:\d{2})?$/;
-
-/** aureport's own option syntax: `-ts DATE [TIME]`, `-if FILE`, plain flags; files may also come last. */
-export function parseAureportArgs(args: readonly string[], now = new Date()): { options: VirtReportOptions; files: string[] } {
-  const options: { summary: boolean; interpret: boolean; only?: 'failed' | 'success'; start?: number; end?: number } = { summary: false, interpret: false };
-  const files: string[] = [];
-  const bound = (which: Bound, index: number): number => {
-    const date = args[index + 1];
-    if (date === undefined || date.startsWith('-')) throw new UsageError(`${which === 'start' ? '--start' : '--end'} needs a date`);
-    const time = args[index + 2] !== undefined && TIME.test(args[index + 2]!) ? args[index + 2]! : undefined;
-    try {
-      return resolveBound(which, date, time ?? '00:00:00', now);
-    } catch (error) {
-      throw error instanceof TimeError ? new UsageError(error.message) : error;
-    }
-  };
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    switch (arg) {
-      case '--virt':
-        break;
-      case '--summary':
-        options.summary = true;
-        break;
-      case '-i':
-      case '--interpret':
-        options.interpret = true;
-        break;
-      case '--failed':
-        options.only = 'failed';
-        break;
-      case '--success':
-        options.only = 'success';
-        break;
-      case '-ts':
-      case '--start':
-      case '-te':
-      case '--end': {
-        const which: Bound = arg === '-ts' || arg === '--start' ? 'start' : 'end';
-        options[which] = bound(which, index);
-        index += args[index + 2] !== undefined && TIME.test(args[index + 2]!) ? 2 : 1;
-        break;
-      }
-      case '-if':
-      case '--input': {
-        const file = args[++index];
-        if (file === undefined) throw new UsageError(`${arg} needs a file`);
-        files.push(file);
-        break;
-      }
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown aureport option ${arg}`);
-        files.push(arg);
-    }
-  }
-  return { options, files };
-}
-
+/** aureport's options, for --help, the man page and completion (parsed by runAureport). */
 export function aureportCommand(): Command {
   return new Command('aureport')
-    .exitOverride()
-    .description('aureport --virt: one line per VIRT event, or --summary per type; -i, --failed, --success, -ts/-te DATE [TIME]')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption('--help')
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      const { options, files } = parseAureportArgs(args);
-      const inputs = await resolveInputs(inputsOrStdin(files)).catch((error: unknown) => {
-        // aureport 3.0.9 on a missing -if file: the report's head, `stat: …` on stderr, exit 1.
-        if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
-        // stderr first, as the C tool's unbuffered stderr comes before its stdout flushed at exit.
-        process.stderr.write('stat: No such file or directory\n');
-        process.stdout.write(reportHead(options));
-        return null;
-      });
-      if (inputs === null) {
-        process.exitCode = 1;
-        return;
+    .description('aureport --virt: one line per VIRT event, or --summary per type (exit 0, 1 an empty report or lines unread)')
+    .usage('[--virt] [options] [-if FILE | inputs...]')
+    .option('--virt', 'the virtualization report (the only one; may be left out)')
+    .option('--summary', 'events per type instead of rows')
+    .option('-i, --interpret', 'type names instead of numbers in the summary')
+    .option('--failed', 'only failed events')
+    .option('--success', 'only successful events')
+    .option('--input <file>', '-if: read FILE (default: stdin when it is a pipe, else auditd.conf\'s log_file and its rotated files)')
+    .option('--input-logs', 'read the system\'s logs even when stdin is a pipe')
+    .option('--start <date>', '-ts DATE [TIME]: from then: MM/DD/YY or a keyword as aureport; without --compat also YYYY-MM-DD[THH:MM[:SS]][zone] and -2h, -30m, -7d')
+    .option('--end <date>', '-te DATE [TIME]: up to then (a date alone: at the current time of day, as aureport)')
+    .option('--since <when>', 'as --start, also relative (-2h); not with --compat')
+    .option('--until <when>', 'as --end, also relative; not with --compat')
+    .option('--format <format>', 'text (aureport\'s), json (one document), ndjson (a row per line), csv (a row per line)')
+    .option('--compat', 'exactly aureport 3.0.9: its dates only, nothing said about lines it cannot read')
+    .option('-V, --version', 'print the version (-v as in the real tool)')
+    .argument('[inputs...]', 'log files, directories or - for stdin');
+}
+
+interface AureportArgs extends AuditToolArgs {
+  summary: boolean;
+  only?: 'failed' | 'success';
+}
+
+/** aureport's own option syntax: `-ts DATE [TIME]`, `-if FILE`, plain flags; files may also come last. */
+export function parseAureportArgs(args: readonly string[], now = new Date()): AureportArgs {
+  const own: { summary: boolean; only?: 'failed' | 'success' } = { summary: false };
+  const parsed = parseAuditToolArgs(
+    args,
+    (arg) => {
+      switch (arg) {
+        case '--virt':
+          return 0;
+        case '--summary':
+          own.summary = true;
+          return 0;
+        case '--failed':
+          own.only = 'failed';
+          return 0;
+        case '--success':
+          own.only = 'success';
+          return 0;
+        default:
+          return null;
       }
-      // Rows are written as they come, waiting for a slow reader (process.stdout would queue them).
-      const report = await virtReport(
-        inputs,
-        { ...options, onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`) },
-        (piece) => writeBlocking(1, piece),
-      );
-      const dropped = droppedLinesMessage('aureport', DEFAULT_MAX_LINE_BYTES);
-      if (dropped !== null) writeBlocking(2, `${dropped}\n`);
-      process.exitCode = report.status;
-    });
+    },
+    now,
+  );
+  return { ...parsed, ...own };
+}
+
+const reportOptions = (flags: AureportArgs): VirtReportOptions => ({
+  summary: flags.summary,
+  interpret: flags.interpret,
+  ...(flags.only === undefined ? {} : { only: flags.only }),
+  ...(flags.start === undefined ? {} : { start: flags.start }),
+  ...(flags.end === undefined ? {} : { end: flags.end }),
+});
+
+const ROW_CSV_HEAD = csvRow(['number', 'localTime', 'time', 'type', 'success', 'event']);
+const rowCsv = (row: VirtReportRow): string => csvRow([row.number, row.localTime, row.time, row.type, row.success, row.event]);
+
+/** `virt-audit aureport ARGS`: the exit status. */
+export async function runAureport(args: readonly string[]): Promise<number> {
+  const flags = parseAureportArgs(args);
+  if (flags.help) {
+    process.stdout.write(aureportCommand().helpInformation());
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`virt-audit ${packageVersion()}\n`);
+    return 0;
+  }
+  const options = reportOptions(flags);
+  const text = flags.format === 'text';
+  let choice;
+  try {
+    choice = await chooseInputs(flags.files, flags);
+  } catch (error) {
+    // aureport 3.0.9 on a missing -if file: the report's head, `stat: …` on stderr, exit 1.
+    if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
+    // stderr first, as the C tool's unbuffered stderr comes before its stdout flushed at exit.
+    process.stderr.write('stat: No such file or directory\n');
+    if (text) process.stdout.write(reportHead(options));
+    return 1;
+  }
+  if (choice.kind === 'no-system-log') {
+    process.stderr.write(`Error opening ${choice.path} (No such file or directory)\n`);
+    if (text) process.stdout.write(reportHead(options));
+    return 1;
+  }
+  if (!flags.compat && choice.skipped.length > 0) process.stderr.write(describeSkipped('aureport', choice.skipped));
+  const progress = progressReporter(totalBytes(choice.inputs));
+  const write = (piece: string | Uint8Array): void => {
+    progress.done();
+    writeBlocking(1, piece);
+  };
+  if (flags.format === 'csv' && !flags.summary) write(ROW_CSV_HEAD);
+  let first = true;
+  const onRow = (row: VirtReportRow): void => {
+    if (flags.format === 'ndjson') write(`${JSON.stringify(row)}\n`);
+    else if (flags.format === 'csv') write(rowCsv(row));
+    else if (flags.format === 'json') write(`${first ? '{"rows":[\n' : ',\n'}${JSON.stringify(row)}`);
+    first = false;
+  };
+  // Rows are written as they come, waiting for a slow reader (process.stdout would queue them).
+  const report = await virtReport(
+    choice.inputs,
+    {
+      ...options,
+      onUnreadableStamp: (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
+      onProgress: progress.update,
+      ...(text || flags.summary ? {} : { onRow }),
+    },
+    text ? write : () => {},
+  );
+  progress.done();
+  if (!text && flags.summary) {
+    if (flags.format === 'json') write(`${JSON.stringify({ summary: report.summary })}\n`);
+    else if (flags.format === 'ndjson') for (const line of report.summary) write(`${JSON.stringify(line)}\n`);
+    else write(csvRow(['total', 'type', 'number']) + report.summary.map((line) => csvRow([line.total, line.type, line.typeNumber])).join(''));
+  } else if (flags.format === 'json') {
+    write(first ? '{"rows":[]}\n' : '\n]}\n');
+  }
+  return reportUnread('aureport', report.unread, flags.compat, report.status);
 }

@@ -1,31 +1,18 @@
 // auvirt, as audit-userspace 3.0.9 shipped it before 4.0 dropped it: same options and messages. With
 // --compat its output is 3.0.9's byte for byte; without, its known bugs are fixed (README, "auvirt").
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { readdirSync } from 'node:fs';
-import { orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
+import { existsSync } from 'node:fs';
+import type { AuditInput } from '../src/reader/input-set.js';
 import { AUVIRT_HELP, AUVIRT_USAGE, AuvirtUsageError, parseAuvirtArgs, type AuvirtOptions } from '../verifier/auvirt/auvirt-options.js';
 import type { CompatFilter } from '../verifier/auvirt/compat-correlator.js';
 import type { FormatFlags } from '../verifier/auvirt/compat-format.js';
 import type { SessionCorrelator } from '../verifier/correlator/session-correlator.js';
 import { writeBlocking } from './blocking-write.js';
 import { packageVersion } from './package-version.js';
-import { progressReporter } from './progress.js';
-
-/** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS). */
-export function defaultLogs(): string[] {
-  let logFile = '/var/log/audit/audit.log';
-  try {
-    const match = /^\s*log_file\s*=\s*(\S+)/m.exec(readFileSync('/etc/audit/auditd.conf', 'utf8'));
-    if (match) logFile = match[1]!;
-  } catch {
-    // no auditd.conf: auparse's default
-  }
-  if (!existsSync(logFile)) return [];
-  const directory = dirname(logFile);
-  const rotated = readdirSync(directory).filter((name) => new RegExp(`^${basename(logFile).replace(/\./g, '\\.')}\\.\\d+$`).test(name)).map((name) => join(directory, name));
-  return orderRotatedSets([logFile, ...rotated]);
-}
+import { progressReporter, totalBytes } from './progress.js';
+import { auvirtCsv } from './auvirt-csv.js';
+import { reportUnread } from './reading-outcome.js';
+import { defaultLogs } from './system-logs.js';
+import { keepingUnread } from './unread-reading.js';
 
 async function debugDump(options: AuvirtOptions): Promise<string> {
   const { ctime } = await import('../verifier/auvirt/compat-format.js');
@@ -96,7 +83,7 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   if (options.compat) {
     const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
     // The report is written once reading is over: the progress line goes before the first piece.
-    const progress = progressReporter();
+    const progress = progressReporter(totalBytes(inputs));
     let first = true;
     // Loaded only here, as the default report's modules only on its path: the reading thread of either starts sooner.
     const { writeCompatReport } = await import('../verifier/auvirt/compat-report.js');
@@ -108,15 +95,15 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     progress.done();
     return 0;
   } else {
-    const progress = progressReporter();
+    const progress = progressReporter(totalBytes(inputs));
     // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
     // path starts faster without it).
     const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
-    const reading = startSessionReading(inputs, progress.update);
+    const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
     const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson, reportSummary }] = await loadBeside(reading, () =>
       Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
     );
-    const textReport = options.format !== 'json' && !options.summary;
+    const textReport = options.format === 'text' && !options.summary;
     let writer: InstanceType<typeof ReportWriter> | undefined;
     // The rows settled so far are written while the log is still read (most are, long before its end),
     // unless the progress line shares the terminal with them.
@@ -127,13 +114,12 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
         }
       : undefined;
     // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
+    const correlator = await correlateReading(reading, { allDetails: options.format !== 'text' }, meanwhile);
     progress.done();
-    // 3.0.9 (and --compat) drops them without a word.
-    const [{ droppedLinesMessage }, { DEFAULT_MAX_LINE_BYTES }] = await Promise.all([import('../src/reader/dropped-lines.js'), import('../src/reader/line-splitter.js')]);
-    const dropped = droppedLinesMessage('auvirt', DEFAULT_MAX_LINE_BYTES);
-    if (dropped !== null) process.stderr.write(`${dropped}\n`);
-    if (options.format === 'json') {
+    if (options.format === 'csv') {
+      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
+      output = Buffer.from(auvirtCsv(reportJson(correlator.sessions, filter, correlator.unmatched, summary), options), 'utf8').toString('latin1');
+    } else if (options.format === 'json') {
       const summary = options.summary ? reportSummary(correlator, filter) : undefined;
       output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
     }
@@ -142,8 +128,10 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
       writer ??= new ReportWriter(correlator, flags, filter);
       while (writer.writeMore()) for (const piece of writer.takeFull()) writeOut(piece);
       for (const piece of writer.takeAll()) writeOut(piece);
-      return 0;
+      return reportUnread('auvirt', unread(), false, 0);
     }
+    writeOut(output);
+    return reportUnread('auvirt', unread(), false, 0);
   }
   writeOut(output);
   return 0;

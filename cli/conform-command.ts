@@ -8,8 +8,9 @@ import { escapeXml } from '../verifier/report-junit.js';
 import { TRAIL_RULE_IDS, type TrailRuleId } from '../verifier/conform/trail-rule-catalog.js';
 import { JOURNAL_FINDING_KINDS, conformJournal, formatJournalFinding, type JournalConformance, type JournalFinding } from '../testing/journal-conformance.js';
 import { readJournal } from '../testing/journal-replay.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, totalBytes } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
+import { packageVersion } from './package-version.js';
 
 interface ConformFlags {
   rules?: boolean;
@@ -23,6 +24,7 @@ interface ConformFlags {
 export function conformCommand(): Command {
   return new Command('conform')
     .exitOverride()
+    .version(`virt-audit ${packageVersion()}`, '-V, --version', 'print the version')
     .description('check whole audit trails against what libvirt must write (exit 0 conforming, 1 findings, 2 usage or I/O)')
     .argument('[inputs...]', 'log files, directories (rotated sets read oldest first) or - for stdin')
     .option('--rules', 'check the trail rules, which need no journal')
@@ -85,7 +87,7 @@ async function runConform(args: string[], flags: ConformFlags): Promise<number> 
   const text = flags.format === 'text';
   const keptRules = new KeptFindings();
   const keptJournal = new KeptJournalFindings();
-  const progress = progressReporter();
+  const progress = progressReporter(totalBytes(inputs));
   let rules: TrailRulesSummary | undefined;
   let steps: JournalConformance | undefined;
   if (journal !== undefined) {

@@ -11,6 +11,7 @@ import { BatchingEmitter, EmitTally } from './emit-tally.js';
 import { readNdjson } from './ndjson-input.js';
 import { replayInput } from './replay-input.js';
 import { UsageError } from './usage.js';
+import { packageVersion } from './package-version.js';
 
 interface EmitFlags {
   sink: string;
@@ -27,6 +28,7 @@ interface EmitFlags {
 export function emitCommand(): Command {
   return new Command('emit')
     .exitOverride()
+    .version(`virt-audit ${packageVersion()}`, '-V, --version', 'print the version')
     .description('emit VIRT_* records exactly as libvirt 9.0 does, through libaudit (or as audit.log lines)')
     .addOption(new Option('--sink <sink>', 'libaudit, stdout or file:PATH (the last two write the audit.log line auditd would)').default('libaudit'))
     .addOption(new Option('--policy <policy>', 'what an undelivered record does').choices(['off', 'best-effort', 'required']).default('required'))

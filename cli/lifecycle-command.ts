@@ -6,6 +6,7 @@ import {
   hostValuesFrom, parseDeviceXml, parseDomainXml, type EmitInput, type FailedStartStage, type LibvirtVersion, type LifecycleOptions,
 } from '../emitter/index.js';
 import { UsageError } from './usage.js';
+import { withVersion } from './package-version.js';
 
 // Bytes: the XML reader refuses what is not UTF-8 instead of replacing it.
 const readXml = (path: string): Buffer => {
@@ -191,5 +192,5 @@ export function lifecycleCommand(): Command {
       print(auditResourceUpdate(readDomain(flags.domain), flags.resource, flags.old, flags.new, { success: !flags.failed, vcpusPerEntity: flags.vcpusPerEntity }));
     });
 
-  return lifecycle;
+  return withVersion(lifecycle);
 }

@@ -10,3 +10,10 @@ export function packageVersion(): string {
     if (dirname(directory) === directory) return 'unknown';
   }
 }
+
+/** `-V, --version` on a command and its subcommands, as on virt-audit itself. */
+export function withVersion<C extends import('commander').Command>(command: C): C {
+  command.version(`virt-audit ${packageVersion()}`, '-V, --version', 'print the version');
+  for (const sub of command.commands) withVersion(sub);
+  return command;
+}

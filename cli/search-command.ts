@@ -1,58 +1,163 @@
+// `virt-audit search`: ausearch --raw -uu/-vm for guests, in ausearch's own option syntax (parsed by hand:
+// -ts, -te, -if, -uu, -vm are one dash and two letters). Text is ausearch's output byte for byte.
 import { Command } from 'commander';
-import { droppedLinesMessage } from '../src/reader/dropped-lines.js';
-import { InputError, resolveInputs } from '../src/reader/input-set.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../src/reader/line-splitter.js';
-import { searchVirt } from '../verifier/search/virt-search.js';
+import { InputError } from '../src/reader/input-set.js';
+import { searchEventCsv, searchEventJson, SEARCH_CSV_HEAD } from '../verifier/search/search-output.js';
+import { rawLineOf, searchVirtEvents } from '../verifier/search/virt-search.js';
+import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
-import { UsageError, inputsOrStdin } from './usage.js';
+import { chooseInputs } from './input-choice.js';
+import { describeSkipped } from './input-discovery.js';
+import { packageVersion } from './package-version.js';
+import { progressReporter, totalBytes } from './progress.js';
+import { reportUnread } from './reading-outcome.js';
+import { UsageError } from './usage.js';
 
+/** search's options, for --help, the man page and completion (parsed by runSearch). */
 export function searchCommand(): Command {
   return new Command('search')
-    .exitOverride()
-    .description('the events of a guest, as ausearch --raw -uu/-vm prints them')
-    .argument('[inputs...]', 'log files, directories or - for stdin')
-    .option('--uuid <uuid>', 'guest UUID (a substring unless -w); -uu as in ausearch')
-    .option('--vm <name>', 'guest name (a substring unless -w); -vm as in ausearch')
+    .description('the events of a guest, as ausearch --raw -uu/-vm prints them (exit 0 found, 1 none or lines unread)')
+    .usage('(-uu UUID | -vm NAME) [options] [-if FILE | inputs...]')
+    .option('--uuid <uuid>', '-uu: guest UUID (a substring unless -w)')
+    .option('--vm-name <name>', '-vm, --vm: guest name (a substring unless -w)')
     .option('-w, --word', 'match the whole value')
-    .action(async (args: string[], flags: { uuid?: string; vm?: string; word?: boolean }) => {
-      if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs --uuid or --vm');
-      for (const [name, value] of [['--uuid', flags.uuid], ['--vm', flags.vm]] as const) {
-        if (value?.startsWith('-')) throw new UsageError(`argument is required for ${name} (a value cannot start with '-', as in ausearch)`);
+    .option('--input <file>', '-if: read FILE (default: stdin when it is a pipe, else auditd.conf\'s log_file and its rotated files)')
+    .option('--input-logs', 'read the system\'s logs even when stdin is a pipe')
+    .option('--start <date>', '-ts DATE [TIME]: from then: MM/DD/YY or a keyword as ausearch; without --compat also YYYY-MM-DD[THH:MM[:SS]][zone] and -2h, -30m, -7d')
+    .option('--end <date>', '-te DATE [TIME]: up to then (a date alone: at the current time of day, as ausearch)')
+    .option('--since <when>', 'as --start, also relative (-2h); not with --compat')
+    .option('--until <when>', 'as --end, also relative; not with --compat')
+    .option('-r, --raw', 'the raw lines (the text output: always raw)')
+    .option('-i, --interpret', 'refused: this search writes no interpreted output; pipe its output to ausearch -i')
+    .option('--format <format>', 'text (ausearch --raw), json (one array of events), ndjson (an event per line), csv (a record per row)')
+    .option('--compat', 'exactly ausearch 3.0.9: its dates only, nothing said about lines it cannot read')
+    .option('-V, --version', 'print the version (-v as in the real tool)')
+    .argument('[inputs...]', 'log files, directories or - for stdin');
+}
+
+interface SearchArgs extends AuditToolArgs {
+  uuid?: string;
+  vm?: string;
+  word: boolean;
+}
+
+function parseSearchArgs(args: readonly string[]): SearchArgs {
+  const own: { uuid?: string; vm?: string; word: boolean } = { word: false };
+  const parsed = parseAuditToolArgs(args, (arg, next) => {
+    switch (arg) {
+      case '-w':
+      case '--word':
+        own.word = true;
+        return 0;
+      case '-r':
+      case '--raw':
+        return 0;
+      case '-uu':
+      case '--uuid':
+      case '-vm':
+      case '--vm':
+      case '--vm-name': {
+        const value = next();
+        // ausearch: a value cannot start with '-'.
+        if (value === undefined || value.startsWith('-')) throw new UsageError(`Argument is required for ${arg}`);
+        if (arg === '-uu' || arg === '--uuid') own.uuid = value;
+        else own.vm = value;
+        return 1;
       }
-      const inputs = await resolveInputs(inputsOrStdin(args)).catch((error: unknown) => {
-        // ausearch 3.0.9 on a missing -if file: `stat: …` on stderr, exit 1.
-        if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
-        process.stderr.write('stat: No such file or directory\n');
+      default:
         return null;
-      });
-      if (inputs === null) {
-        process.exitCode = 1;
-        return;
+    }
+  });
+  return { ...parsed, ...own };
+}
+
+/** `virt-audit search ARGS`: the exit status. */
+export async function runSearch(args: readonly string[]): Promise<number> {
+  const flags = parseSearchArgs(args);
+  if (flags.help) {
+    process.stdout.write(searchCommand().helpInformation());
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`virt-audit ${packageVersion()}\n`);
+    return 0;
+  }
+  if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs -uu UUID or -vm NAME');
+  if (flags.interpret) throw new UsageError('search -i: this search writes no interpreted output; pipe its output to ausearch -i (virt-audit search … | ausearch -i)');
+  let choice;
+  try {
+    choice = await chooseInputs(flags.files, flags);
+  } catch (error) {
+    // ausearch 3.0.9 on a missing -if file: `stat: …` on stderr, exit 1.
+    if (!(error instanceof InputError) || error.code !== 'ENOENT') throw error;
+    process.stderr.write('stat: No such file or directory\n');
+    return 1;
+  }
+  if (choice.kind === 'no-system-log') {
+    process.stderr.write(`Error opening ${choice.path} (No such file or directory)\n`);
+    return 1;
+  }
+  if (!flags.compat && choice.skipped.length > 0) process.stderr.write(describeSkipped('search', choice.skipped));
+  const progress = progressReporter(totalBytes(choice.inputs));
+  const out = new OutputPieces(progress.done);
+  if (flags.format === 'json') out.add('[');
+  if (flags.format === 'csv') out.add(SEARCH_CSV_HEAD);
+  let first = true;
+  const { matched, unread } = await searchVirtEvents(
+    choice.inputs,
+    { ...flags, word: flags.word },
+    (event) => {
+      switch (flags.format) {
+        case 'text':
+          for (const record of event.records) out.addLatin1(`${rawLineOf(record)}\n`);
+          break;
+        case 'json':
+          out.add(`${first ? '\n' : ',\n'}${JSON.stringify(searchEventJson(event))}`);
+          break;
+        case 'ndjson':
+          out.add(`${JSON.stringify(searchEventJson(event))}\n`);
+          break;
+        case 'csv':
+          out.add(searchEventCsv(event));
       }
-      // Lines go out as the events are found, 64 KiB at a time, waiting for a slow reader: memory stays
-      // flat on an endless input.
-      let chunks: Buffer[] = [];
-      let pending = 0;
-      const flush = (): void => {
-        if (pending === 0) return;
-        writeBlocking(1, Buffer.concat(chunks));
-        chunks = [];
-        pending = 0;
-      };
-      const matched = await searchVirt(
-        inputs,
-        { ...flags, word: flags.word === true },
-        (line) => {
-          const bytes = Buffer.from(`${line}\n`, 'latin1');
-          chunks.push(bytes);
-          pending += bytes.length;
-          if (pending >= 1 << 16) flush();
-        },
-        (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
-      );
-      flush();
-      const dropped = droppedLinesMessage('search', DEFAULT_MAX_LINE_BYTES);
-      if (dropped !== null) writeBlocking(2, `${dropped}\n`);
-      process.exitCode = matched === 0 ? 1 : 0;
-    });
+      first = false;
+    },
+    (stamp) => process.stderr.write(`Error extracting time stamp (${stamp})\n`),
+    progress.update,
+  );
+  if (flags.format === 'json') out.add(first ? ']\n' : '\n]\n');
+  out.flush();
+  progress.done();
+  return reportUnread('search', unread, flags.compat, matched === 0 ? 1 : 0);
+}
+
+/** Output gathered in 64 KiB pieces and written waiting for a slow reader: memory stays flat on an endless input. */
+class OutputPieces {
+  private chunks: Buffer[] = [];
+  private pending = 0;
+
+  constructor(private readonly beforeWrite: () => void) {}
+
+  add(text: string): void {
+    this.push(Buffer.from(text, 'utf8'));
+  }
+
+  /** Text of one char per byte (the log's own bytes). */
+  addLatin1(text: string): void {
+    this.push(Buffer.from(text, 'latin1'));
+  }
+
+  private push(bytes: Buffer): void {
+    this.chunks.push(bytes);
+    this.pending += bytes.length;
+    if (this.pending >= 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending === 0) return;
+    this.beforeWrite();
+    writeBlocking(1, Buffer.concat(this.chunks));
+    this.chunks = [];
+    this.pending = 0;
+  }
 }

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
-import { resolveInputs, type Profile } from '../src/index.js';
+import type { Profile } from '../src/index.js';
 import { JsonReport, JunitReport, TextReport, formatDiagnostic, formatSummary, isProblem, verify, type Diagnostic, type VerifyOptions } from '../verifier/index.js';
 import { PieceWriter } from '../verifier/report-output.js';
 import { writeBlocking } from './blocking-write.js';
-import { progressReporter } from './progress.js';
+import { describeSkipped, resolveAuditInputs, type SkippedFile } from './input-discovery.js';
+import { progressReporter, totalBytes } from './progress.js';
 import { UsageError, inputsOrStdin } from './usage.js';
+import { packageVersion } from './package-version.js';
 
 interface VerifyFlags {
   format: 'text' | 'json' | 'junit' | 'ndjson';
@@ -17,6 +19,7 @@ interface VerifyFlags {
 export function verifyCommand(): Command {
   return new Command('verify')
     .exitOverride()
+    .version(`virt-audit ${packageVersion()}`, '-V, --version', 'print the version')
     .description('check every VIRT_* record of audit logs against libvirt\'s formats and the JSON Schemas')
     .argument('[inputs...]', 'log files, directories (rotated sets read oldest first) or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit', 'ndjson']).default('text'))
@@ -40,14 +43,14 @@ interface ReportSinks {
   end(result: Awaited<ReturnType<typeof verify>>): void;
 }
 
-function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) => void): ReportSinks {
+function reportSinks(flags: VerifyFlags, toStdout: (piece: string | Uint8Array) => void, skipped: readonly SkippedFile[]): ReportSinks {
   switch (flags.format) {
     case 'text': {
       const report = new TextReport(toStdout);
       return { onFinding: report.finding, end: (result) => report.end(result) };
     }
     case 'json': {
-      const report = new JsonReport(toStdout, flags.records === true);
+      const report = new JsonReport(toStdout, flags.records === true, skipped);
       return { onFinding: () => {}, ...(flags.records === true ? { onVirtRecord: (json) => report.record(json) } : {}), end: (result) => report.end(result) };
     }
     case 'junit': {
@@ -80,17 +83,20 @@ function endNdjson(stdout: PieceWriter, stderr: PieceWriter, summary: Parameters
 }
 
 async function runVerify(args: string[], flags: VerifyFlags): Promise<number> {
-  const inputs = await resolveInputs(inputsOrStdin(args));
+  const { inputs, skipped } = await resolveAuditInputs(inputsOrStdin(args));
+  // What a directory held besides audit logs: named on stderr (and in the JSON report), not read.
+  if (skipped.length > 0) toStderr(describeSkipped('verify', skipped));
+  if (inputs.length === 0) throw new UsageError(`no audit log to read in ${args.join(', ')}`);
   const eoeTimeout = Number(flags.eoeTimeout);
   const maxLineBytes = Number(flags.maxLineBytes);
   if (!(eoeTimeout >= 0)) throw new UsageError(`--eoe-timeout must be a number of seconds, got ${flags.eoeTimeout}`);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 256) throw new UsageError(`--max-line-bytes must be an integer ≥ 256, got ${flags.maxLineBytes}`);
-  const progress = progressReporter();
+  const progress = progressReporter(totalBytes(inputs));
   // The progress line (on a terminal) is cleared before each piece of the report.
   const sinks = reportSinks(flags, (text) => {
     progress.done();
     writeBlocking(1, text);
-  });
+  }, skipped);
   const result = await verify(inputs, {
     profile: flags.profile,
     eoeTimeoutMs: eoeTimeout * 1000,

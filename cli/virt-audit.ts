@@ -23,6 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   lifecycle: async () => (await import('./lifecycle-command.js')).lifecycleCommand(),
   search: async () => (await import('./search-command.js')).searchCommand(),
   aureport: async () => (await import('./aureport-command.js')).aureportCommand(),
+  // Listed for --help; `report` runs auvirt's own parser (below).
+  report: async () => new Command('report').description('guest sessions, resources, AVCs and anomalies: auvirt (see virt-audit report --help; auvirt(8))'),
   conform: async () => (await import('./conform-command.js')).conformCommand(),
 };
 const program = new Command('virt-audit')
@@ -32,18 +34,22 @@ const program = new Command('virt-audit')
 const named = process.argv[2] === undefined ? undefined : COMMANDS[process.argv[2]];
 for (const make of named === undefined ? Object.values(COMMANDS) : [named]) program.addCommand(await make());
 
-// ausearch and aureport spell some options with one dash and two letters; commander cannot.
-const AUDIT_TOOL_SPELLINGS: Readonly<Record<string, string>> = { '-uu': '--uuid', '-vm': '--vm', '-ts': '--start', '-te': '--end' };
 // `virt-audit report …` is auvirt (its own option syntax, kept exactly).
 if (process.argv[2] === 'report') {
   const { auvirtMain } = await import('./auvirt-main.js');
   process.exitCode = await auvirtMain(process.argv.slice(3));
   process.exit();
 }
-const argv = process.argv[2] === 'aureport' ? process.argv : process.argv.map((arg, index) => (index > 1 ? (AUDIT_TOOL_SPELLINGS[arg] ?? arg) : arg));
+// search and aureport take ausearch's and aureport's own syntax (-ts, -if: one dash, two letters), parsed by hand.
+const HAND_PARSED: Readonly<Record<string, () => Promise<(args: readonly string[]) => Promise<number>>>> = {
+  search: async () => (await import('./search-command.js')).runSearch,
+  aureport: async () => (await import('./aureport-command.js')).runAureport,
+};
 
 try {
-  await program.parseAsync(argv);
+  const run = HAND_PARSED[process.argv[2] ?? ''];
+  if (run !== undefined) process.exitCode = await (await run())(process.argv.slice(3));
+  else await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;

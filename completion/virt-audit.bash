@@ -7,23 +7,23 @@ _virt_audit() {
   [[ $path == 'virt-audit report' ]] && { _auvirt; return; }
   case $path in
     'virt-audit') words='verify emit lifecycle search aureport conform report --help --version' ;;
-    'virt-audit verify') words='--format --records --profile --eoe-timeout --max-line-bytes --help' ;;
-    'virt-audit emit') words='--sink --policy --replay --type --set --timeout --max-line-bytes --fsync --read-back --help' ;;
-    'virt-audit lifecycle') words='start failed-start reboot stop attach detach change-media bridge-change disk-snapshot block-copy update --help' ;;
-    'virt-audit lifecycle start') words='--libvirt --host-values --domain --vm-pid --reason --failed --cgroup --help' ;;
-    'virt-audit lifecycle failed-start') words='--libvirt --host-values --domain --stage --live-domain --cgroup --reason --help' ;;
-    'virt-audit lifecycle reboot') words='--libvirt --host-values --domain --vm-pid --failed --cgroup --help' ;;
-    'virt-audit lifecycle stop') words='--libvirt --host-values --domain --reason --help' ;;
-    'virt-audit lifecycle attach') words='--libvirt --host-values --domain --device --failed --cgroup --help' ;;
-    'virt-audit lifecycle detach') words='--libvirt --host-values --domain --device --failed --cgroup --help' ;;
-    'virt-audit lifecycle change-media') words='--libvirt --host-values --domain --device --old-source --failed --cgroup --help' ;;
-    'virt-audit lifecycle bridge-change') words='--libvirt --host-values --domain --mac --failed --help' ;;
-    'virt-audit lifecycle disk-snapshot') words='--libvirt --host-values --domain --overlay --failed --cgroup --help' ;;
-    'virt-audit lifecycle block-copy') words='--libvirt --host-values --domain --device --failed --cgroup --help' ;;
-    'virt-audit lifecycle update') words='--libvirt --host-values --domain --resource --old --new --vcpus-per-entity --failed --help' ;;
-    'virt-audit search') words='--uuid --vm -w --word --help' ;;
-    'virt-audit aureport') words='--help' ;;
-    'virt-audit conform') words='--rules --journal --libvirt --host-values --format --skip --help' ;;
+    'virt-audit verify') words='-V --version --format --records --profile --eoe-timeout --max-line-bytes --help' ;;
+    'virt-audit emit') words='-V --version --sink --policy --replay --type --set --timeout --max-line-bytes --fsync --read-back --help' ;;
+    'virt-audit lifecycle') words='start failed-start reboot stop attach detach change-media bridge-change disk-snapshot block-copy update -V --version --help' ;;
+    'virt-audit lifecycle start') words='--libvirt --host-values --domain --vm-pid --reason --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle failed-start') words='--libvirt --host-values --domain --stage --live-domain --cgroup --reason -V --version --help' ;;
+    'virt-audit lifecycle reboot') words='--libvirt --host-values --domain --vm-pid --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle stop') words='--libvirt --host-values --domain --reason -V --version --help' ;;
+    'virt-audit lifecycle attach') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle detach') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle change-media') words='--libvirt --host-values --domain --device --old-source --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle bridge-change') words='--libvirt --host-values --domain --mac --failed -V --version --help' ;;
+    'virt-audit lifecycle disk-snapshot') words='--libvirt --host-values --domain --overlay --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle block-copy') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle update') words='--libvirt --host-values --domain --resource --old --new --vcpus-per-entity --failed -V --version --help' ;;
+    'virt-audit search') words='--uuid --vm-name -w --word --input --input-logs --start --end --since --until -r --raw -i --interpret --format --compat -V --version --help' ;;
+    'virt-audit aureport') words='--virt --summary -i --interpret --failed --success --input --input-logs --start --end --since --until --format --compat -V --version --help' ;;
+    'virt-audit conform') words='-V --version --rules --journal --libvirt --host-values --format --skip --help' ;;
   esac
   if [[ $current == -* || -n $words && $current != */* ]]; then
     COMPREPLY=($(compgen -W "$words" -- "$current"))
@@ -38,7 +38,7 @@ _auvirt() {
     --format) COMPREPLY=($(compgen -W 'text json' -- "$current")); return ;;
     -ts|--start|-te|--end) COMPREPLY=($(compgen -W 'now recent today yesterday this-week week-ago this-month this-year boot' -- "$current")); return ;;
   esac
-  COMPREPLY=($(compgen -W '--stdin --all-events --summary --start --end --file --show-uuid --proof --debug --uuid --vm --compat --format --version -a -s -f -ts -te -u -v -h --help' -- "$current"))
+  COMPREPLY=($(compgen -W '--stdin --all-events --summary --start --end --file --show-uuid --proof --debug --uuid --vm --since --until --compat --format --version -a -s -f -ts -te -u -v -h --help' -- "$current"))
 }
 complete -F _auvirt auvirt
 complete -o filenames -F _virt_audit virt-audit

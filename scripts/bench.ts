@@ -296,16 +296,42 @@ ${lines}
 `;
 }
 
+const USAGE = `usage: npm run bench -- [--sizes N,N,…] [--timeout SECONDS] [--records N] [--reuse]
+
+Times virt-audit against the real tools (auvirt, ausearch, aureport) on generated logs of each size, and
+the emitter, then writes BENCHMARKS.md (its Hostile input section kept) and bench/results.json.
+
+  --sizes N,N,…        log sizes in lines (default 250000,1000000,4000000)
+  --timeout SECONDS    a run's limit (default 600)
+  --records N          records the emitter sends (default 20000)
+  --reuse              re-measure only the emitter; the tool comparisons from bench/results.json
+  -h, --help           this text`;
+
+function benchArgs(): { sizes: string; timeout: string; records: string; reuse: boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        sizes: { type: 'string', default: '250000,1000000,4000000' },
+        timeout: { type: 'string', default: '600' },
+        records: { type: 'string', default: '20000' },
+        // Re-measure only the emitter and rewrite the report from bench/results.json's tool comparisons.
+        reuse: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      sizes: { type: 'string', default: '250000,1000000,4000000' },
-      timeout: { type: 'string', default: '600' },
-      records: { type: 'string', default: '20000' },
-      // Re-measure only the emitter and rewrite the report from bench/results.json's tool comparisons.
-      reuse: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs();
   const timeout = Number(values.timeout);
   const previous = values.reuse ? (JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')) as { results: PairResult[]; pairsDate?: string; date: string }) : null;
   const cached = previous?.results ?? null;

@@ -19,8 +19,14 @@ export class JsonReport {
    *
    * @param write - Receives the document's text, in pieces.
    * @param withRecords - Whether the document holds a `records` array (then give {@link JsonReport.record} as verify's `onVirtRecord`).
+   * @param skipped - Files of a directory given as input that were not read, and why.
    */
-  constructor(write: (text: string) => void, private readonly withRecords: boolean) {
+  constructor(
+    write: (text: string) => void,
+    private readonly withRecords: boolean,
+    /** Files of a directory given as input that were not read, and why (`"skipped"`, when there are any). */
+    private readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }> = [],
+  ) {
     this.out = new PieceWriter(write);
     this.out.write(withRecords ? '{\n  "records": [' : '{\n');
   }
@@ -47,6 +53,7 @@ export class JsonReport {
       member('violationsNotShown', result.problemsNotKept),
       member('warnings', result.warnings),
       member('warningsNotShown', result.warningsNotKept),
+      ...(this.skipped.length === 0 ? [] : [member('skipped', this.skipped)]),
     ];
     this.out.write(`${members.join(',\n')}\n}\n`);
     this.out.flush();

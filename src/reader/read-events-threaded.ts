@@ -9,9 +9,9 @@ import type { AuditInput } from './input-set.js';
 import { ALL_BUT_INTERPRETED } from './line-forms.js';
 import type { ReadEventsOptions } from './read-events.js';
 import type { ReadWorkerData, ReadWorkerMessage } from './read-worker.js';
-import { addDropped } from './dropped-lines.js';
 import { dispatchThreadMessage } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
+import type { UnreadLines } from './unread-lines.js';
 
 export interface ThreadedReadOptions extends Omit<ReadEventsOptions, 'keepEvent' | 'afterChunk'> {
   /** Which events the consumer reads, by their first record's type. */
@@ -63,7 +63,8 @@ function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOption
 
 /** A reading begun: its events are handed on once `consume` is called (those that came before wait). */
 export interface Reading {
-  consume(onEvent: (event: AuditEvent) => void): Promise<void>;
+  /** Hands on the events; resolves, at the end of the input, to the lines the reading passed over. */
+  consume(onEvent: (event: AuditEvent) => void): Promise<UnreadLines>;
   /** Stops a reading that will not be consumed: its thread would otherwise keep the process alive. */
   cancel(): Promise<void>;
 }
@@ -81,8 +82,9 @@ export async function loadBeside<T>(reading: Reading, load: () => Promise<T>): P
   }
 }
 
-export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<void> {
-  await startReading(inputs, options).consume(onEvent);
+/** Reads the inputs, hands every kept event to `onEvent`, and returns the lines it passed over. */
+export async function readAuditEventsThreaded(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ThreadedReadOptions): Promise<UnreadLines> {
+  return startReading(inputs, options).consume(onEvent);
 }
 
 /**
@@ -94,7 +96,7 @@ export function startReading(inputs: readonly AuditInput[], options: ThreadedRea
   const onThisThread: Reading = {
     consume: async (onEvent) => {
       const { readAuditEvents } = await import('./read-events.js');
-      await readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
+      return readAuditEvents(inputs, onEvent, { ...rest, keepEvent: typeSelector(keepTypes) });
     },
     cancel: async () => {},
   };
@@ -112,7 +114,7 @@ export function startReading(inputs: readonly AuditInput[], options: ThreadedRea
   return {
     consume: async (onEvent) => {
       try {
-        await reading.consume(onEvent);
+        return await reading.consume(onEvent);
       } finally {
         await worker.terminate();
       }
@@ -146,12 +148,13 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
     consume: async (onEvent) => {
       // The record model is loaded while the thread boots, not before it starts.
       const { readEventBatch } = await import('./event-batch.js');
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<UnreadLines>((resolve, reject) => {
         let settled = false;
+        let unread: UnreadLines | undefined;
         const finish = (error?: Error): void => {
           if (settled) return;
           settled = true;
-          if (error === undefined) resolve();
+          if (error === undefined) resolve(unread!);
           else reject(error);
         };
         const handlers = {
@@ -160,7 +163,7 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
             onProgress?.(message.bytesRead);
           },
           done: (message: Extract<ReadWorkerMessage, { kind: 'done' }>) => {
-            addDropped(message.dropped);
+            unread = message.unread;
             finish();
           },
           error: finish,

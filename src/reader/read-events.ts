@@ -2,10 +2,10 @@ import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
 import { NOT_PLAIN, plainLineSeparator, ScannedLine, type LineBytes } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
-import { countDropped, isDroppedReason } from './dropped-lines.js';
 import { parseLine } from './parse-line.js';
 import { readInputs } from './read-inputs.js';
 import { RawHeaderScanner, type RecordTypeName } from './raw-header.js';
+import { UnreadTally, type UnreadLines } from './unread-lines.js';
 
 /** How {@link readAuditEvents} reads. */
 export interface ReadEventsOptions extends GroupingOptions {
@@ -28,12 +28,12 @@ export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 /**
  * Reads the inputs (event state carried across files) and hands every complete event to `onEvent`: its
  * records grouped by time stamp and serial as auparse groups them. Lines that are not records are passed
- * over (verify accounts for them).
+ * over, and counted.
  *
  * @param inputs - The logs, in reading order (see {@link resolveInputs}).
  * @param onEvent - Receives each event as it is complete.
  * @param options - Which line forms to read, grouping, progress.
- * @returns When every input is read and every event handed on.
+ * @returns The lines passed over (how many, of which `ausearch -i` output, the first one), once every input is read and every event handed on.
  * @throws {@link InputError} when an input cannot be read.
  * @example
  * ```ts
@@ -42,8 +42,8 @@ export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
  * await readAuditEvents(await resolveInputs(['/var/log/audit']), (event) => console.log(event.serial, event.records.length), { forms: AUDITD_LINES });
  * ```
  */
-export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<void> {
-  await readGrouped<AuditRecord>(inputs, onEvent, options, false);
+export async function readAuditEvents(inputs: readonly AuditInput[], onEvent: (event: AuditEvent) => void, options: ReadEventsOptions): Promise<UnreadLines> {
+  return readGrouped<AuditRecord>(inputs, onEvent, options, false);
 }
 
 /**
@@ -54,8 +54,8 @@ export async function readAuditEventLines(
   inputs: readonly AuditInput[],
   onEvent: (event: GroupedEvent<AuditRecord | ScannedLine>) => void,
   options: ReadEventsOptions & { readonly keepEvent: (firstRecordType: string) => boolean },
-): Promise<void> {
-  await readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, true);
+): Promise<UnreadLines> {
+  return readGrouped<AuditRecord | ScannedLine>(inputs, onEvent, options, true);
 }
 
 async function readGrouped<R extends AuditRecord | ScannedLine>(
@@ -63,7 +63,8 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
   onEvent: (event: GroupedEvent<R>) => void,
   options: ReadEventsOptions,
   linesAsBytes: boolean,
-): Promise<void> {
+): Promise<UnreadLines> {
+  const unread = new UnreadTally();
   const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
   const header = new RawHeaderScanner();
@@ -112,13 +113,20 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
       const parsed = parseLine(line.text, context);
       if (parsed.kind === 'record') {
         if (options.forms.has(parsed.record.form)) grouper.push(parsed.record as R);
-      } else if (parsed.kind === 'rejected' && isDroppedReason(parsed.reason)) countDropped(parsed.reason, file, line.line);
+        else unread.formNotRead(file, line.line, parsed.record.form);
+      } else if (parsed.kind === 'rejected') {
+        unread.rejected(file, line.line, parsed.reason);
+      }
     },
     {
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      onProgress: (bytesRead) => {
+        unread.bytesRead = bytesRead;
+        options.onProgress?.(bytesRead);
+      },
       ...(options.afterChunk === undefined ? {} : { afterChunk: options.afterChunk }),
       ...(prefilterFor === undefined ? {} : { prefilter: prefilterFor }),
     },
   );
   grouper.flush();
+  return unread.result;
 }

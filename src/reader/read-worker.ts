@@ -3,13 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordForm } from '../model/audit-record.js';
 import { EventBatchWriter, transferListOf } from './event-batch.js';
-import { droppedLines, type DroppedLines } from './dropped-lines.js';
 import { InFlight } from './in-flight.js';
 import type { GroupingOptions } from './event-grouper.js';
 import type { AuditInput } from './input-set.js';
 import { readAuditEventLines } from './read-events.js';
 import { failureOf, type ThreadFailure } from './thread-failure.js';
 import { typeSelector, type TypeSelection } from './type-selection.js';
+import type { UnreadLines } from './unread-lines.js';
 
 export interface ReadWorkerData extends GroupingOptions {
   readonly inputs: readonly AuditInput[];
@@ -21,8 +21,7 @@ export interface ReadWorkerData extends GroupingOptions {
 
 export type ReadWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: import('./event-batch.js').EventBatch; readonly bytesRead: number }
-  /** The end, with the lines this thread could not read as records. */
-  | { readonly kind: 'done'; readonly dropped: DroppedLines }
+  | { readonly kind: 'done'; readonly unread: UnreadLines }
   | ThreadFailure;
 
 const data = workerData as ReadWorkerData;
@@ -42,7 +41,7 @@ function post(): void {
 }
 
 try {
-  await readAuditEventLines(
+  const unread = await readAuditEventLines(
     data.inputs,
     (event) => {
       writer.add(event);
@@ -59,7 +58,7 @@ try {
     },
   );
   post();
-  port.postMessage({ kind: 'done', dropped: droppedLines() } satisfies ReadWorkerMessage);
+  port.postMessage({ kind: 'done', unread } satisfies ReadWorkerMessage);
 } catch (error) {
   port.postMessage(failureOf(error) satisfies ReadWorkerMessage);
 }

@@ -1,4 +1,5 @@
-import { resolveBound, TimeError, type Bound } from './time-keywords.js';
+import { isRelativeTime, resolveTimeBound } from '../time-bounds.js';
+import { TimeError, type Bound } from './time-keywords.js';
 
 // auvirt 3.0.9's hand-written argv loop (auvirt-behaviour.md §1.1–1.2): exact option strings, no
 // bundling, a value only when the next argument does not start with '-', last one wins.
@@ -8,7 +9,7 @@ export const AUVIRT_USAGE =
 
 /** `auvirt --help` outside --compat: every option, this package's own included. */
 export const AUVIRT_HELP = `${AUVIRT_USAGE}
-       [--compat] [--format text|json] [--version]
+       [--since date] [--until date] [--compat] [--format text|json|csv] [--version]
 
 Guest sessions, their resources, AVC denials and anomalies, from the audit log (auvirt, dropped from
 audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auvirt 3.0.9 prints).
@@ -18,15 +19,18 @@ audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auv
   -f, --file FILE             read FILE (default: auditd.conf's log_file and its rotated files, oldest first)
       --stdin                 read standard input
   -ts, --start DATE [TIME]    from DATE (MM/DD/YY as the C locale's %x, or now, recent, today, yesterday,
-                              this-week, week-ago, this-month, this-year, boot)
-  -te, --end DATE [TIME]      up to DATE
+                              this-week, week-ago, this-month, this-year, boot; not with --compat also
+                              YYYY-MM-DD[THH:MM[:SS]] with an optional zone (Z, +02:00), and -30m, -2h, -7d)
+  -te, --end DATE [TIME]      up to DATE (a date alone: its 00:00:00)
+      --since, --until DATE   as --start and --end (not with --compat)
   -u, --uuid UUID             one guest, by UUID
   -v, --vm NAME               one guest, by name
       --show-uuid             add the UUID column
       --proof                 add the ids (node:seconds.millis:serial) of the records behind each row
       --debug                 print the parsed options on stderr
       --compat                byte for byte auvirt 3.0.9's output, its bugs included
-      --format text|json      text rows (default) or sessions as JSON (not with --compat)
+      --format text|json|csv  text rows (default), sessions as JSON, or CSV: a session per row (with
+                              --all-events a report row per row); not with --compat
       --version               print the version
   -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
 
@@ -42,7 +46,7 @@ export interface AuvirtOptions {
   proof: boolean;
   debug: boolean;
   compat: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'csv';
   file?: string;
   uuid?: string;
   vm?: string;
@@ -57,7 +61,10 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
   const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
+  const compat = args.includes('--compat');
   const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
+  // Outside --compat a date may be a time ago (-2h), which starts with '-'.
+  const hasDate = (index: number): boolean => hasValue(index) || (!compat && index + 1 < args.length && isRelativeTime(args[index + 1]!));
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     const value = (): string => {
@@ -65,11 +72,11 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
       return args[++index]!;
     };
     const dateTime = (bound: Bound): number => {
-      if (!hasValue(index)) throw new AuvirtUsageError(`"${arg}" option requires at least one argument.`);
+      if (!hasDate(index)) throw new AuvirtUsageError(`"${arg}" option requires at least one argument.`);
       const date = args[++index]!;
-      const time = hasValue(index) ? args[++index]! : '00:00:00';
+      const time = hasValue(index) ? args[++index]! : undefined;
       try {
-        return resolveBound(bound, date, time, now);
+        return resolveTimeBound(bound, time === undefined ? { date } : { date, time }, { compat, now });
       } catch (error) {
         if (error instanceof TimeError) throw new AuvirtUsageError(error.message);
         throw error;
@@ -111,7 +118,7 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         break;
       case '--format': {
         const format = value();
-        if (format !== 'text' && format !== 'json') throw new AuvirtUsageError(`"--format" is text or json, not ${format}.`);
+        if (format !== 'text' && format !== 'json' && format !== 'csv') throw new AuvirtUsageError(`"--format" is text, json or csv, not ${format}.`);
         options.format = format;
         break;
       }
@@ -130,6 +137,12 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
       case '--vm':
         options.vm = value();
         break;
+      case '--since':
+      case '--until':
+        // Not auvirt 3.0.9's: under --compat the unknown options they were.
+        if (compat) throw new AuvirtUsageError(`Unknown option "${arg}".`);
+        options[arg === '--since' ? 'start' : 'end'] = dateTime(arg === '--since' ? 'start' : 'end');
+        break;
       case '-ts':
       case '--start':
         options.start = dateTime('start');
@@ -142,7 +155,7 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         throw new AuvirtUsageError(arg.startsWith('-') ? `Unknown option "${arg}".` : `Argument not expected: ${arg}`);
     }
   }
-  if (options.compat && options.format === 'json') throw new AuvirtUsageError('"--format json" is not an auvirt 3.0.9 output; drop --compat.');
+  if (options.compat && options.format !== 'text') throw new AuvirtUsageError(`"--format ${options.format}" is not an auvirt 3.0.9 output; drop --compat.`);
   if (options.stdin && options.file !== undefined) {
     throw new AuvirtUsageError('"--sdtin" and "--file" options must not be specified together.');
   }

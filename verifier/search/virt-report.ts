@@ -8,6 +8,7 @@ import { aureportStamp, localStampText, parseUserOutcome, type AureportOutcome }
 import { isUserMessageType } from './virt-search.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
+import type { UnreadLines } from '../../src/reader/unread-lines.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 import { isVirtRecordType, recordTypeName, VIRT_TYPE_NUMBERS } from '../../src/tables/record-types.js';
@@ -20,6 +21,29 @@ export interface VirtReportOptions {
   readonly end?: number;
   /** aureport's `Error extracting time stamp (…)`: a VIRT record whose stamp overflows unsigned long. */
   readonly onUnreadableStamp?: (stampText: string) => void;
+  /** Each row of the detailed report, as it comes (beside the text). */
+  readonly onRow?: (row: VirtReportRow) => void;
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+/** A row of the detailed report, its columns as aureport prints them. */
+export interface VirtReportRow {
+  readonly number: number;
+  /** `MM/DD/YY HH:MM:SS`, local time, as aureport prints it. */
+  readonly localTime: string;
+  /** ISO 8601, UTC; null beyond a date. */
+  readonly time: string | null;
+  readonly type: string;
+  readonly success: AureportOutcome;
+  /** The event's serial, exact. */
+  readonly event: string;
+}
+
+/** A line of the summary: events of a type. */
+export interface VirtSummaryLine {
+  readonly total: number;
+  readonly type: string;
+  readonly typeNumber: number;
 }
 
 interface Row {
@@ -88,12 +112,16 @@ const DETAILED_HEAD = '\nVirtualization Report\n==============================\n
  * Writes the report to `write` in pieces (one char per byte) as the events come, and returns how many
  * events it holds and aureport's exit status (1 for an empty detailed report; a summary exits 0).
  */
-export async function virtReport(inputs: readonly AuditInput[], options: VirtReportOptions, write: (piece: Buffer) => void): Promise<{ events: number; status: number }> {
+export async function virtReport(
+  inputs: readonly AuditInput[],
+  options: VirtReportOptions,
+  write: (piece: Buffer) => void,
+): Promise<{ events: number; status: number; unread: UnreadLines; summary: VirtSummaryLine[] }> {
   const out = new Latin1Pieces(PIECE_BYTES);
   const counts = new Map<number, { count: number; name: string }>();
   let events = 0;
   if (!options.summary) out.text(DETAILED_HEAD);
-  await readAuditEventsThreaded(
+  const unread = await readAuditEventsThreaded(
     inputs,
     (event) => {
       const row = rowOf(event, options);
@@ -112,16 +140,26 @@ export async function virtReport(inputs: readonly AuditInput[], options: VirtRep
       }
       const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(row.exactTime);
       out.text(`${events}. ${stamp} ${row.type} ${row.outcome} ${row.serial}\n`);
+      options.onRow?.({ number: events, localTime: stamp, time: isoTime(row.exactTime), type: row.type, success: row.outcome, event: row.serial });
       if (out.hasFull) for (const piece of out.takeFull()) write(piece);
     },
     // VIRT_* records are user messages, each an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] } },
+    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] }, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) },
   );
   if (options.summary) out.text(summaryReport(counts, options));
   else if (events === 0) out.text(NONE);
   for (const piece of out.takeAll()) write(piece);
-  return { events, status: events === 0 && !options.summary ? 1 : 0 };
+  const summary = sortedCounts(counts).map(([typeNumber, { count, name }]) => ({ total: count, type: name, typeNumber }));
+  return { events, status: events === 0 && !options.summary ? 1 : 0, unread, summary };
 }
+
+function isoTime(seconds: bigint): string | null {
+  const date = new Date(Number(seconds) * 1000);
+  return seconds > -PLAIN_SECONDS && seconds < PLAIN_SECONDS && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
+}
+
+// aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
+const sortedCounts = (counts: ReadonlyMap<number, { count: number; name: string }>) => [...counts].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);
 
 /** The head of the report aureport prints before its rows (and alone when it cannot read its input). */
 export function reportHead(options: Pick<VirtReportOptions, 'summary' | 'only'>): string {
@@ -133,7 +171,5 @@ export function reportHead(options: Pick<VirtReportOptions, 'summary' | 'only'>)
 function summaryReport(counts: ReadonlyMap<number, { count: number; name: string }>, options: VirtReportOptions): string {
   const head = reportHead(options);
   if (counts.size === 0) return head + NONE;
-  // aureport keeps its list ordered by type number, then sorts by hits: ties stay in type order.
-  const sorted = [...counts].sort((a, b) => b[1].count - a[1].count || a[0] - b[0]);
-  return head + sorted.map(([number, { count, name }]) => `${count}  ${options.interpret ? name : number}\n`).join('');
+  return head + sortedCounts(counts).map(([number, { count, name }]) => `${count}  ${options.interpret ? name : number}\n`).join('');
 }

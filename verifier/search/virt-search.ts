@@ -6,12 +6,17 @@ import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
 import { aureportStamp } from './aureport-record.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
+import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import type { UnreadLines } from '../../src/reader/unread-lines.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
   readonly vm?: string;
   /** -w: whole value (strcmp) instead of a substring (strstr). */
   readonly word?: boolean;
+  /** -ts/-te: the event's whole seconds within them, inclusive, as ausearch compares. */
+  readonly start?: number;
+  readonly end?: number;
 }
 
 /** The record types ausearch's parse_user handles. */
@@ -68,6 +73,9 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
 
 const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
 
+/** A record's line as ausearch --raw prints it: a CR LF line keeps its CR. */
+export const rawLineOf = (record: AuditRecord): string => (endedInCr(record) ? `${record.text}\r` : record.text);
+
 /** Every event with a matching record, as its raw lines, in the order ausearch prints them. */
 export async function searchVirt(
   inputs: readonly AuditInput[],
@@ -76,11 +84,29 @@ export async function searchVirt(
   /** ausearch's `Error extracting time stamp (…)`: a matching record whose stamp overflows unsigned long. */
   onUnreadableStamp?: (stampText: string) => void,
 ): Promise<number> {
+  const { matched } = await searchVirtEvents(inputs, criteria, (event) => {
+    for (const record of event.records) onLine(rawLineOf(record));
+  }, onUnreadableStamp);
+  return matched;
+}
+
+const outsideBounds = (event: AuditEvent, criteria: SearchCriteria): boolean =>
+  event.time !== null && ((criteria.start !== undefined && event.time.sec < criteria.start) || (criteria.end !== undefined && event.time.sec > criteria.end));
+
+/** Every event with a matching record, in the order ausearch prints them; the count, and the lines passed over. */
+export async function searchVirtEvents(
+  inputs: readonly AuditInput[],
+  criteria: SearchCriteria,
+  onEvent: (event: AuditEvent) => void,
+  onUnreadableStamp?: (stampText: string) => void,
+  onProgress?: (bytesRead: number) => void,
+): Promise<{ matched: number; unread: UnreadLines }> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
   let matched = 0;
-  await readAuditEventsThreaded(
+  const unread = await readAuditEventsThreaded(
     inputs,
     (event) => {
+      if (outsideBounds(event, criteria)) return;
       if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
       if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
       // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
@@ -92,11 +118,10 @@ export async function searchVirt(
         }
       }
       matched++;
-      // --raw prints the lines as they were: a CR LF line keeps its CR.
-      for (const record of event.records) onLine(endedInCr(record) ? `${record.text}\r` : record.text);
+      onEvent(event);
     },
     // ausearch matches user-message records, and a user message is an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES } },
+    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES }, ...(onProgress === undefined ? {} : { onProgress }) },
   );
-  return matched;
+  return { matched, unread };
 }
