@@ -10,7 +10,7 @@ import { PluginLineSource, logLineOfPluginLine } from '../verifier/live/plugin-s
 import type { DropNotice } from '../verifier/live/bounded-line-queue.js';
 import type { LiveLine } from '../verifier/live/live-event.js';
 
-const ECHO = fileURLToPath(new URL('../dist/scripts/live-plugin-echo.js', import.meta.url));
+const ECHO = fileURLToPath(new URL('../dist/scripts/live-echo.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function recordLine(index: number): string {
@@ -196,7 +196,7 @@ describe('PluginLineSource', () => {
   });
 });
 
-describe('live-plugin-echo (the built consumer) as a process', () => {
+describe('live-echo (the built consumer) as a process', () => {
   it('real SIGHUP reloads, real SIGTERM ends it cleanly with exit 0 after what it read', async () => {
     const child = spawn(process.execPath, [ECHO], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -211,7 +211,8 @@ describe('live-plugin-echo (the built consumer) as a process', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
     expect(stdout).toBe(`${recordLine(1)}\n${recordLine(2)}\n`);
-    expect(JSON.parse(stderr)).toMatchObject({ written: 2, dropped: 0, reloads: 1 });
+    expect(stderr.startsWith('ready\n')).toBe(true);
+    expect(JSON.parse(stderr.trim().split('\n').at(-1)!)).toMatchObject({ written: 2, dropped: 0, reloads: 1 });
   });
 
   it('ends with exit 0 when stdin ends (auditd gone)', async () => {

@@ -2,8 +2,11 @@
 // costs dropped lines (counted, announced) and never memory or a blocked producer (auditd, the kernel).
 import type { LiveLine } from './live-event.js';
 
-/** Why lines were dropped: a full queue, a line over the length limit, a kernel overrun (ENOBUFS), or close(). */
-export type DropReason = 'queue-full' | 'line-too-long' | 'overrun' | 'closed';
+/**
+ * Why lines were dropped: a full queue, a line over the length limit, a kernel overrun (ENOBUFS), a netlink
+ * datagram that ended inside a message, or close().
+ */
+export type DropReason = 'queue-full' | 'line-too-long' | 'overrun' | 'malformed' | 'closed';
 
 /**
  * A burst of drops, told twice: when it begins (`dropping`, dropped 1) and when the next line is kept or the
