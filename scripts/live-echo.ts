@@ -9,6 +9,8 @@
 // --stamp prefixes each line with the time it was written (ms since the epoch, then a tab); --delay-*
 // make a deliberately slow consumer. Prints `ready` on stderr once the source is open.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { openPluginSource } from '../verifier/live/plugin-source.js';
 import { NetlinkSourceError, openNetlinkSource } from '../verifier/live/netlink-source.js';
@@ -27,7 +29,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const out: NodeJS.WritableStream = positionals[0] === undefined ? process.stdout : createWriteStream(positionals[0], { flags: 'a' });
+const out: Writable = positionals[0] === undefined ? process.stdout : createWriteStream(positionals[0], { flags: 'a' });
 let reloads = 0;
 const drops: string[] = [];
 const onDrop = (notice: DropNotice): void => void drops.push(`${notice.state} ${notice.reason} ${notice.dropped}`);
@@ -49,12 +51,37 @@ process.stderr.write('ready\n');
 const delayEvery = Number(values['delay-every'] ?? 0);
 const delayMs = Number(values['delay-ms'] ?? 0);
 let written = 0;
+// Lines are written in batches: whatever was read since the consumer last idled (a setImmediate), or 64 KiB.
+// One write per line would cost a system call each, and a slower consumer means dropped lines.
+let held: string[] = [];
+let heldBytes = 0;
+let flushScheduled = false;
+const flush = (): void => {
+  flushScheduled = false;
+  if (held.length === 0) return;
+  out.write(Buffer.from(held.join(''), 'latin1'));
+  held = [];
+  heldBytes = 0;
+};
+// writableNeedDrain, not write()'s answer: a flush from setImmediate may see its drain before the loop waits.
+const drained = async (): Promise<void> => {
+  if (out.writableNeedDrain) await once(out, 'drain');
+};
 
 for await (const line of source) {
   const text = values.stamp ? `${Date.now()}\t${line.text}\n` : `${line.text}\n`;
   written++;
-  if (!out.write(Buffer.from(text, 'latin1'))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  held.push(text);
+  heldBytes += text.length;
+  if (heldBytes >= 65_536) flush();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+  await drained();
   if (delayEvery > 0 && written % delayEvery === 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
 }
+flush();
+await drained();
 if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(() => resolve()));
 process.stderr.write(`${JSON.stringify({ written, dropped: source.dropped, reloads, drops: drops.slice(0, 20) })}\n`);
