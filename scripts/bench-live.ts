@@ -49,6 +49,8 @@ interface RunResult {
   readonly rssMb: ReadonlyArray<readonly [number, number]>;
   readonly exit: string;
   readonly summary: unknown;
+  /** Of the records sent, the VIRT_CONTROL / VIRT_RESOURCE / VIRT_MACHINE_ID ones. */
+  readonly virtRecords: number;
 }
 
 function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -114,6 +116,7 @@ async function run(options: RunOptions): Promise<RunResult> {
   const lines = generateLog({ lines: options.cycle ? SOAK_BLOCK_LINES : options.records, seed: options.seed, nodes: 0, guests: 64 });
   const rssMb: Array<readonly [number, number]> = [];
   let sent = 0;
+  let virtRecords = 0;
   const started = performance.now();
   const take = (count: number): string => {
     // Each record stamped with the moment it is written (ms, as the kernel stamps), its serial kept.
@@ -131,6 +134,7 @@ async function run(options: RunOptions): Promise<RunResult> {
         sentSerial[serial % RING] = serial;
       }
       text += `${match ? next.value.replace(STAMP, `audit(${stamp}:${match[3]})`) : next.value}\n`;
+      if (next.value.startsWith('type=VIRT_')) virtRecords++;
       sent++;
       if (sent % options.rssEvery === 0) rssMb.push([sent, procStatusKb(child.pid!, 'VmRSS') / 1024]);
     }
@@ -171,7 +175,7 @@ async function run(options: RunOptions): Promise<RunResult> {
     summary = stderr.trim().split('\n').at(-1) ?? null;
   }
   return {
-    sent, outputLines, matched, seconds, exit, summary, rssMb,
+    sent, outputLines, matched, seconds, exit, summary, rssMb, virtRecords,
     latencyMs: sorted.length === 0 ? null : { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1]! },
     peakRssMb: Math.max(peakKb, 0) / 1024,
   };
