@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NLMSG_HEADER_BYTES, auditdLineOf, auditdSkipsType, splitNetlinkDatagram, typeCarriesText, type NetlinkMessage } from '../verifier/live/netlink-record-line.js';
 import { loadWithLibc } from './support/native-library.js';
+import { BoundedLineQueue, type DropNotice } from '../verifier/live/bounded-line-queue.js';
+import { NetlinkIntake } from '../verifier/live/netlink-intake.js';
+import type { LiveLine } from '../verifier/live/live-event.js';
 
 const loaded = loadWithLibc('libaudit.so.1');
 if (!loaded) console.warn('[skip] libaudit.so.1 cannot be loaded: type names not checked against it');
@@ -115,5 +118,50 @@ describe('auditdLineOf', () => {
     expect(line.length).toBe(8970 - 32 - 1);
     const withNode = auditdLineOf({ type: 1107, payload: Buffer.from(`audit(1.002:3): ${'x'.repeat(10_000)}`) }, typeName, { node: 'hv1' })!;
     expect(withNode.length).toBe(8970 + 255 - 32 - 1);
+  });
+});
+
+describe('NetlinkIntake (the worker\'s batches into the source\'s queue)', () => {
+  const record = (serial: number): NetlinkMessage => ({ type: 1107, payload: Buffer.from(`audit(1.002:${serial}): pid=1 msg='n ${serial}'`) });
+
+  async function drain(queue: BoundedLineQueue): Promise<LiveLine[]> {
+    queue.end();
+    const lines: LiveLine[] = [];
+    for await (const line of queue) lines.push(line);
+    return lines;
+  }
+
+  it('hands on every record of every datagram in order, numbering them, passing over what auditd does not log', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.oneof(fc.nat({ max: 999 }).map(record), fc.constant({ type: 1320, payload: Buffer.from('audit(1.002:3): ') })), { minLength: 1, maxLength: 5 }), { maxLength: 10 }), async (datagrams) => {
+        const queue = new BoundedLineQueue({ maxLines: 10_000, maxBytes: 1 << 24 });
+        const intake = new NetlinkIntake(queue, typeName, {});
+        intake.take({ datagrams: datagrams.map((messages) => new Uint8Array(datagramOf(messages, false))), dropped: 0, overruns: 0 });
+        const all = datagrams.flat();
+        const lines = await drain(queue);
+        expect(intake.received).toBe(all.length);
+        expect(intake.skipped).toBe(all.filter((message) => message.type === 1320).length);
+        expect(lines.map((line) => line.text)).toEqual(all.filter((message) => message.type !== 1320).map((message) => auditdLineOf(message, typeName)));
+        expect(lines.map((line) => Number(line.origin.slice('netlink:'.length)))).toEqual(all.flatMap((message, index) => (message.type === 1320 ? [] : [index + 1])));
+        expect(queue.dropped).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('counts the worker\'s drops, each overrun and each cut datagram, and tells them through onDrop', async () => {
+    const notices: DropNotice[] = [];
+    const queue = new BoundedLineQueue({ maxLines: 3, maxBytes: 1 << 20 }, (notice) => notices.push(notice));
+    const intake = new NetlinkIntake(queue, typeName, {});
+    const whole = datagramOf([record(1), record(2)], false);
+    intake.take({ datagrams: [new Uint8Array(whole), new Uint8Array(whole.subarray(0, whole.length - 3))], dropped: 7, overruns: 2 });
+    intake.take({ datagrams: [new Uint8Array(datagramOf([record(3)], false))], dropped: 0, overruns: 0 });
+    // 4 records read whole (2 + the first of the cut datagram + 1), the queue holds 3: 1 queue-full;
+    // then the cut datagram, the worker's 7, 2 overruns.
+    expect(intake.received).toBe(4 + 7);
+    expect(intake.overruns).toBe(2);
+    expect(queue.dropped).toBe(1 + 1 + 7 + 2);
+    expect(notices.filter((notice) => notice.state === 'dropping').map((notice) => notice.reason)).toEqual(['malformed', 'queue-full', 'overrun', 'queue-full']);
+    expect((await drain(queue)).map((line) => line.origin)).toEqual(['netlink:1', 'netlink:2', 'netlink:3']);
   });
 });

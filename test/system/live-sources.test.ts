@@ -92,6 +92,26 @@ describe.skipIf(unavailable !== null)('live sources beside a private auditd 3.0.
     expect(first).toBeLessThanOrEqual(1); // at most DAEMON_START, logged before the dispatcher started its plugin
   });
 
+  it('a netlink source whose consumer does not read keeps its queue and counts every other record as dropped', async () => {
+    const floodMarker = randomUUID();
+    const notices: string[] = [];
+    const stalled = await openNetlinkSource({ maxQueuedLines: 5, onDrop: (notice) => notices.push(`${notice.state} ${notice.reason}`) });
+    try {
+      for (let index = 0; index < 50; index++) execFileSync('auditctl', ['-m', `virt-audit live ${floodMarker} flood ${index}`]);
+      await until('the flood to reach the stalled source', () => stalled.dropped >= 45);
+      await sleep(200);
+      const logged = stalled.recordsReceived - stalled.recordsSkipped;
+      const iterator = stalled[Symbol.asyncIterator]();
+      const queued: string[] = [];
+      for (let index = 0; index < 5; index++) queued.push((await iterator.next()).value!.text);
+      expect(queued.length + stalled.dropped).toBe(logged);
+      expect(notices[0]).toBe('dropping queue-full');
+      expect(stalled.overruns).toBe(0);
+    } finally {
+      await stalled.close();
+    }
+  });
+
   it('the netlink source goes on reading when no audit daemon runs at all', async () => {
     await auditd!.stop();
     auditd = undefined;

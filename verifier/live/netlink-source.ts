@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
 import { BoundedLineQueue, type DropNotice } from './bounded-line-queue.js';
 import type { LiveLine, LiveLineSource } from './live-event.js';
-import { auditdLineOf, splitNetlinkDatagram } from './netlink-record-line.js';
+import { NetlinkIntake } from './netlink-intake.js';
 import { NETLINK_WORKER_SOURCE } from './netlink-worker-source.js';
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_LINES } from './plugin-source.js';
 
@@ -99,15 +99,13 @@ interface WorkerMessage {
 export class NetlinkLineSource implements LiveLineSource {
   private readonly queue: BoundedLineQueue;
   private readonly shared: Int32Array;
-  private received = 0;
-  private skippedRecords = 0;
-  private overrunCount = 0;
+  private readonly intake: NetlinkIntake;
   private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly worker: Worker,
-    private readonly typeName: (type: number) => string | null,
-    private readonly options: NetlinkSourceOptions,
+    typeName: (type: number) => string | null,
+    options: NetlinkSourceOptions,
     shared: SharedArrayBuffer,
   ) {
     this.shared = new Int32Array(shared);
@@ -116,6 +114,7 @@ export class NetlinkLineSource implements LiveLineSource {
       options.onDrop,
       () => void this.close(),
     );
+    this.intake = new NetlinkIntake(this.queue, typeName, options);
   }
 
   /** Binds the socket; rejects with a NetlinkSourceError naming what is missing (capability, group, audit). */
@@ -159,17 +158,17 @@ export class NetlinkLineSource implements LiveLineSource {
 
   /** Records received from the kernel (dropped ones too, overruns not: their count is unknown). */
   get recordsReceived(): number {
-    return this.received;
+    return this.intake.received;
   }
 
   /** Records auditd does not log (EOE, netlink control), passed over. */
   get recordsSkipped(): number {
-    return this.skippedRecords;
+    return this.intake.skipped;
   }
 
   /** Times the socket's buffer overflowed (ENOBUFS): records were lost, how many the kernel does not say. */
   get overruns(): number {
-    return this.overrunCount;
+    return this.intake.overruns;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<LiveLine> {
@@ -196,24 +195,7 @@ export class NetlinkLineSource implements LiveLineSource {
     if (message.kind !== 'batch') return;
     const datagrams = message.datagrams ?? [];
     Atomics.sub(this.shared, 0, datagrams.length);
-    for (const bytes of datagrams) {
-      const { messages, malformed } = splitNetlinkDatagram(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      for (const record of messages) {
-        this.received++;
-        const text = auditdLineOf(record, this.typeName, this.options);
-        if (text === null) this.skippedRecords++;
-        else this.queue.offer({ text, origin: `netlink:${this.received}` });
-      }
-      if (malformed) this.queue.drop('malformed');
-    }
-    if (message.dropped) {
-      this.received += message.dropped;
-      this.queue.drop('queue-full', message.dropped);
-    }
-    if (message.overruns) {
-      this.overrunCount += message.overruns;
-      this.queue.drop('overrun', message.overruns);
-    }
+    this.intake.take({ datagrams, dropped: message.dropped ?? 0, overruns: message.overruns ?? 0 });
   }
 }
 
