@@ -40,7 +40,7 @@ export class PrivateAuditd {
   private child: ChildProcess | undefined;
   private readonly before: AuditStatus;
 
-  private constructor(readonly format: 'RAW' | 'ENRICHED') {
+  private constructor(readonly format: 'RAW' | 'ENRICHED', settings: readonly string[] = []) {
     this.before = auditStatus();
     this.directory = mkdtempSync(join(tmpdir(), 'virt-audit-auditd-'));
     mkdirSync(join(this.directory, 'etc'));
@@ -50,13 +50,14 @@ export class PrivateAuditd {
       'local_events = yes', 'write_logs = yes', `log_file = ${this.logFile}`, `log_format = ${format}`,
       'flush = INCREMENTAL_ASYNC', 'freq = 50', 'max_log_file = 1000', 'num_logs = 2', 'max_log_file_action = IGNORE',
       'space_left = 2', 'space_left_action = IGNORE', 'admin_space_left = 1', 'admin_space_left_action = IGNORE',
-      'disk_full_action = IGNORE', 'disk_error_action = IGNORE', 'name_format = NONE', 'q_depth = 20000', '',
+      'disk_full_action = IGNORE', 'disk_error_action = IGNORE', 'name_format = NONE', 'q_depth = 20000', ...settings, '',
     ].join('\n'));
     chmodSync(conf, 0o640);
   }
 
-  static async start(format: 'RAW' | 'ENRICHED' = 'RAW'): Promise<PrivateAuditd> {
-    const auditd = new PrivateAuditd(format);
+  /** `settings`: more auditd.conf lines (`plugin_dir = …`); a key given twice is read as auditd reads it. */
+  static async start(format: 'RAW' | 'ENRICHED' = 'RAW', settings: readonly string[] = []): Promise<PrivateAuditd> {
+    const auditd = new PrivateAuditd(format, settings);
     const child = spawn('/usr/sbin/auditd', ['-n', '-c', join(auditd.directory, 'etc'), '-s', 'enable'], { stdio: 'ignore' });
     auditd.child = child;
     // auditd registers its pid, then enables auditing (-s enable): ready once both are seen.

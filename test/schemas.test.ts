@@ -15,7 +15,7 @@ describe('schemas/', () => {
 
   it('holds exactly what the layout table builds (run npm run gen:schemas after changing layouts)', () => {
     const built = buildSchemas();
-    const handWritten = new Set(['journal.schema.json']);
+    const handWritten = new Set(['journal.schema.json', 'watch-rules.schema.json']);
     expect(readdirSync(directory).filter((name) => name.endsWith('.schema.json') && !handWritten.has(name)).sort()).toEqual([...built.keys()].sort());
     for (const [file, schema] of built) expect(readFileSync(`${directory}/${file}`, 'utf8'), file).toBe(renderSchema(schema));
   });
