@@ -63,13 +63,13 @@ export class LabGuest {
   }
 
   private cgroup(): string {
-    return guestCgroupPath(this.lab.qemuPid(this.name));
+    return guestCgroupPath(this.lab.qemuPid(this.name), this.lab.root);
   }
 
   private async recordStart(reason: StartReason): Promise<void> {
     const vmPid = this.lab.qemuPid(this.name);
     const liveXml = await this.liveXml();
-    this.push({ kind: 'start', reason, liveXml, vmPid, cgroup: guestCgroupPath(vmPid), runtime: this.runtime([liveXml], vmPid) });
+    this.push({ kind: 'start', reason, liveXml, vmPid, cgroup: guestCgroupPath(vmPid, this.lab.root), runtime: this.runtime([liveXml], vmPid) });
   }
 
   async start(): Promise<void> {
