@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostLab, HOST_LIBVIRT_VERSION, type LabLibvirtVersion } from './host-lab.js';
 import { runMatrix } from './matrix.js';
+import { DESTINATION_HOST_UUID, runMigration } from './migration.js';
 import { projectRoot } from './project-root.js';
 import type { Journal } from './journal.js';
 import { runScenario, type BootableGuest } from './scenario.js';
@@ -38,6 +39,30 @@ export interface PassOptions {
   readonly stem?: string;
   /** The matrix: only the guests whose role matches (a trial of a few guests into a scratch directory). */
   readonly only?: RegExp;
+}
+
+/**
+ * A migration pass: the host's libvirt 9.0 lab, the chroot's `destination` libvirt beside it (same
+ * auditd, its own host UUID), one guest migrated from the first to the second. Leaves migration.log and
+ * a journal per side (source.journal.json, destination.journal.json) in `outDirectory`.
+ */
+export async function migrationPass(outDirectory: string, say: (message: string) => void, destination: LabLibvirtVersion): Promise<string> {
+  say(`migration: starting auditd and libvirtd ${HOST_LIBVIRT_VERSION} (source), libvirtd ${destination} (destination)`);
+  const sourceLab = await HostLab.start({ format: 'RAW' });
+  let destinationLab: HostLab | undefined;
+  try {
+    destinationLab = await HostLab.start({ format: 'RAW', libvirt: destination, besides: sourceLab, hostUuid: DESTINATION_HOST_UUID });
+    const journals = await runMigration(sourceLab, destinationLab, say);
+    const auditLog = await sourceLab.stopAuditd();
+    const log = join(outDirectory, 'migration.log');
+    copyFileSync(auditLog, log);
+    for (const side of ['source', 'destination'] as const) writeFileSync(join(outDirectory, `${side}.journal.json`), `${JSON.stringify(journals[side], null, 1)}\n`);
+    say(`migration: ${readFileSync(log, 'latin1').split('\n').filter((line) => line.includes('type=VIRT_')).length} VIRT records → ${log}`);
+    return log;
+  } finally {
+    await destinationLab?.stop();
+    await sourceLab.stop();
+  }
 }
 
 export async function capturePass(format: 'RAW' | 'ENRICHED', outDirectory: string, say: (message: string) => void, options: PassOptions = {}): Promise<CapturedPass> {

@@ -122,6 +122,13 @@ export interface HostLabOptions {
   readonly format: 'RAW' | 'ENRICHED';
   /** The libvirt to run (default the host's 9.0); a newer one needs its chroot built. */
   readonly libvirt?: LabLibvirtVersion;
+  /**
+   * A second libvirtd beside a running lab (a migration's destination): it writes into that lab's auditd,
+   * which it neither starts nor stops. Stop it before the lab it shares.
+   */
+  readonly besides?: HostLab;
+  /** libvirtd.conf host_uuid: libvirt refuses to migrate between two daemons that report the same host. */
+  readonly hostUuid?: string;
 }
 
 export class HostLab {
@@ -139,6 +146,9 @@ export class HostLab {
   private readonly kvm: KvmDeviceMode;
   private readonly auditEnabledBefore: number;
   private stopped = false;
+  /** Whether this lab started its auditd (false beside another lab). */
+  private ownsAuditd = true;
+  private hostUuid: string | undefined;
 
   private constructor(auditd: PrivateAuditd, kvm: KvmDeviceMode, auditEnabledBefore: number, libvirt: LabLibvirtVersion, root: string) {
     this.auditd = auditd;
@@ -174,7 +184,9 @@ export class HostLab {
 
   static async start(options: HostLabOptions): Promise<HostLab> {
     const libvirt = options.libvirt ?? HOST_LIBVIRT_VERSION;
-    const unavailable = labUnavailable(libvirt);
+    // beside a running lab, its own daemons are the ones labUnavailable would find
+    const unavailable = options.besides === undefined ? labUnavailable(libvirt)
+      : libvirtRoot(libvirt) === null ? `the libvirt ${libvirt} chroot is not built (bash scripts/libvirt-chroot.sh build ${libvirt})` : null;
     if (unavailable) throw new Error(`the lab cannot run here: ${unavailable}`);
     const root = libvirtRoot(libvirt)!;
     if (root !== '') run('bash', [chrootScript(), 'mount', libvirt]);
@@ -182,14 +194,16 @@ export class HostLab {
     const kvm = new KvmDeviceMode();
     let auditd: PrivateAuditd;
     try {
-      auditd = await PrivateAuditd.start(options.format);
+      auditd = options.besides?.auditd ?? await PrivateAuditd.start(options.format);
     } catch (error) {
       kvm.restore();
       if (root !== '') run('bash', [chrootScript(), 'umount', libvirt]);
       throw error;
     }
     const lab = new HostLab(auditd, kvm, auditEnabledBefore, libvirt, root);
-    if (auditd.pid !== undefined) pidsToKillOnExit.add(auditd.pid);
+    lab.ownsAuditd = options.besides === undefined;
+    lab.hostUuid = options.hostUuid;
+    if (lab.ownsAuditd && auditd.pid !== undefined) pidsToKillOnExit.add(auditd.pid);
     try {
       await lab.startLibvirt();
     } catch (error) {
@@ -227,6 +241,7 @@ export class HostLab {
     // audit_level 2: libvirtd refuses to start when it cannot open the audit socket.
     writeFileSync(this.hostPath(libvirtdConf), [
       `unix_sock_dir = "${runDirectory}"`, 'audit_level = 2', 'audit_logging = 0',
+      ...(this.hostUuid === undefined ? [] : [`host_uuid = "${this.hostUuid}"`]),
       `log_outputs = "3:file:${join(this.directory, 'libvirtd.log')}"`, '',
     ].join('\n'));
     this.libvirtdPid = (await this.startDaemon('libvirtd', ['--config', libvirtdConf])).pid;
@@ -268,15 +283,17 @@ export class HostLab {
       }
     };
     const auditdPid = this.auditd.pid;
-    await attempt(() => this.auditd.stop());
-    if (auditdPid !== undefined) pidsToKillOnExit.delete(auditdPid);
-    await attempt(() => void run('auditctl', ['-e', '0']));
+    if (this.ownsAuditd) {
+      await attempt(() => this.auditd.stop());
+      if (auditdPid !== undefined) pidsToKillOnExit.delete(auditdPid);
+      await attempt(() => void run('auditctl', ['-e', '0']));
+    }
     await attempt(() => this.removeGuests());
     for (const daemon of [...this.daemons].reverse()) {
       await attempt(() => daemon.stop());
       pidsToKillOnExit.delete(daemon.pid);
     }
-    await attempt(() => void run('auditctl', ['-e', String(this.auditEnabledBefore)]));
+    if (this.ownsAuditd) await attempt(() => void run('auditctl', ['-e', String(this.auditEnabledBefore)]));
     await attempt(() => this.kvm.restore());
     await attempt(() => rmSync(this.hostPath(this.directory), { recursive: true, force: true }));
     // QEMU leaves the lab's ivshmem backing files (named after the guests' shmem) in /dev/shm.

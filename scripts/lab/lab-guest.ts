@@ -63,13 +63,13 @@ export class LabGuest {
   }
 
   private cgroup(): string {
-    return guestCgroupPath(this.lab.qemuPid(this.name));
+    return guestCgroupPath(this.lab.qemuPid(this.name), this.lab.root);
   }
 
   private async recordStart(reason: StartReason): Promise<void> {
     const vmPid = this.lab.qemuPid(this.name);
     const liveXml = await this.liveXml();
-    this.push({ kind: 'start', reason, liveXml, vmPid, cgroup: guestCgroupPath(vmPid), runtime: this.runtime([liveXml], vmPid) });
+    this.push({ kind: 'start', reason, liveXml, vmPid, cgroup: guestCgroupPath(vmPid, this.lab.root), runtime: this.runtime([liveXml], vmPid) });
   }
 
   async start(): Promise<void> {
@@ -177,6 +177,25 @@ export class LabGuest {
 
   private async hasManagedSave(): Promise<boolean> {
     return this.lab.virsh(['dominfo', this.name]).split('\n').some((line) => /^Managed save:\s+yes/.test(line));
+  }
+
+  /**
+   * A live migration to another lab's libvirtd (virsh migrate --live, not peer to peer: virsh talks to
+   * both; `migrateUri` is where the destination QEMU listens). The source journals `stop migrated`; the
+   * guest on the destination — another journal — starts with `start migrated`.
+   */
+  async migrate(destination: HostLab, destinationHypervisor: Hypervisor, migrateUri: string): Promise<LabGuest> {
+    const liveXml = await this.liveXml();
+    // --unsafe: the image is shared by a bind mount libvirt does not know as shared storage
+    // --persistent: the guest stays defined there, so that its destroy leaves it shut off, not gone
+    this.lab.virsh(['migrate', '--live', '--unsafe', '--persistent', this.name, destination.uri, migrateUri], 180_000);
+    await waitFor(`${this.name} to leave the source`, 60_000, async () => (await this.state()) === DomainState.SHUTOFF);
+    this.push({ kind: 'stop', reason: 'migrated', liveXml });
+    const domain = await withTimeout(destinationHypervisor.domainLookupByUUIDString(this.journal.uuid), CALL_MS, `lookup ${this.name} on the destination`);
+    const { role, name, uuid, exercises } = this.journal;
+    const arrived = new LabGuest(destination, destinationHypervisor, domain, { role, name, uuid, exercises, steps: [], runningAtEnd: false });
+    await arrived.recordStart('migrated');
+    return arrived;
   }
 
   /** An ACPI power-button shutdown that the guest itself carries out. */

@@ -32,13 +32,16 @@ export function machineCgroupDirectory(): string | null {
 /**
  * The guest's devices cgroup: libvirt's unified (v2, BPF device filter) hierarchy where cgroup2 is
  * mounted, otherwise the v1 devices controller. QEMU itself runs in the `emulator` child; libvirt
- * audits the guest's own directory.
+ * audits the guest's own directory. The mount point is the one libvirtd sees last in its mount table
+ * (virCgroupV2DetectMounts / virCgroupV1DetectMounts keep the last match): for a libvirtd chrooted at
+ * `root`, only the mounts under it, as it names them; for the host's, every one — a chroot's own cgroup
+ * mount included when one is mounted (a migration lab).
  */
-export function guestCgroupPath(qemuPid: number): string {
+export function guestCgroupPath(qemuPid: number, root = ''): string {
   const lines = readFileSync(`/proc/${qemuPid}/cgroup`, 'utf8').split('\n').filter(Boolean);
-  const all = mounts();
-  const unified = all.find((mount) => mount.type === 'cgroup2');
-  const v1Devices = all.find((mount) => mount.type === 'cgroup' && mount.options.split(',').includes('devices'));
+  const all = mounts().flatMap((mount) => (root === '' ? [mount] : mount.point.startsWith(`${root}/`) ? [{ ...mount, point: mount.point.slice(root.length) }] : []));
+  const unified = all.findLast((mount) => mount.type === 'cgroup2');
+  const v1Devices = all.findLast((mount) => mount.type === 'cgroup' && mount.options.split(',').includes('devices'));
   const placement = (hierarchy: (controllers: string) => boolean): string | undefined =>
     lines.map((line) => /^\d+:([^:]*):(.*)$/.exec(line)).find((match) => match && hierarchy(match[1]!))?.[2];
   const [mount, path] = unified
