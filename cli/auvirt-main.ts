@@ -91,7 +91,6 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
 }
 
 async function report(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
-  let output: string;
   if (options.compat) {
     const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
     // The report is written once reading is over: the progress line goes before the first piece.
@@ -106,44 +105,65 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     }, progress.update);
     progress.done();
     return 0;
-  } else {
-    const progress = progressReporter();
-    // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
-    // path starts faster without it).
-    const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
-    const reading = startSessionReading(inputs, progress.update);
-    const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson, reportSummary }] = await loadBeside(reading, () =>
-      Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
-    );
-    const textReport = options.format !== 'json' && !options.summary;
-    let writer: InstanceType<typeof ReportWriter> | undefined;
-    // The rows settled so far are written while the log is still read (most are, long before its end),
-    // unless the progress line shares the terminal with them.
-    const meanwhile = textReport && !(progress.active && process.stdout.isTTY)
-      ? (correlator: SessionCorrelator) => {
-          writer ??= new ReportWriter(correlator, flags, filter);
-          // stdout is synchronous on Linux (files, pipes, terminals): nothing piles up here.
-          for (const piece of writer.writeSettled()) process.stdout.write(piece);
-        }
-      : undefined;
-    // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateReading(reading, { allDetails: options.format === 'json' }, meanwhile);
-    progress.done();
-    if (options.format === 'json') {
-      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
-      output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
-    }
-    else if (options.summary) output = formatReportSummary(correlator, filter);
-    else {
-      writer ??= new ReportWriter(correlator, flags, filter);
-      while (writer.writeMore()) for (const piece of writer.takeFull()) await writeOut(piece);
-      for (const piece of writer.takeAll()) await writeOut(piece);
-      return 0;
-    }
   }
-  await writeOut(output);
+  return defaultReport(inputs, options, filter, flags);
+}
+
+/** The report with auvirt's bugs fixed: written as it settles, what is written forgotten (flat memory). */
+async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
+  const progress = progressReporter();
+  // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
+  // path starts faster without it).
+  const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
+  const reading = startSessionReading(inputs, progress.update);
+  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary }, { SessionStreamWriter }] = await loadBeside(reading, () =>
+    Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js'), import('../verifier/correlator/session-stream.js')]),
+  );
+  const sessionsFormat = options.format === 'text' ? undefined : options.format;
+  const textReport = sessionsFormat === undefined && !options.summary;
+  let writer: InstanceType<typeof ReportWriter> | undefined;
+  let counter: InstanceType<typeof SummaryCounter> | undefined;
+  const sessionWriter = sessionsFormat === undefined ? undefined : new SessionStreamWriter(sessionsFormat, filter);
+  // What is settled is written (and forgotten) while the log is still read, unless the progress line
+  // shares the terminal with it. stdout is synchronous on Linux (files, pipes, terminals): nothing piles up.
+  const meanwhile = !(progress.active && process.stdout.isTTY)
+    ? (correlator: SessionCorrelator) => {
+        let rowsDone = correlator.rowTable.length;
+        if (textReport) {
+          writer ??= new ReportWriter(correlator, flags, filter);
+          for (const piece of writer.writeSettled()) process.stdout.write(piece);
+          rowsDone = writer.rowsWritten;
+        } else if (options.summary) {
+          counter ??= new SummaryCounter(correlator, filter);
+          counter.countSettled();
+          rowsDone = counter.rowsCounted;
+        }
+        if (sessionWriter) process.stdout.write(Buffer.from(sessionWriter.sessions(correlator.takeFinalSessions()), 'utf8'));
+        const dropped = correlator.forget(rowsDone);
+        writer?.forgotten(dropped);
+        counter?.forgotten(dropped);
+      }
+    : undefined;
+  // The text report and the summary show only some of an assignment's fields; the JSON forms all.
+  const correlator = await correlateReading(reading, { allDetails: sessionsFormat !== undefined, handOn: sessionWriter !== undefined }, meanwhile);
+  progress.done();
+  if (sessionWriter) {
+    const rest = sessionWriter.sessions(correlator.takeFinalSessions());
+    const summary = options.summary ? (counter ??= new SummaryCounter(correlator, filter)).summary() : undefined;
+    await writeOut(Buffer.from(rest + sessionWriter.end(correlator.unmatched, summary), 'utf8'));
+    return 0;
+  }
+  if (options.summary) {
+    counter ??= new SummaryCounter(correlator, filter);
+    await writeOut(formatReportSummary(correlator, filter, counter.summary()));
+    return 0;
+  }
+  writer ??= new ReportWriter(correlator, flags, filter);
+  while (writer.writeMore()) for (const piece of writer.takeFull()) await writeOut(piece);
+  for (const piece of writer.takeAll()) await writeOut(piece);
   return 0;
 }
+
 
 /** Writes one char per byte to stdout, waiting while the pipe is full. */
 async function writeOut(text: string | Buffer): Promise<void> {

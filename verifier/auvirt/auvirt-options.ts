@@ -8,7 +8,7 @@ export const AUVIRT_USAGE =
 
 /** `auvirt --help` outside --compat: every option, this package's own included. */
 export const AUVIRT_HELP = `${AUVIRT_USAGE}
-       [--compat] [--format text|json] [--version]
+       [--compat] [--format text|json|ndjson] [--follow] [--version]
 
 Guest sessions, their resources, AVC denials and anomalies, from the audit log (auvirt, dropped from
 audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auvirt 3.0.9 prints).
@@ -26,7 +26,10 @@ audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auv
       --proof                 add the ids (node:seconds.millis:serial) of the records behind each row
       --debug                 print the parsed options on stderr
       --compat                byte for byte auvirt 3.0.9's output, its bugs included
-      --format text|json      text rows (default) or sessions as JSON (not with --compat)
+      --format text|json|ndjson  text rows (default), sessions as one JSON document or one per line,
+                              written as sessions end (not with --compat)
+      --follow                follow the log as auditd writes it: one line per change (virt-audit watch;
+                              not with --compat)
       --version               print the version
   -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
 
@@ -42,7 +45,9 @@ export interface AuvirtOptions {
   proof: boolean;
   debug: boolean;
   compat: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'ndjson';
+  /** Follow the log (virt-audit watch) instead of reporting it. */
+  follow: boolean;
   file?: string;
   uuid?: string;
   vm?: string;
@@ -56,7 +61,7 @@ export class AuvirtUsageError extends Error {}
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
-  const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
+  const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text', follow: false };
   const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -111,10 +116,13 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         break;
       case '--format': {
         const format = value();
-        if (format !== 'text' && format !== 'json') throw new AuvirtUsageError(`"--format" is text or json, not ${format}.`);
+        if (format !== 'text' && format !== 'json' && format !== 'ndjson') throw new AuvirtUsageError(`"--format" is text, json or ndjson, not ${format}.`);
         options.format = format;
         break;
       }
+      case '--follow':
+        options.follow = true;
+        break;
       case '-f':
       case '--file':
         options.file = value();
@@ -142,7 +150,8 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         throw new AuvirtUsageError(arg.startsWith('-') ? `Unknown option "${arg}".` : `Argument not expected: ${arg}`);
     }
   }
-  if (options.compat && options.format === 'json') throw new AuvirtUsageError('"--format json" is not an auvirt 3.0.9 output; drop --compat.');
+  if (options.compat && options.format !== 'text') throw new AuvirtUsageError(`"--format ${options.format}" is not an auvirt 3.0.9 output; drop --compat.`);
+  if (options.compat && options.follow) throw new AuvirtUsageError('"--follow" is not an auvirt 3.0.9 option (it read finished logs only); drop --compat.');
   if (options.stdin && options.file !== undefined) {
     throw new AuvirtUsageError('"--sdtin" and "--file" options must not be specified together.');
   }
