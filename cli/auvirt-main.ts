@@ -57,6 +57,7 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (options.debug) process.stderr.write(await debugDump(options));
+  if (options.follow) return follow(options);
   let inputs: AuditInput[];
   if (options.stdin) inputs = [{ kind: 'stdin', path: '-' }];
   else if (options.file !== undefined) {
@@ -174,5 +175,26 @@ async function writeOut(text: string | Buffer): Promise<void> {
       resolve();
     };
     process.stdout.once('drain', done).once('close', done);
+  });
+}
+
+/** `auvirt --follow`: virt-audit watch on --file (or auditd.conf's log_file), from its end, --vm/--uuid kept. */
+async function follow(options: AuvirtOptions): Promise<number> {
+  if (options.stdin) {
+    process.stderr.write('"--follow" reads a file; "--stdin" ends.\n');
+    return 1;
+  }
+  if (options.format === 'json') {
+    process.stderr.write('"--follow" writes text or ndjson (one change per line), not one json document.\n');
+    return 1;
+  }
+  const { auditdLogFile, followLog } = await import('./watch-command.js');
+  const uuid = options.uuid?.toLowerCase();
+  return followLog({
+    path: options.file ?? (await auditdLogFile()),
+    format: options.format,
+    proof: options.proof,
+    ...(options.start === undefined ? {} : { since: options.start }),
+    keep: (event) => (options.vm === undefined || event.name === options.vm) && (uuid === undefined || event.uuid?.toLowerCase() === uuid),
   });
 }

@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   search: async () => (await import('./search-command.js')).searchCommand(),
   aureport: async () => (await import('./aureport-command.js')).aureportCommand(),
   conform: async () => (await import('./conform-command.js')).conformCommand(),
+  watch: async () => (await import('./watch-command.js')).watchCommand(),
 };
 const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit, check and report VIRT_* records (report: auvirt, see virt-audit report --help)')

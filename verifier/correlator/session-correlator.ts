@@ -105,6 +105,26 @@ const NO_DETAILS: readonly string[] = [];
 const FORGET_AT_LEAST = 1 << 14;
 
 
+/** An assignment as a snapshot keeps it. */
+export interface SnapshotAssignment extends NewAssignment {}
+
+/** A session as a snapshot keeps it: its open assignments only. */
+export interface SnapshotSession extends Omit<GuestSession, 'resources' | 'avcs' | 'anomalies'> {
+  readonly resources: readonly SnapshotAssignment[];
+  readonly running: boolean;
+  readonly latest: boolean;
+}
+
+/** What SessionCorrelator.snapshot keeps (plain JSON). */
+export interface CorrelatorSnapshot {
+  readonly version: 1;
+  readonly sessions: readonly SnapshotSession[];
+  readonly pending: ReadonlyArray<{ readonly node: string | null; readonly uuid: string; readonly name: string; readonly virt: string | null; readonly labels: readonly SecurityLabel[]; readonly resources: readonly SnapshotAssignment[] }>;
+  /** byLevel: `node NUL level` to the guest's key. */
+  readonly levels: ReadonlyArray<readonly [string, string]>;
+  readonly unmatched: { readonly avcs: number; readonly anomalies: number };
+}
+
 export interface CorrelatorOptions {
   /**
    * Every field of an assignment beyond its value (the JSON form shows them); false keeps only what the
@@ -337,6 +357,69 @@ export class SessionCorrelator {
     this.anomalyList = anomalies;
     this.downList = downs;
     return rowsDone;
+  }
+
+  /**
+   * What a later run needs to go on from here as if it had read everything before (the watch's state
+   * file): the running sessions with their open assignments, each guest's latest session (AVCs may still
+   * be tied to it), sessions in an open audit gap, what was announced before a start, the SELinux levels.
+   * Finished sessions, rows and closed assignments are not kept: their events have been told.
+   */
+  snapshot(): CorrelatorSnapshot {
+    const chosen = new Set<SessionState>([...this.running.values(), ...this.latest.values()]);
+    for (const sessions of this.inGap.values()) for (const session of sessions) chosen.add(session);
+    const assignmentOf = (index: number): SnapshotAssignment => {
+      const made = this.assignments.assignment(index);
+      return {
+        kind: made.kind, reason: made.reason, value: made.value, previous: made.previous, success: made.success, user: made.user, start: made.start,
+        closedAtCreation: made.end !== null, details: Object.entries(made.details).flat(),
+      };
+    };
+    const sessions = [...chosen].sort((a, b) => a.index - b.index).map((state): SnapshotSession => {
+      const key = keyOf(state.node, state.uuid);
+      return {
+        node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end, labels: state.labels, gaps: state.gaps,
+        resources: state.resources.filter((index) => this.assignments.isOpen(index) && this.assignments.success(index)).map(assignmentOf),
+        running: this.running.get(key) === state, latest: this.latest.get(key) === state,
+      };
+    });
+    const pending = [...this.pending.values()].map((entry) => ({ node: entry.node, uuid: entry.uuid, name: entry.name, virt: entry.virt, labels: entry.labels, resources: entry.resources.map(assignmentOf) }));
+    return { version: 1, sessions, pending, levels: [...this.byLevel], unmatched: { ...this.unmatched } };
+  }
+
+  /** A correlator that goes on from a snapshot (see `snapshot`). */
+  static restore(snapshot: CorrelatorSnapshot, options: CorrelatorOptions = {}): SessionCorrelator {
+    const correlator = new SessionCorrelator(options);
+    const add = (assignment: SnapshotAssignment): number => correlator.assignments.add(assignment);
+    for (const saved of snapshot.sessions) {
+      const resources = saved.resources.map(add);
+      const state: SessionState = {
+        index: correlator.sessionStates.length, node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, start: saved.start, stops: [...saved.stops],
+        end: saved.end, labels: [...saved.labels], resources, avcs: [], anomalies: [], gaps: [...saved.gaps], open: undefined, lastRow: -1, handed: false,
+      };
+      correlator.sessionStates.push(state);
+      for (const resource of resources) correlator.assignments.setSession(resource, state.index);
+      const key = keyOf(state.node, state.uuid);
+      if (saved.latest) correlator.latest.set(key, state);
+      if (saved.running) {
+        correlator.running.set(key, state);
+        for (const resource of resources) correlator.track(state, resource);
+        const vmPid = state.start?.vmPid;
+        if (vmPid) correlator.byPid.set(`${state.node ?? ''}\u0000${vmPid}`, state);
+      }
+      if (state.gaps.at(-1)?.to === null) {
+        const sessions = correlator.inGap.get(state.node) ?? [];
+        sessions.push(state);
+        correlator.inGap.set(state.node, sessions);
+      }
+    }
+    for (const saved of snapshot.pending) {
+      correlator.pending.set(keyOf(saved.node, saved.uuid), { node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, labels: [...saved.labels], resources: saved.resources.map(add) });
+    }
+    for (const [level, key] of snapshot.levels) correlator.byLevel.set(level, key);
+    correlator.unmatched.avcs = snapshot.unmatched.avcs;
+    correlator.unmatched.anomalies = snapshot.unmatched.anomalies;
+    return correlator;
   }
 
   /** The table's copy of a text kept past its record: a slice of the record would keep the whole line. */
