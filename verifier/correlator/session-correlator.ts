@@ -662,8 +662,9 @@ export class SessionCorrelator {
       kind, reason, value: shown, previous: opens ? previous : null, success, user: userOf(record), start: proof, closedAtCreation: !opens, details,
     };
     const resource = this.assignments.add(assignment);
-    // A detach that ended an assignment was told above; one of nothing seen is told as itself.
-    if (this.tell && (opens || released === -1)) {
+    // A detach that ended an assignment was told above (the JSON form, too, shows only that assignment);
+    // any other record is told as itself.
+    if (this.tell && (opens || released === -1 || reason !== 'detach')) {
       this.tellResource(opens ? 'resource-assigned' : 'resource-released', session ?? guest, resource, proof, { success, user: assignment.user, ...(opens ? {} : { how: reason === 'detach' ? 'detach' : 'update' }) });
     }
     if (!session) {

@@ -173,9 +173,7 @@ export class FileFollower implements LiveLineSource {
           skipToNewline = false;
           await file.handle.close();
           this.file = undefined;
-          this.rotations++;
-          this.options.onNotice?.(`${this.options.path}: rotated; reading the new file from its start`);
-          await this.reopen();
+          await this.afterRotation(file);
           continue;
         }
         if (now !== null && now.size < this.offset + partialBytes) {
@@ -221,27 +219,70 @@ export class FileFollower implements LiveLineSource {
     return last[0] !== NEWLINE;
   }
 
-  /** The rotated files of the log (`audit.log.N`), opened, oldest first. */
+  /**
+   * The files written after `finished` (rotated since, then the log), oldest first: when rotations came
+   * faster than the follower looked, the ones between are read too. A file whose inode is gone from the
+   * set (deleted by auditd's num_logs) leaves only the log to read.
+   */
+  private async afterRotation(finished: OpenFile): Promise<void> {
+    const files = (await this.rotatedFiles()).map((entry) => entry.file);
+    if (await this.reopen()) files.push(this.file!);
+    const at = files.findIndex((file) => file.dev === finished.dev && file.ino === finished.ino);
+    const newer = at === -1 ? files.slice(-1) : files.slice(at + 1);
+    this.rotations += at === -1 ? 1 : files.length - 1 - at;
+    for (const file of files) if (!newer.includes(file)) await file.handle.close();
+    this.file = newer.shift();
+    this.queue = newer;
+    this.offset = 0;
+    this.lineNumber = 0;
+    const skipped = newer.length === 0 ? '' : ` (and ${newer.length} more rotated since)`;
+    this.options.onNotice?.(`${this.options.path}: rotated; reading the files written after it from their start${skipped}`);
+  }
+
+  /**
+   * The rotated files of the log (`audit.log.N`), opened, oldest first (auditd renames N to N+1, the log to
+   * 1). Listed again until the listing holds still: a rotation while they are opened shifts every name.
+   */
   private async rotatedFiles(): Promise<Array<{ readonly file: OpenFile; readonly size: number }>> {
+    let files: Array<{ readonly file: OpenFile; readonly size: number }> = [];
+    for (let attempt = 0; ; attempt++) {
+      const names = await this.rotatedNames();
+      files = [];
+      let stable = true;
+      for (const candidate of names) {
+        try {
+          const handle = await open(candidate, 'r');
+          const info = await handle.stat();
+          files.push({ file: { handle, dev: info.dev, ino: info.ino, path: candidate }, size: info.size });
+        } catch {
+          stable = false;
+        }
+      }
+      if (stable) {
+        const again = await this.rotatedNames();
+        stable = again.length === names.length && again.every((name, index) => name === names[index]);
+        for (const { file } of files) {
+          const info = await stat(file.path).catch(() => null);
+          if (info === null || info.ino !== file.ino || info.dev !== file.dev) stable = false;
+        }
+      }
+      // Rotations without end (a log rotated every few milliseconds): the last listing, as it is.
+      if (stable || attempt === 50) return files;
+      for (const { file } of files) await file.handle.close();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private async rotatedNames(): Promise<string[]> {
     const { path } = this.options;
     const directory = dirname(path);
+    const prefix = `${basename(path)}.`;
     const names = await readdir(directory).catch(() => [] as string[]);
-    const rotated = names
-      .map((name) => ({ name, number: name.startsWith(`${basename(path)}.`) ? Number(name.slice(basename(path).length + 1)) : NaN }))
+    return names
+      .map((name) => ({ name, number: name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN }))
       .filter((entry) => Number.isInteger(entry.number) && entry.number > 0)
-      .sort((a, b) => b.number - a.number);
-    const files = [];
-    for (const { name } of rotated) {
-      const candidate = join(directory, name);
-      try {
-        const handle = await open(candidate, 'r');
-        const info = await handle.stat();
-        files.push({ file: { handle, dev: info.dev, ino: info.ino, path: candidate }, size: info.size });
-      } catch {
-        // gone since it was listed (rotated away)
-      }
-    }
-    return files;
+      .sort((a, b) => b.number - a.number)
+      .map((entry) => join(directory, entry.name));
   }
 
   /**

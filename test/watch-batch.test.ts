@@ -1,0 +1,120 @@
+// A watch over a log as it is written tells what a later batch run of the same correlator says: the same
+// sessions, starts and ends, resources assigned and released, gaps, AVCs and anomalies, each with the
+// same proofs. The logs: the stored captures (not written for this) and generated ones, written in
+// random chunks (lines cut anywhere) while the watch follows the file.
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateLog } from '../scripts/gen-log.js';
+import { correlateSessions } from '../verifier/correlator/run-sessions.js';
+import { sessionJson, type SessionJson } from '../verifier/correlator/session-json.js';
+import { FileFollower } from '../verifier/live/file-follower.js';
+import type { LiveEvent } from '../verifier/live/live-event.js';
+import { runWatch } from '../verifier/live/run-watch.js';
+
+const EXAMPLES = join(import.meta.dirname, '..', 'examples');
+
+function captures(directory = EXAMPLES): string[] {
+  return readdirSync(directory).flatMap((name) => {
+    const path = join(directory, name);
+    if (statSync(path).isDirectory()) return captures(path);
+    return name.endsWith('.log') ? [path] : [];
+  });
+}
+
+/** What the batch JSON says, as facts keyed by guest and proof. */
+function batchFacts(sessions: readonly SessionJson[]): string[] {
+  const facts: string[] = [];
+  for (const session of sessions) {
+    const guest = session.uuid;
+    if (session.start) facts.push(`${guest} ${session.start.success ? 'session-started' : 'session-failed'} ${session.start.proof}`);
+    if (session.end && session.end.how !== 'failed-start') facts.push(`${guest} session-ended ${session.end.how} ${session.end.proof}`);
+    for (const resource of session.resources) {
+      const closedAtCreation = resource.end !== null && resource.proofs.length === 1;
+      if (!closedAtCreation) facts.push(`${guest} resource-assigned ${resource.kind} ${resource.proofs[0]}`);
+      if (resource.end !== null) facts.push(`${guest} resource-released ${resource.kind} ${resource.proofs.join(',')}`);
+    }
+    for (const gap of session.gaps) {
+      facts.push(`${guest} gap-opened ${gap.fromProof}`);
+      if (gap.toProof !== null) facts.push(`${guest} gap-closed ${gap.fromProof},${gap.toProof}`);
+    }
+    for (const avc of session.avcs) facts.push(`${guest} avc ${avc.proof}`);
+    for (const anomaly of session.anomalies) facts.push(`${guest} anomaly ${anomaly.proof}`);
+  }
+  return facts.sort();
+}
+
+/** What the watch told, as the same facts. */
+function liveFacts(events: readonly LiveEvent[]): string[] {
+  return events
+    .map((event) => {
+      const guest = event.uuid;
+      switch (event.event) {
+        case 'session-ended':
+          return `${guest} session-ended ${event.how} ${event.proofs[0]}`;
+        case 'resource-assigned':
+        case 'resource-released':
+          return `${guest} ${event.event} ${event.resource!.kind} ${event.proofs.join(',')}`;
+        case 'gap-closed':
+          return `${guest} gap-closed ${event.proofs.join(',')}`;
+        default:
+          return `${guest} ${event.event} ${event.proofs[0]}`;
+      }
+    })
+    .sort();
+}
+
+async function batch(path: string): Promise<string[]> {
+  const correlator = await correlateSessions([{ kind: 'file', path }], { allDetails: true });
+  return batchFacts(correlator.sessions.map(sessionJson));
+}
+
+/** Writes `text` to `path` in chunks of the given sizes (cycled) while a watch follows it from its start. */
+async function watchWhileWriting(path: string, text: Buffer, sizes: readonly number[]): Promise<LiveEvent[]> {
+  writeFileSync(path, '');
+  const follower = new FileFollower({ path, start: 'start', pollMs: 5 });
+  const events: LiveEvent[] = [];
+  const running = runWatch({ source: follower, onEvent: (event) => events.push(event), idleMs: 2000 });
+  let at = 0;
+  for (let chunk = 0; at < text.length; chunk++) {
+    const size = sizes[chunk % sizes.length]!;
+    appendFileSync(path, text.subarray(at, at + size));
+    at += size;
+    if (chunk % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  // Caught up: every byte read (the follower's position is the file's end).
+  while (follower.position()?.offset !== text.length) await new Promise((resolve) => setTimeout(resolve, 10));
+  await follower.close();
+  await running;
+  return events;
+}
+
+describe('watch over a log being written = a later batch run of the same correlator', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-batch-'));
+
+  it.each(captures().map((path) => [path.slice(EXAMPLES.length + 1), path]))('%s, written in random chunks', async (_, capture) => {
+    const text = readFileSync(capture);
+    const expected = await batch(capture);
+    expect(expected.length).toBeGreaterThan(50);
+    const sizes = fc.sample(fc.integer({ min: 1, max: 3000 }), { numRuns: 64, seed: text.length });
+    const events = await watchWhileWriting(join(directory, 'audit.log'), text, sizes);
+    expect(liveFacts(events)).toEqual(expected);
+  });
+
+  it('generated logs of two nodes, AVCs and crashes among them, whatever the chunk sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 20 }), async (seed, sizes) => {
+        const path = join(directory, `gen-${seed}.log`);
+        const text = Buffer.from(`${[...generateLog({ lines: 6000, seed, nodes: 2, guests: 12 })].join('\n')}\n`, 'latin1');
+        writeFileSync(path, text);
+        const expected = await batch(path);
+        const events = await watchWhileWriting(join(directory, `live-${seed}.log`), text, sizes);
+        expect(liveFacts(events)).toEqual(expected);
+        expect(events.some((event) => event.event === 'avc')).toBe(true);
+      }),
+      { numRuns: 4 },
+    );
+  });
+});
