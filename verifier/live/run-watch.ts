@@ -55,8 +55,8 @@ export async function runWatch(options: RunWatchOptions): Promise<WatchResult> {
   });
   let lastLineAt = Date.now();
   let lastCheckpointAt = 0;
-  /** Lines read since the last checkpoint. */
-  let unsaved = 0;
+  /** Lines read since the last checkpoint; the first idle moment saves where the watch began. */
+  let unsaved = 1;
   let open = false;
   const checkpoint = (force: boolean): void => {
     if (options.onCheckpoint === undefined || (!force && (unsaved === 0 || Date.now() - lastCheckpointAt < checkpointMs))) return;
