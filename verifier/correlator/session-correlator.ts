@@ -138,6 +138,8 @@ export interface CorrelatorOptions {
    * `forget` drops a final session once its rows are written.
    */
   readonly handOn?: boolean;
+  /** Rows written before `forget` rebuilds the tables (default 16,384): fewer keep less, at more copies. */
+  readonly forgetAtLeast?: number;
 }
 
 export class SessionCorrelator {
@@ -171,7 +173,10 @@ export class SessionCorrelator {
     this.allDetails = options.allDetails ?? true;
     this.tell = options.onChange;
     this.handOn = options.handOn ?? false;
+    this.forgetAtLeast = options.forgetAtLeast ?? FORGET_AT_LEAST;
   }
+
+  private readonly forgetAtLeast: number;
 
   /** The events `handle` reads, by their first record's type (SESSION_TYPES). */
   static readonly keepTypes: TypeSelection = SESSION_TYPES;
@@ -305,7 +310,7 @@ export class SessionCorrelator {
    */
   forget(rowsDone: number): number {
     const rows = this.rowTable;
-    if (rowsDone < FORGET_AT_LEAST || rowsDone * 2 < rows.length) return 0;
+    if (rowsDone < this.forgetAtLeast || rowsDone * 2 < rows.length) return 0;
     this.materialized = undefined;
     const kept = this.sessionStates.filter((state) => !(state.lastRow < rowsDone && (this.handOn ? state.handed : this.isFinal(state))));
     let handCursor = 0;
