@@ -122,6 +122,8 @@ export interface HostLabOptions {
   readonly format: 'RAW' | 'ENRICHED';
   /** The libvirt to run (default the host's 9.0); a newer one needs its chroot built. */
   readonly libvirt?: LabLibvirtVersion;
+  /** auditd.conf settings over the private auditd's defaults (PrivateAuditd.start). */
+  readonly auditdConf?: Readonly<Record<string, string>>;
 }
 
 export class HostLab {
@@ -182,7 +184,7 @@ export class HostLab {
     const kvm = new KvmDeviceMode();
     let auditd: PrivateAuditd;
     try {
-      auditd = await PrivateAuditd.start(options.format);
+      auditd = await PrivateAuditd.start(options.format, options.auditdConf);
     } catch (error) {
       kvm.restore();
       if (root !== '') run('bash', [chrootScript(), 'umount', libvirt]);
