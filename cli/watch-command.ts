@@ -61,6 +61,7 @@ export async function followLog(options: FollowCommandOptions): Promise<number> 
         if (options.keep === undefined || options.keep(event)) writeBlocking(1, formatLiveEvent(event, options.format, options.proof));
       },
       onNotice: (message) => process.stderr.write(`watch: ${message}\n`),
+      onRejected: (line, reason) => process.stderr.write(`watch: ${line.origin}: rejected: ${reason}\n`),
       ...(options.start === undefined ? {} : { start: options.start }),
       ...(options.since === undefined ? {} : { since: options.since }),
       ...(options.after === undefined ? {} : { after: options.after }),

@@ -77,3 +77,38 @@ describe('watch over a log being written = a later batch run of the same correla
     );
   });
 });
+
+describe('--since and --after: what comes before is correlated, not told', () => {
+  it('the events told are those of the whole log whose record is after the bound, on every capture and bound', async () => {
+    const { LiveCorrelator, parseRecordId } = await import('../verifier/live/live-correlator.js');
+    for (const capture of captures().slice(0, 4)) {
+      const lines = readFileSync(capture, 'latin1').split('\n').filter(Boolean);
+      const all: LiveEvent[] = [];
+      const stamps: string[] = [];
+      const whole = new LiveCorrelator({ onEvent: (event) => all.push(event) });
+      for (const text of lines) whole.push({ text, origin: capture });
+      whole.flush();
+      for (const text of lines) {
+        const stamp = /msg=audit\((\d+\.\d{3}:\d+)\)/.exec(text)?.[1];
+        if (stamp !== undefined && stamps.at(-1) !== stamp) stamps.push(stamp);
+      }
+      for (const bound of fc.sample(fc.constantFrom(...stamps), { numRuns: 5, seed: lines.length })) {
+        const after = parseRecordId(bound)!;
+        const told: LiveEvent[] = [];
+        const live = new LiveCorrelator({ onEvent: (event) => told.push(event), after });
+        for (const text of lines) live.push({ text, origin: capture });
+        live.flush();
+        // The event's record is its last proof's (an end's proofs begin with the start they end).
+        const recordOf = (event: LiveEvent) => parseRecordId(event.event === 'session-started' || event.event === 'session-failed' ? event.proofs[0]! : event.proofs.at(-1)!)!;
+        const later = (event: LiveEvent) => { const id = recordOf(event); return id.sec * 1000 + id.ms > after.sec * 1000 + after.ms || (id.sec === after.sec && id.ms === after.ms && id.serial > after.serial); };
+        expect(told, `${capture} after ${bound}`).toEqual(all.filter(later));
+        const since = after.sec;
+        const fromTime: LiveEvent[] = [];
+        const timed = new LiveCorrelator({ onEvent: (event) => fromTime.push(event), since });
+        for (const text of lines) timed.push({ text, origin: capture });
+        timed.flush();
+        expect(fromTime).toEqual(all.filter((event) => recordOf(event).sec >= since));
+      }
+    }
+  });
+});

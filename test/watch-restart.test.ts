@@ -123,6 +123,28 @@ describe.each(CAPTURES.map((path) => [path.split('/examples/')[1]!, path]))('wat
 });
 
 describe('watch: options and exit status', () => {
+  it('text: a line per event, its word first, then auvirt\'s columns; --proof adds the record ids', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-text-'));
+    const log = join(directory, 'audit.log');
+    writeFileSync(log, readFileSync(CAPTURES[0]!));
+    const events = (await uninterrupted(readFileSync(log), directory)).map((line) => JSON.parse(line) as LiveEvent);
+    const words: Record<string, string> = { 'session-started': 'started', 'session-failed': 'start-failed', 'session-ended': 'ended', 'resource-assigned': 'assigned', 'resource-released': 'released', 'gap-opened': 'gap', 'gap-closed': 'gap-closed', avc: 'avc', anomaly: 'anomaly' };
+    for (const proof of [false, true]) {
+      const state = join(directory, `text-${proof}.state`);
+      const started = Date.now();
+      const watcher = startWatch(['--from-start', '--state', state, '--poll', '20', ...(proof ? ['--proof'] : []), log]);
+      await caughtUp(state, log, started);
+      watcher.child.kill('SIGTERM');
+      expect(await watcher.exited).toBe(0);
+      const lines = watcher.output().split('\n').filter(Boolean);
+      const rows = lines.filter((line) => !line.startsWith('    Proof:'));
+      expect(rows.map((line) => line.split(' ')[0])).toEqual(events.map((event) => words[event.event]));
+      rows.forEach((line, index) => expect(line.slice(13).startsWith(events[index]!.name!)).toBe(true));
+      if (proof) expect(lines.filter((line) => line.startsWith('    Proof:')).map((line) => line.slice(10))).toEqual(events.map((event) => event.proofs.join(',')));
+      else expect(lines).toHaveLength(events.length);
+    }
+  });
+
   it('a bad --after, --since or --poll is a usage error (2); a state file that is not one is an error (1)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-usage-'));
     const log = join(directory, 'audit.log');

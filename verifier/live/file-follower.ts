@@ -60,8 +60,15 @@ export class FileFollower implements LiveLineSource {
   /** Offset of the byte after the last complete line handed out (or skipped). */
   private offset = 0;
   private lineNumber = 0;
+  /** Reading began at the file's start, so line numbers are the file's (else lines are named by byte offset). */
+  private fromFileStart = true;
 
   constructor(private readonly options: FollowOptions) {}
+
+  /** `file:line` where the line number is known, else `file (byte N)`. */
+  private origin(path: string, byteOffset: number): string {
+    return this.fromFileStart ? `${path}:${this.lineNumber}` : `${path} (byte ${byteOffset})`;
+  }
 
   /** Where the next line begins: what a state file keeps. */
   position(): FilePosition | null {
@@ -114,11 +121,14 @@ export class FileFollower implements LiveLineSource {
             this.offset += lineBytes + 1;
             partial = [];
             partialBytes = 0;
+            const lineStart = this.offset - lineBytes - 1;
+            this.lineNumber++;
             if (skipToNewline) skipToNewline = false;
-            else if (overLong || lineBytes > maxLineBytes) this.dropped++;
-            else {
-              this.lineNumber++;
-              yield { text: line.toString('latin1'), origin: `${file.path}:${this.lineNumber}` };
+            else if (overLong || lineBytes > maxLineBytes) {
+              this.dropped++;
+              this.options.onNotice?.(`${this.origin(file.path, lineStart)}: a line of ${lineBytes} bytes, over ${maxLineBytes}: dropped`);
+            } else {
+              yield { text: line.toString('latin1'), origin: this.origin(file.path, lineStart) };
               if (this.closed || this.file !== file) break;
             }
             overLong = false;
@@ -141,7 +151,7 @@ export class FileFollower implements LiveLineSource {
           // A rotated file read to its end: the next one, from its start (its lines ended before the rename).
           if (partialBytes > 0 && !skipToNewline && !overLong) {
             this.lineNumber++;
-            yield { text: Buffer.concat(partial).toString('latin1'), origin: `${file.path}:${this.lineNumber}` };
+            yield { text: Buffer.concat(partial).toString('latin1'), origin: this.origin(file.path, this.offset) };
           }
           partial = [];
           partialBytes = 0;
@@ -151,6 +161,7 @@ export class FileFollower implements LiveLineSource {
           this.file = this.queue.shift();
           this.offset = 0;
           this.lineNumber = 0;
+          this.fromFileStart = true;
           continue;
         }
         // At the end of what is written: rotated, cut short, or nothing new yet?
@@ -165,7 +176,7 @@ export class FileFollower implements LiveLineSource {
           if (partialBytes > 0 && !skipToNewline && !overLong) {
             // The old file will not grow again: its unended last line is a line.
             this.lineNumber++;
-            yield { text: Buffer.concat(partial).toString('latin1'), origin: `${file.path}:${this.lineNumber}` };
+            yield { text: Buffer.concat(partial).toString('latin1'), origin: this.origin(file.path, this.offset) };
           }
           partial = [];
           partialBytes = 0;
@@ -184,6 +195,7 @@ export class FileFollower implements LiveLineSource {
           skipToNewline = false;
           this.offset = 0;
           this.lineNumber = 0;
+          this.fromFileStart = true;
           this.truncations++;
           this.options.onNotice?.(`${this.options.path}: truncated; reading it again from its start`);
           continue;
@@ -212,6 +224,7 @@ export class FileFollower implements LiveLineSource {
     if (start === 'start') return false;
     const size = (await this.file!.handle.stat()).size;
     this.offset = size;
+    this.fromFileStart = size === 0;
     if (size === 0) return false;
     // Starting at the end within a line: that line's rest is not a line.
     const last = Buffer.alloc(1);
@@ -235,6 +248,7 @@ export class FileFollower implements LiveLineSource {
     this.queue = newer;
     this.offset = 0;
     this.lineNumber = 0;
+    this.fromFileStart = true;
     const skipped = newer.length === 0 ? '' : ` (and ${newer.length} more rotated since)`;
     this.options.onNotice?.(`${this.options.path}: rotated; reading the files written after it from their start${skipped}`);
   }
@@ -313,7 +327,10 @@ export class FileFollower implements LiveLineSource {
       this.truncations++;
       this.options.onNotice?.(`${this.file.path}: shorter than the saved offset (truncated); reading it from its start`);
       this.offset = 0;
-    } else this.offset = position.offset;
+    } else {
+      this.offset = position.offset;
+      this.fromFileStart = position.offset === 0;
+    }
     return false;
   }
 
@@ -325,6 +342,7 @@ export class FileFollower implements LiveLineSource {
       this.file = { handle, dev: info.dev, ino: info.ino, path: this.options.path };
       this.offset = 0;
       this.lineNumber = 0;
+      this.fromFileStart = true;
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;

@@ -61,7 +61,7 @@ export class LiveCorrelator {
 
   constructor(private readonly options: LiveCorrelatorOptions) {
     const told = (event: LiveEvent): void => {
-      if (this.shouldTell(event)) options.onEvent(event);
+      if (this.shouldTell()) options.onEvent(event);
     };
     this.correlator = options.snapshot ? SessionCorrelator.restore(options.snapshot, { onChange: told }) : new SessionCorrelator({ onChange: told });
     this.grouper = new EventGrouper<AuditRecord>((event) => this.handle(event), { order: 'stamp' });
@@ -106,13 +106,13 @@ export class LiveCorrelator {
 
   private currentEvent: AuditEvent | undefined;
 
-  private shouldTell(event: LiveEvent): boolean {
+  /** Whether the changes of the event being handled are told (`since`, `after`). */
+  private shouldTell(): boolean {
     const { since, after } = this.options;
     if (since === undefined && after === undefined) return true;
     const current = this.currentEvent;
     if (current === undefined || current.time === null) return true;
     if (since !== undefined && current.time.sec < since) return false;
-    if (after !== undefined && !isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: current.serial ?? 0 }, after)) return false;
-    return event !== undefined;
+    return after === undefined || isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: current.serial ?? 0 }, after);
   }
 }

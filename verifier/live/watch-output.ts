@@ -2,6 +2,9 @@
 // the event itself as one NDJSON line.
 import { pad, ctime } from '../auvirt/compat-format.js';
 import { padColumns } from '../correlator/display-width.js';
+
+/** A text padded to `width` terminal columns (padColumns gives UTF-8 bytes, one char each; this, the text). */
+const columns = (text: string | null | undefined, width: number): string => Buffer.from(padColumns(text, width), 'latin1').toString('utf8');
 import type { LiveAlert, LiveEvent } from './live-event.js';
 
 export type WatchFormat = 'text' | 'ndjson';
@@ -56,7 +59,7 @@ function minute(iso: string): string {
 /** One event (or alert) as the format writes it, newline included. */
 export function formatLiveEvent(event: LiveEvent | LiveAlert, format: WatchFormat, proof = false): string {
   if (format === 'ndjson') return `${JSON.stringify(event)}\n`;
-  if (event.event === 'alert') return `${pad('alert', 12)} ${padColumns(event.name, 22)}\t${pad(event.severity, 11)}\t${minute(event.time)}\t${event.rule}: ${event.message}\n`;
-  const line = `${pad(WORDS[event.event], 12)} ${padColumns(event.name, 22)}\t${padColumns(event.user ?? null, 11)}\t${minute(event.time)}\t${tail(event)}`.trimEnd();
+  if (event.event === 'alert') return `${pad('alert', 12)} ${columns(event.name, 22)}\t${pad(event.severity, 11)}\t${minute(event.time)}\t${event.rule}: ${event.message}\n`;
+  const line = `${pad(WORDS[event.event], 12)} ${columns(event.name, 22)}\t${columns(event.user ?? null, 11)}\t${minute(event.time)}\t${tail(event)}`.trimEnd();
   return `${line}\n${proof ? `    Proof:${event.proofs.join(',')}\n` : ''}`;
 }
