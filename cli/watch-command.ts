@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseRecordId, type RecordId } from '../verifier/live/live-correlator.js';
-import type { LiveEvent } from '../verifier/live/live-event.js';
+import type { LiveEvent, LiveLineSource } from '../verifier/live/live-event.js';
 import { formatLiveEvent, type WatchFormat } from '../verifier/live/watch-output.js';
 import { resolveBound, TimeError } from '../verifier/auvirt/time-keywords.js';
 import { writeBlocking } from './blocking-write.js';
@@ -69,6 +69,33 @@ export async function followLog(options: FollowCommandOptions): Promise<number> 
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
     if (result.dropped > 0 || result.rejected > 0) process.stderr.write(`watch: ${result.lines} lines, ${result.rejected} not audit records, ${result.dropped} dropped (over-long or cut by a truncation)\n`);
+    return WATCH_EXIT.done;
+  } catch (error) {
+    process.stderr.write(`watch: ${error instanceof Error ? error.message : String(error)}\n`);
+    return WATCH_EXIT.failed;
+  } finally {
+    process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+  }
+}
+
+/**
+ * Watches any line source (the auditd plugin's stdin, netlink …) until it ends or SIGTERM/SIGINT closes it,
+ * writing each change to stdout; returns the exit status. `virt-audit watch FILE` is this with the file follower
+ * and the state file (followLog).
+ */
+export async function watchLines(source: LiveLineSource, options: { readonly format: WatchFormat; readonly proof?: boolean; readonly keep?: (event: LiveEvent) => boolean }): Promise<number> {
+  const { runWatch } = await import('../verifier/live/run-watch.js');
+  const onSignal = (): void => void source.close();
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  try {
+    const result = await runWatch({
+      source,
+      onEvent: (event) => {
+        if (options.keep === undefined || options.keep(event)) writeBlocking(1, formatLiveEvent(event, options.format, options.proof));
+      },
+      onRejected: (line, reason) => process.stderr.write(`watch: ${line.origin}: rejected: ${reason}\n`),
+    });
+    if (result.dropped > 0 || result.rejected > 0) process.stderr.write(`watch: ${result.lines} lines, ${result.rejected} not audit records, ${result.dropped} dropped by the source\n`);
     return WATCH_EXIT.done;
   } catch (error) {
     process.stderr.write(`watch: ${error instanceof Error ? error.message : String(error)}\n`);

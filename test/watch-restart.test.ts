@@ -122,6 +122,29 @@ describe.each(CAPTURES.map((path) => [path.split('/examples/')[1]!, path]))('wat
   });
 });
 
+describe('watchLines: any line source (the plugin and netlink readers plug in here)', () => {
+  it('writes the events of an in-memory source as watch FILE does, and ends with it (exit 0)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-lines-'));
+    const text = readFileSync(CAPTURES[0]!);
+    const script = join(directory, 'source.mjs');
+    writeFileSync(script, `
+      import { readFileSync } from 'node:fs';
+      import { watchLines } from ${JSON.stringify(CLI.replace(/virt-audit\.js$/, 'watch-command.js'))};
+      const lines = readFileSync(${JSON.stringify(CAPTURES[0]!)}, 'latin1').split('\\n').filter(Boolean);
+      const source = {
+        dropped: 0,
+        async close() {},
+        async *[Symbol.asyncIterator]() { for (const [index, text] of lines.entries()) yield { text, origin: '<test>:' + (index + 1) }; },
+      };
+      process.exitCode = await watchLines(source, { format: 'ndjson' });
+    `);
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual(await uninterrupted(text, directory));
+  });
+});
+
 describe('watch: options and exit status', () => {
   it('text: a line per event, its word first, then auvirt\'s columns; --proof adds the record ids', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-text-'));
