@@ -28,12 +28,12 @@ audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auv
       --compat                byte for byte auvirt 3.0.9's output, its bugs included
       --format text|json|ndjson  text rows (default), sessions as one JSON document or one per line,
                               written as sessions end (not with --compat)
-      --follow                follow the log as auditd writes it: one line per change (virt-audit watch;
-                              not with --compat)
+      --follow                follow the log as auditd writes it: one line per change (virt-audit watch,
+                              which also keeps a --state; not with --compat)
       --version               print the version
   -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
 
-Exit status: 0 done, 1 an error.`;
+Exit status: 0 done (with --follow: ended by SIGTERM or SIGINT), 1 an error.`;
 
 export interface AuvirtOptions {
   help: boolean;
