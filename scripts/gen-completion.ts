@@ -50,7 +50,7 @@ export function auvirtCompletion(): string {
   local current=\${COMP_WORDS[COMP_CWORD]} previous=\${COMP_WORDS[COMP_CWORD-1]}
   case $previous in
     -f|--file) COMPREPLY=($(compgen -f -- "$current")); return ;;
-    --format) COMPREPLY=($(compgen -W 'text json' -- "$current")); return ;;
+    --format) COMPREPLY=($(compgen -W 'text json ndjson' -- "$current")); return ;;
     -ts|--start|-te|--end) COMPREPLY=($(compgen -W 'now recent today yesterday this-week week-ago this-month this-year boot' -- "$current")); return ;;
   esac
   COMPREPLY=($(compgen -W '${flags.join(' ')}' -- "$current"))

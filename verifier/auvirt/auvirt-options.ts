@@ -29,7 +29,7 @@ audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auv
       --format text|json|ndjson  text rows (default), sessions as one JSON document or one per line,
                               written as sessions end (not with --compat)
       --follow                follow the log as auditd writes it: one line per change (virt-audit watch,
-                              which also keeps a --state; not with --compat)
+                              which can also keep a state file; not with --compat)
       --version               print the version
   -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
 
