@@ -36,7 +36,7 @@ _auvirt() {
   local current=${COMP_WORDS[COMP_CWORD]} previous=${COMP_WORDS[COMP_CWORD-1]}
   case $previous in
     -f|--file) COMPREPLY=($(compgen -f -- "$current")); return ;;
-    --format) COMPREPLY=($(compgen -W 'text json' -- "$current")); return ;;
+    --format) COMPREPLY=($(compgen -W 'text json ndjson' -- "$current")); return ;;
     -ts|--start|-te|--end) COMPREPLY=($(compgen -W 'now recent today yesterday this-week week-ago this-month this-year boot' -- "$current")); return ;;
   esac
   COMPREPLY=($(compgen -W '--stdin --all-events --summary --start --end --file --show-uuid --proof --debug --uuid --vm --compat --format --follow --version -a -s -f -ts -te -u -v -h --help' -- "$current"))
