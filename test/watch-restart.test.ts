@@ -168,7 +168,7 @@ describe('watch: options and exit status', () => {
     }
   });
 
-  it('a bad --after, --since or --poll is a usage error (2); a state file that is not one is an error (1)', () => {
+  it('a bad --after, --since or --poll is a usage error (2); a state file that is not one, or cannot be written, is an error (1)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'virt-audit-watch-usage-'));
     const log = join(directory, 'audit.log');
     writeFileSync(log, '');
@@ -178,6 +178,9 @@ describe('watch: options and exit status', () => {
     const state = join(directory, 'bad.state');
     writeFileSync(state, '{"version": 7}');
     expect(runCli(['watch', '--state', state, log])).toMatchObject({ status: 1, stderr: expect.stringContaining('not a watch state file') });
+    // A state that cannot be written (its directory is gone) ends the watch at its first save: exit 1, named.
+    const gone = join(directory, 'no such directory', 'watch.state');
+    expect(runCli(['watch', '--state', gone, log])).toMatchObject({ status: 1, stderr: expect.stringContaining('no such directory') });
   });
 
   it('auvirt --follow is refused with --compat, and with --format json', async () => {

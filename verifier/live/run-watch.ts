@@ -58,9 +58,17 @@ export async function runWatch(options: RunWatchOptions): Promise<WatchResult> {
   /** Lines read since the last checkpoint; the first idle moment saves where the watch began. */
   let unsaved = 1;
   let open = false;
+  /** A checkpoint that could not be saved ends the watch: going on would leave a restart nowhere to go on from. */
+  let failure: unknown;
   const checkpoint = (force: boolean): void => {
-    if (options.onCheckpoint === undefined || (!force && (unsaved === 0 || Date.now() - lastCheckpointAt < checkpointMs))) return;
-    options.onCheckpoint({ lastRecord: live.lastRecord, snapshot: live.correlator.snapshot() });
+    if (options.onCheckpoint === undefined || failure !== undefined || (!force && (unsaved === 0 || Date.now() - lastCheckpointAt < checkpointMs))) return;
+    try {
+      options.onCheckpoint({ lastRecord: live.lastRecord, snapshot: live.correlator.snapshot() });
+    } catch (error) {
+      failure = error;
+      void source.close();
+      return;
+    }
     lastCheckpointAt = Date.now();
     unsaved = 0;
   };
@@ -90,5 +98,6 @@ export async function runWatch(options: RunWatchOptions): Promise<WatchResult> {
   } finally {
     clearInterval(idle);
   }
+  if (failure !== undefined) throw failure;
   return { lines, events, rejected: live.rejected, dropped: source.dropped };
 }
