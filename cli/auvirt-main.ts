@@ -45,6 +45,7 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (options.debug) process.stderr.write(await debugDump(options));
+  if (options.follow) return follow(options);
   let inputs: AuditInput[];
   if (options.stdin) inputs = [{ kind: 'stdin', path: '-' }];
   else if (options.file !== undefined) {
@@ -79,7 +80,6 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
 }
 
 async function report(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
-  let output: string;
   if (options.compat) {
     const request = { inputs, options: { correlateAvcAndAnomalies: options.allEvents || options.summary, filter }, flags, summary: options.summary };
     // The report is written once reading is over: the progress line goes before the first piece.
@@ -94,47 +94,68 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
     }, progress.update);
     progress.done();
     return 0;
-  } else {
-    const progress = progressReporter(totalBytes(inputs));
-    // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
-    // path starts faster without it).
-    const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
-    const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
-    const [{ correlateReading }, { ReportWriter, formatReportSummary, reportJson, reportSummary }] = await loadBeside(reading, () =>
-      Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js')]),
-    );
-    const textReport = options.format === 'text' && !options.summary;
-    let writer: InstanceType<typeof ReportWriter> | undefined;
-    // The rows settled so far are written while the log is still read (most are, long before its end),
-    // unless the progress line shares the terminal with them.
-    const meanwhile = textReport && !(progress.active && process.stdout.isTTY)
-      ? (correlator: SessionCorrelator) => {
+  }
+  return defaultReport(inputs, options, filter, flags);
+}
+
+/**
+ * The report with auvirt's bugs fixed: written as it settles, what is written forgotten (flat memory).
+ * CSV is made from the sessions' JSON at the end (sessions kept).
+ */
+async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
+  const progress = progressReporter(totalBytes(inputs));
+  // Reading starts first, its thread booting while the correlator loads (loaded only here: the compat
+  // path starts faster without it).
+  const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
+  const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
+  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary, reportJson, reportSummary }, { SessionStreamWriter }] = await loadBeside(reading, () =>
+    Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js'), import('../verifier/correlator/session-stream.js')]),
+  );
+  const csv = options.format === 'csv';
+  const sessionsFormat = options.format === 'json' || options.format === 'ndjson' ? options.format : undefined;
+  const textReport = options.format === 'text' && !options.summary;
+  let writer: InstanceType<typeof ReportWriter> | undefined;
+  let counter: InstanceType<typeof SummaryCounter> | undefined;
+  const sessionWriter = sessionsFormat === undefined ? undefined : new SessionStreamWriter(sessionsFormat, filter);
+  // What is settled is written (and forgotten) while the log is still read, unless the progress line
+  // shares the terminal with it.
+  const meanwhile = !csv && !(progress.active && process.stdout.isTTY)
+    ? (correlator: SessionCorrelator) => {
+        let rowsDone = correlator.rowTable.length;
+        if (textReport) {
           writer ??= new ReportWriter(correlator, flags, filter);
           for (const piece of writer.writeSettled()) writeOut(piece);
+          rowsDone = writer.rowsWritten;
+        } else if (options.summary) {
+          counter ??= new SummaryCounter(correlator, filter);
+          counter.countSettled();
+          rowsDone = counter.rowsCounted;
         }
-      : undefined;
-    // The text report and the summary show only some of an assignment's fields; the JSON form all.
-    const correlator = await correlateReading(reading, { allDetails: options.format !== 'text' }, meanwhile);
-    progress.done();
-    if (options.format === 'csv') {
-      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
-      output = Buffer.from(auvirtCsv(reportJson(correlator.sessions, filter, correlator.unmatched, summary), options), 'utf8').toString('latin1');
-    } else if (options.format === 'json') {
-      const summary = options.summary ? reportSummary(correlator, filter) : undefined;
-      output = Buffer.from(reportJson(correlator.sessions, filter, correlator.unmatched, summary), 'utf8').toString('latin1');
-    }
-    else if (options.summary) output = formatReportSummary(correlator, filter);
-    else {
-      writer ??= new ReportWriter(correlator, flags, filter);
-      while (writer.writeMore()) for (const piece of writer.takeFull()) writeOut(piece);
-      for (const piece of writer.takeAll()) writeOut(piece);
-      return reportUnread('auvirt', unread(), false, 0);
-    }
-    writeOut(output);
-    return reportUnread('auvirt', unread(), false, 0);
+        if (sessionWriter) writeOut(Buffer.from(sessionWriter.sessions(correlator.takeFinalSessions()), 'utf8'));
+        const dropped = correlator.forget(rowsDone);
+        writer?.forgotten(dropped);
+        counter?.forgotten(dropped);
+      }
+    : undefined;
+  // The text report and the summary show only some of an assignment's fields; the JSON forms and CSV all.
+  const correlator = await correlateReading(reading, { allDetails: options.format !== 'text', handOn: sessionWriter !== undefined }, meanwhile);
+  progress.done();
+  if (csv) {
+    const summary = options.summary ? reportSummary(correlator, filter) : undefined;
+    writeOut(Buffer.from(auvirtCsv(reportJson(correlator.sessions, filter, correlator.unmatched, summary), options), 'utf8'));
+  } else if (sessionWriter) {
+    const rest = sessionWriter.sessions(correlator.takeFinalSessions());
+    const summary = options.summary ? (counter ??= new SummaryCounter(correlator, filter)).summary() : undefined;
+    writeOut(Buffer.from(rest + sessionWriter.end(correlator.unmatched, summary), 'utf8'));
+  } else if (options.summary) {
+    counter ??= new SummaryCounter(correlator, filter);
+    writeOut(formatReportSummary(correlator, filter, counter.summary()));
+  } else {
+    writer ??= new ReportWriter(correlator, flags, filter);
+    while (writer.writeMore()) for (const piece of writer.takeFull()) writeOut(piece);
+    for (const piece of writer.takeAll()) writeOut(piece);
   }
-  writeOut(output);
-  return 0;
+  return reportUnread('auvirt', unread(), false, 0);
 }
 
 /**
@@ -144,4 +165,25 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
  */
 function writeOut(text: string | Buffer): void {
   writeBlocking(1, typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
+}
+
+/** `auvirt --follow`: virt-audit watch on --file (or auditd.conf's log_file), from its end, --vm/--uuid kept. */
+async function follow(options: AuvirtOptions): Promise<number> {
+  if (options.stdin) {
+    process.stderr.write('"--follow" reads a file; "--stdin" ends.\n');
+    return 1;
+  }
+  if (options.format === 'json' || options.format === 'csv') {
+    process.stderr.write(`"--follow" writes text or ndjson (one change per line), not ${options.format === 'csv' ? 'CSV' : 'one json document'}.\n`);
+    return 1;
+  }
+  const { auditdLogFile, followLog } = await import('./watch-command.js');
+  const uuid = options.uuid?.toLowerCase();
+  return followLog({
+    path: options.file ?? (await auditdLogFile()),
+    format: options.format,
+    proof: options.proof,
+    ...(options.start === undefined ? {} : { since: options.start }),
+    keep: (event) => (options.vm === undefined || event.name === options.vm) && (uuid === undefined || event.uuid?.toLowerCase() === uuid),
+  });
 }

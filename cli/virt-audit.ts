@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   // Listed for --help; `report` runs auvirt's own parser (below).
   report: async () => new Command('report').description('guest sessions, resources, AVCs and anomalies: auvirt (see virt-audit report --help; auvirt(8))'),
   conform: async () => (await import('./conform-command.js')).conformCommand(),
+  watch: async () => (await import('./watch-command.js')).watchCommand(),
 };
 const program = new Command('virt-audit')
   .description('The libvirt side of the Linux audit trail: verify, emit, check and report VIRT_* records (report: auvirt, see virt-audit report --help)')

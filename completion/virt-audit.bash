@@ -6,7 +6,7 @@ _virt_audit() {
   done
   [[ $path == 'virt-audit report' ]] && { _auvirt; return; }
   case $path in
-    'virt-audit') words='verify emit lifecycle search aureport conform report --help --version' ;;
+    'virt-audit') words='verify emit lifecycle search aureport conform watch report --help --version' ;;
     'virt-audit verify') words='-V --version --format --records --profile --eoe-timeout --max-line-bytes --help' ;;
     'virt-audit emit') words='-V --version --sink --policy --replay --type --set --timeout --max-line-bytes --fsync --read-back --help' ;;
     'virt-audit lifecycle') words='start failed-start reboot stop attach detach change-media bridge-change disk-snapshot block-copy update -V --version --help' ;;
@@ -24,21 +24,22 @@ _virt_audit() {
     'virt-audit search') words='--uuid --vm-name -w --word --input --input-logs --start --end --since --until -r --raw -i --interpret --format --compat -V --version --help' ;;
     'virt-audit aureport') words='--virt --summary -i --interpret --failed --success --input --input-logs --start --end --since --until --format --compat -V --version --help' ;;
     'virt-audit conform') words='-V --version --rules --journal --libvirt --host-values --format --skip --help' ;;
+    'virt-audit watch') words='--format --from-start --since --after --state --poll --proof --help' ;;
   esac
   if [[ $current == -* || -n $words && $current != */* ]]; then
     COMPREPLY=($(compgen -W "$words" -- "$current"))
   fi
   [[ ${#COMPREPLY[@]} -eq 0 ]] && COMPREPLY=($(compgen -f -- "$current"))
 }
-declare -A _virt_audit_known=(['virt-audit']=1 ['virt-audit verify']=1 ['virt-audit emit']=1 ['virt-audit lifecycle']=1 ['virt-audit lifecycle start']=1 ['virt-audit lifecycle failed-start']=1 ['virt-audit lifecycle reboot']=1 ['virt-audit lifecycle stop']=1 ['virt-audit lifecycle attach']=1 ['virt-audit lifecycle detach']=1 ['virt-audit lifecycle change-media']=1 ['virt-audit lifecycle bridge-change']=1 ['virt-audit lifecycle disk-snapshot']=1 ['virt-audit lifecycle block-copy']=1 ['virt-audit lifecycle update']=1 ['virt-audit search']=1 ['virt-audit aureport']=1 ['virt-audit conform']=1 ['virt-audit report']=1)
+declare -A _virt_audit_known=(['virt-audit']=1 ['virt-audit verify']=1 ['virt-audit emit']=1 ['virt-audit lifecycle']=1 ['virt-audit lifecycle start']=1 ['virt-audit lifecycle failed-start']=1 ['virt-audit lifecycle reboot']=1 ['virt-audit lifecycle stop']=1 ['virt-audit lifecycle attach']=1 ['virt-audit lifecycle detach']=1 ['virt-audit lifecycle change-media']=1 ['virt-audit lifecycle bridge-change']=1 ['virt-audit lifecycle disk-snapshot']=1 ['virt-audit lifecycle block-copy']=1 ['virt-audit lifecycle update']=1 ['virt-audit search']=1 ['virt-audit aureport']=1 ['virt-audit conform']=1 ['virt-audit watch']=1 ['virt-audit report']=1)
 _auvirt() {
   local current=${COMP_WORDS[COMP_CWORD]} previous=${COMP_WORDS[COMP_CWORD-1]}
   case $previous in
     -f|--file) COMPREPLY=($(compgen -f -- "$current")); return ;;
-    --format) COMPREPLY=($(compgen -W 'text json' -- "$current")); return ;;
+    --format) COMPREPLY=($(compgen -W 'text json ndjson' -- "$current")); return ;;
     -ts|--start|-te|--end) COMPREPLY=($(compgen -W 'now recent today yesterday this-week week-ago this-month this-year boot' -- "$current")); return ;;
   esac
-  COMPREPLY=($(compgen -W '--stdin --all-events --summary --start --end --file --show-uuid --proof --debug --uuid --vm --since --until --compat --format --version -a -s -f -ts -te -u -v -h --help' -- "$current"))
+  COMPREPLY=($(compgen -W '--stdin --all-events --summary --start --end --file --show-uuid --proof --debug --uuid --vm --since --until --compat --format --follow --version -a -s -f -ts -te -u -v -h --help' -- "$current"))
 }
 complete -F _auvirt auvirt
 complete -o filenames -F _virt_audit virt-audit

@@ -305,9 +305,10 @@ the emitter, then writes BENCHMARKS.md (its Hostile input section kept) and benc
   --timeout SECONDS    a run's limit (default 600)
   --records N          records the emitter sends (default 20000)
   --reuse              re-measure only the emitter; the tool comparisons from bench/results.json
+  --only memory        only the report-memory case (auvirt's reports at 1M and 4M lines), its section rewritten
   -h, --help           this text`;
 
-function benchArgs(): { sizes: string; timeout: string; records: string; reuse: boolean } {
+function benchArgs(): { sizes: string; timeout: string; records: string; reuse: boolean; only?: string | undefined } {
   try {
     const { values } = parseArgs({
       options: {
@@ -316,6 +317,8 @@ function benchArgs(): { sizes: string; timeout: string; records: string; reuse: 
         records: { type: 'string', default: '20000' },
         // Re-measure only the emitter and rewrite the report from bench/results.json's tool comparisons.
         reuse: { type: 'boolean', default: false },
+        // `memory`: only the report-memory case, its section rewritten.
+        only: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -332,6 +335,11 @@ function benchArgs(): { sizes: string; timeout: string; records: string; reuse: 
 
 async function main(): Promise<void> {
   const values = benchArgs();
+  if (values.only === 'memory') {
+    writeSection('## Report memory', reportMemorySection(Number(values.timeout)));
+    return;
+  }
+  if (values.only !== undefined) throw new Error(`--only takes memory, not ${values.only}`);
   const timeout = Number(values.timeout);
   const previous = values.reuse ? (JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')) as { results: PairResult[]; pairsDate?: string; date: string }) : null;
   const cached = previous?.results ?? null;
@@ -407,8 +415,60 @@ Raw numbers: [bench/results.json](bench/results.json).
 
 ## Headline
 ${headline.map((line) => `- ${line}`).join('\n')}
-${hostileSection()}`);
+${reportMemorySection(timeout)}${hostileSection()}`);
   process.stdout.write(`${table}\n\n${headline.join(' · ')}\n`);
+}
+
+/** Line counts of the report-memory case: memory flat means the same peak at both. */
+const MEMORY_SIZES = [1_000_000, 4_000_000] as const;
+const MEMORY_FORMATS = [
+  ['text (--all-events)', ['--all-events']],
+  ['--format json', ['--format', 'json']],
+  ['--format ndjson', ['--format', 'ndjson']],
+] as const;
+
+/**
+ * Peak RSS of auvirt's default reports (text, json, ndjson) at 1M and 4M generated lines: they write what
+ * has settled and the correlator forgets it, so the peak should not grow with the log.
+ */
+function reportMemorySection(timeout: number): string {
+  const rows: string[] = [];
+  const peaks = new Map<string, number[]>();
+  for (const lines of MEMORY_SIZES) {
+    const file = ensureLog(lines);
+    for (const [name, args] of MEMORY_FORMATS) {
+      const result = measure([...AUVIRT, ...args, '--file', file], timeout);
+      peaks.set(name, [...(peaks.get(name) ?? []), result.rssMb]);
+      rows.push(`| ${name} | ${lines.toLocaleString('en')} | ${result.timedOut ? `> ${timeout} s` : `${fmt(result.wall, 2)} s`} | ${fmt(result.rssMb, 0)} MB |`);
+    }
+  }
+  const growth = [...peaks].map(([name, [small, large]]) => `${name} ${fmt(((large ?? NaN) / (small ?? NaN) - 1) * 100, 0)} %`).join(', ');
+  return `
+## Report memory
+
+Written by \`npm run bench\` (alone: \`npm run bench -- --only memory\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: peak RSS of
+\`auvirt\` (default mode) on \`npm run gen\` logs, output discarded, as in Method. The reports write each
+session (or row) once no later record can change it and the correlator then forgets it (docs/live.md).
+
+| report | lines | wall | peak RSS |
+|---|---:|---:|---:|
+${rows.join('\n')}
+
+Peak RSS from 1M to 4M lines: ${growth}.
+`;
+}
+
+/** Replaces `heading`'s section of BENCHMARKS.md (up to the next section) with `section`, or appends it. */
+function writeSection(heading: string, section: string): void {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const at = text.indexOf(`\n${heading}\n`);
+  if (at === -1) {
+    writeFileSync(file, `${text.trimEnd()}\n${section}`);
+    return;
+  }
+  const next = text.indexOf('\n## ', at + heading.length + 2);
+  writeFileSync(file, `${text.slice(0, at)}${section}${next === -1 ? '' : text.slice(next)}`);
 }
 
 /** The "Hostile input" section `npm run bench:hostile` writes: kept as it is when this bench rewrites the file. */

@@ -7,6 +7,7 @@ import { conformCommand } from '../cli/conform-command.js';
 import { emitCommand } from '../cli/emit-command.js';
 import { lifecycleCommand } from '../cli/lifecycle-command.js';
 import { searchCommand } from '../cli/search-command.js';
+import { watchCommand } from '../cli/watch-command.js';
 import { aureportCommand } from '../cli/aureport-command.js';
 import { verifyCommand } from '../cli/verify-command.js';
 import { packageVersion } from '../cli/package-version.js';
@@ -32,7 +33,7 @@ function commandHelp(command: Command, prefix: string): string[] {
 }
 
 export async function virtAuditMan(): Promise<string> {
-  const commands = [verifyCommand(), emitCommand(), lifecycleCommand(), searchCommand(), aureportCommand(), conformCommand()];
+  const commands = [verifyCommand(), emitCommand(), lifecycleCommand(), searchCommand(), aureportCommand(), conformCommand(), watchCommand()];
   return [
     `.TH VIRT-AUDIT 1 "" "virt-audit ${packageVersion()}" "User Commands"`,
     '.SH NAME',
@@ -45,11 +46,13 @@ export async function virtAuditMan(): Promise<string> {
     'virt\\-audit reads audit logs the way auditd writes them and checks every VIRT_CONTROL, VIRT_RESOURCE and',
     'VIRT_MACHINE_ID record against what libvirt writes (\\fBverify\\fR), whole trails against what libvirt must write',
     '(\\fBconform\\fR), emits those records as libvirt does through libaudit (\\fBemit\\fR, \\fBlifecycle\\fR), and reports',
-    'them as ausearch and aureport do (\\fBsearch\\fR, \\fBaureport\\fR). \\fBvirt\\-audit report\\fR is \\fBauvirt\\fR(8).',
+    'them as ausearch and aureport do (\\fBsearch\\fR, \\fBaureport\\fR), and follows the log as auditd writes it (\\fBwatch\\fR).',
+    '\\fBvirt\\-audit report\\fR is \\fBauvirt\\fR(8).',
     '.SH COMMANDS',
     ...commands.flatMap((command) => commandHelp(command, 'virt-audit')),
     '.SH EXIT STATUS',
     '0: done and nothing found; 1: a finding, an invalid record or a record not delivered; 2: a usage or I/O error.',
+    '\\fBwatch\\fR: 0 ended by SIGTERM or SIGINT (its state saved); 1 the log or the state file could not be read or written; 2 a usage error.',
     '.SH SEE ALSO',
     '\\fBauvirt\\fR(8), \\fBausearch\\fR(8), \\fBaureport\\fR(8), \\fBauditd\\fR(8)',
     '',

@@ -40,24 +40,26 @@ export class PrivateAuditd {
   private child: ChildProcess | undefined;
   private readonly before: AuditStatus;
 
-  private constructor(readonly format: 'RAW' | 'ENRICHED', settings: readonly string[] = []) {
+  /** `conf`: auditd.conf settings over the defaults below (e.g. a tiny max_log_file that rotates). */
+  private constructor(readonly format: 'RAW' | 'ENRICHED', conf: Readonly<Record<string, string>> = {}) {
     this.before = auditStatus();
     this.directory = mkdtempSync(join(tmpdir(), 'virt-audit-auditd-'));
     mkdirSync(join(this.directory, 'etc'));
     this.logFile = join(this.directory, 'audit.log');
-    const conf = join(this.directory, 'etc', 'auditd.conf');
-    writeFileSync(conf, [
+    const settings = new Map([
       'local_events = yes', 'write_logs = yes', `log_file = ${this.logFile}`, `log_format = ${format}`,
       'flush = INCREMENTAL_ASYNC', 'freq = 50', 'max_log_file = 1000', 'num_logs = 2', 'max_log_file_action = IGNORE',
       'space_left = 2', 'space_left_action = IGNORE', 'admin_space_left = 1', 'admin_space_left_action = IGNORE',
-      'disk_full_action = IGNORE', 'disk_error_action = IGNORE', 'name_format = NONE', 'q_depth = 20000', ...settings, '',
-    ].join('\n'));
-    chmodSync(conf, 0o640);
+      'disk_full_action = IGNORE', 'disk_error_action = IGNORE', 'name_format = NONE', 'q_depth = 20000',
+    ].map((line) => line.split(' = ') as [string, string]));
+    for (const [name, value] of Object.entries(conf)) settings.set(name, value);
+    const confFile = join(this.directory, 'etc', 'auditd.conf');
+    writeFileSync(confFile, `${[...settings].map(([name, value]) => `${name} = ${value}`).join('\n')}\n`);
+    chmodSync(confFile, 0o640);
   }
 
-  /** `settings`: more auditd.conf lines (`plugin_dir = …`); a key given twice is read as auditd reads it. */
-  static async start(format: 'RAW' | 'ENRICHED' = 'RAW', settings: readonly string[] = []): Promise<PrivateAuditd> {
-    const auditd = new PrivateAuditd(format, settings);
+  static async start(format: 'RAW' | 'ENRICHED' = 'RAW', conf: Readonly<Record<string, string>> = {}): Promise<PrivateAuditd> {
+    const auditd = new PrivateAuditd(format, conf);
     const child = spawn('/usr/sbin/auditd', ['-n', '-c', join(auditd.directory, 'etc'), '-s', 'enable'], { stdio: 'ignore' });
     auditd.child = child;
     // auditd registers its pid, then enables auditing (-s enable): ready once both are seen.

@@ -129,6 +129,8 @@ export interface HostLabOptions {
   readonly besides?: HostLab;
   /** libvirtd.conf host_uuid: libvirt refuses to migrate between two daemons that report the same host. */
   readonly hostUuid?: string;
+  /** auditd.conf settings over the private auditd's defaults (PrivateAuditd.start). */
+  readonly auditdConf?: Readonly<Record<string, string>>;
 }
 
 export class HostLab {
@@ -194,7 +196,7 @@ export class HostLab {
     const kvm = new KvmDeviceMode();
     let auditd: PrivateAuditd;
     try {
-      auditd = options.besides?.auditd ?? await PrivateAuditd.start(options.format);
+      auditd = options.besides?.auditd ?? await PrivateAuditd.start(options.format, options.auditdConf);
     } catch (error) {
       kvm.restore();
       if (root !== '') run('bash', [chrootScript(), 'umount', libvirt]);

@@ -51,7 +51,7 @@ describe.skipIf(unavailable !== null)('live sources beside a private auditd 3.0.
     reading = (async () => {
       for await (const line of netlink) netlinkLines.push(line.text);
     })();
-    auditd = await PrivateAuditd.start('RAW', [`plugin_dir = ${join(directory, 'plugins.d')}`]);
+    auditd = await PrivateAuditd.start('RAW', { plugin_dir: join(directory, 'plugins.d') });
   }, 60_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ export const AUVIRT_USAGE =
 
 /** `auvirt --help` outside --compat: every option, this package's own included. */
 export const AUVIRT_HELP = `${AUVIRT_USAGE}
-       [--since date] [--until date] [--compat] [--format text|json|csv] [--version]
+       [--since date] [--until date] [--compat] [--format text|json|ndjson|csv] [--follow] [--version]
 
 Guest sessions, their resources, AVC denials and anomalies, from the audit log (auvirt, dropped from
 audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auvirt 3.0.9 prints).
@@ -29,12 +29,15 @@ audit-userspace 4.0, with its known bugs fixed; --compat prints exactly what auv
       --proof                 add the ids (node:seconds.millis:serial) of the records behind each row
       --debug                 print the parsed options on stderr
       --compat                byte for byte auvirt 3.0.9's output, its bugs included
-      --format text|json|csv  text rows (default), sessions as JSON, or CSV: a session per row (with
-                              --all-events a report row per row); not with --compat
+      --format text|json|ndjson|csv  text rows (default), sessions as one JSON document or one per line
+                              (written as sessions end), or CSV: a session per row (with --all-events a
+                              report row per row); not with --compat
+      --follow                follow the log as auditd writes it: one line per change (virt-audit watch,
+                              which can also keep a state file; not with --compat)
       --version               print the version
   -h, --help                  this text (with --compat: auvirt 3.0.9's usage line)
 
-Exit status: 0 done, 1 an error.`;
+Exit status: 0 done (with --follow: ended by SIGTERM or SIGINT), 1 an error.`;
 
 export interface AuvirtOptions {
   help: boolean;
@@ -46,7 +49,9 @@ export interface AuvirtOptions {
   proof: boolean;
   debug: boolean;
   compat: boolean;
-  format: 'text' | 'json' | 'csv';
+  format: 'text' | 'json' | 'ndjson' | 'csv';
+  /** Follow the log (virt-audit watch) instead of reporting it. */
+  follow: boolean;
   file?: string;
   uuid?: string;
   vm?: string;
@@ -60,7 +65,7 @@ export class AuvirtUsageError extends Error {}
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function parseAuvirtArgs(args: readonly string[], now = new Date()): AuvirtOptions {
-  const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text' };
+  const options: AuvirtOptions = { help: false, version: false, stdin: false, allEvents: false, summary: false, showUuid: false, proof: false, debug: false, compat: false, format: 'text', follow: false };
   const compat = args.includes('--compat');
   const hasValue = (index: number): boolean => index + 1 < args.length && !args[index + 1]!.startsWith('-');
   // Outside --compat a date may be a time ago (-2h), which starts with '-'.
@@ -118,10 +123,13 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
         break;
       case '--format': {
         const format = value();
-        if (format !== 'text' && format !== 'json' && format !== 'csv') throw new AuvirtUsageError(`"--format" is text, json or csv, not ${format}.`);
+        if (format !== 'text' && format !== 'json' && format !== 'ndjson' && format !== 'csv') throw new AuvirtUsageError(`"--format" is text, json, ndjson or csv, not ${format}.`);
         options.format = format;
         break;
       }
+      case '--follow':
+        options.follow = true;
+        break;
       case '-f':
       case '--file':
         options.file = value();
@@ -156,6 +164,7 @@ export function parseAuvirtArgs(args: readonly string[], now = new Date()): Auvi
     }
   }
   if (options.compat && options.format !== 'text') throw new AuvirtUsageError(`"--format ${options.format}" is not an auvirt 3.0.9 output; drop --compat.`);
+  if (options.compat && options.follow) throw new AuvirtUsageError('"--follow" is not an auvirt 3.0.9 option (it read finished logs only); drop --compat.');
   if (options.stdin && options.file !== undefined) {
     throw new AuvirtUsageError('"--sdtin" and "--file" options must not be specified together.');
   }

@@ -105,6 +105,10 @@ export class AssignmentTable {
     return this.values[index]!;
   }
 
+  previousId(index: number): number {
+    return this.previousValues[index]!;
+  }
+
   kind(index: number): string {
     return this.strings.text(this.kinds[index]!)!;
   }
@@ -180,6 +184,35 @@ export class AssignmentTable {
       success: this.success(index), user: this.user(index), start, end, endedBy: this.endedByOf(index), details,
       proofs: end === null || end === start ? [start] : [start, end],
     };
+  }
+
+  /** Appends a copy of assignment `index` of `source` (a table over the same strings); returns its number here. */
+  copyFrom(source: AssignmentTable, index: number): number {
+    if (this.length === this.capacity) this.grow();
+    const to = this.length++;
+    this.sessions[to] = source.sessions[index]!;
+    this.kinds[to] = source.kinds[index]!;
+    this.reasons[to] = source.reasons[index]!;
+    this.values[to] = source.values[index]!;
+    this.previousValues[to] = source.previousValues[index]!;
+    this.users[to] = source.users[index]!;
+    this.successes[to] = source.successes[index]!;
+    this.closedAtCreation[to] = source.closedAtCreation[index]!;
+    this.endedBy[to] = source.endedBy[index]!;
+    this.hasEnd[to] = source.hasEnd[index]!;
+    for (const [into, from] of [[this.starts, source.starts], [this.ends, source.ends]] as const) {
+      into.node[to] = from.node[index]!;
+      into.sec[to] = from.sec[index]!;
+      into.ms[to] = from.ms[index]!;
+      into.serial[to] = from.serial[index]!;
+    }
+    const count = source.detailsCount[index]!;
+    const at = source.detailsAt[index]!;
+    this.detailsAt[to] = this.detailsUsed;
+    this.detailsCount[to] = count;
+    if (this.detailsUsed + count * 2 > this.details.length) this.details = grown(this.details, Math.max(this.details.length * 2, this.detailsUsed + count * 2));
+    for (let offset = 0; offset < count * 2; offset++) this.details[this.detailsUsed++] = source.details[at + offset]!;
+    return to;
   }
 
   private setProof(columns: ProofColumns, index: number, proof: ProofId): void {

@@ -295,7 +295,7 @@ const KIND_CELLS = ROW_KINDS.map((kind) => latin1(`${pad(kind, 6, 5)} `));
  * reason, a value — each made once: most of a report's bytes are these, written again and again.
  */
 class RowCells {
-  private readonly sessions: Uint8Array[] = [];
+  private sessions: Uint8Array[] = [];
   private readonly guests = new Map<string, Uint8Array>();
   private readonly users = new Map<string | null, Uint8Array>();
   private readonly heads = new Map<number | string, Uint8Array>();
@@ -314,6 +314,11 @@ class RowCells {
       this.sessions[session.index] = made;
     }
     return made;
+  }
+
+  /** Sessions were renumbered (the correlator forgot finished ones). */
+  renumbered(): void {
+    this.sessions = [];
   }
 
   /** The user and the tab before the period. */
@@ -428,6 +433,18 @@ export class ReportWriter {
     return this.out.takeFull();
   }
 
+  /** Rows written (or passed over by the filter) so far: what the correlator may forget. */
+  get rowsWritten(): number {
+    return this.written;
+  }
+
+  /** The correlator dropped its first `rows` rows (SessionCorrelator.forget) and renumbered its sessions. */
+  forgotten(rows: number): void {
+    if (rows === 0) return;
+    this.written -= rows;
+    this.cells.renumbered();
+  }
+
   /** Every piece not taken yet, the last one included. */
   takeAll(): Buffer[] {
     return this.out.takeAll();
@@ -471,30 +488,65 @@ export interface ReportSummary {
   readonly unmatchedAvcsAndAnomalies: number;
 }
 
-export function reportSummary(log: SessionCorrelator, filter: ReportFilter): ReportSummary {
-  const count = { start: 0, stop: 0, resrc: 0, avc: 0, anom: 0, down: 0, failed: 0 };
-  let first = Infinity;
-  let last = -Infinity;
-  let visible = 0;
-  const row = new RowView(log);
-  for (let index = 0; index < log.rowTable.length; index++) {
-    if (!row.at(index).visible(filter, true)) continue;
-    visible++;
-    for (const proof of row.proofs()) {
-      first = Math.min(first, proof.sec);
-      last = Math.max(last, proof.sec);
-    }
-    if (row.failed()) count.failed++;
-    else count[ROW_KINDS[row.kind]!]++;
+/**
+ * The summary's counts, taken row by row as the text writer writes them: the settled rows while the log is
+ * read (so the correlator can forget them), the rest at its end.
+ */
+export class SummaryCounter {
+  private readonly count = { start: 0, stop: 0, resrc: 0, avc: 0, anom: 0, down: 0, failed: 0 };
+  private first = Infinity;
+  private last = -Infinity;
+  private visible = 0;
+  private counted = 0;
+  private readonly row: RowView;
+
+  constructor(private readonly log: SessionCorrelator, private readonly filter: ReportFilter) {
+    this.row = new RowView(log);
   }
-  return {
-    range: visible === 0 ? null : { first, last }, starts: count.start, stops: count.stop, resourceAssignments: count.resrc, avcs: count.avc,
-    anomalies: count.anom, failedOperations: count.failed, hostShutdowns: count.down, unmatchedAvcsAndAnomalies: log.unmatched.avcs + log.unmatched.anomalies,
-  };
+
+  /** Counts the rows no later record can change, up to the first one that may (every row with `all`). */
+  countSettled(all = false): void {
+    const { row, count, filter } = this;
+    for (; this.counted < this.log.rowTable.length; this.counted++) {
+      row.at(this.counted);
+      if (!all && !row.settled()) return;
+      if (!row.visible(filter, true)) continue;
+      this.visible++;
+      for (const proof of row.proofs()) {
+        this.first = Math.min(this.first, proof.sec);
+        this.last = Math.max(this.last, proof.sec);
+      }
+      if (row.failed()) count.failed++;
+      else count[ROW_KINDS[row.kind]!]++;
+    }
+  }
+
+  get rowsCounted(): number {
+    return this.counted;
+  }
+
+  /** The correlator dropped its first `rows` rows. */
+  forgotten(rows: number): void {
+    this.counted -= rows;
+  }
+
+  /** The counts over every row (the log read to its end). */
+  summary(): ReportSummary {
+    this.countSettled(true);
+    const { count, log } = this;
+    return {
+      range: this.visible === 0 ? null : { first: this.first, last: this.last }, starts: count.start, stops: count.stop, resourceAssignments: count.resrc, avcs: count.avc,
+      anomalies: count.anom, failedOperations: count.failed, hostShutdowns: count.down, unmatchedAvcsAndAnomalies: log.unmatched.avcs + log.unmatched.anomalies,
+    };
+  }
 }
 
-export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter): string {
-  const summary = reportSummary(log, filter);
+export function reportSummary(log: SessionCorrelator, filter: ReportFilter): ReportSummary {
+  return new SummaryCounter(log, filter).summary();
+}
+
+export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter, counted?: ReportSummary): string {
+  const summary = counted ?? reportSummary(log, filter);
   const counts = { start: summary.starts, stop: summary.stops, resrc: summary.resourceAssignments, avc: summary.avcs, anom: summary.anomalies, failed: summary.failedOperations };
   return summaryText(summary.range, counts, [
     ['Number of host shutdowns:', summary.hostShutdowns],
@@ -502,21 +554,26 @@ export function formatReportSummary(log: SessionCorrelator, filter: ReportFilter
   ]);
 }
 
+/** Whether the JSON forms show the session under the filter. */
+export function sessionSelected(session: GuestSession, filter: ReportFilter): boolean {
+  if (filter.vm !== undefined && session.name !== filter.vm) return false;
+  if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
+  const from = session.start?.proof.sec ?? session.stops[0]?.proof.sec ?? 0;
+  const to = session.end?.proof.sec ?? Infinity;
+  return !(filter.end !== undefined && from > filter.end) && !(filter.start !== undefined && to < filter.start);
+}
+
+/** The summary as the JSON forms show it: the range's times in ISO 8601. */
+export function summaryJson(summary: ReportSummary): Record<string, unknown> {
+  return { ...summary, range: summary.range && { first: isoTime(summary.range.first * 1000), last: isoTime(summary.range.last * 1000) } };
+}
+
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial; with `summary`, the summary's counts too. */
 export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }, summary?: ReportSummary): string {
-  const selected = sessions.filter((session) => {
-    if (filter.vm !== undefined && session.name !== filter.vm) return false;
-    if (filter.uuid !== undefined && session.uuid.toLowerCase() !== filter.uuid.toLowerCase()) return false;
-    const from = session.start?.proof.sec ?? session.stops[0]?.proof.sec ?? 0;
-    const to = session.end?.proof.sec ?? Infinity;
-    return !(filter.end !== undefined && from > filter.end) && !(filter.start !== undefined && to < filter.start);
-  });
   const document = {
-    sessions: selected.map(sessionJson),
+    sessions: sessions.filter((session) => sessionSelected(session, filter)).map(sessionJson),
     unmatched,
-    ...(summary === undefined
-      ? {}
-      : { summary: { ...summary, range: summary.range && { first: isoTime(summary.range.first * 1000), last: isoTime(summary.range.last * 1000) } } }),
+    ...(summary === undefined ? {} : { summary: summaryJson(summary) }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

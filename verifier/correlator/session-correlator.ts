@@ -12,6 +12,7 @@ import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
+import { entryDetail, liveEvent, proofIds, type ChangeListener, type GuestNames } from './live-changes.js';
 import type { AuditGap, GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
 
 const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
@@ -44,7 +45,8 @@ function userOf(record: AuditRecord): string | null {
 
 /** A guest session while the log is read: its assignments are numbers in the assignment table. */
 export interface SessionState {
-  readonly index: number;
+  /** Its place in sessionStates (renumbered when finished sessions are forgotten). */
+  index: number;
   readonly node: string | null;
   readonly uuid: string;
   readonly name: string;
@@ -60,6 +62,10 @@ export interface SessionState {
   readonly gaps: AuditGap[];
   /** Open assignments by kind and value (string numbers), for their update or detach; made on first use. */
   open: Map<number | string, number[]> | undefined;
+  /** Its last row in the row table, -1 before its first. */
+  lastRow: number;
+  /** Taken by takeFinalSessions. */
+  handed: boolean;
 }
 
 interface Pending {
@@ -95,7 +101,29 @@ const COUNTERS = new Set(COUNTER_KINDS);
 /** The old- and new- field names of the kinds that carry their value in them. */
 const OLD_AND_NEW = new Map([...GENERIC, ...COUNTER_KINDS].map((kind) => [kind, [`old-${kind}`, `new-${kind}`] as const]));
 const NO_DETAILS: readonly string[] = [];
+/** Rows written before forgetting is worth rebuilding the tables. */
+const FORGET_AT_LEAST = 1 << 14;
 
+
+/** An assignment as a snapshot keeps it. */
+export interface SnapshotAssignment extends NewAssignment {}
+
+/** A session as a snapshot keeps it: its open assignments only. */
+export interface SnapshotSession extends Omit<GuestSession, 'resources' | 'avcs' | 'anomalies'> {
+  readonly resources: readonly SnapshotAssignment[];
+  readonly running: boolean;
+  readonly latest: boolean;
+}
+
+/** What SessionCorrelator.snapshot keeps (plain JSON). */
+export interface CorrelatorSnapshot {
+  readonly version: 1;
+  readonly sessions: readonly SnapshotSession[];
+  readonly pending: ReadonlyArray<{ readonly node: string | null; readonly uuid: string; readonly name: string; readonly virt: string | null; readonly labels: readonly SecurityLabel[]; readonly resources: readonly SnapshotAssignment[] }>;
+  /** byLevel: `node NUL level` to the guest's key. */
+  readonly levels: ReadonlyArray<readonly [string, string]>;
+  readonly unmatched: { readonly avcs: number; readonly anomalies: number };
+}
 
 export interface CorrelatorOptions {
   /**
@@ -103,18 +131,27 @@ export interface CorrelatorOptions {
    * text report shows (a cgroup rule's class, ACL and path or category).
    */
   readonly allDetails?: boolean;
+  /** Told each change as it happens (the live side's events), in the order the records came. */
+  readonly onChange?: ChangeListener;
+  /**
+   * Sessions wait to be taken by takeFinalSessions before `forget` drops them (the JSON forms); without it,
+   * `forget` drops a final session once its rows are written.
+   */
+  readonly handOn?: boolean;
+  /** Rows written before `forget` rebuilds the tables (default 16,384): fewer keep less, at more copies. */
+  readonly forgetAtLeast?: number;
 }
 
 export class SessionCorrelator {
   readonly strings = new StringTable();
-  readonly assignments = new AssignmentTable(this.strings);
-  readonly rowTable = new RowTable();
+  assignments = new AssignmentTable(this.strings);
+  rowTable = new RowTable();
   readonly sessionStates: SessionState[] = [];
   /** Items of the rows that are not assignments, by row kind. */
-  readonly stopList: StopRecord[] = [];
-  readonly avcList: GuestAvc[] = [];
-  readonly anomalyList: GuestAnomaly[] = [];
-  readonly downList: ProofId[] = [];
+  stopList: StopRecord[] = [];
+  avcList: GuestAvc[] = [];
+  anomalyList: GuestAnomaly[] = [];
+  downList: ProofId[] = [];
   /** AVC denials and anomalies of no known guest: reported, not dropped. */
   readonly unmatched: { avcs: number; anomalies: number } = { avcs: 0, anomalies: 0 };
   private readonly running = new Map<string, SessionState>();
@@ -127,10 +164,19 @@ export class SessionCorrelator {
   private materialized: { sessions: GuestSession[]; rows: ReportRow[] } | undefined;
   private recentGuest: { node: string | null; uuid: string | null; key: string } = { node: null, uuid: null, key: '' };
   private readonly allDetails: boolean;
+  private readonly tell: ChangeListener | undefined;
+  private readonly handOn: boolean;
+  /** The first session not yet taken by takeFinalSessions. */
+  private handCursor = 0;
 
   constructor(options: CorrelatorOptions = {}) {
     this.allDetails = options.allDetails ?? true;
+    this.tell = options.onChange;
+    this.handOn = options.handOn ?? false;
+    this.forgetAtLeast = options.forgetAtLeast ?? FORGET_AT_LEAST;
   }
+
+  private readonly forgetAtLeast: number;
 
   /** The events `handle` reads, by their first record's type (SESSION_TYPES). */
   static readonly keepTypes: TypeSelection = SESSION_TYPES;
@@ -163,6 +209,7 @@ export class SessionCorrelator {
   /** Ends the stream: sessions still running stay open (an audit gap open at the end stays open too). */
   finish(): void {
     this.materialized = undefined;
+    this.finished = true;
     for (const pending of this.pending.values()) {
       if (pending.labels.length === 0 && pending.resources.length === 0) continue;
       const session = this.newSession(pending.node, pending.uuid, pending, null);
@@ -189,10 +236,7 @@ export class SessionCorrelator {
       if (made === undefined) assignments.set(index, (made = this.assignments.assignment(index)));
       return made;
     };
-    const sessions = this.sessionStates.map((state): GuestSession => ({
-      node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end,
-      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies, gaps: state.gaps,
-    }));
+    const sessions = this.sessionStates.map((state) => this.sessionObject(state, assignment));
     const rows: ReportRow[] = [];
     const table = this.rowTable;
     for (let row = 0; row < table.length; row++) {
@@ -221,12 +265,175 @@ export class SessionCorrelator {
     return (this.materialized = { sessions, rows });
   }
 
+  private sessionObject(state: SessionState, assignment = (index: number) => this.assignments.assignment(index)): GuestSession {
+    return {
+      node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end,
+      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies, gaps: state.gaps,
+    };
+  }
+
+  /**
+   * Whether no later record can change the session: it has ended, a newer session of its guest exists (an
+   * AVC matched by its target's level or AppArmor profile goes to the guest's latest session, ended or
+   * not), and no audit gap of it is still open.
+   */
+  isFinal(session: SessionState): boolean {
+    if (session.end === null) return false;
+    if (this.latest.get(keyOf(session.node, session.uuid)) === session) return false;
+    const gap = session.gaps.at(-1);
+    return gap === undefined || gap.to !== null;
+  }
+
+  /**
+   * The sessions, in the order they began, from the first not taken yet up to the first that is not final;
+   * after `finish`, all that are left. Each is taken once.
+   */
+  takeFinalSessions(): GuestSession[] {
+    const taken: GuestSession[] = [];
+    while (this.handCursor < this.sessionStates.length) {
+      const state = this.sessionStates[this.handCursor]!;
+      if (!this.finished && !this.isFinal(state)) break;
+      state.handed = true;
+      taken.push(this.sessionObject(state));
+      this.handCursor++;
+    }
+    return taken;
+  }
+
+  private finished = false;
+
+  /**
+   * Forgets what is finished: the rows before `rowsDone` (written by their reader, who counts from 0 again
+   * after), and each final session whose rows are all among them (and, with handOn, that has been taken),
+   * with its assignments, stops, AVCs and anomalies. Returns how many rows were dropped (0 when too few
+   * were to be worth the copy: the tables are rebuilt, so it runs only when at least half would go).
+   */
+  forget(rowsDone: number): number {
+    const rows = this.rowTable;
+    if (rowsDone < this.forgetAtLeast || rowsDone * 2 < rows.length) return 0;
+    this.materialized = undefined;
+    const kept = this.sessionStates.filter((state) => !(state.lastRow < rowsDone && (this.handOn ? state.handed : this.isFinal(state))));
+    let handCursor = 0;
+    for (const state of kept) if (state.index < this.handCursor) handCursor++;
+    const oldAssignments = this.assignments;
+    const assignments = new AssignmentTable(this.strings);
+    const moved = new Map<number, number>();
+    const move = (index: number): number => {
+      let to = moved.get(index);
+      if (to === undefined) moved.set(index, (to = assignments.copyFrom(oldAssignments, index)));
+      return to;
+    };
+    kept.forEach((state, index) => {
+      state.index = index;
+      for (let at = 0; at < state.resources.length; at++) {
+        state.resources[at] = move(state.resources[at]!);
+        assignments.setSession(state.resources[at]!, index);
+      }
+      if (state.open) for (const open of state.open.values()) for (let at = 0; at < open.length; at++) open[at] = move(open[at]!);
+    });
+    for (const pending of this.pending.values()) for (let at = 0; at < pending.resources.length; at++) pending.resources[at] = move(pending.resources[at]!);
+    const rowTable = new RowTable();
+    const stops: StopRecord[] = [];
+    const avcs: GuestAvc[] = [];
+    const anomalies: GuestAnomaly[] = [];
+    const downs: ProofId[] = [];
+    for (const state of kept) state.lastRow = -1;
+    for (let row = rowsDone; row < rows.length; row++) {
+      const session = this.sessionStates[rows.session(row)]!;
+      const item = rows.item(row);
+      const kind = rows.kind(row);
+      const newItem =
+        kind === ROW_RESRC ? move(item)
+        : kind === ROW_STOP ? stops.push(this.stopList[item]!) - 1
+        : kind === ROW_AVC ? avcs.push(this.avcList[item]!) - 1
+        : kind === ROW_ANOM ? anomalies.push(this.anomalyList[item]!) - 1
+        : kind === ROW_DOWN ? downs.push(this.downList[item]!) - 1
+        : item;
+      session.lastRow = rowTable.length;
+      rowTable.add(kind, session.index, newItem);
+    }
+    this.sessionStates.length = 0;
+    this.sessionStates.push(...kept);
+    this.handCursor = handCursor;
+    this.assignments = assignments;
+    this.rowTable = rowTable;
+    this.stopList = stops;
+    this.avcList = avcs;
+    this.anomalyList = anomalies;
+    this.downList = downs;
+    return rowsDone;
+  }
+
+  /**
+   * What a later run needs to go on from here as if it had read everything before (the watch's state
+   * file): the running sessions with their open assignments, each guest's latest session (AVCs may still
+   * be tied to it), sessions in an open audit gap, what was announced before a start, the SELinux levels.
+   * Finished sessions, rows and closed assignments are not kept: their events have been told.
+   */
+  snapshot(): CorrelatorSnapshot {
+    const chosen = new Set<SessionState>([...this.running.values(), ...this.latest.values()]);
+    for (const sessions of this.inGap.values()) for (const session of sessions) chosen.add(session);
+    const assignmentOf = (index: number): SnapshotAssignment => {
+      const made = this.assignments.assignment(index);
+      return {
+        kind: made.kind, reason: made.reason, value: made.value, previous: made.previous, success: made.success, user: made.user, start: made.start,
+        closedAtCreation: made.end !== null, details: Object.entries(made.details).flat(),
+      };
+    };
+    const sessions = [...chosen].sort((a, b) => a.index - b.index).map((state): SnapshotSession => {
+      const key = keyOf(state.node, state.uuid);
+      return {
+        node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end, labels: state.labels, gaps: state.gaps,
+        resources: state.resources.filter((index) => this.assignments.isOpen(index) && this.assignments.success(index)).map(assignmentOf),
+        running: this.running.get(key) === state, latest: this.latest.get(key) === state,
+      };
+    });
+    const pending = [...this.pending.values()].map((entry) => ({ node: entry.node, uuid: entry.uuid, name: entry.name, virt: entry.virt, labels: entry.labels, resources: entry.resources.map(assignmentOf) }));
+    return { version: 1, sessions, pending, levels: [...this.byLevel], unmatched: { ...this.unmatched } };
+  }
+
+  /** A correlator that goes on from a snapshot (see `snapshot`). */
+  static restore(snapshot: CorrelatorSnapshot, options: CorrelatorOptions = {}): SessionCorrelator {
+    const correlator = new SessionCorrelator(options);
+    const add = (assignment: SnapshotAssignment): number => correlator.assignments.add(assignment);
+    for (const saved of snapshot.sessions) {
+      const resources = saved.resources.map(add);
+      const state: SessionState = {
+        index: correlator.sessionStates.length, node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, start: saved.start, stops: [...saved.stops],
+        end: saved.end, labels: [...saved.labels], resources, avcs: [], anomalies: [], gaps: [...saved.gaps], open: undefined, lastRow: -1, handed: false,
+      };
+      correlator.sessionStates.push(state);
+      for (const resource of resources) correlator.assignments.setSession(resource, state.index);
+      const key = keyOf(state.node, state.uuid);
+      if (saved.latest) correlator.latest.set(key, state);
+      if (saved.running) {
+        correlator.running.set(key, state);
+        for (const resource of resources) correlator.track(state, resource);
+        const vmPid = state.start?.vmPid;
+        if (vmPid) correlator.byPid.set(`${state.node ?? ''}\u0000${vmPid}`, state);
+      }
+      if (state.gaps.at(-1)?.to === null) {
+        const sessions = correlator.inGap.get(state.node) ?? [];
+        sessions.push(state);
+        correlator.inGap.set(state.node, sessions);
+      }
+    }
+    for (const saved of snapshot.pending) {
+      correlator.pending.set(keyOf(saved.node, saved.uuid), { node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, labels: [...saved.labels], resources: saved.resources.map(add) });
+    }
+    for (const [level, key] of snapshot.levels) correlator.byLevel.set(level, key);
+    correlator.unmatched.avcs = snapshot.unmatched.avcs;
+    correlator.unmatched.anomalies = snapshot.unmatched.anomalies;
+    return correlator;
+  }
+
   /** The table's copy of a text kept past its record: a slice of the record would keep the whole line. */
   private kept<T extends string | null>(text: T): T {
     return (text === null ? null : this.strings.text(this.strings.id(text))) as T;
   }
 
   private addRow(kind: number, session: SessionState, item: number): void {
+    session.lastRow = this.rowTable.length;
     this.rowTable.add(kind, session.index, item);
   }
 
@@ -287,6 +494,7 @@ export class SessionCorrelator {
     const session: SessionState = {
       index: this.sessionStates.length, node, uuid: this.kept(uuid), name: this.kept(pending.name),
       virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], gaps: [], open: undefined,
+      lastRow: -1, handed: false,
     };
     this.sessionStates.push(session);
     for (const resource of session.resources) this.assignments.setSession(resource, session.index);
@@ -313,13 +521,17 @@ export class SessionCorrelator {
     const reason = this.kept(this.payloadValue(record, 'reason'));
     if (op === 'start') {
       const previous = this.running.get(key);
-      if (previous && success) this.close(previous, 'restarted', proof);
+      if (previous && success) {
+        this.tell?.(liveEvent('session-ended', previous, proof, { how: 'restarted', reason: null }));
+        this.close(previous, 'restarted', proof);
+      }
       const pending = this.takePending(guest);
       const vmPidText = this.payloadValue(record, 'vm-pid');
       const vmPid = vmPidText !== null && /^-?\d+$/.test(vmPidText) ? Number(vmPidText) : null;
       const session = this.newSession(guest.node, guest.uuid, pending, { reason, success, vmPid, user, proof });
       this.adoptPending(session);
       this.addRow(ROW_START, session, 0);
+      this.tell?.(liveEvent(success ? 'session-started' : 'session-failed', session, proof, { reason, success, vmPid, user }));
       if (!success) {
         this.close(session, 'failed-start', proof);
         return;
@@ -338,6 +550,7 @@ export class SessionCorrelator {
       session.stops.push(stop);
       this.addRow(ROW_STOP, session, this.stopList.push(stop) - 1);
       if (success) {
+        this.tell?.(liveEvent('session-ended', session, proof, { how: 'stopped', reason, success, user }));
         this.close(session, 'stopped', proof);
         this.running.delete(key);
       } else if (session.start === null) {
@@ -351,7 +564,10 @@ export class SessionCorrelator {
     const endedBy: EndedBy = how === 'stopped' ? 'stop' : how;
     const assignments = this.assignments;
     for (const resource of session.resources) {
-      if (assignments.success(resource) && assignments.isOpen(resource)) assignments.end(resource, proof, endedBy);
+      if (assignments.success(resource) && assignments.isOpen(resource)) {
+        assignments.end(resource, proof, endedBy);
+        if (this.tell) this.tellResource('resource-released', session, resource, proof, { how: endedBy ?? undefined, proofs: proofIds(assignments.proofs(resource)) });
+      }
     }
     session.open = undefined;
     this.running.delete(keyOf(session.node, session.uuid));
@@ -375,8 +591,9 @@ export class SessionCorrelator {
     resources.length = kept;
   }
 
-  private release(session: SessionState, kind: string, value: string | null, by: 'update' | 'detach', proof: ProofId): void {
-    if (value === null) return;
+  /** Ends the open assignment of `kind` and `value` (the newest); returns it, or -1 when none is open. */
+  private release(session: SessionState, kind: string, value: string | null, by: 'update' | 'detach', proof: ProofId): number {
+    if (value === null) return -1;
     const assignments = this.assignments;
     const counter = COUNTERS.has(kind);
     const kindId = this.strings.find(kind);
@@ -390,9 +607,10 @@ export class SessionCorrelator {
       const candidate = candidates[index]!;
       if ((!counter || assignments.kindId(candidate) === kindId) && assignments.isOpen(candidate) && assignments.success(candidate)) {
         assignments.end(candidate, proof, by);
-        return;
+        return candidate;
       }
     }
+    return -1;
   }
 
   private resource(record: AuditRecord, event: AuditEvent): void {
@@ -440,7 +658,8 @@ export class SessionCorrelator {
     }
     const session = this.running.get(key);
     const detaching = reason === 'detach' || (reason !== 'start' && previous !== null && previous !== '0');
-    if (session && detaching && success) this.release(session, kind, previous, reason === 'detach' ? 'detach' : 'update', proof);
+    const released = session && detaching && success ? this.release(session, kind, previous, reason === 'detach' ? 'detach' : 'update', proof) : -1;
+    if (released !== -1 && this.tell) this.tellResource('resource-released', session!, released, proof, { how: reason === 'detach' ? 'detach' : 'update', proofs: proofIds(this.assignments.proofs(released)) });
     const opens = current !== null && current !== '0';
     const shown = opens ? current! : reason === 'detach' || previous !== null ? previous : null;
     if (shown === null) return;
@@ -448,6 +667,11 @@ export class SessionCorrelator {
       kind, reason, value: shown, previous: opens ? previous : null, success, user: userOf(record), start: proof, closedAtCreation: !opens, details,
     };
     const resource = this.assignments.add(assignment);
+    // A detach that ended an assignment was told above (the JSON form, too, shows only that assignment);
+    // any other record is told as itself.
+    if (this.tell && (opens || released === -1 || reason !== 'detach')) {
+      this.tellResource(opens ? 'resource-assigned' : 'resource-released', session ?? guest, resource, proof, { success, user: assignment.user, ...(opens ? {} : { how: reason === 'detach' ? 'detach' : 'update' }) });
+    }
     if (!session) {
       // Announced before its VIRT_CONTROL start (or in a log without one): part of the next session.
       this.pendingOf(guest).resources.push(resource);
@@ -457,6 +681,13 @@ export class SessionCorrelator {
     session.resources.push(resource);
     this.addRow(ROW_RESRC, session, resource);
     if (success && opens) this.track(session, resource);
+  }
+
+  private tellResource(kind: 'resource-assigned' | 'resource-released', guest: GuestNames, resource: number, proof: ProofId, fields: Parameters<typeof liveEvent>[3]): void {
+    const assignments = this.assignments;
+    const previous = this.strings.text(assignments.previousId(resource));
+    const value = { kind: assignments.kind(resource), reason: assignments.reason(resource), value: assignments.value(resource), previous };
+    this.tell!(liveEvent(kind, guest, proof, { success: assignments.success(resource), user: assignments.user(resource), ...fields, resource: value }));
   }
 
   private sessionFor(key: string | undefined): SessionState | undefined {
@@ -504,6 +735,7 @@ export class SessionCorrelator {
     };
     session.avcs.push(entry);
     this.addRow(ROW_AVC, session, this.avcList.push(entry) - 1);
+    this.tell?.(liveEvent('avc', session, entry.proof, { user, detail: entryDetail(entry) }));
   }
 
   /** The first running session with an open assignment whose value is `value` (an AppArmor AVC's path). */
@@ -531,6 +763,7 @@ export class SessionCorrelator {
     const anomaly: GuestAnomaly = { type: record.type, pid, signal, user: userOf(record), proof: proofOf(record, event) };
     session.anomalies.push(anomaly);
     this.addRow(ROW_ANOM, session, this.anomalyList.push(anomaly) - 1);
+    this.tell?.(liveEvent('anomaly', session, anomaly.proof, { user: anomaly.user, detail: entryDetail(anomaly) }));
   }
 
   /** The host went down: its running sessions end, and so does an audit gap they were in. */
@@ -539,6 +772,7 @@ export class SessionCorrelator {
     this.gapEnds(event.node, proof);
     for (const session of [...this.running.values()]) {
       if (session.node !== event.node) continue;
+      this.tell?.(liveEvent('session-ended', session, proof, { how: 'down', reason: null }));
       this.close(session, 'down', proof);
       this.addRow(ROW_DOWN, session, this.downList.push(proof) - 1);
     }
@@ -551,6 +785,7 @@ export class SessionCorrelator {
     for (const session of this.running.values()) {
       if (session.node !== event.node || sessions?.includes(session)) continue;
       session.gaps.push({ from: proof, to: null });
+      this.tell?.(liveEvent('gap-opened', session, proof));
       if (sessions === undefined) this.inGap.set(event.node, (sessions = []));
       sessions.push(session);
     }
@@ -563,6 +798,7 @@ export class SessionCorrelator {
     for (const session of sessions) {
       const gap = session.gaps.at(-1)!;
       session.gaps[session.gaps.length - 1] = { from: gap.from, to: proof };
+      this.tell?.(liveEvent('gap-closed', session, proof, { proofs: proofIds([gap.from, proof]) }));
     }
   }
 }
