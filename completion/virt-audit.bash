@@ -24,7 +24,7 @@ _virt_audit() {
     'virt-audit search') words='--uuid --vm-name -w --word --input --input-logs --start --end --since --until -r --raw -i --interpret --format --compat -V --version --help' ;;
     'virt-audit aureport') words='--virt --summary -i --interpret --failed --success --input --input-logs --start --end --since --until --format --compat -V --version --help' ;;
     'virt-audit conform') words='-V --version --rules --journal --libvirt --host-values --format --skip --help' ;;
-    'virt-audit watch') words='--format --from-start --since --after --state --poll --proof --help' ;;
+    'virt-audit watch') words='--source --plugin --node --format --from-start --since --after --state --poll --proof --rules --alerts-only --fail-on-alert --output --syslog --help' ;;
   esac
   if [[ $current == -* || -n $words && $current != */* ]]; then
     COMPREPLY=($(compgen -W "$words" -- "$current"))

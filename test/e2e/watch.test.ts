@@ -3,10 +3,13 @@
 // through libaudit into the same auditd; the watch is stopped (SIGTERM) and restarted with --state midway.
 // What the two runs told together equals what `auvirt --format json` says over the finished log (its
 // rotated files, oldest first): the same sessions, ends, resources, gaps and AVCs, proof for proof.
+// Beside it, the same auditd runs `watch --plugin` from its plugins.d (format = string), and a `watch
+// --source netlink` reads the kernel's multicast group all along: each tells the same.
 // Skipped, with the reason printed, where the lab cannot run (not root, no audit, no libvirt, …).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter, LibauditSink, auditStart, auditStop, parseDomainXml, type EmitInput } from '../../emitter/index.js';
@@ -74,10 +77,24 @@ describe.skipIf(unavailable !== null)('virt-audit watch on a real auditd that ro
   let rotatedFiles: string[] = [];
   let delivered = 0;
   let sent = 0;
+  let pluginTold: LiveEvent[] = [];
+  let netlinkTold: LiveEvent[] = [];
+  let netlinkNotices = '';
+  const pluginHome = mkdtempSync(join(tmpdir(), 'virt-audit-e2e-plugin-'));
 
   beforeAll(async () => {
     const bootable = bootableGuest();
-    lab = await HostLab.start({ format: 'RAW', auditdConf: { max_log_file: '1', max_log_file_action: 'ROTATE', num_logs: '99' } });
+    // The plugin as an administrator installs it: a root-owned wrapper (auditd hands a plugin at most two
+    // args, and an empty environment), format = string.
+    const pluginOut = join(pluginHome, 'plugin.ndjson');
+    const wrapper = join(pluginHome, 'virt-audit-watch.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${realpathSync(process.execPath)} ${CLI} watch --plugin --format ndjson --output ${pluginOut}\n`);
+    chmodSync(wrapper, 0o750);
+    mkdirSync(join(pluginHome, 'plugins.d'));
+    writeFileSync(join(pluginHome, 'plugins.d', 'virt-audit.conf'), ['active = yes', 'direction = out', `path = ${wrapper}`, 'type = always', 'format = string', ''].join('\n'));
+    chmodSync(join(pluginHome, 'plugins.d', 'virt-audit.conf'), 0o640);
+    const netlinkWatch = startWatch(['--source', 'netlink', '--format', 'ndjson']);
+    lab = await HostLab.start({ format: 'RAW', auditdConf: { max_log_file: '1', max_log_file_action: 'ROTATE', num_logs: '99', plugin_dir: join(pluginHome, 'plugins.d') } });
     log = lab.auditd.logFile;
     const state = join(lab.hostPath(lab.directory), 'watch.state');
     const args = ['--from-start', '--format', 'ndjson', '--state', state, '--poll', '50', log];
@@ -109,6 +126,14 @@ describe.skipIf(unavailable !== null)('virt-audit watch on a real auditd that ro
     say(`${delivered} of ${sent} synthetic records delivered`);
     await lab.stopAuditd();
     await stopWatch(runs[1]!, started);
+    // auditd ended its plugin (SIGTERM: the watch ends after what it queued); netlink is stopped before
+    // the lab's own teardown writes records auditd no longer logs.
+    await pause(3000);
+    netlinkWatch.child.kill('SIGTERM');
+    expect(await netlinkWatch.exited).toBe(0);
+    netlinkTold = netlinkWatch.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LiveEvent);
+    netlinkNotices = netlinkWatch.stderr();
+    pluginTold = existsSync(pluginOut) ? readFileSync(pluginOut, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LiveEvent) : [];
     for (const run of runs) {
       told.push(...run.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LiveEvent));
       notices += run.stderr();
@@ -118,7 +143,17 @@ describe.skipIf(unavailable !== null)('virt-audit watch on a real auditd that ro
 
   afterAll(async () => {
     await lab?.stop();
+    rmSync(pluginHome, { recursive: true, force: true });
   }, 120_000);
+
+  /** What auvirt --format json says over the finished log (rotated files first), as facts. */
+  const finishedLogFacts = (): { facts: string[]; sessions: SessionJson[] } => {
+    const oldestFirst = [...rotatedFiles].sort((a, b) => Number(b.split('.').at(-1)) - Number(a.split('.').at(-1))).map((name) => join(lab!.auditd.directory, name));
+    const whole = join(lab!.auditd.directory, 'whole.log');
+    writeFileSync(whole, Buffer.concat([...oldestFirst, log].map((path) => readFileSync(path))));
+    const sessions = (JSON.parse(spawnAuvirt(['--format', 'json', '--file', whole])) as { sessions: SessionJson[] }).sessions;
+    return { facts: batchFacts(sessions), sessions };
+  };
 
   it('auditd rotated the log while the watch ran, and the watch followed it', () => {
     say(`rotated files: ${rotatedFiles.join(', ')}`);
@@ -128,16 +163,23 @@ describe.skipIf(unavailable !== null)('virt-audit watch on a real auditd that ro
   });
 
   it('the two runs told exactly what auvirt --format json says over the finished log, nothing lost or doubled', () => {
-    const oldestFirst = rotatedFiles.sort((a, b) => Number(b.split('.').at(-1)) - Number(a.split('.').at(-1))).map((name) => join(lab!.auditd.directory, name));
-    const whole = join(lab!.auditd.directory, 'whole.log');
-    writeFileSync(whole, Buffer.concat([...oldestFirst, log].map((path) => readFileSync(path))));
-    const json = spawnAuvirt(['--format', 'json', '--file', whole]);
-    const sessions = (JSON.parse(json) as { sessions: SessionJson[] }).sessions;
+    const { facts: expected, sessions } = finishedLogFacts();
     expect(sessions.length).toBeGreaterThan(2000);
-    const expected = batchFacts(sessions);
     const actual = liveFacts(told);
     expect(actual.length).toBe(new Set(told.map((event) => JSON.stringify(event))).size);
     expect(actual).toEqual(expected);
+  });
+
+  it('watch --plugin, run by auditd from its plugins.d, told the same as auvirt over the finished log', () => {
+    expect(pluginTold.length).toBeGreaterThan(2000);
+    expect(liveFacts(pluginTold)).toEqual(finishedLogFacts().facts);
+  });
+
+  it('watch --source netlink told the same, but for the gaps (auditd\'s own DAEMON_END/START never cross netlink)', () => {
+    say(`netlink watch: ${netlinkTold.length} events${netlinkNotices === '' ? '' : `; ${netlinkNotices.trim()}`}`);
+    const noGaps = (facts: string[]) => facts.filter((fact) => !/ gap-(opened|closed) /.test(fact));
+    expect(netlinkTold.length).toBeGreaterThan(2000);
+    expect(noGaps(liveFacts(netlinkTold))).toEqual(noGaps(finishedLogFacts().facts));
   });
 
   it('every guest of the scenario is among what the watch told', () => {
