@@ -27,7 +27,7 @@ export type * from './domain/domain-definition.js';
 export {
   FAILED_START_STAGES, LIBVIRT_VERSIONS, auditBlockCopy, auditDiskSnapshot, auditFailedStart, auditHotplug, auditMediaChange,
   auditNetBridgeChange, auditReboot, auditResourceUpdate, auditStart, auditStop, hostValuesFrom, statPath,
-  type CgroupRuntime, type DeviceNumber, type DiskJobOptions, type DiskOverlay, type FailedStartOptions, type FailedStartStage,
+  type CgroupRuntime, type DeviceNumber, type DeviceState, type DiskJobOptions, type DiskOverlay, type FailedStartOptions, type FailedStartStage,
   type HostValues, type HotplugAction, type HotplugOptions, type LibvirtVersion, type LifecycleOptions, type MediaChangeOptions, type PathState,
   type ResourceUpdateOptions, type StartOptions, type StatPath,
 } from './domain/lifecycle.js';

@@ -12,6 +12,7 @@ export { encodeField, encodeValue, type AuditBytes } from './encoding/audit-enco
 export { InputError, resolveInputs, type AuditInput } from './reader/input-set.js';
 export { ALL_BUT_INTERPRETED, AUDITD_LINES, readAuditEvents, type ReadEventsOptions } from './reader/read-events.js';
 export type { AuditEvent, GroupedEvent, GroupingOptions } from './reader/event-grouper.js';
+export type { UnreadLine, UnreadLines } from './reader/unread-lines.js';
 export type { Profile } from './libvirt/layouts.js';
 export { LIBVIRT_RECORD_TYPES, type LibvirtRecordType } from './tables/record-types.js';
 export { START_REASONS, STOP_REASONS, VIRT_TYPES } from './libvirt/value-classes.js';

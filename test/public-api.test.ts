@@ -30,7 +30,7 @@ const PUBLIC_API: Readonly<Record<string, { readonly values: readonly string[]; 
       'ResourceHostdevDiskRecord', 'ResourceIothreadRecord', 'ResourceIvshmemSocketRecord', 'ResourceMemRecord',
       'ResourceNetOpenRecord', 'ResourceNetRecord', 'ResourceRngRecord', 'ResourceShmemRecord',
       'ResourceSmartcardRecord', 'ResourceTpmEmulatorRecord', 'ResourceTpmExternalRecord', 'ResourceTpmRecord',
-      'ResourceVcpuRecord', 'StartReason', 'StopReason', 'VirtControlRecord', 'VirtMachineIdRecord',
+      'ResourceVcpuRecord', 'StartReason', 'StopReason', 'UnreadLine', 'UnreadLines', 'VirtControlRecord', 'VirtMachineIdRecord',
       'VirtResourceRecord', 'VirtType', 'WireForm',
     ],
   },
@@ -60,7 +60,7 @@ const PUBLIC_API: Readonly<Record<string, { readonly values: readonly string[]; 
       'isNotDelivered', 'parseDeviceXml', 'parseDomainXml', 'statPath',
     ],
     types: [
-      'CgroupRuntime', 'CharDevice', 'ConnectionOptions', 'DeliverOptions', 'Delivery', 'DeviceNumber', 'Disk',
+      'CgroupRuntime', 'CharDevice', 'ConnectionOptions', 'DeliverOptions', 'Delivery', 'DeviceNumber', 'DeviceState', 'Disk',
       'DiskJobOptions', 'DiskOverlay', 'DomainDefinition', 'DomainDevices', 'EmitErrorKind', 'EmitInput',
       'EmitPolicy', 'EmitResult', 'EmitterOptions', 'FailedStartOptions', 'FailedStartStage', 'Firmware',
       'HostValues', 'Hostdev', 'HotplugAction', 'HotplugOptions', 'Input', 'LibauditSinkOptions', 'LibauditTail',

@@ -11,7 +11,7 @@ export const RECORD_JSON_TYPES_FILE = 'src/model/virt-records.generated.ts';
 const DEFS_FILE = 'virt-defs.schema.json';
 const DEF_REF = /^virt-defs\.schema\.json#\/\$defs\/([A-Za-z]+)$/;
 /** Schema keywords that only annotate or constrain a value's text, never its TypeScript type. */
-const ANNOTATIONS = new Set(['description', 'title', 'format', 'pattern', 'minimum']);
+const ANNOTATIONS = new Set(['description', 'title', 'format', 'pattern', 'minimum', 'maximum']);
 /** Defs with a TypeScript name of their own (in virt-records.ts). */
 const NAMED_DEFS: Readonly<Record<string, string>> = { virtType: 'VirtType' };
 

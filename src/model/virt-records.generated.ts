@@ -11,7 +11,7 @@ export type RecordEnvelope = {
   /** When the kernel stamped the record (audit(SECONDS.MILLIS:…)), as an ISO 8601 UTC time; null in a form without a stamp. */
   time: string | null;
   /** The event's serial number (audit(…:SERIAL)); null in a form without one. */
-  serial: number | null;
+  serial: number | string | null;
   /** The kernel's pid= of the writing process (libvirtd). */
   pid: number;
   /** The kernel's uid=: a number, or a name in interpreted forms. */

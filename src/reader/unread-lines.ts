@@ -4,18 +4,23 @@
 import type { RecordForm } from '../model/audit-record.js';
 import { REJECT_REASONS, type RejectReason } from './parse-line.js';
 
+/** A line a reading passed over: where, and why. */
 export interface UnreadLine {
+  /** The input's path (`<stdin>` for standard input). */
   readonly file: string;
+  /** Its line number, from 1. */
   readonly line: number;
   /** Why it was not read, in words. */
   readonly why: string;
 }
 
+/** What a reading passed over: how many lines, of which `ausearch -i` output, and the first. */
 export interface UnreadLines {
   /** Every line passed over (blank lines and ausearch's `----` separators are not counted). */
   readonly count: number;
   /** Of them, `ausearch -i` (interpreted) lines. */
   readonly interpreted: number;
+  /** The first line passed over, or null when there was none. */
   readonly first: UnreadLine | null;
   /** The bytes the reading read in all (0: the inputs were empty). */
   readonly bytesRead: number;
