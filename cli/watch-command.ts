@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseRecordId, type RecordId } from '../verifier/live/live-correlator.js';
 import type { LiveEvent, LiveLineSource } from '../verifier/live/live-event.js';
 import { formatLiveEvent, type WatchFormat } from '../verifier/live/watch-output.js';
+import type { WatchResult } from '../verifier/live/run-watch.js';
 import { resolveBound, TimeError } from '../verifier/auvirt/time-keywords.js';
 import type { LiveAlert } from '../verifier/live/live-event.js';
 import type { RuleEngine } from '../verifier/live/rules.js';
@@ -85,6 +86,20 @@ export function parseSince(text: string, now = new Date()): number {
   }
 }
 
+/** Runs a watch to its end: what was dropped or rejected told on stderr, the exit status returned. */
+async function finishWatch(run: () => Promise<WatchResult>, writer: ReturnType<typeof eventWriter>, droppedBy: string, failOnAlert: boolean | undefined): Promise<number> {
+  try {
+    const result = await run();
+    if (result.dropped > 0 || result.rejected > 0) process.stderr.write(`watch: ${result.lines} lines, ${result.rejected} not audit records, ${result.dropped} dropped ${droppedBy}\n`);
+    return failOnAlert && writer.alerts() > 0 ? WATCH_EXIT.alerted : WATCH_EXIT.done;
+  } catch (error) {
+    process.stderr.write(`watch: ${error instanceof Error ? error.message : String(error)}\n`);
+    return WATCH_EXIT.failed;
+  } finally {
+    writer.stop();
+  }
+}
+
 /** Follows the log until SIGTERM or SIGINT, writing each change to stdout; returns the exit status. */
 export async function followLog(options: FollowCommandOptions): Promise<number> {
   const { watchFile } = await import('../verifier/live/watch-file.js');
@@ -94,7 +109,7 @@ export async function followLog(options: FollowCommandOptions): Promise<number> 
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const writer = eventWriter(options);
   try {
-    const result = await watchFile({
+    return await finishWatch(() => watchFile({
       path: options.path,
       stop,
       onEvent: writer.onEvent,
@@ -105,14 +120,8 @@ export async function followLog(options: FollowCommandOptions): Promise<number> 
       ...(options.after === undefined ? {} : { after: options.after }),
       ...(options.statePath === undefined ? {} : { statePath: options.statePath }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-    });
-    if (result.dropped > 0 || result.rejected > 0) process.stderr.write(`watch: ${result.lines} lines, ${result.rejected} not audit records, ${result.dropped} dropped (over-long or cut by a truncation)\n`);
-    return options.failOnAlert && writer.alerts() > 0 ? WATCH_EXIT.alerted : WATCH_EXIT.done;
-  } catch (error) {
-    process.stderr.write(`watch: ${error instanceof Error ? error.message : String(error)}\n`);
-    return WATCH_EXIT.failed;
+    }), writer, '(over-long or cut by a truncation)', options.failOnAlert);
   } finally {
-    writer.stop();
     process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   }
 }
@@ -130,18 +139,12 @@ export async function watchLines(source: LiveLineSource, options: WatchWriting &
   else process.once('SIGINT', onSignal);
   const writer = eventWriter(options);
   try {
-    const result = await runWatch({
+    return await finishWatch(() => runWatch({
       source,
       onEvent: writer.onEvent,
       onRejected: (line, reason) => process.stderr.write(`watch: ${line.origin}: rejected: ${reason}\n`),
-    });
-    if (result.dropped > 0 || result.rejected > 0) process.stderr.write(`watch: ${result.lines} lines, ${result.rejected} not audit records, ${result.dropped} dropped by the source\n`);
-    return options.failOnAlert && writer.alerts() > 0 ? WATCH_EXIT.alerted : WATCH_EXIT.done;
-  } catch (error) {
-    process.stderr.write(`watch: ${error instanceof Error ? error.message : String(error)}\n`);
-    return WATCH_EXIT.failed;
+    }), writer, 'by the source', options.failOnAlert);
   } finally {
-    writer.stop();
     process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   }
 }
@@ -239,6 +242,8 @@ export function watchCommand(): Command {
         } else if (source === 'plugin') {
           const { openPluginSource } = await import('../verifier/live/plugin-source.js');
           const lines = openPluginSource({
+            // The kernel's EOE, which auditd hands plugins but never logs, ends an event at once: no wait for the next.
+            keepEndOfEvent: true,
             // auditd reloaded (SIGHUP): the rule file is read again (kept as it was if the new one is bad) and the output file reopened.
             onReload: () => {
               sink.reopen();
@@ -258,6 +263,7 @@ export function watchCommand(): Command {
           let lines;
           try {
             lines = await openNetlinkSource({
+              keepEndOfEvent: true,
               ...(flags.node === undefined ? {} : { node: flags.node }),
               onDrop: (notice) => process.stderr.write(notice.state === 'dropping' ? `watch: dropping records (${notice.reason})\n` : `watch: ${notice.dropped} records dropped (${notice.reason}); ${notice.total} in all\n`),
             });

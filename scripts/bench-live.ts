@@ -25,7 +25,8 @@ const ECHO = join(ROOT, 'dist/scripts/live-echo.js');
 /** Send times by serial, in a ring: memory stays fixed however many records a run sends. */
 const RING = 1 << 20;
 const STAMP = /audit\((\d+)\.(\d{3}):(\d+)\)/;
-const OUTPUT_SERIAL = /audit\(\d+\.\d{3}:(\d+)\)|:\d+\.\d{3}:(\d+)/;
+// A proof is `node:SEC.MS:SERIAL`, or `SEC.MS:SERIAL` with no node (as a JSON string).
+const OUTPUT_SERIAL = /audit\(\d+\.\d{3}:(\d+)\)|[":]\d+\.\d{3}:(\d+)/;
 
 interface RunOptions {
   readonly command: readonly string[];
@@ -118,6 +119,12 @@ async function run(options: RunOptions): Promise<RunResult> {
   let sent = 0;
   let virtRecords = 0;
   const started = performance.now();
+  // auditd's dispatcher hands a plugin the kernel's EOE after each multi-record event (its log never holds
+  // them): one is written after every event of two records or more, as the kernel ends such events.
+  let eventSerial = -1;
+  let eventRecords = 0;
+  let eventStamp = '';
+  const endOfEvent = (): string => (eventRecords >= 2 ? `type=EOE msg=audit(${eventStamp}:${eventSerial}): \n` : '');
   const take = (count: number): string => {
     // Each record stamped with the moment it is written (ms, as the kernel stamps), its serial kept.
     const now = Date.now();
@@ -132,6 +139,13 @@ async function run(options: RunOptions): Promise<RunResult> {
         const serial = Number(match[3]);
         sentAt[serial % RING] = sendTime;
         sentSerial[serial % RING] = serial;
+        if (serial !== eventSerial) {
+          text += endOfEvent();
+          eventSerial = serial;
+          eventRecords = 0;
+          eventStamp = stamp;
+        }
+        eventRecords++;
       }
       text += `${match ? next.value.replace(STAMP, `audit(${stamp}:${match[3]})`) : next.value}\n`;
       if (next.value.startsWith('type=VIRT_')) virtRecords++;

@@ -62,4 +62,28 @@ describe('EventGrouper in stamp order (as libauparse delivers events)', () => {
     }
     expect(delivered).toEqual(['completion: VIRT_CONTROL ANOM_ABEND', 'stamp: ANOM_ABEND VIRT_CONTROL']);
   });
+
+  it('stamp order with maxPendingEvents: an event that never ends is completed once that many wait behind it, nothing lost or reordered', () => {
+    const abend = 'type=ANOM_ABEND msg=audit(1700000000.000:1): auid=0 uid=0 gid=0 ses=1 pid=7 comm="qemu" exe="/usr/bin/qemu" sig=11 res=1';
+    const users = Array.from({ length: 40 }, (_, index) => `type=USER_START msg=audit(1700000000.${String(index + 1).padStart(3, '0')}:${index + 2}): pid=1 uid=0 auid=0 ses=1 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=? terminal=ssh res=success'`);
+    const delivered: number[] = [];
+    const heldAt: number[] = [];
+    const grouper = new EventGrouper((event) => delivered.push(event.serial!), { order: 'stamp', maxPendingEvents: 10 });
+    [abend, ...users].forEach((text, index) => {
+      const parsed = parseLine(text, { file: 'x.log', line: index + 1 });
+      if (parsed.kind === 'record') grouper.push(parsed.record);
+      heldAt.push(index + 1 - delivered.length);
+    });
+    grouper.flush();
+    // Without the bound, the ABEND (no EOE, 40 ms of stream time) holds all 40 behind it until the end.
+    expect(Math.max(...heldAt)).toBeLessThanOrEqual(11);
+    expect(delivered).toEqual(Array.from({ length: 41 }, (_, index) => index + 1));
+    const unbounded: number[] = [];
+    const plain = new EventGrouper((event) => unbounded.push(event.serial!), { order: 'stamp' });
+    [abend, ...users].forEach((text, index) => {
+      const parsed = parseLine(text, { file: 'x.log', line: index + 1 });
+      if (parsed.kind === 'record') plain.push(parsed.record);
+    });
+    expect(unbounded).toEqual([]);
+  });
 });

@@ -31,6 +31,12 @@ export interface GroupingOptions {
   /** Open events kept at most; the oldest is completed beyond it, so memory stays bounded. */
   readonly maxOpenEvents?: number;
   /**
+   * stamp order: complete events kept at most behind an incomplete one; beyond it, the oldest open event is
+   * completed so they can leave (default: no bound, as auparse). A live reader under a steady stream sets it:
+   * an event that waits for its end (a kernel record with no EOE) would otherwise hold every later one.
+   */
+  readonly maxPendingEvents?: number;
+  /**
    * `completion` (default): events leave as soon as they are complete. `stamp`: as libauparse 3.x
    * delivers them (au_get_ready_event): the lowest pending event by time and serial leaves only once it
    * is complete, so a later complete event waits behind an earlier incomplete one.
@@ -120,6 +126,7 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   private arrivals = 0;
   private readonly eoeTimeoutMs: number;
   private readonly maxOpenEvents: number;
+  private readonly maxPendingEvents: number;
   private readonly inStampOrder: boolean;
   /** stamp order: every event not yet handed on, open or complete. */
   private readonly pending = new StampHeap<R>();
@@ -127,6 +134,7 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   constructor(private readonly deliver: (event: GroupedEvent<R>) => void, options: GroupingOptions = {}) {
     this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
     this.maxOpenEvents = options.maxOpenEvents ?? 10_000;
+    this.maxPendingEvents = options.maxPendingEvents ?? Number.POSITIVE_INFINITY;
     this.inStampOrder = options.order === 'stamp';
   }
 
@@ -142,6 +150,11 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
     }
     (event as OpenEvent<R>).complete = true;
     this.release();
+    while (this.pending.size > this.maxPendingEvents) {
+      const oldest = this.oldestOpen();
+      if (oldest === undefined) break;
+      this.complete(oldest);
+    }
   }
 
   /** stamp order: hands on the lowest pending events while they are complete. */

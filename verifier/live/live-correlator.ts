@@ -48,6 +48,8 @@ export interface LiveCorrelatorOptions {
 const keeps = typeSelector(SessionCorrelator.keepTypes);
 /** Rows kept before the correlator is asked to forget (nobody reads them live). */
 const FORGET_EVERY_EVENTS = 4096;
+/** Complete events kept behind an incomplete one at most (EventGrouper's maxPendingEvents). */
+const MAX_PENDING_EVENTS = 10_000;
 
 export class LiveCorrelator {
   readonly correlator: SessionCorrelator;
@@ -64,7 +66,8 @@ export class LiveCorrelator {
       if (this.shouldTell()) options.onEvent(event);
     };
     this.correlator = options.snapshot ? SessionCorrelator.restore(options.snapshot, { onChange: told }) : new SessionCorrelator({ onChange: told });
-    this.grouper = new EventGrouper<AuditRecord>((event) => this.handle(event), { order: 'stamp' });
+    // Bounded: under a steady stream, an event waiting for its end would otherwise hold every later one in memory.
+    this.grouper = new EventGrouper<AuditRecord>((event) => this.handle(event), { order: 'stamp', maxPendingEvents: MAX_PENDING_EVENTS });
   }
 
   /** Reads one line (no newline). */
