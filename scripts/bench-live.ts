@@ -208,7 +208,9 @@ function section(command: readonly string[], latency: RunResult, soak: RunResult
   const mb = (value: number) => `${value.toFixed(0)} MB`;
   const drops = (result: RunResult) => {
     const summary = result.summary as { dropped?: number; written?: number } | null;
-    return typeof summary?.dropped === 'number' ? `${summary.dropped.toLocaleString('en-US')} dropped (the command's count)` : 'drops not reported by the command';
+    if (typeof summary?.dropped === 'number') return `${summary.dropped.toLocaleString('en-US')} dropped (the command's count)`;
+    // virt-audit watch says on stderr what it dropped, and nothing when it dropped nothing.
+    return result.summary === '' && result.exit === 'exit 0' ? 'none (the command said nothing on stderr)' : `not counted by the command (its last stderr line: ${JSON.stringify(result.summary)})`;
   };
   return [
     '## Live',
