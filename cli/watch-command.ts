@@ -175,7 +175,7 @@ interface WatchFlags {
   alertsOnly?: boolean;
   failOnAlert?: boolean;
   output?: string;
-  syslog?: boolean;
+  syslog?: boolean | string;
 }
 
 export function watchCommand(): Command {
@@ -197,7 +197,7 @@ export function watchCommand(): Command {
     .option('--alerts-only', 'write the alerts only, not every change')
     .option('--fail-on-alert', 'exit 3 at the end when a rule raised an alert')
     .option('--output <file>', 'append to FILE instead of stdout (opened again on SIGHUP, for log rotation)')
-    .option('--syslog', 'send each line to syslog / the journal (logger(1), tag virt-audit) instead of stdout')
+    .option('--syslog [socket]', 'send each line to syslog / the journal (logger(1), tag virt-audit; the socket /dev/log unless given) instead of stdout; lines it cannot take are counted and make the exit status 1')
     .action(async (file: string | undefined, flags: WatchFlags) => {
       const source = flags.plugin ? 'plugin' : flags.source;
       const pollMs = Number(flags.poll);
@@ -218,7 +218,7 @@ export function watchCommand(): Command {
       }
       // Read again on the plugin's SIGHUP: the writer asks for the rules in force at each event.
       let rules = flags.rules === undefined ? undefined : await loadRules(flags.rules);
-      const target: WatchSinkTarget = flags.output !== undefined ? { kind: 'file', path: flags.output } : flags.syslog ? { kind: 'syslog' } : { kind: 'stdout' };
+      const target: WatchSinkTarget = flags.output !== undefined ? { kind: 'file', path: flags.output } : flags.syslog === true ? { kind: 'syslog' } : typeof flags.syslog === 'string' ? { kind: 'syslog', socket: flags.syslog } : { kind: 'stdout' };
       const sink = openWatchSink(target);
       const writing = {
         format: flags.format,

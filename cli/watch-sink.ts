@@ -11,7 +11,7 @@ export interface WatchSink {
   close(): Promise<void>;
 }
 
-export type WatchSinkTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly tag?: string };
+export type WatchSinkTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly socket?: string; readonly tag?: string };
 
 const SYSLOG_BACKLOG_BYTES = 8 * 1024 * 1024;
 
@@ -36,19 +36,31 @@ export function openWatchSink(target: WatchSinkTarget): WatchSink {
       };
     }
     case 'syslog': {
-      // logger sends each line of its stdin as one message to /dev/log (journald takes them too).
-      const logger: ChildProcess = spawn('logger', ['--tag', target.tag ?? 'virt-audit', '--id', String(process.pid)], { stdio: ['pipe', 'ignore', 'inherit'] });
-      const ended = new Promise<void>((resolve, reject) => {
-        logger.once('error', reject);
-        logger.once('close', () => resolve());
+      // logger sends each line of its stdin as one message to the socket (/dev/log: syslog, journald). With
+      // --socket-errors=on it fails, and says why, when nothing listens there (by default it drops them silently).
+      const socket = target.socket ?? '/dev/log';
+      const logger: ChildProcess = spawn('logger', ['--socket-errors=on', '--socket', socket, '--tag', target.tag ?? 'virt-audit', `--id=${process.pid}`], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let loggerSaid = '';
+      logger.stderr!.setEncoding('utf8').on('data', (text: string) => (loggerSaid += text));
+      let failed: string | undefined;
+      const ended = new Promise<void>((resolve) => {
+        logger.once('error', (error) => {
+          failed ??= error.message;
+          resolve();
+        });
+        logger.once('close', (code) => {
+          if (code !== 0) failed ??= `logger exited ${code}${loggerSaid === '' ? '' : `: ${loggerSaid.trim()}`}`;
+          resolve();
+        });
       });
-      ended.catch(() => {});
+      logger.stdin!.on('error', (error) => (failed ??= `logger: ${error.message}`));
       let dropped = 0;
       return {
         write: (text) => {
-          // A syslog slower than the watch: past 8 MiB waiting, lines are dropped and counted, never held without bound.
-          if (logger.stdin!.writableLength > SYSLOG_BACKLOG_BYTES) {
-            if (dropped++ === 0) process.stderr.write('watch: syslog is not keeping up: lines dropped (counted at the end)\n');
+          // Lines syslog cannot take are counted, never held without bound: a dead logger, or a syslog slower
+          // than the watch (past 8 MiB waiting).
+          if (failed !== undefined || logger.stdin!.writableLength > SYSLOG_BACKLOG_BYTES) {
+            if (dropped++ === 0) process.stderr.write(`watch: syslog (${socket}) is not taking lines${failed === undefined ? '' : `: ${failed}`}; they are counted\n`);
             return;
           }
           logger.stdin!.write(text);
@@ -57,7 +69,9 @@ export function openWatchSink(target: WatchSinkTarget): WatchSink {
         close: async () => {
           logger.stdin!.end();
           await ended;
-          if (dropped > 0) process.stderr.write(`watch: ${dropped} lines not handed to syslog (it did not keep up)\n`);
+          if (failed !== undefined && dropped === 0) process.stderr.write(`watch: syslog (${socket}): ${failed}\n`);
+          if (dropped > 0) process.stderr.write(`watch: ${dropped} lines not handed to syslog\n`);
+          if (failed !== undefined || dropped > 0) process.exitCode = 1;
         },
       };
     }

@@ -101,6 +101,43 @@ describe('watch --output', () => {
   }, 120_000);
 });
 
+describe('watch --syslog', () => {
+  // A syslog stand-in: a Unix datagram socket (Node has none), each message a line of the file.
+  const LISTENER = `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(3)
+out = open(sys.argv[2], 'wb')
+print('ready', flush=True)
+try:
+    while True:
+        out.write(s.recv(65536) + b'\\n'); out.flush()
+except socket.timeout:
+    pass
+`;
+
+  it('sends each line as one syslog message (logger, tag virt-audit) to the socket given', async () => {
+    const socket = join(directory, 'log.sock');
+    const received = join(directory, 'syslog.out');
+    const listener = spawn('python3', ['-c', LISTENER, socket, received], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => listener.stdout.once('data', () => resolve()));
+    const capture = readFileSync(CAPTURES[0]!);
+    const result = watch(['--plugin', '--syslog', socket], capture);
+    expect(result.status, result.stderr).toBe(0);
+    await new Promise((resolve) => listener.once('exit', resolve));
+    const messages = readFileSync(received, 'utf8').split('\n').filter(Boolean);
+    const lines = watch(['--plugin'], capture).stdout.split('\n').filter(Boolean);
+    expect(messages.length).toBe(lines.length);
+    messages.forEach((message, index) => expect(message).toMatch(new RegExp(`^<\\d+>.* virt-audit\\[\\d+\\]: ${lines[index]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)));
+  }, 120_000);
+
+  it('nothing listening: the lines are counted, said on stderr, and the exit status is 1', () => {
+    const result = watch(['--plugin', '--syslog', join(directory, 'nobody.sock')], readFileSync(CAPTURES[0]!));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/lines not handed to syslog/);
+  });
+});
+
 describe('watch usage', () => {
   it.each([
     [['--plugin', 'some.log']],
