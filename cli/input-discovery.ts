@@ -2,8 +2,8 @@
 // (auditd's, the kernel log's, journald's or ausearch's forms), rotated sets oldest first; every other
 // file skipped with the reason, for the command to list (stderr, and its JSON output where it has one).
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { InputError, orderRotatedSets, type AuditInput } from '../src/reader/input-set.js';
+import { join } from 'node:path';
+import { expandInputs, type AuditInput } from '../src/reader/input-set.js';
 import { parseLine } from '../src/reader/parse-line.js';
 
 export interface SkippedFile {
@@ -46,31 +46,12 @@ export async function notAnAuditLog(path: string): Promise<string | null> {
  * are read whatever they hold (the reader says what it cannot read).
  */
 export async function resolveAuditInputs(args: readonly string[]): Promise<{ inputs: AuditInput[]; skipped: SkippedFile[] }> {
-  const inputs: AuditInput[] = [];
   const skipped: SkippedFile[] = [];
-  const loose: string[] = [];
-  const flushLoose = (): void => {
-    for (const path of orderRotatedSets(loose)) inputs.push({ kind: 'file', path });
-    loose.length = 0;
-  };
-  for (const arg of args) {
-    if (arg === '-') {
-      flushLoose();
-      inputs.push({ kind: 'stdin', path: '-' });
-      continue;
-    }
-    const info = await stat(arg).catch((error: NodeJS.ErrnoException) => {
-      throw new InputError(arg, error.code === 'ENOENT' ? 'no such file or directory' : error.message, error.code);
-    });
-    if (!info.isDirectory()) {
-      loose.push(arg);
-      continue;
-    }
-    flushLoose();
+  const inputs = await expandInputs(args, async (directory) => {
     const logs: string[] = [];
-    const entries = (await readdir(arg, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
-      const path = join(arg, entry.name);
+      const path = join(directory, entry.name);
       const kind = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
       if (kind === null) skipped.push({ path, reason: 'a link to nothing' });
       else if (kind.isDirectory()) skipped.push({ path, reason: 'a directory (name it to read it)' });
@@ -81,9 +62,8 @@ export async function resolveAuditInputs(args: readonly string[]): Promise<{ inp
         else skipped.push({ path, reason });
       }
     }
-    for (const path of orderRotatedSets(logs.sort((a, b) => basename(a).localeCompare(basename(b))))) inputs.push({ kind: 'file', path });
-  }
-  flushLoose();
+    return logs;
+  });
   return { inputs, skipped };
 }
 

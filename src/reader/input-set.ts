@@ -81,6 +81,17 @@ export function orderRotatedSets(paths: readonly string[]): string[] {
  * ```
  */
 export async function resolveInputs(args: readonly string[]): Promise<AuditInput[]> {
+  return expandInputs(args, async (directory) =>
+    (await readdir(directory, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => join(directory, entry.name)),
+  );
+}
+
+/**
+ * The arguments in reading order: `-` as stdin, files named one by one with their rotated sets ordered, and
+ * for a directory the files `logsOf` picks from it (sorted by name, rotated sets oldest first).
+ * @internal
+ */
+export async function expandInputs(args: readonly string[], logsOf: (directory: string) => Promise<string[]>): Promise<AuditInput[]> {
   const inputs: AuditInput[] = [];
   const loose: string[] = [];
   const flushLoose = (): void => {
@@ -98,10 +109,7 @@ export async function resolveInputs(args: readonly string[]): Promise<AuditInput
     });
     if (info.isDirectory()) {
       flushLoose();
-      const names = (await readdir(arg, { withFileTypes: true }))
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(arg, entry.name))
-        .sort((a, b) => basename(a).localeCompare(basename(b)));
+      const names = (await logsOf(arg)).sort((a, b) => basename(a).localeCompare(basename(b)));
       for (const path of orderRotatedSets(names)) inputs.push({ kind: 'file', path });
     } else {
       loose.push(arg);
