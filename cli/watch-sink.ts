@@ -55,6 +55,7 @@ export function openWatchSink(target: WatchSinkTarget): WatchSink {
       });
       logger.stdin!.on('error', (error) => (failed ??= `logger: ${error.message}`));
       let dropped = 0;
+      let handed = 0;
       return {
         write: (text) => {
           // Lines syslog cannot take are counted, never held without bound: a dead logger, or a syslog slower
@@ -63,14 +64,16 @@ export function openWatchSink(target: WatchSinkTarget): WatchSink {
             if (dropped++ === 0) process.stderr.write(`watch: syslog (${socket}) is not taking lines${failed === undefined ? '' : `: ${failed}`}; they are counted\n`);
             return;
           }
+          handed++;
           logger.stdin!.write(text);
         },
         reopen: () => {},
         close: async () => {
           logger.stdin!.end();
           await ended;
-          if (failed !== undefined && dropped === 0) process.stderr.write(`watch: syslog (${socket}): ${failed}\n`);
-          if (dropped > 0) process.stderr.write(`watch: ${dropped} lines not handed to syslog\n`);
+          // A logger that failed sent nothing we can vouch for: every line is counted as not delivered.
+          if (failed !== undefined) process.stderr.write(`watch: syslog (${socket}) failed (${failed}): ${handed + dropped} lines not known to have reached it\n`);
+          else if (dropped > 0) process.stderr.write(`watch: ${dropped} lines not handed to syslog (it did not keep up)\n`);
           if (failed !== undefined || dropped > 0) process.exitCode = 1;
         },
       };
