@@ -134,3 +134,10 @@ export function parseAuditToolArgs(
     }
   }
 }
+
+/** `--help` or `--version` answered on stdout: true when one was (the command then exits 0). */
+export function answeredHelpOrVersion(flags: Pick<AuditToolArgs, 'help' | 'version'>, help: () => string, version: string): boolean {
+  if (flags.help) process.stdout.write(help());
+  else if (flags.version) process.stdout.write(`virt-audit ${version}\n`);
+  return flags.help || flags.version;
+}

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { InputError } from '../src/reader/input-set.js';
 import { csvRow } from '../verifier/report-csv.js';
 import { reportHead, virtReport, type VirtReportOptions, type VirtReportRow } from '../verifier/search/virt-report.js';
-import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
+import { answeredHelpOrVersion, parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
 import { chooseInputs } from './input-choice.js';
 import { describeSkipped } from './input-discovery.js';
@@ -80,14 +80,7 @@ const rowCsv = (row: VirtReportRow): string => csvRow([row.number, row.localTime
 /** `virt-audit aureport ARGS`: the exit status. */
 export async function runAureport(args: readonly string[]): Promise<number> {
   const flags = parseAureportArgs(args);
-  if (flags.help) {
-    process.stdout.write(aureportCommand().helpInformation());
-    return 0;
-  }
-  if (flags.version) {
-    process.stdout.write(`virt-audit ${packageVersion()}\n`);
-    return 0;
-  }
+  if (answeredHelpOrVersion(flags, () => aureportCommand().helpInformation(), packageVersion())) return 0;
   const options = reportOptions(flags);
   const text = flags.format === 'text';
   let choice;

@@ -11,7 +11,7 @@ import { packageVersion } from './package-version.js';
 import { progressReporter, totalBytes } from './progress.js';
 import { auvirtCsv } from './auvirt-csv.js';
 import { reportUnread } from './reading-outcome.js';
-import { defaultLogs } from './system-logs.js';
+import { configuredLogFile, defaultLogs } from './system-logs.js';
 import { keepingUnread } from './unread-reading.js';
 
 async function debugDump(options: AuvirtOptions): Promise<string> {
@@ -177,10 +177,10 @@ async function follow(options: AuvirtOptions): Promise<number> {
     process.stderr.write(`"--follow" writes text or ndjson (one change per line), not ${options.format === 'csv' ? 'CSV' : 'one json document'}.\n`);
     return 1;
   }
-  const { auditdLogFile, followLog } = await import('./watch-command.js');
+  const { followLog } = await import('./watch-command.js');
   const uuid = options.uuid?.toLowerCase();
   return followLog({
-    path: options.file ?? (await auditdLogFile()),
+    path: options.file ?? configuredLogFile(),
     format: options.format,
     proof: options.proof,
     ...(options.start === undefined ? {} : { since: options.start }),

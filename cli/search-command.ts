@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { InputError } from '../src/reader/input-set.js';
 import { searchEventCsv, searchEventJson, SEARCH_CSV_HEAD } from '../verifier/search/search-output.js';
 import { rawLineOf, searchVirtEvents } from '../verifier/search/virt-search.js';
-import { parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
+import { answeredHelpOrVersion, parseAuditToolArgs, type AuditToolArgs } from './audit-tool-args.js';
 import { writeBlocking } from './blocking-write.js';
 import { chooseInputs } from './input-choice.js';
 import { describeSkipped } from './input-discovery.js';
@@ -74,14 +74,7 @@ function parseSearchArgs(args: readonly string[]): SearchArgs {
 /** `virt-audit search ARGS`: the exit status. */
 export async function runSearch(args: readonly string[]): Promise<number> {
   const flags = parseSearchArgs(args);
-  if (flags.help) {
-    process.stdout.write(searchCommand().helpInformation());
-    return 0;
-  }
-  if (flags.version) {
-    process.stdout.write(`virt-audit ${packageVersion()}\n`);
-    return 0;
-  }
+  if (answeredHelpOrVersion(flags, () => searchCommand().helpInformation(), packageVersion())) return 0;
   if (flags.uuid === undefined && flags.vm === undefined) throw new UsageError('search needs -uu UUID or -vm NAME');
   if (flags.interpret) throw new UsageError('search -i: this search writes no interpreted output; pipe its output to ausearch -i (virt-audit search … | ausearch -i)');
   let choice;

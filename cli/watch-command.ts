@@ -7,6 +7,7 @@ import { resolveBound, TimeError } from '../verifier/auvirt/time-keywords.js';
 import type { LiveAlert } from '../verifier/live/live-event.js';
 import type { RuleEngine } from '../verifier/live/rules.js';
 import { openWatchSink, type WatchSink, type WatchSinkTarget } from './watch-sink.js';
+import { configuredLogFile } from './system-logs.js';
 import { UsageError } from './usage.js';
 
 /**
@@ -60,18 +61,6 @@ export interface FollowCommandOptions extends WatchWriting {
   readonly pollMs?: number;
   /** With --fail-on-alert: exit 3 when an alert was raised. */
   readonly failOnAlert?: boolean;
-}
-
-/** The log auditd writes: auditd.conf's log_file (auparse's default when there is none). */
-export async function auditdLogFile(): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  try {
-    const match = /^\s*log_file\s*=\s*(\S+)/m.exec(readFileSync('/etc/audit/auditd.conf', 'utf8'));
-    if (match) return match[1]!;
-  } catch {
-    // no auditd.conf
-  }
-  return '/var/log/audit/audit.log';
 }
 
 /** `--since DATE [TIME]` in one argument, read as the report's -ts reads its two. */
@@ -232,7 +221,7 @@ export function watchCommand(): Command {
         if (source === 'file') {
           process.exitCode = await followLog({
             ...writing,
-            path: file ?? (await auditdLogFile()),
+            path: file ?? configuredLogFile(),
             pollMs,
             ...(flags.fromStart ? { start: 'start' as const } : {}),
             ...(flags.since === undefined ? {} : { since: parseSince(flags.since) }),
