@@ -296,7 +296,7 @@ ${lines}
 `;
 }
 
-const USAGE = `usage: npm run bench -- [--sizes N,N,…] [--timeout SECONDS] [--records N] [--reuse]
+const USAGE = `usage: npm run bench -- [--sizes N,N,…] [--timeout SECONDS] [--records N] [--reuse | --tools-only]
 
 Times virt-audit against the real tools (auvirt, ausearch, aureport) on generated logs of each size, and
 the emitter, then writes BENCHMARKS.md (its Hostile input section kept) and bench/results.json.
@@ -305,10 +305,12 @@ the emitter, then writes BENCHMARKS.md (its Hostile input section kept) and benc
   --timeout SECONDS    a run's limit (default 600)
   --records N          records the emitter sends (default 20000)
   --reuse              re-measure only the emitter; the tool comparisons from bench/results.json
+  --tools-only         re-measure only the tool comparisons; the emitter's figures from bench/results.json
+                       (no auditd started: runs beside another registered auditd)
   --only memory        only the report-memory case (auvirt's reports at 1M and 4M lines), its section rewritten
   -h, --help           this text`;
 
-function benchArgs(): { sizes: string; timeout: string; records: string; reuse: boolean; only?: string | undefined } {
+function benchArgs(): { sizes: string; timeout: string; records: string; reuse: boolean; 'tools-only': boolean; only?: string | undefined } {
   try {
     const { values } = parseArgs({
       options: {
@@ -317,6 +319,7 @@ function benchArgs(): { sizes: string; timeout: string; records: string; reuse: 
         records: { type: 'string', default: '20000' },
         // Re-measure only the emitter and rewrite the report from bench/results.json's tool comparisons.
         reuse: { type: 'boolean', default: false },
+        'tools-only': { type: 'boolean', default: false },
         // `memory`: only the report-memory case, its section rewritten.
         only: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -326,6 +329,7 @@ function benchArgs(): { sizes: string; timeout: string; records: string; reuse: 
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
+    if (values.reuse && values['tools-only']) throw new Error('--reuse and --tools-only exclude each other');
     return values;
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
@@ -341,12 +345,14 @@ async function main(): Promise<void> {
   }
   if (values.only !== undefined) throw new Error(`--only takes memory, not ${values.only}`);
   const timeout = Number(values.timeout);
-  const previous = values.reuse ? (JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')) as { results: PairResult[]; pairsDate?: string; date: string }) : null;
+  const stored = values.reuse || values['tools-only'] ? (JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')) as { results: PairResult[]; pairsDate?: string; emitterDate?: string; date: string; emitter: EmitterResult }) : null;
+  const previous = values.reuse ? stored : null;
   const cached = previous?.results ?? null;
   const pairsDate = previous ? (previous.pairsDate ?? previous.date) : new Date().toISOString();
   const sizes = cached ? [...new Set(cached.map((result) => result.lines))] : values.sizes.split(',').map(Number);
   const results = cached ?? sizes.flatMap((lines) => pairs(ensureLog(lines), lines, timeout));
-  const emitter = await emitterBench(Number(values.records));
+  const emitter = stored && values['tools-only'] ? stored.emitter : await emitterBench(Number(values.records));
+  const emitterDate = stored && values['tools-only'] ? (stored.emitterDate ?? stored.date) : new Date().toISOString();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const table = ['| comparison | lines | virt-audit | C tool | speed-up (wall) |', '|---|---:|---|---|---:|', ...results.map(row)].join('\n');
   const at1m = (name: string) => results.find((r) => r.name === name && r.lines === 1_000_000) ?? results.find((r) => r.name === name);
@@ -383,7 +389,7 @@ async function main(): Promise<void> {
     `emitter through FFI, every batch confirmed by the kernel's status, streamed (emitAll): ${fmt(streamedRatio, 2)}× the C loop making the same status reads (target ≥ 0.9×: ${verdict(streamedRatio, 0.9, true)}); batched (emitMany of 100): ${fmt(batchedRatio, 2)}×; one awaited emit() per record (a status read each): ${fmt(ffiRatio, 2)}×; with --read-back (every record read back from the audit multicast group), streamed: ${fmt(readBackRatio, 2)}× the confirming C loop; unconfirmed (as libvirt sends), streamed: ${fmt(unconfirmedRatio, 2)}× the plain C loop${emitter.note ? ` — ${emitter.note}` : ''}`,
   ];
   writeFileSync(join(ROOT, 'bench/time-vs-size.svg'), plot(results));
-  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ date: new Date().toISOString(), pairsDate, machine: { cpus: cpus().length, cpu, memoryGiB: totalmem() / 2 ** 30, node: process.versions.node }, results, emitter }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ date: new Date().toISOString(), pairsDate, emitterDate, machine: { cpus: cpus().length, cpu, memoryGiB: totalmem() / 2 ** 30, node: process.versions.node }, results, emitter }, null, 2)}\n`);
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), `# Benchmarks
 
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.
@@ -401,7 +407,7 @@ Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Do not
   (the default, bugs-fixed report; compared with the same run of the real \`auvirt --all-events\`),
   \`virt-audit verify|search|aureport\`. Theirs: Debian's auditd 3.0.9 \`auvirt\`, \`ausearch\`, \`aureport\`.
 - Emitter (best of three runs each): ${emitter.ffi === null ? 'builders only (see note)' : `${Number(values.records).toLocaleString('en')} VIRT_RESOURCE records through libaudit into a private auditd, from virt-audit (koffi in a worker thread; one awaited emit() per record, emitMany() in batches of 100, then emitAll() of all of them, which builds each chunk of 256 while the one before is sent; each batch confirmed by the kernel's status as the emitter does by default, and emitAll() once more with readBack: true and once with confirm: false) and from a C loop built with gcc against libaudit-dev, plain and confirming every 100 records with the same status reads (AUDIT_GET on a second socket until the kernel's queue is empty, /proc state of the daemon)`}; builders alone without I/O.
-- Tool comparisons measured ${pairsDate.slice(0, 16).replace('T', ' ')} UTC; emitter ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${values.reuse ? ' (`npm run bench -- --reuse` re-measures only the emitter)' : ''}.
+- Tool comparisons measured ${pairsDate.slice(0, 16).replace('T', ' ')} UTC; emitter ${emitterDate.slice(0, 16).replace('T', ' ')} UTC${values.reuse ? ' (`npm run bench -- --reuse` re-measures only the emitter)' : ''}${values['tools-only'] ? ' (`npm run bench -- --tools-only` re-measures only the tool comparisons)' : ''}.
 - Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}.
 
 ## Results
