@@ -1,22 +1,11 @@
 // Where the reading commands read when no input is named: as ausearch and aureport choose (stdin when it
 // is a pipe, else the system's logs), and the system's logs as auparse finds them.
-import { existsSync, fstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { configuredLogFile } from '../src/reader/auditd-conf.js';
 import { orderRotatedSets } from '../src/reader/input-set.js';
 
-const AUDITD_CONF = '/etc/audit/auditd.conf';
-const DEFAULT_LOG = '/var/log/audit/audit.log';
-
-/** auditd.conf's log_file (auparse's default when there is none). */
-export function configuredLogFile(conf = AUDITD_CONF): string {
-  try {
-    const match = /^\s*log_file\s*=\s*(\S+)/m.exec(readFileSync(conf, 'utf8'));
-    if (match) return match[1]!;
-  } catch {
-    // no auditd.conf: auparse's default
-  }
-  return DEFAULT_LOG;
-}
+export { configuredLogFile };
 
 /** auditd.conf's log_file and its rotated files, oldest first (auparse's AUSOURCE_LOGS); none when it is missing. */
 export function defaultLogs(logFile = configuredLogFile()): string[] {

@@ -1,9 +1,10 @@
 // What a virt manager's test suite reads its audit trail with: a private auditd started for the test, or
 // the host's log followed from a watermark, the records read back as the project's reader parses them.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { parseLine } from '../src/reader/parse-line.js';
 import type { AuditRecord } from '../src/model/audit-record.js';
 import { PrivateAuditd } from '../scripts/private-auditd.js';
+import { configuredLogFile } from '../src/reader/auditd-conf.js';
 
 /** Where a capture reads: the file, and the byte offset and inode it began at. */
 interface Watermark {
@@ -36,8 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * @returns The log file's path.
  */
 export function auditdLogFile(conf = '/etc/audit/auditd.conf'): string {
-  const text = existsSync(conf) ? readFileSync(conf, 'utf8') : '';
-  return /^\s*log_file\s*=\s*(\S+)\s*$/m.exec(text)?.[1] ?? '/var/log/audit/audit.log';
+  return configuredLogFile(conf);
 }
 
 function readFrom(file: string, offset: number): Buffer {
