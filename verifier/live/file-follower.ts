@@ -62,6 +62,13 @@ export class FileFollower implements LiveLineSource {
   private lineNumber = 0;
   /** Reading began at the file's start, so line numbers are the file's (else lines are named by byte offset). */
   private fromFileStart = true;
+  /** The start of a line not ended yet. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** The line being read is over the limit: only its length is kept. */
+  private overLong = false;
+  /** Reading began within a line: its rest is not a line. */
+  private skipToNewline = false;
 
   constructor(private readonly options: FollowOptions) {}
 
@@ -96,12 +103,8 @@ export class FileFollower implements LiveLineSource {
       }
     }
     try {
-      let skipToNewline = await this.openFirst();
+      this.skipToNewline = await this.openFirst();
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      /** The start of a line not ended yet. */
-      let partial: Buffer[] = [];
-      let partialBytes = 0;
-      let overLong = false;
       let draining = false;
       while (!this.closed) {
         const file = this.file;
@@ -110,53 +113,47 @@ export class FileFollower implements LiveLineSource {
           await this.sleep(pollMs);
           continue;
         }
-        const { bytesRead } = await file.handle.read(buffer, 0, CHUNK_BYTES, this.offset + partialBytes);
+        const { bytesRead } = await file.handle.read(buffer, 0, CHUNK_BYTES, this.offset + this.partialBytes);
         if (bytesRead > 0) {
           let start = 0;
           for (let at = buffer.indexOf(NEWLINE, 0); at !== -1 && at < bytesRead; at = buffer.indexOf(NEWLINE, start)) {
             const piece = buffer.subarray(start, at);
-            const lineBytes = partialBytes + piece.length;
-            const line = partialBytes === 0 ? piece : Buffer.concat([...partial, piece]);
+            const lineBytes = this.partialBytes + piece.length;
+            const line = this.partialBytes === 0 ? piece : Buffer.concat([...this.partial, piece]);
             start = at + 1;
             this.offset += lineBytes + 1;
-            partial = [];
-            partialBytes = 0;
+            this.partial = [];
+            this.partialBytes = 0;
             const lineStart = this.offset - lineBytes - 1;
             this.lineNumber++;
-            if (skipToNewline) skipToNewline = false;
-            else if (overLong || lineBytes > maxLineBytes) {
+            if (this.skipToNewline) this.skipToNewline = false;
+            else if (this.overLong || lineBytes > maxLineBytes) {
               this.dropped++;
               this.options.onNotice?.(`${this.origin(file.path, lineStart)}: a line of ${lineBytes} bytes, over ${maxLineBytes}: dropped`);
             } else {
               yield { text: line.toString('latin1'), origin: this.origin(file.path, lineStart) };
               if (this.closed || this.file !== file) break;
             }
-            overLong = false;
+            this.overLong = false;
           }
           if (this.file !== file || this.closed) continue;
           if (start < bytesRead) {
             const rest = Buffer.from(buffer.subarray(start, bytesRead));
-            partialBytes += rest.length;
-            if (partialBytes > maxLineBytes) {
+            this.partialBytes += rest.length;
+            if (this.partialBytes > maxLineBytes) {
               // An over-long line is counted, not held: only its length is kept.
-              overLong = true;
-              partial = [];
-              this.offset += partialBytes;
-              partialBytes = 0;
-            } else partial.push(rest);
+              this.overLong = true;
+              this.partial = [];
+              this.offset += this.partialBytes;
+              this.partialBytes = 0;
+            } else this.partial.push(rest);
           }
           continue;
         }
         if (this.queue.length > 0) {
           // A rotated file read to its end: the next one, from its start (its lines ended before the rename).
-          if (partialBytes > 0 && !skipToNewline && !overLong) {
-            this.lineNumber++;
-            yield { text: Buffer.concat(partial).toString('latin1'), origin: this.origin(file.path, this.offset) };
-          }
-          partial = [];
-          partialBytes = 0;
-          overLong = false;
-          skipToNewline = false;
+          const last = this.unendedLastLine(file);
+          if (last !== undefined) yield last;
           await file.handle.close();
           this.file = this.queue.shift();
           this.offset = 0;
@@ -173,26 +170,16 @@ export class FileFollower implements LiveLineSource {
             continue;
           }
           draining = false;
-          if (partialBytes > 0 && !skipToNewline && !overLong) {
-            // The old file will not grow again: its unended last line is a line.
-            this.lineNumber++;
-            yield { text: Buffer.concat(partial).toString('latin1'), origin: this.origin(file.path, this.offset) };
-          }
-          partial = [];
-          partialBytes = 0;
-          overLong = false;
-          skipToNewline = false;
+          const last = this.unendedLastLine(file);
+          if (last !== undefined) yield last;
           await file.handle.close();
           this.file = undefined;
           await this.afterRotation(file);
           continue;
         }
-        if (now !== null && now.size < this.offset + partialBytes) {
-          if (partialBytes > 0) this.dropped++;
-          partial = [];
-          partialBytes = 0;
-          overLong = false;
-          skipToNewline = false;
+        if (now !== null && now.size < this.offset + this.partialBytes) {
+          if (this.partialBytes > 0) this.dropped++;
+          this.forgetPartialLine();
           this.offset = 0;
           this.lineNumber = 0;
           this.fromFileStart = true;
@@ -207,6 +194,27 @@ export class FileFollower implements LiveLineSource {
       await this.file?.handle.close().catch(() => undefined);
       for (const queued of this.queue) await queued.handle.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * A file that will not grow again (rotated away, or read whole before the next): its unended last line is
+   * a line; the partial-line state is reset for the next file.
+   */
+  private unendedLastLine(file: OpenFile): LiveLine | undefined {
+    let last: LiveLine | undefined;
+    if (this.partialBytes > 0 && !this.skipToNewline && !this.overLong) {
+      this.lineNumber++;
+      last = { text: Buffer.concat(this.partial).toString('latin1'), origin: this.origin(file.path, this.offset) };
+    }
+    this.forgetPartialLine();
+    return last;
+  }
+
+  private forgetPartialLine(): void {
+    this.partial = [];
+    this.partialBytes = 0;
+    this.overLong = false;
+    this.skipToNewline = false;
   }
 
   /** Opens the log where the options say; true when the first line may be the end of a partial one. */
