@@ -45,10 +45,11 @@ const PUBLIC_API: Readonly<Record<string, { readonly values: readonly string[]; 
   },
   './sessions': {
     values: [
-      'readSessions',
+      'SessionCsvWriter', 'SessionJsonWriter', 'SessionNdjsonWriter', 'SessionTextWriter', 'readSessions',
     ],
     types: [
-      'GuestAnomaly', 'GuestAvc', 'ProofId', 'ReadSessionsOptions', 'Session', 'SessionEnd',
+      'GuestAnomaly', 'GuestAvc', 'ProofId', 'ReadSessionsOptions', 'Session', 'SessionCsvOptions', 'SessionEnd',
+      'SessionReading', 'SessionSink', 'SessionTextOptions', 'SessionTotals', 'SessionWriter', 'UnmatchedCounts',
     ],
   },
   './emitter': {

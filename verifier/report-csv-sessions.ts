@@ -84,6 +84,8 @@ export class SessionCsvWriter implements SessionWriter {
   private headed = false;
 
   /**
+   * A writer whose rows go to `sink`.
+   *
    * @param sink - Where the rows go (`process.stdout`, a file stream, anything with `write(text)`).
    * @param options - A row per session, or per event.
    */

@@ -31,7 +31,11 @@ function tail(totals: SessionTotals): Record<string, unknown> {
 export class SessionJsonWriter implements SessionWriter {
   private written = 0;
 
-  /** @param sink - Where the text goes (`process.stdout`, a file stream, anything with `write(text)`). */
+  /**
+   * A writer whose document goes to `sink`.
+   *
+   * @param sink - Where the text goes (`process.stdout`, a file stream, anything with `write(text)`).
+   */
   constructor(private readonly sink: SessionSink) {}
 
   /**
@@ -71,7 +75,11 @@ export class SessionJsonWriter implements SessionWriter {
  * ```
  */
 export class SessionNdjsonWriter implements SessionWriter {
-  /** @param sink - Where the lines go (`process.stdout`, a file stream, anything with `write(text)`). */
+  /**
+   * A writer whose lines go to `sink`.
+   *
+   * @param sink - Where the lines go (`process.stdout`, a file stream, anything with `write(text)`).
+   */
   constructor(private readonly sink: SessionSink) {}
 
   /**

@@ -44,6 +44,8 @@ export class SessionTextWriter implements SessionWriter {
   private readonly proof: boolean;
 
   /**
+   * A writer whose rows go to `sink`.
+   *
    * @param sink - Where the text goes (`process.stdout`, a file stream, anything with `write(text)`).
    * @param options - The columns beside auvirt's.
    */
