@@ -67,3 +67,24 @@ describe('the packed package', () => {
     expect(Object.keys(manifest.scripts).filter((name) => ['preinstall', 'install', 'postinstall'].includes(name))).toEqual([]);
   });
 });
+
+describe('README for a user installing the package', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
+
+  it('shows a dry-run sink before any example that writes real records, and says which ones do', () => {
+    const emitting = blocks.filter((code) => code.includes('new Emitter('));
+    expect(emitting.length).toBeGreaterThan(0);
+    expect(emitting[0]).toMatch(/new MemorySink\(\)|LineSink\.(stdout|file)\(/);
+    expect(emitting[0]).not.toContain('LibauditSink');
+    const firstReal = blocks.findIndex((code) => code.includes('new LibauditSink('));
+    expect(firstReal).toBeGreaterThan(blocks.indexOf(emitting[0]!));
+    expect(readme).toMatch(/\*\*Only `LibauditSink` writes REAL records into the host's audit trail\*\*/);
+    expect(readme).toMatch(/`virt-audit emit` without `--sink`\s+does the same/);
+  });
+
+  it('says a global install puts auvirt ahead of the distribution\'s /usr/bin/auvirt', () => {
+    const auvirt = readme.slice(readme.indexOf('## `auvirt`'), readme.indexOf('\n## ', readme.indexOf('## `auvirt`') + 1));
+    expect(auvirt).toMatch(/installed globally[\s\S]{0,80}found before Debian's `\/usr\/bin\/auvirt`/);
+  });
+});
