@@ -97,6 +97,9 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   return defaultReport(inputs, options, filter, flags);
 }
 
+/** Chars the session writers' text is gathered to before it is written. */
+const GATHERED_CHARS = 1 << 16;
+
 /**
  * The report with auvirt's bugs fixed: written as it settles, what is written forgotten (flat memory). The
  * JSON forms and CSV are virt-audit/sessions' writers, given each session once it is final.
@@ -113,12 +116,20 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
       import('./auvirt-session-writer.js'),
     ]),
   );
-  const sessionWriter = options.format === 'text' || (options.format === 'csv' && options.summary) ? undefined : sessionWriterFor(options, { write: (text) => writeOut(Buffer.from(text, 'utf8')) });
+  // The writers hand on a session at a time: gathered here into writes of a few dozen KiB.
+  let gathered = '';
+  const flush = (): void => {
+    if (gathered !== '') writeOut(Buffer.from(gathered, 'utf8'));
+    gathered = '';
+  };
+  const sink = { write: (text: string) => ((gathered += text).length >= GATHERED_CHARS ? flush() : undefined) };
+  const sessionWriter = options.format === 'text' || (options.format === 'csv' && options.summary) ? undefined : sessionWriterFor(options, sink);
   const textReport = options.format === 'text' && !options.summary;
   let writer: InstanceType<typeof ReportWriter> | undefined;
   let counter: InstanceType<typeof SummaryCounter> | undefined;
   const writeFinal = (correlator: SessionCorrelator): void => {
     for (const session of correlator.takeFinalSessions()) if (sessionSelected(session, filter)) sessionWriter!.write(sessionJson(session));
+    flush();
   };
   // What is settled is written (and forgotten) while the log is still read, unless the progress line
   // shares the terminal with it.
@@ -147,6 +158,7 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
   if (sessionWriter) {
     writeFinal(correlator);
     sessionWriter.end({ unmatched: correlator.unmatched, ...(summary === undefined ? {} : { summary: summaryJson(summary) }) });
+    flush();
   } else if (summary !== undefined && options.format === 'csv') {
     const { summaryCsv } = await import('../verifier/report-csv-sessions.js');
     writeOut(Buffer.from(summaryCsv(summaryJson(summary)), 'utf8'));
