@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { generateLog } from '../scripts/gen-log.js';
 import { readSessions, SessionCsvWriter, SessionJsonWriter, SessionNdjsonWriter, SessionTextWriter, type Session, type SessionWriter } from '../verifier/sessions.js';
 import { CLI } from './support/cli.js';
+import { U1, U2, start, stop } from './support/edge-logs.js';
 import { renderScenario, scenario } from './support/lifecycle-log.js';
 
 const AUVIRT = CLI.replace(/virt-audit\.js$/, 'auvirt.js');
@@ -102,6 +103,17 @@ describe('the session writers fed by readSessions = auvirt (default mode)', () =
     const all: Session[] = [];
     for await (const session of readSessions([path])) all.push(session);
     expect(first).toEqual(all.slice(0, 1));
+  });
+
+  it('the one difference (docs/api.md): a guest running before the log with a failed stop, then a stop, has both rows together', async () => {
+    const path = join(directory, 'orphan-stops.log');
+    writeFileSync(path, `${[stop(0, 1, 'a', U1, 'failed'), start(1, 2, 'b', U2, 7002), stop(2, 3, 'a', U1)].join('\n')}\n`);
+    const [text] = await written(path);
+    const command = auvirt(['--file', path]);
+    const names = (report: string) => report.split('\n').filter(Boolean).map((row) => row.split(/\s+/)[0]);
+    expect(names(command)).toEqual(['a', 'b', 'a']);
+    expect(names(text!)).toEqual(['a', 'a', 'b']);
+    expect(text!.split('\n').sort()).toEqual(command.split('\n').sort());
   });
 
   it('the JSON writer refuses to end without the unmatched counts (a document with made-up counts)', () => {
