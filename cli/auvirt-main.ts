@@ -9,7 +9,6 @@ import type { SessionCorrelator } from '../verifier/correlator/session-correlato
 import { writeBlocking } from './blocking-write.js';
 import { packageVersion } from './package-version.js';
 import { progressReporter, totalBytes } from './progress.js';
-import { auvirtCsv } from './auvirt-csv.js';
 import { reportUnread } from './reading-outcome.js';
 import { configuredLogFile, defaultLogs } from './system-logs.js';
 import { keepingUnread } from './unread-reading.js';
@@ -98,9 +97,12 @@ async function report(inputs: readonly AuditInput[], options: AuvirtOptions, fil
   return defaultReport(inputs, options, filter, flags);
 }
 
+/** Chars the session writers' text is gathered to before it is written. */
+const GATHERED_CHARS = 1 << 16;
+
 /**
- * The report with auvirt's bugs fixed: written as it settles, what is written forgotten (flat memory).
- * CSV is made from the sessions' JSON at the end (sessions kept).
+ * The report with auvirt's bugs fixed: written as it settles, what is written forgotten (flat memory). The
+ * JSON forms and CSV are virt-audit/sessions' writers, given each session once it is final.
  */
 async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptions, filter: CompatFilter, flags: FormatFlags): Promise<number> {
   const progress = progressReporter(totalBytes(inputs));
@@ -108,18 +110,30 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
   // path starts faster without it).
   const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
   const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
-  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary, reportJson, reportSummary }, { SessionStreamWriter }] = await loadBeside(reading, () =>
-    Promise.all([import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js'), import('../verifier/correlator/session-stream.js')]),
+  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary, sessionSelected, summaryJson }, { sessionJson }, { sessionWriterFor }] = await loadBeside(reading, () =>
+    Promise.all([
+      import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js'), import('../verifier/correlator/session-json.js'),
+      import('./auvirt-session-writer.js'),
+    ]),
   );
-  const csv = options.format === 'csv';
-  const sessionsFormat = options.format === 'json' || options.format === 'ndjson' ? options.format : undefined;
+  // The writers hand on a session at a time: gathered here into writes of a few dozen KiB.
+  let gathered = '';
+  const flush = (): void => {
+    if (gathered !== '') writeOut(Buffer.from(gathered, 'utf8'));
+    gathered = '';
+  };
+  const sink = { write: (text: string) => ((gathered += text).length >= GATHERED_CHARS ? flush() : undefined) };
+  const sessionWriter = options.format === 'text' || (options.format === 'csv' && options.summary) ? undefined : sessionWriterFor(options, sink);
   const textReport = options.format === 'text' && !options.summary;
   let writer: InstanceType<typeof ReportWriter> | undefined;
   let counter: InstanceType<typeof SummaryCounter> | undefined;
-  const sessionWriter = sessionsFormat === undefined ? undefined : new SessionStreamWriter(sessionsFormat, filter);
+  const writeFinal = (correlator: SessionCorrelator): void => {
+    for (const session of correlator.takeFinalSessions()) if (sessionSelected(session, filter)) sessionWriter!.write(sessionJson(session));
+    flush();
+  };
   // What is settled is written (and forgotten) while the log is still read, unless the progress line
   // shares the terminal with it.
-  const meanwhile = !csv && !(progress.active && process.stdout.isTTY)
+  const meanwhile = !(progress.active && process.stdout.isTTY)
     ? (correlator: SessionCorrelator) => {
         let rowsDone = correlator.rowTable.length;
         if (textReport) {
@@ -131,7 +145,7 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
           counter.countSettled();
           rowsDone = counter.rowsCounted;
         }
-        if (sessionWriter) writeOut(Buffer.from(sessionWriter.sessions(correlator.takeFinalSessions()), 'utf8'));
+        if (sessionWriter) writeFinal(correlator);
         const dropped = correlator.forget(rowsDone);
         writer?.forgotten(dropped);
         counter?.forgotten(dropped);
@@ -140,16 +154,16 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
   // The text report and the summary show only some of an assignment's fields; the JSON forms and CSV all.
   const correlator = await correlateReading(reading, { allDetails: options.format !== 'text', handOn: sessionWriter !== undefined }, meanwhile);
   progress.done();
-  if (csv) {
-    const summary = options.summary ? reportSummary(correlator, filter) : undefined;
-    writeOut(Buffer.from(auvirtCsv(reportJson(correlator.sessions, filter, correlator.unmatched, summary), options), 'utf8'));
-  } else if (sessionWriter) {
-    const rest = sessionWriter.sessions(correlator.takeFinalSessions());
-    const summary = options.summary ? (counter ??= new SummaryCounter(correlator, filter)).summary() : undefined;
-    writeOut(Buffer.from(rest + sessionWriter.end(correlator.unmatched, summary), 'utf8'));
-  } else if (options.summary) {
-    counter ??= new SummaryCounter(correlator, filter);
-    writeOut(formatReportSummary(correlator, filter, counter.summary()));
+  const summary = options.summary ? (counter ??= new SummaryCounter(correlator, filter)).summary() : undefined;
+  if (sessionWriter) {
+    writeFinal(correlator);
+    sessionWriter.end({ unmatched: correlator.unmatched, ...(summary === undefined ? {} : { summary: summaryJson(summary) }) });
+    flush();
+  } else if (summary !== undefined && options.format === 'csv') {
+    const { summaryCsv } = await import('../verifier/report-csv-sessions.js');
+    writeOut(Buffer.from(summaryCsv(summaryJson(summary)), 'utf8'));
+  } else if (summary !== undefined) {
+    writeOut(formatReportSummary(correlator, filter, summary));
   } else {
     writer ??= new ReportWriter(correlator, flags, filter);
     while (writer.writeMore()) for (const piece of writer.takeFull()) writeOut(piece);

@@ -431,10 +431,11 @@ const MEMORY_FORMATS = [
   ['text (--all-events)', ['--all-events']],
   ['--format json', ['--format', 'json']],
   ['--format ndjson', ['--format', 'ndjson']],
+  ['--format csv', ['--format', 'csv']],
 ] as const;
 
 /**
- * Peak RSS of auvirt's default reports (text, json, ndjson) at 1M and 4M generated lines: they write what
+ * Peak RSS of auvirt's default reports (text, json, ndjson, csv) at 1M and 4M generated lines: they write what
  * has settled and the correlator forgets it, so the peak should not grow with the log.
  */
 function reportMemorySection(timeout: number): string {

@@ -1,14 +1,14 @@
 // The library as a user meets it: each entry point exports exactly the names docs/api.md lists (values and
 // types), TypeDoc documents exactly those entry points, and a fresh strict TypeScript project with the
-// package installed lists the sessions per guest of a log through the public API in under ten lines.
+// packed tarball installed lists the sessions per guest of a log through the public API in under ten lines.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSessions } from '../verifier/sessions.js';
+import type { Session } from '../verifier/sessions.js';
 import { declaredExports } from './support/declared-exports.js';
-import { RAW_CAPTURE } from './support/examples.js';
+import { EXAMPLES, RAW_CAPTURE } from './support/examples.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -45,10 +45,11 @@ const PUBLIC_API: Readonly<Record<string, { readonly values: readonly string[]; 
   },
   './sessions': {
     values: [
-      'readSessions',
+      'SessionCsvWriter', 'SessionJsonWriter', 'SessionNdjsonWriter', 'SessionTextWriter', 'readSessions',
     ],
     types: [
-      'GuestAnomaly', 'GuestAvc', 'ProofId', 'ReadSessionsOptions', 'Session', 'SessionEnd',
+      'GuestAnomaly', 'GuestAvc', 'ProofId', 'ReadSessionsOptions', 'Session', 'SessionCsvOptions', 'SessionEnd',
+      'SessionReading', 'SessionSink', 'SessionTextOptions', 'SessionTotals', 'SessionWriter', 'UnmatchedCounts',
     ],
   },
   './emitter': {
@@ -130,24 +131,52 @@ for await (const session of readSessions([process.argv[2]!])) {
 for (const [name, sessions] of byGuest) console.log(\`\${name}: \${sessions.join(', ')}\`);
 `;
 
+/** The package as `npm pack` makes it (what `npm install virt-audit` unpacks), without running its scripts. */
+function packed(into: string): string {
+  const name = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', into], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  return join(into, name);
+}
+
+/** The per-guest listing the consumer prints, made from what the built `auvirt --format json` prints. */
+function auvirtListing(log: string): string {
+  const json = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/cli/auvirt.js'), '--file', log, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { sessions: Session[] };
+  const byGuest = new Map<string, string[]>();
+  for (const session of json.sessions) byGuest.set(session.name, [...(byGuest.get(session.name) ?? []), `${session.start?.reason ?? '?'}-${session.end?.how ?? 'running'}`]);
+  return [...byGuest].map(([name, sessions]) => `${name}: ${sessions.join(', ')}\n`).join('');
+}
+
 describe('the public API in a fresh strict TypeScript project', () => {
-  it('lists the sessions per guest in under ten lines, type-checked', async () => {
+  it('the packed tarball installed: sessions per guest in under ten lines, type-checked, as auvirt --format json lists them', () => {
     expect(CONSUMER.trim().split('\n').length).toBeLessThan(10);
     const project = mkdtempSync(join(tmpdir(), 'virt-audit-consumer-'));
-    mkdirSync(join(project, 'node_modules'));
-    symlinkSync(ROOT, join(project, 'node_modules', 'virt-audit'));
+    const tarball = packed(project);
+    // npm install of the tarball, offline: the package's own files unpacked from it, its dependencies linked
+    // from the project's (the tarball holds no dependency; CI's npm cache may not either).
+    const installed = join(project, 'node_modules', 'virt-audit');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const dependency of Object.keys(manifest.dependencies)) {
+      mkdirSync(dirname(join(project, 'node_modules', dependency)), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', dependency), join(project, 'node_modules', dependency));
+    }
+    expect(existsSync(join(installed, 'test')), 'tests are not shipped').toBe(false);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: false, outDir: 'out', noUncheckedIndexedAccess: true },
+      compilerOptions: {
+        strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
+        types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: false, outDir: 'out',
+      },
       include: ['list.ts'],
     }));
     writeFileSync(join(project, 'list.ts'), CONSUMER);
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
-    const printed = execFileSync(process.execPath, [join(project, 'out/list.js'), RAW_CAPTURE], { encoding: 'utf8' });
-    const expected = new Map<string, string[]>();
-    for await (const session of readSessions([RAW_CAPTURE])) expected.set(session.name, [...(expected.get(session.name) ?? []), `${session.start?.reason ?? '?'}-${session.end?.how ?? 'running'}`]);
-    expect(printed).toBe([...expected].map(([name, sessions]) => `${name}: ${sessions.join(', ')}\n`).join(''));
-    expect(printed).toContain('vacap-running: booted-running');
-    expect(printed).toContain('vacap-broken: booted-failed-start');
-  }, 120_000);
+    for (const log of [RAW_CAPTURE, join(EXAMPLES, 'matrix/libvirt-9.0/matrix.log'), join(EXAMPLES, 'migration/libvirt-9.0-to-11.3/migration.log')]) {
+      const printed = execFileSync(process.execPath, [join(project, 'out/list.js'), log], { encoding: 'utf8' });
+      expect(printed, log).toBe(auvirtListing(log));
+    }
+    const raw = execFileSync(process.execPath, [join(project, 'out/list.js'), RAW_CAPTURE], { encoding: 'utf8' });
+    expect(raw).toContain('vacap-running: booted-running');
+    expect(raw).toContain('vacap-broken: booted-failed-start');
+  }, 180_000);
 });

@@ -85,15 +85,23 @@ describe('auvirt --format csv', () => {
     }
   });
 
-  it('--all-events: a row per start, stop, assignment, AVC and anomaly of the sessions, in time order', () => {
+  it('--all-events: a row per start, stop, assignment, AVC and anomaly of the sessions, each session\'s in time order, sessions in the JSON\'s order', () => {
     const json = JSON.parse(auvirt(['--file', RAW_CAPTURE, '--format', 'json']).stdout) as { sessions: SessionJson[] };
     const [head, ...rows] = parseCsv(auvirt(['--file', RAW_CAPTURE, '--format', 'csv', '--all-events']).stdout);
     const count = (event: string) => rows.filter((row) => row[head!.indexOf('event')] === event).length;
     expect(count('start')).toBe(json.sessions.filter((session) => session.start !== null).length);
     expect(count('stop')).toBe(json.sessions.reduce((sum, session) => sum + session.stops.length, 0));
     expect(count('resrc')).toBe(json.sessions.reduce((sum, session) => sum + session.resources.length, 0));
-    const times = rows.map((row) => row[head!.indexOf('time')]!);
-    expect(times).toEqual([...times].sort());
+    let at = 0;
+    for (const session of json.sessions) {
+      const own = (session.start === null ? 0 : 1) + session.stops.length + session.resources.length + session.avcs.length + session.anomalies.length;
+      const block = rows.slice(at, at + own);
+      at += own;
+      expect(block.map((row) => row[head!.indexOf('uuid')])).toEqual(block.map(() => session.uuid));
+      const times = block.map((row) => row[head!.indexOf('time')]!);
+      expect(times).toEqual([...times].sort());
+    }
+    expect(at).toBe(rows.length);
   });
 
   it('a guest named like a formula stays text in the spreadsheet', () => {

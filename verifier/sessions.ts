@@ -1,16 +1,24 @@
 /**
- * `virt-audit/sessions`: the guest sessions of audit logs, one typed session at a time: what
- * `auvirt --format json` prints.
+ * `virt-audit/sessions`: the guest sessions of audit logs, one typed session at a time (what
+ * `auvirt --format json` prints), and the writers of auvirt's reports made of them: text, JSON, NDJSON, CSV.
  *
  * @packageDocumentation
  * @module virt-audit/sessions
  */
 import { resolveInputs, type AuditInput } from '../src/reader/input-set.js';
-import { correlateSessions } from './correlator/run-sessions.js';
+import { correlateReading } from './correlator/run-sessions.js';
+import type { SessionCorrelator } from './correlator/session-correlator.js';
 import { sessionJson, type SessionJson } from './correlator/session-json.js';
+import type { GuestSession } from './correlator/session-model.js';
+import { startSessionReading } from './correlator/session-reading.js';
+import type { UnmatchedCounts } from './session-sink.js';
 
 export type { SessionJson as Session } from './correlator/session-json.js';
 export type { GuestAnomaly, GuestAvc, ProofId, SessionEnd } from './correlator/session-model.js';
+export type { SessionSink, SessionTotals, SessionWriter, UnmatchedCounts } from './session-sink.js';
+export { SessionTextWriter, type SessionTextOptions } from './report-text-sessions.js';
+export { SessionJsonWriter, SessionNdjsonWriter } from './report-json-sessions.js';
+export { SessionCsvWriter, type SessionCsvOptions } from './report-csv-sessions.js';
 
 /** How {@link readSessions} reads. */
 export interface ReadSessionsOptions {
@@ -18,14 +26,23 @@ export interface ReadSessionsOptions {
   readonly onProgress?: (bytesRead: number) => void;
 }
 
+/** The sessions of a reading, and what the log held beside them. */
+export interface SessionReading extends AsyncIterable<SessionJson> {
+  /** AVC denials and anomalies tied to no guest: counted once every session has been yielded. */
+  readonly unmatched: UnmatchedCounts;
+}
+
 /**
  * Reads audit logs — file paths, directories (each rotated set `audit.log.N … audit.log` read oldest first),
  * `-` for stdin, or resolved inputs — and yields every guest session, in the order they began, with its
- * resources, labels, AVC denials, anomalies, audit gaps, stops, `durationMs` and `running`.
+ * resources, labels, AVC denials, anomalies, audit gaps, stops, `durationMs` and `running`. A session is
+ * yielded once no later record can change it (it has ended, its guest has a newer session, no audit gap of
+ * it is open) and those before it have been; the rest at the end of the log. What is yielded is forgotten,
+ * so memory stays flat over a log of any length while the loop keeps up with the reading.
  *
  * @param inputs - Paths (files, directories, `-`) or inputs already resolved (`resolveInputs` of `virt-audit`).
  * @param options - Progress.
- * @returns The sessions, each once the whole log is read.
+ * @returns The sessions (read as they are iterated, once), and the unmatched counts once they are all read.
  * @throws `InputError` (of `virt-audit`) when an input cannot be read.
  * @example
  * ```ts
@@ -34,8 +51,50 @@ export interface ReadSessionsOptions {
  * for await (const session of readSessions(['/var/log/audit'])) console.log(session.name, session.running);
  * ```
  */
-export async function* readSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions = {}): AsyncGenerator<SessionJson> {
+export function readSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions = {}): SessionReading {
+  const unmatched = { avcs: 0, anomalies: 0 };
+  return { unmatched, [Symbol.asyncIterator]: () => settledSessions(inputs, options, unmatched) };
+}
+
+async function* settledSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions, unmatched: { avcs: number; anomalies: number }): AsyncGenerator<SessionJson> {
   const resolved = inputs.every((input) => typeof input === 'string') ? await resolveInputs(inputs as readonly string[]) : (inputs as readonly AuditInput[]);
-  const correlator = await correlateSessions(resolved, { allDetails: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  for (const session of correlator.sessions) yield sessionJson(session);
+  const reading = startSessionReading(resolved, options.onProgress);
+  let settled: GuestSession[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let failure: { readonly error: unknown } | undefined;
+  const take = (correlator: SessionCorrelator): void => {
+    for (const session of correlator.takeFinalSessions()) settled.push(session);
+    // Every row is done with: the sessions taken are the only readers of what forget drops.
+    correlator.forget(correlator.rowTable.length);
+    if (settled.length > 0) wake?.();
+  };
+  correlateReading(reading, { allDetails: true, handOn: true }, take).then(
+    (correlator) => {
+      take(correlator);
+      unmatched.avcs = correlator.unmatched.avcs;
+      unmatched.anomalies = correlator.unmatched.anomalies;
+    },
+    (error: unknown) => {
+      failure = { error };
+    },
+  ).finally(() => {
+    ended = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const batch = settled;
+      settled = [];
+      for (const session of batch) yield sessionJson(session);
+      if (settled.length > 0) continue;
+      if (ended) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    // A loop left early: the reading thread would otherwise keep the process alive.
+    if (!ended) await reading.cancel();
+  }
+  if (failure !== undefined) throw failure.error;
 }

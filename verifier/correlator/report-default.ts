@@ -10,7 +10,7 @@ import { padColumns } from './display-width.js';
 import { sessionJson } from './session-json.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
 import type { SessionCorrelator, SessionState } from './session-correlator.js';
-import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type StopRecord } from './session-model.js';
+import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type SessionEnd, type StopRecord } from './session-model.js';
 
 export interface ReportFilter {
   readonly start?: number;
@@ -61,20 +61,20 @@ function sameChars(a: string, b: string, from: number, to: number): boolean {
 }
 
 /** A stop row's note: its reason (` destroyed`), whether it failed, whether its start is before the log. */
-function stopNote(stop: StopRecord, orphan: boolean): string {
+export function stopNote(stop: Pick<StopRecord, 'reason' | 'success'>, orphan: boolean): string {
   const reason = stop.reason === null ? '' : ` ${stop.reason}`;
   return `${stop.success ? '' : ' - failed'}${reason}${orphan ? ' (started before the log)' : ''}`;
 }
 
 /** `Sat Mar  9 09:03` and a note (` - failed`), padded to the period's width. */
-function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
+export function writeMinute(out: Latin1Pieces, seconds: number, note = ''): void {
   out.bytes(minuteOf(seconds).full);
   out.text(note);
   out.spaces(PERIOD_WIDTH - MINUTE_LENGTH - note.length);
 }
 
 /** `Sat Mar  9 09:03 - 09:05  (00:02)` from a start to an end in seconds (null: still open), padded. */
-function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = ''): void {
+export function writeSpan(out: Latin1Pieces, from: number, to: number | null, suffix = ''): void {
   if (to === null) return writeMinute(out, from);
   out.bytes(spanCell(from, to));
   out.text(suffix);
@@ -135,13 +135,27 @@ export function writeSpanCell(out: Latin1Pieces, from: number, to: number): void
   out.byte(0x29);
 }
 
-function writeSessionPeriod(out: Latin1Pieces, session: SessionState): void {
+/** What a session's row shows of it: its start, whether that failed, its end and whether auditd was away. */
+export interface SessionPeriod {
+  readonly startSec: number;
+  readonly success: boolean;
+  readonly end: { readonly sec: number; readonly how: SessionEnd } | null;
+  readonly gapped: boolean;
+}
+
+/** A session row's period: `Sat Mar  9 09:03 - 09:05  (00:02) down (audit gap)`, ` - running`, ` - failed`. */
+export function writeSessionPeriod(out: Latin1Pieces, period: SessionPeriod): void {
+  if (!period.success) return writeMinute(out, period.startSec, ' - failed');
+  const gap = period.gapped ? ' (audit gap)' : '';
+  if (period.end === null) return writeMinute(out, period.startSec, ` - running${gap}`);
+  const note = period.end.how === 'down' ? ' down' : period.end.how === 'restarted' ? ' restarted' : '';
+  writeSpan(out, period.startSec, period.end.sec, `${note}${gap}`);
+}
+
+function sessionStatePeriod(session: SessionState): SessionPeriod {
   const start = session.start!;
-  if (!start.success) return writeMinute(out, start.proof.sec, ' - failed');
-  const gap = session.gaps.length === 0 ? '' : ' (audit gap)';
-  if (session.end === null) return writeMinute(out, start.proof.sec, ` - running${gap}`);
-  const note = session.end.how === 'down' ? ' down' : session.end.how === 'restarted' ? ' restarted' : '';
-  writeSpan(out, start.proof.sec, session.end.proof.sec, `${note}${gap}`);
+  const end = session.end === null ? null : { sec: session.end.proof.sec, how: session.end.how };
+  return { startSec: start.proof.sec, success: start.success, end, gapped: session.gaps.length > 0 };
 }
 
 /** One row of the correlator's row table, read through its kind. */
@@ -177,7 +191,7 @@ class RowView {
     const assignments = this.log.assignments;
     switch (this.kind) {
       case ROW_START:
-        return writeSessionPeriod(out, this.session);
+        return writeSessionPeriod(out, sessionStatePeriod(this.session));
       case ROW_STOP:
         return writeMinute(out, this.stop.proof.sec, stopNote(this.stop, this.session.start === null));
       case ROW_RESRC:
