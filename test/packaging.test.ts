@@ -83,6 +83,22 @@ describe('README for a user installing the package', () => {
     expect(readme).toMatch(/`virt-audit emit` without `--sink`\s+does the same/);
   });
 
+  it('runs every shell example that writes real records only after a dry run, under a comment saying so', () => {
+    const shellBlocks = [...readme.matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((match) => match[1]!);
+    const emitLines = shellBlocks.flatMap((code) => code.split('\n')).filter((line) => /\bvirt-audit emit\b/.test(line));
+    expect(emitLines.length).toBeGreaterThan(0);
+    const firstReal = emitLines.findIndex((line) => !/--sink (stdout|file:)/.test(line));
+    expect(firstReal).toBeGreaterThan(0);
+    for (const code of shellBlocks) {
+      const lines = code.split('\n');
+      lines.forEach((line, index) => {
+        if (!/\bvirt-audit emit\b/.test(line) || /--sink (stdout|file:)/.test(line)) return;
+        const comment = lines.slice(0, index).reverse().find((before) => before.trimStart().startsWith('#'));
+        expect(comment, line).toMatch(/write real records/);
+      });
+    }
+  });
+
   it('says a global install puts auvirt ahead of the distribution\'s /usr/bin/auvirt', () => {
     const auvirt = readme.slice(readme.indexOf('## `auvirt`'), readme.indexOf('\n## ', readme.indexOf('## `auvirt`') + 1));
     expect(auvirt).toMatch(/installed globally[\s\S]{0,80}found before Debian's `\/usr\/bin\/auvirt`/);
