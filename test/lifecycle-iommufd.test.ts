@@ -1,12 +1,17 @@
 // iommufd PCI hostdevs (`<driver name='vfio' iommufd='yes'/>`), libvirt 12.9 — from code, no capture (no
-// iommufd-capable device here). 12.9's source is not reachable from this machine; the rules were read
-// from its binaries (docs/libvirt-rules.md, "iommufd"):
+// iommufd-capable device here). 12.9's source is not reachable from this machine (Debian's pool answers
+// 404 for libvirt_12.9.0-1~bpo13+1, the code index holds no 12.x qemu_*.c); the rules were read from
+// Debian's 12.9 binaries, objdump -d (docs/libvirt-rules.md, "iommufd"):
 // - qemuSetupHostdevCgroup returns 0 first when virHostdevIsPCIDeviceWithIOMMUFD (subsystem PCI, driver
 //   vfio, iommufd yes): libvirt opens /dev/iommu (virIOMMUFDOpenDevice) and the VFIO cdev
 //   (virPCIDeviceOpenVfioFd) itself and hands QEMU descriptors — nothing is allowed, nothing audited;
 // - qemuTeardownHostdevCgroup has no such test: qemuDomainGetHostdevPath still gives the IOMMU group's
 //   node, which is denied rwm; virHostdevNeedsVFIO is false for it, so /dev/vfio/vfio is not denied;
-// - qemuDomainNeedsVFIO counts PCI hostdevs *without* iommufd (virDomainDefHasPCIHostdevWithoutIOMMUFD).
+// - qemuDomainNeedsVFIO counts PCI hostdevs *without* iommufd (virDomainDefHasPCIHostdevWithoutIOMMUFD);
+// - qemuDomainAttachHostPCIDevice calls qemuSetupHostdevCgroup unchanged (no iommufd test at the call
+//   site), opens the VFIO cdev and /dev/iommu (qemuProcessOpenVfioDeviceFd, qemuProcessOpenIommuFd), and
+//   when QEMU refuses the device (qemuMonitorAddDeviceProps, or the iommufd object before it) writes
+//   virDomainAuditHostdev(…, "attach", false) and then calls qemuTeardownHostdevCgroup, as 9.0 and 11.3 do.
 // 9.0 and 11.3 have no iommufd: the attribute changes nothing there.
 import { describe, expect, it } from 'vitest';
 import { auditHotplug, auditStart, parseDeviceXml, parseDomainXml, type EmitInput, type HostValues, type LibvirtVersion } from '../emitter/index.js';
@@ -55,7 +60,7 @@ describe('qemuSetupHostdevCgroup (start, attach)', () => {
     }
   });
 
-  it('12.9: attached through iommufd: the hostdev record alone; refused by QEMU: the failed record, then the group node denied (the teardown has no iommufd test)', () => {
+  it('12.9 qemuDomainAttachHostPCIDevice: attached through iommufd: the hostdev record alone; refused by QEMU: the failed record, then qemuTeardownHostdevCgroup denies the group node (it has no iommufd test)', () => {
     const device = parseDeviceXml(hostdev('0x01', 'yes')).domain;
     expect(wire(auditHotplug(guest(''), device, 'attach', options('12.9')))).toEqual([hostdevRecord('attach', '0000:01:00.0', 'success')]);
     const failed = auditHotplug(guest(''), device, 'attach', { ...options('12.9'), success: false });

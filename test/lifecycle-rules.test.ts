@@ -371,6 +371,16 @@ describe('a failed start at each stage', () => {
     expect(failed('command-line')).toEqual([label(), ...tail]);
     expect(failed('labels')).toEqual([label('failed'), ...tail]);
   });
+
+  it('in qemuBuildCommandLine (e.g. a TPM passthrough node it cannot open): the NIC opens of qemuBuildNetCommandLine, before it; none at prepare-host', () => {
+    const nic = `<interface type='ethernet'><mac address='52:54:00:12:34:57'/><target dev='tap9' managed='yes'/><model type='virtio'/></interface>`;
+    const withNic = parseDomainXml(domainXml(`${BLOCK_DISK}${nic}<serial type='pty'><target port='0'/></serial>`));
+    const at = (stage: 'prepare-host' | 'command-line') =>
+      wire(auditFailedStart(withNic, { ...options(), stage, seclabels, cgroup: { path: CGROUP } })).filter((line) => line.includes(' reason=open '));
+    const open = (path: string, rdev: string) => `${head('net', 'open')} net=52:54:00:12:34:57 path="${path}" rdev=${rdev} res=success`;
+    expect(at('command-line')).toEqual([open('/dev/net/tun', '0A:C8'), open('/dev/vhost-net', '0A:EE')]);
+    expect(at('prepare-host')).toEqual([]);
+  });
 });
 
 describe('a rendering made on another host from the same inputs is the same', () => {

@@ -18,8 +18,12 @@ export interface SeclabelValue {
 /** The values libvirt read from its host at run time: the emitter's own `HostValues`. */
 export type { DeviceNumber, DeviceState, HostValues } from '../emitter/domain/host-values.js';
 
-/** How far a failed start got, as the lab provoked it. */
-export type FailedStartStage = 'before-cgroup' | 'after-cgroup' | 'qemu-refused-device';
+/**
+ * How far a failed start got, as the lab provoked it: `before-cgroup` (no cgroup made: qemuProcessPrepareHost
+ * refused, no NIC opened yet), `command-line` (no cgroup made, and libvirt's message is that of a
+ * command-line builder, after the NICs were opened), `after-cgroup`, `qemu-refused-device`.
+ */
+export type FailedStartStage = 'before-cgroup' | 'command-line' | 'after-cgroup' | 'qemu-refused-device';
 
 /**
  * When a step ran, as audit stamps (seconds since the epoch, milliseconds as the fraction), both ends

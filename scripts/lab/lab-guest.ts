@@ -83,17 +83,19 @@ export class LabGuest {
    * generates, and — caught while the start ran — the cgroup directory libvirt made for it and the live
    * XML of its status file, when it got that far.
    */
-  async failStart(seclabels: readonly SeclabelValue[], stage: FailedStartStage): Promise<string> {
-    const failure = await this.startOrFail(seclabels, stage);
+  async failStart(seclabels: readonly SeclabelValue[], stage: FailedStartStage, refusal?: RegExp): Promise<string> {
+    const failure = await this.startOrFail(seclabels, stage, refusal);
     if (failure === null) throw new Error(`${this.name} started although it was expected to fail`);
     return failure;
   }
 
   /**
    * A start whose outcome the host decides (a device this host may not support): journaled as a start
-   * or as a failed start at `stage`. libvirt's refusal, or null when it started.
+   * or as a failed start at `stage`. libvirt's refusal, or null when it started. `command-line` is kept
+   * only when no cgroup was made and libvirt's message matches `refusal` (the error of the command-line
+   * builder the guest is meant to fail in); otherwise the start is journaled `before-cgroup`.
    */
-  async startOrFail(seclabels: readonly SeclabelValue[], stage: FailedStartStage): Promise<string | null> {
+  async startOrFail(seclabels: readonly SeclabelValue[], stage: FailedStartStage, refusal?: RegExp): Promise<string | null> {
     const definitionXml = await this.liveXml();
     const watched = machineCgroupDirectory();
     const before = new Set(watched && existsSync(watched) ? readdirSync(watched) : []);
@@ -121,10 +123,14 @@ export class LabGuest {
       watching = false;
       await watch;
       const runtime = this.runtime([liveXml ?? definitionXml], undefined, seclabels);
-      // The stage the start really reached: a cgroup directory was made, or not.
-      const reached: FailedStartStage = cgroup === null ? 'before-cgroup' : stage === 'before-cgroup' ? 'after-cgroup' : stage;
+      // The stage the start really reached: a cgroup directory was made, or not; before it, the command
+      // line when libvirt's own message says so.
+      const message = (error as Error).message;
+      const reached: FailedStartStage = cgroup === null
+        ? (stage === 'command-line' && refusal?.test(message) === true ? 'command-line' : 'before-cgroup')
+        : stage === 'before-cgroup' || stage === 'command-line' ? 'after-cgroup' : stage;
       this.push({ kind: 'failed-start', definitionXml, seclabels, stage: reached, cgroup, ...(liveXml ? { liveXml } : {}), runtime });
-      return (error as Error).message;
+      return message;
     }
     watching = false;
     await watch;

@@ -585,6 +585,17 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       await guest.failStart(labels(), 'after-cgroup');
     });
 
+    // qemuBuildCommandLine opens the NICs (qemuBuildNetCommandLine → qemuBuildInterfaceConnect) before it
+    // builds the TPMs (qemuBuildTPMsCommandLine → qemuBuildTPMOpenBackendFDs opens the passthrough node):
+    // a node missing on the host fails the start there, after the tap's net open, before any cgroup.
+    add('fail-command-line', "a start that fails while libvirt builds QEMU's command line: a managed tap NIC is opened, then the TPM passthrough node (missing) cannot be", {
+      devices: fileDisk(qcow2('command-line.qcow2'), 'vda')
+        + "<interface type='ethernet'><mac address='52:54:00:6d:03:01'/><target dev='vamxtap9' managed='yes'/><model type='virtio'/></interface>"
+        + `<tpm model='tpm-tis'><backend type='passthrough'><device path='/dev/${MATRIX_PREFIX}-no-such-tpm'/></backend></tpm>`,
+    }, async (guest) => {
+      await guest.failStart(labels(), 'command-line', /Could not open TPM device/);
+    });
+
     for (const entry of guests) {
       index++;
       if (options.only && !options.only.test(entry.role)) continue;

@@ -2,7 +2,7 @@
 // source, a chroot's (11.3 or 12.9, scripts/libvirt-chroot.sh) the destination, both writing into one
 // private auditd. libvirt refuses a migration to the same host only when the two daemons report the same
 // host UUID: the destination gets its own (libvirtd.conf host_uuid). The guest's image is seen at the same
-// path by both (the source lab's image directory bind-mounted into the chroot); QEMU 7.2 → 10.0 with the
+// path by both (the source lab's image directory bind-mounted into the chroot); QEMU 7.2 → 10.0 (11.3's chroot) or 11.1 (12.9's), with the
 // machine type pinned to the source's (pc-i440fx-7.2), TCG. Each side is journaled apart: the source's
 // guest starts and stops `migrated`, the destination's starts `migrated` and is destroyed.
 import { chmodSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';

@@ -16,7 +16,7 @@ import { STRICT_BUILDER_PARITY } from '../support/builder-parity.js';
 
 const say = (message: string) => process.stderr.write(`lifecycle-matrix: ${message}\n`);
 
-/** The matrix of one libvirt version: ~36 TCG guests, two of them booting a kernel; bounded well under 20 minutes. */
+/** The matrix of one libvirt version: ~37 TCG guests, two of them booting a kernel; bounded well under 20 minutes. */
 const MATRIX_MS = 1_200_000;
 
 /** VIRT_AUDIT_MATRIX_VERSIONS=9.0,12.9 runs only those versions (all that the lab can run by default). */
