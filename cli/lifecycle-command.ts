@@ -121,15 +121,20 @@ export function lifecycleCommand(): Command {
     });
 
   for (const action of ['attach', 'detach'] as const) {
-    subcommand(lifecycle, action, `a device ${action}ed ${action === 'attach' ? 'to' : 'from'} a running guest, with its cgroup ${action === 'attach' ? 'allow' : 'deny'}`)
+    const command = subcommand(lifecycle, action, `a device ${action}ed ${action === 'attach' ? 'to' : 'from'} a running guest, with its cgroup ${action === 'attach' ? 'allow' : 'deny'}`)
       .requiredOption('--domain <file>', "the guest's live domain XML")
       .requiredOption('--device <file>', 'the device XML (as for virsh attach-device)')
-      .option('--failed', `QEMU refused the ${action}`)
+      .option('--failed', `QEMU refused the ${action}`);
+    if (action === 'attach') command.option('--failed-before-qemu', 'a step between the cgroup allow and QEMU failed (labels, namespace, address): the allow and the deny, no device record');
+    command
       .option('--cgroup <path>', "the guest's devices cgroup path")
-      .action((flags: CommonFlags & { domain: string; device: string; failed?: boolean; cgroup?: string }) => {
+      .action((flags: CommonFlags & { domain: string; device: string; failed?: boolean; failedBeforeQemu?: boolean; cgroup?: string }) => {
+        if (flags.failed && flags.failedBeforeQemu) throw new UsageError('--failed and --failed-before-qemu exclude each other');
         const domain = readDomain(flags.domain);
         const device = readDevice(flags.device);
-        print(auditHotplug(domain, device, action, { ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup) }));
+        print(auditHotplug(domain, device, action, {
+          ...lifecycleOptions(flags), success: !flags.failed, cgroup: cgroupOf(flags.cgroup), ...(flags.failedBeforeQemu ? { failedBeforeQemu: true } : {}),
+        }));
       });
   }
 

@@ -14,7 +14,7 @@ _virt_audit() {
     'virt-audit lifecycle failed-start') words='--libvirt --host-values --domain --stage --live-domain --cgroup --reason -V --version --help' ;;
     'virt-audit lifecycle reboot') words='--libvirt --host-values --domain --vm-pid --failed --cgroup -V --version --help' ;;
     'virt-audit lifecycle stop') words='--libvirt --host-values --domain --reason -V --version --help' ;;
-    'virt-audit lifecycle attach') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
+    'virt-audit lifecycle attach') words='--libvirt --host-values --domain --device --failed --failed-before-qemu --cgroup -V --version --help' ;;
     'virt-audit lifecycle detach') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
     'virt-audit lifecycle change-media') words='--libvirt --host-values --domain --device --old-source --failed --cgroup -V --version --help' ;;
     'virt-audit lifecycle bridge-change') words='--libvirt --host-values --domain --mac --failed -V --version --help' ;;

@@ -70,6 +70,17 @@ describe('virt-audit lifecycle | emit | verify', () => {
     expect(lines(runCli(['lifecycle', 'update', '--domain', GUEST, '--resource', 'vcpu', '--old', '1', '--new', '3']).stdout).map((record) => record['new-vcpu'])).toEqual([2, 3]);
   });
 
+  it('attach --failed and --failed-before-qemu: the refused device record between allow and deny, or no device record', () => {
+    const media = file('attach.xml', `<disk type='block' device='cdrom'><source dev='/dev/sr0'/><target dev='sdb' bus='scsi'/></disk>`);
+    const reasons = (flag: string) => lines(runCli(['lifecycle', 'attach', '--domain', GUEST, '--device', media, flag, '--cgroup', '/cg/', '--host-values', HOST_VALUES]).stdout)
+      .map((record) => `${String(record.resrc)} ${String(record.reason)} ${String(record.res)}`);
+    expect(reasons('--failed')).toEqual(['cgroup allow success', 'disk attach failed', 'cgroup deny success']);
+    expect(reasons('--failed-before-qemu')).toEqual(['cgroup allow success', 'cgroup deny success']);
+    const both = runCli(['lifecycle', 'attach', '--domain', GUEST, '--device', media, '--failed', '--failed-before-qemu']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/exclude each other/);
+  });
+
   it('bridge-change by version, disk-snapshot and block-copy as subcommands', () => {
     const reasons = (args: string[]) => lines(runCli(['lifecycle', ...args]).stdout || '').map((record) => `${String(record.resrc)} ${String(record.reason)}`);
     expect(reasons(['bridge-change', '--domain', GUEST, '--mac', '52:54:00:00:00:01'])).toEqual(['net detach', 'net attach']);

@@ -83,3 +83,37 @@ describe('a detach QEMU refuses (qemuDomainRemoveAuditDevice)', () => {
     ]);
   });
 });
+
+describe('an attach that fails between the cgroup allow and QEMU (failedBeforeQemu)', () => {
+  // qemu_hotplug.c, 9.0 and 11.3: a failure after qemuSetup*Cgroup / …ChainAccessAllow and before the monitor
+  // (labels, namespace, address, props) jumps to cleanup/error, past the virDomainAudit* call, to the teardown
+  const DEVICES = [
+    disk('disk', 'virtio', 'vdb', '/dev/loop4'),
+    `<serial type='dev'><source path='/dev/loop4'/><target port='1'/></serial>`,
+    `<input type='evdev'><source dev='/dev/loop4'/></input>`,
+    `<rng model='virtio'><backend model='random'>/dev/loop4</backend></rng>`,
+    `<filesystem type='mount'><source dir='/srv/share'/><target dir='share'/></filesystem>`,
+  ];
+  const attach = (xml: string, version: LibvirtVersion, failure: { success?: boolean; failedBeforeQemu?: boolean }) =>
+    auditHotplug(guest(''), parseDeviceXml(xml).domain, 'attach', { ...options(version), ...failure });
+
+  it.each(VERSIONS)('%s: the allow and the deny of a refused attach, without its device record', (version) => {
+    for (const xml of DEVICES) {
+      const refused = attach(xml, version, { success: false });
+      const before = attach(xml, version, { failedBeforeQemu: true });
+      expect(wire(before), xml).toEqual(wire(refused.filter((record) => record.resrc === 'cgroup')));
+      expect(before.every((record) => record.res === 'success'), xml).toBe(true);
+    }
+  });
+
+  it('a block disk: allow rw… then deny, nothing of the disk itself', () => {
+    const lines = wire(attach(DEVICES[0]!, '9.0', { failedBeforeQemu: true }));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^virt=qemu resrc=cgroup reason=allow .* path="\/dev\/loop4" rdev=07:04 acl=rw res=success$/);
+    expect(lines[1]).toMatch(/^virt=qemu resrc=cgroup reason=deny .* path="\/dev\/loop4" rdev=07:04 acl=rwm res=success$/);
+  });
+
+  it('is an attach failure only', () => {
+    expect(() => auditHotplug(guest(DEVICES[0]!), parseDeviceXml(DEVICES[0]!).domain, 'detach', { ...options('9.0'), failedBeforeQemu: true })).toThrow(TypeError);
+  });
+});

@@ -14,6 +14,12 @@ import { counted, generic, hostdevRecords, resource } from './records.js';
 export interface HotplugOptions extends LifecycleOptions {
   /** Whether QEMU took the device (attach) or let it go (detach). Default true. */
   readonly success?: boolean;
+  /**
+   * An attach that failed after the cgroup allow and before QEMU was asked, at a step whose error path
+   * skips the audit call (labels, the namespace, the device's address or properties): the allow, then the
+   * deny, and no device record (a NIC: its opens only). Implies `success: false`.
+   */
+  readonly failedBeforeQemu?: boolean;
   /** The guest's devices cgroup; without it no cgroup records (libvirt without a devices controller). */
   readonly cgroup?: CgroupRuntime | null;
 }
@@ -39,12 +45,20 @@ const pathSide = (path: string | null, allowPerms: DevicePerms, denyPerms: Devic
  * (qemuDomainRemoveAuditDevice) writes only the failed record.
  */
 function hotplugSequence(domain: DomainDefinition, action: HotplugAction, options: HotplugOptions, side: CgroupSide, records: (success: boolean) => EmitInput[]): EmitInput[] {
-  const success = options.success ?? true;
+  const success = options.failedBeforeQemu ? false : (options.success ?? true);
   const run = options.cgroup ? new CgroupRun(cgroupScope(domain, options.cgroup, options)) : null;
   if (action === 'attach') {
     if (run !== null) {
       side.allow(run);
       if (!run.ok) return run.records;
+    }
+    // qemuDomainAttachDeviceDiskLiveInternal, qemuDomainAttachHostPCIDevice, …AttachHostUSBDevice,
+    // …AttachHostSCSIDevice, …AttachChrDevice, …AttachRNGDevice, …AttachInputDevice, …AttachMemory: a failure
+    // between the cgroup setup and the monitor jumps to `cleanup`/`error`, past the audit call, to the teardown
+    if (options.failedBeforeQemu) {
+      if (run === null) return [];
+      side.deny(run);
+      return run.records;
     }
     const device = records(success);
     if (success || run === null) return [...(run?.records ?? []), ...device];
@@ -96,8 +110,10 @@ function chardevHotplug(domain: DomainDefinition, chardev: CharDevice, action: H
  * @param action - attach or detach.
  * @param options - Success, the cgroup, and what libvirt read from its host.
  * @returns The records, in libvirt's order.
+ * @throws TypeError when `failedBeforeQemu` is given for a detach.
  */
 export function auditHotplug(domain: DomainDefinition, device: DomainDefinition, action: HotplugAction, options: HotplugOptions = {}): EmitInput[] {
+  if (action === 'detach' && options.failedBeforeQemu) throw new TypeError('failedBeforeQemu describes an attach; a detach QEMU refused is success: false');
   const { devices } = device;
   const records: EmitInput[] = [];
   const sequence = (side: CgroupSide, build: (success: boolean) => EmitInput[]) => records.push(...hotplugSequence(domain, action, options, side, build));
@@ -112,7 +128,7 @@ export function auditHotplug(domain: DomainDefinition, device: DomainDefinition,
   for (const hostdev of devices.hostdevs) {
     // qemuHostdevPrepareUSBDevices: a USB device libvirt cannot find on the host fails the attach before
     // anything is audited; one it finds gets its address (give it in the device XML, as the live XML shows it)
-    if (action === 'attach' && options.success === false && hostdev.mode === 'subsystem' && hostdev.bus === 'usb' && !hostdev.located) continue;
+    if (action === 'attach' && (options.success === false || options.failedBeforeQemu) && hostdev.mode === 'subsystem' && hostdev.bus === 'usb' && !hostdev.located) continue;
     const version = versionOf(options);
     const where = hostdevCgroupPath(hostdev, options.hostValues?.hostdevPaths, version);
     const stillNeedsVfio = domain.devices.hostdevs.some((other) => hostdevNeedsVfio(other, version) && other.mode === 'subsystem' && other.device !== (hostdev.mode === 'subsystem' ? hostdev.device : null));
