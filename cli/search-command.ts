@@ -183,6 +183,8 @@ export async function runSearch(args: readonly string[]): Promise<number> {
   if (flags.format === 'json') out.add(first ? ']\n' : '\n]\n');
   out.flush();
   progress.done();
+  // ausearch says so in every output format but --raw.
+  if (interpreted !== undefined && matched === 0) process.stderr.write('<no matches>\n');
   return reportUnread('search', unread, flags.compat, matched === 0 ? 1 : 0);
 }
 

@@ -84,7 +84,7 @@ const messageOf = (record: AuditRecord): string => {
 };
 
 /** Whether ausearch's extract_search_items fails on a SYSCALL record of the event (it is then passed over). */
-const syscallUnread = (event: AuditEvent, interpreted: boolean): boolean =>
+export const syscallUnread = (event: AuditEvent, interpreted: boolean): boolean =>
   event.records.some((record) => record.typeNumber === AUDIT_SYSCALL && syscallArguments(messageOf(record), interpreted) === null);
 
 const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
