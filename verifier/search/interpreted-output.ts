@@ -7,10 +7,9 @@ import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import { AUPARSE_TYPE_MAC_LABEL, AUPARSE_TYPE_TTY_DATA, AUPARSE_TYPE_UNCLASSIFIED, type AuparseInterpretation } from './auparse-interpretation.js';
 import { strtoul } from './aureport-record.js';
-import { AUDIT_SYSCALL, syscallArguments } from './syscall-arguments.js';
+import { AUDIT_SECCOMP, AUDIT_SYSCALL, syscallArguments } from './syscall-arguments.js';
 import { rawLineOf } from './virt-search.js';
 
-const AUDIT_SECCOMP = 1326;
 const AUDIT_DAEMON_START = 1200;
 const AUDIT_INTERP_SEPARATOR = 0x1d;
 const AUDIT_KEY_SEPARATOR = 0x01;

@@ -5,7 +5,7 @@ import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
 import { aureportStamp } from './aureport-record.js';
-import { AUDIT_SYSCALL, syscallArguments } from './syscall-arguments.js';
+import { AUDIT_SECCOMP, AUDIT_SYSCALL, seccompReadable, syscallArguments } from './syscall-arguments.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
@@ -83,9 +83,13 @@ const messageOf = (record: AuditRecord): string => {
   return separator === -1 ? line : line.slice(0, separator);
 };
 
-/** Whether ausearch's extract_search_items fails on a SYSCALL record of the event (it is then passed over). */
-export const syscallUnread = (event: AuditEvent, interpreted: boolean): boolean =>
-  event.records.some((record) => record.typeNumber === AUDIT_SYSCALL && syscallArguments(messageOf(record), interpreted) === null);
+/** Whether ausearch's extract_search_items fails on a SYSCALL or SECCOMP record of the event (it then passes over the event). */
+export const ausearchPassesOver = (event: AuditEvent, interpreted: boolean): boolean =>
+  event.records.some(
+    (record) =>
+      (record.typeNumber === AUDIT_SYSCALL && syscallArguments(messageOf(record), interpreted) === null) ||
+      (record.typeNumber === AUDIT_SECCOMP && !seccompReadable(messageOf(record))),
+  );
 
 const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
 
@@ -128,7 +132,7 @@ export async function searchVirtEvents(
       if (guestAsked && !event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
       if (types !== undefined && !event.records.some((record) => record.typeNumber !== null && types.has(record.typeNumber))) return;
       if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
-      if (syscallUnread(event, criteria.interpreted ?? false)) return;
+      if (ausearchPassesOver(event, criteria.interpreted ?? false)) return;
       // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
       for (const record of event.records) {
         const stamp = aureportStamp(record.text);
