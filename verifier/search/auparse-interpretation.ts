@@ -13,7 +13,11 @@ export const AUPARSE_TYPE_MAC_LABEL = 32;
 /** auparse_esc_t: ausearch's default escaping (`--escape tty`). */
 const AUPARSE_ESC_TTY = 1;
 
-/** The field being interpreted and the syscall context ausearch hands with it (auparse-idata.h's idata). */
+/**
+ * The field being interpreted and the syscall context ausearch hands with it (auparse-idata.h's idata).
+ * `name` and `val` are C strings: bytes up to a NUL, which they must hold (a view into the record's copy,
+ * where ausearch's own cuts are).
+ */
 export interface InterpretationContext {
   /** The machine type (unsigned int; 0xFFFFFFFF when unknown). */
   readonly machine: number;
@@ -26,7 +30,7 @@ export interface InterpretationContext {
 }
 
 export interface AuparseInterpretation {
-  /** auparse_interp_adjust_type(rtype, name, val): the field's auparse type. */
+  /** auparse_interp_adjust_type(rtype, name, val): the field's auparse type (name and val NUL-terminated). */
   adjustType(recordType: number, name: Uint8Array, val: Uint8Array): number;
   /** auparse_do_interpretation(type, &id, AUPARSE_ESC_TTY): the interpreted bytes; null where it returned NULL. */
   interpret(type: number, context: InterpretationContext): Buffer | null;
@@ -36,7 +40,7 @@ export interface AuparseInterpretation {
   freeInterpretations(): void;
   /** audit_msg_type_to_name(type): null where libaudit has no name. */
   typeName(type: number): Buffer | null;
-  /** audit_name_to_msg_type(name): -1 where it names no type. */
+  /** audit_name_to_msg_type(name): -1 where it names no type (name NUL-terminated). */
   typeNumber(name: Uint8Array): number;
   /** audit_detect_machine(): this host's machine type. */
   detectMachine(): number;
@@ -95,6 +99,7 @@ export function loadAuparseInterpretation(): AuparseInterpretation {
   const localtime = libc.func('void *localtime_r(const int64_t *timep, uint8_t *result)');
   const strftime = libc.func('size_t strftime(uint8_t *s, size_t max, const char *format, const uint8_t *tm)');
   const strlen = libc.func('size_t strlen(void *s)');
+  const memcpy = libc.func('void *memcpy(uint8_t *dest, void *src, size_t n)');
   const free = libc.func('void free(void *ptr)');
 
   // ausearch: setlocale(LC_ALL, ""). Numbers stay C's: nothing here formats them, and the process's other
@@ -102,9 +107,14 @@ export function loadAuparseInterpretation(): AuparseInterpretation {
   setlocale(LC_ALL, '');
   setlocale(LC_NUMERIC, 'C');
 
+  // C strings are copied out through a scratch buffer: one memcpy costs less than a view of foreign memory.
+  let scratch = Buffer.alloc(4096);
   const bytesAt = (pointer: unknown): Buffer => {
     const length = Number(strlen(pointer));
-    return length === 0 ? Buffer.alloc(0) : Buffer.from(koffi.decode(pointer, koffi.array('uint8_t', length, 'Typed')) as Uint8Array);
+    if (length === 0) return Buffer.alloc(0);
+    if (length > scratch.length) scratch = Buffer.alloc(length);
+    memcpy(scratch, pointer, length);
+    return Buffer.from(scratch.subarray(0, length));
   };
   const time = Buffer.alloc(8);
   const tm = Buffer.alloc(STRUCT_TM_BYTES);
@@ -112,11 +122,9 @@ export function loadAuparseInterpretation(): AuparseInterpretation {
   const stamp = Buffer.alloc(32);
 
   return {
-    adjustType: (recordType, name, val) => adjustType(recordType, cString(name), cString(val)) as number,
+    adjustType: (recordType, name, val) => adjustType(recordType, name, val) as number,
     interpret(type, context) {
-      const name = cString(context.name);
-      const val = cString(context.val);
-      const id = { machine: context.machine >>> 0, syscall: context.syscall | 0, a0: context.a0, a1: context.a1, cwd: null, name, val };
+      const id = { machine: context.machine >>> 0, syscall: context.syscall | 0, a0: context.a0, a1: context.a1, cwd: null, name: context.name, val: context.val };
       const out = doInterpretation(type, id, AUPARSE_ESC_TTY) as unknown;
       if (out === null) return null;
       try {
@@ -131,7 +139,7 @@ export function loadAuparseInterpretation(): AuparseInterpretation {
       const name = typeName(type) as unknown;
       return name === null ? null : bytesAt(name);
     },
-    typeNumber: (name) => typeNumber(cString(name)) as number,
+    typeNumber: (name) => typeNumber(name) as number,
     detectMachine: () => detectMachine() as number,
     elfToMachine: (elf) => elfToMachine(elf >>> 0) as number,
     localStamp(sec) {

@@ -132,7 +132,7 @@ export class InterpretedEventWriter {
   }
 
   private node(record: AuditRecord): ListNode {
-    return listNode(record, (line) => this.auparse.typeNumber(ascii(headWords(line).type)));
+    return listNode(record, (line) => this.auparse.typeNumber(ascii(`${headWords(line).type}\0`)));
   }
 
   private print(bytes: Uint8Array | string): void {
@@ -198,7 +198,7 @@ export class InterpretedEventWriter {
         const space = strchr(m, ptr, SPACE);
         if (commaAt !== -1 && space !== -1 && commaAt < space) {
           // Known: LABEL_LEVEL_CHANGE banners=none,none; MAC labels may hold commas.
-          if (this.auparse.adjustType(n.type, cstr(m, name), cstr(m, space)) === AUPARSE_TYPE_MAC_LABEL) {
+          if (this.auparse.adjustType(n.type, m.subarray(name), m.subarray(space)) === AUPARSE_TYPE_MAC_LABEL) {
             m[space] = 0;
             at = space + 1;
           } else {
@@ -207,7 +207,7 @@ export class InterpretedEventWriter {
             comma = true;
           }
         } else if (commaAt !== -1 && space === -1) {
-          if (this.auparse.adjustType(n.type, cstr(m, name), cstr(m, ptr)) === AUPARSE_TYPE_MAC_LABEL) at = null;
+          if (this.auparse.adjustType(n.type, m.subarray(name), m.subarray(ptr)) === AUPARSE_TYPE_MAC_LABEL) at = null;
           else {
             m[commaAt] = 0;
             at = commaAt + 1;
@@ -237,7 +237,10 @@ export class InterpretedEventWriter {
       if (end > valAt && m[end - 1] === 0x3a) m[end - 1] = 0;
     }
     const val = cstr(m, valAt);
-    const type = this.auparse.adjustType(recordType, name, val);
+    // The C functions read name and value up to the NULs written into m, as in ausearch.
+    const namePointer = m.subarray(nameStart);
+    const valPointer = m.subarray(valAt);
+    const type = this.auparse.adjustType(recordType, namePointer, valPointer);
     let syscall = 0;
     if (recordType === AUDIT_SYSCALL || recordType === AUDIT_SECCOMP) {
       if (this.machine === UNKNOWN_MACHINE) this.machine = this.auparse.detectMachine();
@@ -260,7 +263,7 @@ export class InterpretedEventWriter {
       }
       syscall = this.currentSyscall;
     }
-    const out = this.auparse.interpret(type, { machine: this.machine === UNKNOWN_MACHINE ? 0xffffffff : this.machine, syscall, a0: this.a0, a1: this.a1, name, val }) ?? ascii('(null)');
+    const out = this.auparse.interpret(type, { machine: this.machine === UNKNOWN_MACHINE ? 0xffffffff : this.machine, syscall, a0: this.a0, a1: this.a1, name: namePointer, val: valPointer }) ?? ascii('(null)');
     if (type === AUPARSE_TYPE_UNCLASSIFIED) this.print(Buffer.concat([val, ascii(comma ? ',' : ' ')]));
     else if (equalsText(name, 'key')) this.printKeys(out);
     else if (type === AUPARSE_TYPE_TTY_DATA) this.print(out);
