@@ -92,6 +92,13 @@ const realText = (args: readonly string[]): string => {
   return `${real.stdout}${real.stderr}exit ${real.status}`;
 };
 
+/** search --raw through the library: the lines, and the exit status (ausearch --raw says nothing on no match). */
+async function searchRaw(path: string, criteria: SearchCriteria): Promise<string> {
+  const lines: string[] = [];
+  const { matched } = await searchVirtEvents([{ kind: 'file', path }], criteria, (event) => lines.push(...event.records.map((record) => `${rawLineOf(record)}\n`)));
+  return `${lines.join('')}exit ${matched === 0 ? 1 : 0}`;
+}
+
 /** The number of each type ausearch -m names, as search's criteria. */
 const typeSet = (list: string): Set<number> => new Set(list.split(',').map((name) => recordTypeNumber(name)!));
 
@@ -175,13 +182,15 @@ describe.skipIf(!present)('search -i: the same bytes and exit status as ausearch
     }
   }, 120_000);
 
-  it('generated logs with hostile values in every field kind, RAW and ENRICHED, with and without node=, CR LF', async () => {
+  it('generated logs with hostile values in every field kind, RAW and ENRICHED, with and without node=, CR LF (and -m in --raw)', async () => {
     const logs = fc.sample(generatedLog, { numRuns: 60, seed: 4217 });
     // Through the CLI for a few, through the same reading and writer in this process for all.
     for (const log of logs.slice(0, 3)) expectSame(['-m', log.types, '-if', written(log.text)], 'generated log');
     for (const log of logs) {
       const path = written(log.text);
       expect(await searchInterpreted(path, { types: typeSet(log.types) }), path).toBe(realText(['-m', log.types, '-if', path]));
+      const raw = ausearch(['--raw', '-m', log.types, '-if', path]);
+      expect(await searchRaw(path, { types: typeSet(log.types) }), `${path} --raw`).toBe(`${raw.stdout}${raw.stderr}exit ${raw.status}`);
       expect(await searchInterpreted(path, { uuid: '0', word: false }), `${path} -uu`).toBe(realText(['-uu', '0', '-if', path]));
     }
   }, 600_000);
