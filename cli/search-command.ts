@@ -98,9 +98,8 @@ function parseSearchArgs(args: readonly string[]): SearchArgs {
       case '--message': {
         const value = next();
         if (value === undefined || value.startsWith('-')) throw new UsageError(`Argument is required for ${arg}`);
-        const types = messageTypes(value);
-        if (types === undefined) delete own.types;
-        else own.types = types;
+        // Each -m adds to the list, as ausearch's; ALL adds nothing.
+        for (const type of messageTypes(value) ?? []) (own.types ??= new Set()).add(type);
         return 1;
       }
       case '-uu':

@@ -142,10 +142,10 @@ describe.skipIf(!present)('search -i: the same bytes and exit status as ausearch
     }
   }, 120_000);
 
-  it('-uu (whole and part), -vm (ASCII, UTF-8, -w), -m by number and any case, no match (<no matches>, exit 1)', () => {
+  it('-uu (whole and part), -vm (ASCII, UTF-8, -w), -m by number, any case, repeated and ALL, no match (<no matches>, exit 1)', () => {
     const uuid = /uuid=([0-9a-f-]{36})/.exec(captureLines(RAW_CAPTURE).find((line) => line.includes('uuid='))!)![1]!;
     const utf8Name = 'vacap guest ü';
-    const cases = [['-uu', uuid], ['-uu', uuid.slice(0, 8)], ['-vm', 'vacap'], ['-vm', 'vacap-basic', '-w'], ['-vm', 'vacap', '-w'], ['-vm', utf8Name], ['-m', '2501'], ['-m', 'virt_control'], ['-m', 'VIRT_CONTROL', '-vm', 'vacap-basic'], ['-uu', 'no-such-guest']];
+    const cases = [['-uu', uuid], ['-uu', uuid.slice(0, 8)], ['-vm', 'vacap'], ['-vm', 'vacap-basic', '-w'], ['-vm', 'vacap', '-w'], ['-vm', utf8Name], ['-m', '2501'], ['-m', 'virt_control'], ['-m', 'VIRT_CONTROL', '-vm', 'vacap-basic'], ['-m', 'VIRT_CONTROL', '-m', 'VIRT_MACHINE_ID'], ['-m', 'VIRT_CONTROL', '-m', 'ALL'], ['-uu', 'no-such-guest']];
     cases.forEach((args, index) => expectSame([...args, '-if', index % 2 === 0 ? RAW_CAPTURE : ENRICHED_CAPTURE], args.join(' '), undefined, index % 3 === 0));
     expect(ours(['-i', '-uu', 'no-such-guest', '-if', RAW_CAPTURE]).stderr).toBe('<no matches>\n');
   }, 120_000);

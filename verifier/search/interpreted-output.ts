@@ -162,7 +162,7 @@ export class InterpretedEventWriter {
     let at: number | null = strchr(m, ptr, CLOSE_PAREN);
     if (at === -1) return;
     m[at++] = 0;
-    this.print(Buffer.concat([this.auparse.localStamp(e.sec), ascii(`.${String(e.milli % (1n << 32n)).padStart(3, '0')}:${e.serial}) `)]));
+    this.print(Buffer.concat([this.auparse.localStamp(e.sec), ascii(`.${String(e.milli).padStart(3, '0')}:${e.serial}) `)]));
     if (n.type === AUDIT_SYSCALL) {
       const args = syscallArguments(cstr(n.message, 0).toString('latin1'), true);
       if (args !== null) ({ a0: this.a0, a1: this.a1 } = args);
