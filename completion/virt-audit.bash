@@ -21,7 +21,7 @@ _virt_audit() {
     'virt-audit lifecycle disk-snapshot') words='--libvirt --host-values --domain --overlay --failed --cgroup -V --version --help' ;;
     'virt-audit lifecycle block-copy') words='--libvirt --host-values --domain --device --failed --cgroup -V --version --help' ;;
     'virt-audit lifecycle update') words='--libvirt --host-values --domain --resource --old --new --vcpus-per-entity --failed -V --version --help' ;;
-    'virt-audit search') words='--uuid --vm-name -w --word --input --input-logs --start --end --since --until -r --raw -i --interpret --format --compat -V --version --help' ;;
+    'virt-audit search') words='--uuid --vm-name -w --word -m --message --input --input-logs --start --end --since --until -r --raw -i --interpret --format --compat -V --version --help' ;;
     'virt-audit aureport') words='--virt --summary -i --interpret --failed --success --input --input-logs --start --end --since --until --format --compat -V --version --help' ;;
     'virt-audit conform') words='-V --version --rules --journal --libvirt --host-values --format --skip --help' ;;
     'virt-audit watch') words='--source --plugin --node --format --from-start --since --after --state --poll --proof --rules --alerts-only --fail-on-alert --output --syslog --help' ;;

@@ -1,10 +1,11 @@
-// `ausearch --raw -uu UUID / -vm NAME [-w]` (audit-userspace 3.0.9, ausearch-parse.c parse_user): the
-// guest fields are read only from user-message records, by plain substring search in the record text.
+// `ausearch --raw -uu UUID / -vm NAME [-w] / -m TYPE` (audit-userspace 3.0.9, ausearch-parse.c parse_user):
+// the guest fields are read only from user-message records, by plain substring search in the record text.
 import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import { AUDITD_LINES } from '../../src/reader/line-forms.js';
 import { aureportStamp } from './aureport-record.js';
+import { AUDIT_SECCOMP, AUDIT_SYSCALL, seccompReadable, syscallArguments } from './syscall-arguments.js';
 import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
@@ -17,6 +18,10 @@ export interface SearchCriteria {
   /** -ts/-te: the event's whole seconds within them, inclusive, as ausearch compares. */
   readonly start?: number;
   readonly end?: number;
+  /** -m: events with a record of one of these types. */
+  readonly types?: ReadonlySet<number>;
+  /** -i: ausearch then also reads `arch=` of SYSCALL records, and passes over an event without it. */
+  readonly interpreted?: boolean;
 }
 
 /** The record types ausearch's parse_user handles. */
@@ -71,6 +76,21 @@ function recordMatches(record: AuditRecord, criteria: SearchCriteria, vmBytes: s
   return true;
 }
 
+/** The record's line up to the ENRICHED separator, as ausearch's parsers see it. */
+const messageOf = (record: AuditRecord): string => {
+  const line = rawLineOf(record);
+  const separator = line.indexOf('\x1d');
+  return separator === -1 ? line : line.slice(0, separator);
+};
+
+/** Whether ausearch's extract_search_items fails on a SYSCALL or SECCOMP record of the event (it then passes over the event). */
+export const ausearchPassesOver = (event: AuditEvent, interpreted: boolean): boolean =>
+  event.records.some(
+    (record) =>
+      (record.typeNumber === AUDIT_SYSCALL && syscallArguments(messageOf(record), interpreted) === null) ||
+      (record.typeNumber === AUDIT_SECCOMP && !seccompReadable(messageOf(record))),
+  );
+
 const endedInCr = (record: AuditRecord): boolean => record.hasIssues && record.issues.some((issue) => issue.rule === 'crlf');
 
 /** A record's line as ausearch --raw prints it: a CR LF line keeps its CR. */
@@ -102,13 +122,17 @@ export async function searchVirtEvents(
   onProgress?: (bytesRead: number) => void,
 ): Promise<{ matched: number; unread: UnreadLines }> {
   const vmBytes = criteria.vm === undefined ? undefined : Buffer.from(criteria.vm, 'utf8').toString('latin1');
+  const guestAsked = criteria.uuid !== undefined || criteria.vm !== undefined;
+  const types = criteria.types;
   let matched = 0;
   const unread = await readAuditEventsThreaded(
     inputs,
     (event) => {
       if (outsideBounds(event, criteria)) return;
-      if (!event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
+      if (guestAsked && !event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
+      if (types !== undefined && !event.records.some((record) => record.typeNumber !== null && types.has(record.typeNumber))) return;
       if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
+      if (ausearchPassesOver(event, criteria.interpreted ?? false)) return;
       // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
       for (const record of event.records) {
         const stamp = aureportStamp(record.text);
