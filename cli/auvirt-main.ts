@@ -71,8 +71,9 @@ export async function auvirtMain(args: readonly string[]): Promise<number> {
   try {
     return await report(inputs, options, filter, flags);
   } catch (error) {
-    // Unreadable input (a directory, a permission denied): named, not a stack trace.
-    if (!(error instanceof Error) || error.name !== 'InputError') throw error;
+    // Unreadable input (a directory, a permission denied), or --compat's temporary file not written (a
+    // full disk): named, not a stack trace.
+    if (!(error instanceof Error) || (error.name !== 'InputError' && error.name !== 'SpoolError')) throw error;
     process.stderr.write(`Error: ${error.message}\n`);
     return 1;
   }

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import { aureportStamp } from '../search/aureport-record.js';
 import { AuparseView, interpretEscaped } from './auparse-view.js';
 import { ANOMALY_TYPES } from './compat-reading.js';
-import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP } from './compat-event-table.js';
+import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP, type SpoolOptions } from './compat-event-table.js';
 
 export type { CompatEvent, CompatKind } from './compat-event-table.js';
 
@@ -19,6 +19,8 @@ export interface CompatOptions {
   /** --all-events or --summary: AVC and anomaly records are processed. */
   readonly correlateAvcAndAnomalies: boolean;
   readonly filter: CompatFilter;
+  /** How the report's rows are paged to a temporary file (tests make the pages small). */
+  readonly spool?: SpoolOptions;
 }
 
 /** ANOM_* kernel (1700–1799) and user-space (2100–2199) records. */
@@ -74,9 +76,9 @@ const unreadableStamp = (text: string): boolean => {
 };
 
 export class CompatCorrelator {
-  readonly events = new CompatEventTable();
-  private readonly strings = this.events.strings;
-  /** Each guest's successful events other than AVCs and anomalies, by UUID. */
+  readonly events: CompatEventTable;
+  private readonly strings: CompatEventTable['strings'];
+  /** Each guest's successful events other than AVCs and anomalies since its newest STOP or MACHINE_ID, by UUID. */
   private readonly byGuest = new Map<number, IndexList>();
   /** The last successful resource event of a guest, by UUID, resource type and value. */
   private readonly lastResource = new Map<number, Map<number, Map<number, number>>>();
@@ -90,6 +92,8 @@ export class CompatCorrelator {
 
   constructor(options: CompatOptions) {
     this.options = options;
+    this.events = new CompatEventTable(options.spool);
+    this.strings = this.events.strings;
     // auvirt compares bytes: the argument's UTF-8 bytes against the decoded value, one char per byte here.
     const { vm } = options.filter;
     if (vm !== undefined) this.options = { ...options, filter: { ...options.filter, vm: Buffer.from(vm, 'utf8').toString('latin1') } };
@@ -173,7 +177,10 @@ export class CompatCorrelator {
     if (guest.success && kind !== AVC && kind !== ANOM) {
       let list = this.byGuest.get(guest.uuid);
       if (list === undefined) this.byGuest.set(guest.uuid, (list = new IndexList()));
-      list.push(index);
+      // Every scan of a guest's list (a stop's, a failed start's, an AppArmor AVC's) ends at its newest
+      // STOP or MACHINE_ID: what came before is never read again.
+      if (kind === STOP || kind === MACHINE_ID) list.restart(index);
+      else list.push(index);
     }
     return index;
   }

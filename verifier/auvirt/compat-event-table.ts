@@ -1,8 +1,9 @@
-// auvirt keeps every event for its report. Here they live in typed-array columns with strings stored
+// auvirt keeps every event for its report. Here they live in fixed-size rows of pages with strings stored
 // once and referred to by number: no object per event for the garbage collector to copy and promote,
-// and memory of a few dozen bytes per event instead of a few hundred.
+// and pages past the first few in a temporary file.
 
 import { grown } from '../../src/model/typed-columns.js';
+import { PageSpool } from './page-spool.js';
 import { NO_STRING, StringTable } from '../../src/text/string-table.js';
 
 export { NO_STRING };
@@ -60,114 +61,173 @@ export interface NewEvent {
   readonly pid: number;
 }
 
+/** A row is 128 bytes: 16 doubles, then 32 ints. */
+const ROW_BYTES = 128;
+
+/** Where and how the table's rows are paged. */
+export interface SpoolOptions {
+  /** Where the rows beyond the cached pages go: `$TMPDIR`, else /tmp. */
+  readonly directory?: string;
+  /** Rows of a page, as a power of two: 13 (8,192 rows, 1 MiB) unless told. */
+  readonly pageRowsShift?: number;
+  /** Pages kept in memory: 16 unless told (the table's first 16 MiB never go to disk). */
+  readonly cachedPages?: number;
+}
+
+// Doubles of a row.
+const START_AT = 0;
+const END_AT = 1;
+const PID_AT = 2;
+const PROOF_AT = 3;
+const F64_PER_ROW = ROW_BYTES / 8;
+// Ints of a row, after its doubles.
+const UUID_AT = 16;
+const NAME_AT = 17;
+const USER_AT = 18;
+const TEXT_AT = 19;
+/** kind | success << 8 | proof count << 16 */
+const FLAGS_AT = 31;
+const I32_PER_ROW = ROW_BYTES / 4;
+
+/**
+ * Every event of the report, in list order, each a fixed-size row in pages of a PageSpool: the pages
+ * most recently used in memory, the others in a temporary file. auvirt 3.0.9 prints once the input ends,
+ * and a row can change until then (a stop closes every open resource of its guest's session), so all of
+ * them are kept; this way memory stays flat whatever the input's size (docs/bounded-memory.md).
+ */
 export class CompatEventTable implements Iterable<CompatEvent> {
   readonly strings = new StringTable();
   length = 0;
-  private capacity = 1 << 14;
-  private kinds = new Uint8Array(this.capacity);
-  private successes = new Uint8Array(this.capacity);
-  private uuids = new Int32Array(this.capacity);
-  private names = new Int32Array(this.capacity);
-  private users = new Int32Array(this.capacity);
-  private starts = new Float64Array(this.capacity);
-  private ends = new Float64Array(this.capacity);
-  private pids = new Float64Array(this.capacity);
-  private proofCounts = new Uint8Array(this.capacity);
-  private proofs = new Float64Array(this.capacity * MAX_PROOF);
-  /** String numbers plus one: a new (zeroed) slot reads as NO_STRING, with nothing to fill per event. */
-  private texts = new Int32Array(this.capacity * TEXTS.length);
+  private readonly spool: PageSpool;
+  private readonly shift: number;
+  private readonly mask: number;
+  private pageId = -1;
+  private pageEvictions = -1;
+  private pageWritable = false;
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+
+  constructor(options: SpoolOptions = {}) {
+    this.shift = options.pageRowsShift ?? 13;
+    this.mask = (1 << this.shift) - 1;
+    this.spool = new PageSpool(ROW_BYTES << this.shift, options.cachedPages ?? 16, options.directory);
+  }
+
+  /** Bytes of rows written to the temporary file so far (0 while the table fits the cached pages). */
+  get spooledBytes(): number {
+    return this.spool.spooledBytes;
+  }
 
   /** Appends an event (end 0, no proof, no texts) and returns its index. */
   add(event: NewEvent): number {
-    if (this.length === this.capacity) this.grow();
-    const index = this.length++;
-    this.kinds[index] = event.kind;
-    this.successes[index] = event.success ? 1 : 0;
-    this.uuids[index] = event.uuid;
-    this.names[index] = event.name;
-    this.users[index] = event.user;
-    this.starts[index] = event.start;
-    this.ends[index] = 0;
-    this.pids[index] = event.pid;
-    this.proofCounts[index] = 0;
+    const index = this.length;
+    if ((index & this.mask) === 0) this.spool.allocate();
+    this.length++;
+    const row = this.row(index, true);
+    const f64 = this.f64;
+    const i32 = this.i32;
+    const doubles = row * F64_PER_ROW;
+    const ints = row * I32_PER_ROW;
+    f64[doubles + START_AT] = event.start;
+    f64[doubles + END_AT] = 0;
+    f64[doubles + PID_AT] = event.pid;
+    i32[ints + UUID_AT] = event.uuid;
+    i32[ints + NAME_AT] = event.name;
+    i32[ints + USER_AT] = event.user;
+    i32[ints + FLAGS_AT] = event.kind | (event.success ? 1 << 8 : 0);
     return index;
   }
 
   kind(index: number): number {
-    return this.kinds[index]!;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + FLAGS_AT]! & 0xff;
   }
 
   success(index: number): boolean {
-    return this.successes[index] === 1;
+    const row = this.row(index, false);
+    return (this.i32[row * I32_PER_ROW + FLAGS_AT]! & (1 << 8)) !== 0;
   }
 
   uuid(index: number): number {
-    return this.uuids[index]!;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + UUID_AT]!;
   }
 
   name(index: number): number {
-    return this.names[index]!;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + NAME_AT]!;
   }
 
   user(index: number): number {
-    return this.users[index]!;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + USER_AT]!;
   }
 
   start(index: number): number {
-    return this.starts[index]!;
+    const row = this.row(index, false);
+    return this.f64[row * F64_PER_ROW + START_AT]!;
   }
 
   end(index: number): number {
-    return this.ends[index]!;
+    const row = this.row(index, false);
+    return this.f64[row * F64_PER_ROW + END_AT]!;
   }
 
   setEnd(index: number, seconds: number): void {
-    this.ends[index] = seconds;
+    const row = this.row(index, true);
+    this.f64[row * F64_PER_ROW + END_AT] = seconds;
   }
 
   pid(index: number): number {
-    return this.pids[index]!;
+    const row = this.row(index, false);
+    return this.f64[row * F64_PER_ROW + PID_AT]!;
   }
 
   /** Adds a serial to the event's proof, up to MAX_PROOF of them. */
   addProof(index: number, serial: number): void {
-    const count = this.proofCounts[index]!;
+    const row = this.row(index, true);
+    const flags = this.i32[row * I32_PER_ROW + FLAGS_AT]!;
+    const count = flags >>> 16;
     if (count >= MAX_PROOF) return;
-    this.proofs[index * MAX_PROOF + count] = serial;
-    this.proofCounts[index] = count + 1;
+    this.f64[row * F64_PER_ROW + PROOF_AT + count] = serial;
+    this.i32[row * I32_PER_ROW + FLAGS_AT] = (flags & 0xffff) | ((count + 1) << 16);
   }
 
   proofCount(index: number): number {
-    return this.proofCounts[index]!;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + FLAGS_AT]! >>> 16;
   }
 
   proof(index: number, at: number): number {
-    return this.proofs[index * MAX_PROOF + at]!;
+    const row = this.row(index, false);
+    return this.f64[row * F64_PER_ROW + PROOF_AT + at]!;
   }
 
   setText(index: number, column: TextColumn, id: number): void {
-    this.texts[index * TEXTS.length + SLOT[column]] = id + 1;
+    const row = this.row(index, true);
+    this.i32[row * I32_PER_ROW + TEXT_AT + SLOT[column]] = id + 1;
   }
 
   textId(index: number, column: TextColumn): number {
-    return this.texts[index * TEXTS.length + SLOT[column]]! - 1;
+    const row = this.row(index, false);
+    return this.i32[row * I32_PER_ROW + TEXT_AT + SLOT[column]]! - 1;
   }
 
   /** The event as the report reads it. */
   event(index: number): CompatEvent {
     const strings = this.strings;
-    const kind = this.kinds[index]!;
+    const kind = this.kind(index);
     const proof: number[] = [];
-    for (let at = 0; at < this.proofCounts[index]!; at++) proof.push(this.proofs[index * MAX_PROOF + at]!);
+    for (let at = 0; at < this.proofCount(index); at++) proof.push(this.proof(index, at));
     const base = {
-      kind: KINDS[kind]!, uuid: strings.text(this.uuids[index]!), name: strings.text(this.names[index]!), success: this.successes[index] === 1,
-      user: strings.text(this.users[index]!), start: this.starts[index]!, end: this.ends[index]!, proof,
+      kind: KINDS[kind]!, uuid: strings.text(this.uuid(index)), name: strings.text(this.name(index)), success: this.success(index),
+      user: strings.text(this.user(index)), start: this.start(index), end: this.end(index), proof,
     };
     const text = (column: TextColumn): string | null => strings.text(this.textId(index, column));
     switch (kind) {
       case START:
       case STOP:
-        return { ...base, pid: this.pids[index]! };
+        return { ...base, pid: this.pid(index) };
       case MACHINE_ID:
         return { ...base, seclevel: text('seclevel') };
       case RESRC:
@@ -183,21 +243,27 @@ export class CompatEventTable implements Iterable<CompatEvent> {
     for (let index = 0; index < this.length; index++) yield this.event(index);
   }
 
-  private grow(): void {
-    // Four times: every column is copied on growth, and memory the table has not written yet costs nothing.
-    const capacity = this.capacity * 4;
-    this.kinds = grown(this.kinds, capacity);
-    this.successes = grown(this.successes, capacity);
-    this.uuids = grown(this.uuids, capacity);
-    this.names = grown(this.names, capacity);
-    this.users = grown(this.users, capacity);
-    this.starts = grown(this.starts, capacity);
-    this.ends = grown(this.ends, capacity);
-    this.pids = grown(this.pids, capacity);
-    this.proofCounts = grown(this.proofCounts, capacity);
-    this.proofs = grown(this.proofs, capacity * MAX_PROOF);
-    this.texts = grown(this.texts, capacity * TEXTS.length);
-    this.capacity = capacity;
+  /** Closes the temporary file (it is gone then); the table cannot be read after. */
+  close(): void {
+    this.spool.close();
+  }
+
+  /**
+   * The row of `index` in its page, whose views `f64` and `i32` are made current: call it before naming
+   * them (`this.f64[this.row(…)]` would read the view of the page current before).
+   */
+  private row(index: number, forWrite: boolean): number {
+    const id = index >>> this.shift;
+    if (id !== this.pageId || this.spool.evictions !== this.pageEvictions || (forWrite && !this.pageWritable)) {
+      if (index < 0 || index >= this.length) throw new RangeError(`no event ${index} (${this.length} events)`);
+      const buffer = this.spool.page(id, forWrite);
+      this.f64 = new Float64Array(buffer);
+      this.i32 = new Int32Array(buffer);
+      this.pageId = id;
+      this.pageEvictions = this.spool.evictions;
+      this.pageWritable = forWrite;
+    }
+    return index & this.mask;
   }
 }
 
@@ -215,5 +281,12 @@ export class IndexList {
 
   at(position: number): number {
     return this.items[position]!;
+  }
+
+  /** Leaves `index` alone in the list. */
+  restart(index: number): void {
+    if (this.items.length > 16) this.items = new Int32Array(16);
+    this.items[0] = index;
+    this.length = 1;
   }
 }

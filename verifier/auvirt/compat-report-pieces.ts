@@ -6,6 +6,10 @@ import { correlateCompat } from './run-compat.js';
 /** auvirt --compat's report, correlation then rows or summary, handed to `write` in byte pieces it must be done with when it returns. */
 export async function writeCompatPieces(request: CompatReportRequest, write: (piece: Buffer) => void, reading?: Reading): Promise<void> {
   const correlator = await correlateCompat(request.inputs, request.options, reading);
-  if (request.summary) write(Buffer.from(formatSummary(correlator.events), 'latin1'));
-  else writeEventPieces(correlator.events, request.flags, write);
+  try {
+    if (request.summary) write(Buffer.from(formatSummary(correlator.events), 'latin1'));
+    else writeEventPieces(correlator.events, request.flags, write);
+  } finally {
+    correlator.events.close();
+  }
 }

@@ -40,7 +40,8 @@ interface GuestTrail {
   labels: number;
   startKinds: Set<string>;
   /** What the block's reason=start records assign (kind and value). */
-  startValues: string[];
+  /** Values assigned by the reason=start records before op=start, with how many times each (not a list: a trail of start records without an op=start grew it without end). */
+  startValues: Map<string, number>;
   sawDenyAll: boolean;
   /** Values assigned now, by resource kind and value, with how many times. */
   readonly assigned: Map<string, number>;
@@ -57,11 +58,15 @@ const LIVE_REASONS = new Set(['attach', 'detach', 'update', 'mirror', 'snapshot'
 const keyOf = (node: string | null, value: string): string => `${node ?? ''}\u0000${value}`;
 const earlier = (a: AuditTime, b: AuditTime): boolean => a.sec < b.sec || (a.sec === b.sec && a.ms < b.ms);
 
+/** A copy of `text` that owns its chars: a value read from a line is a slice of it, and a kept slice keeps the whole line. */
+const ownCopy = (text: string): string => Buffer.from(text, 'utf16le').toString('utf16le');
+
 function count(map: Map<string, number>, key: string, delta: 1 | -1): boolean {
-  const now = map.get(key) ?? 0;
-  if (delta === -1 && now === 0) return false;
-  if (now + delta === 0) map.delete(key);
-  else map.set(key, now + delta);
+  const now = map.get(key);
+  if (delta === -1 && now === undefined) return false;
+  const next = (now ?? 0) + delta;
+  if (next === 0) map.delete(key);
+  else map.set(now === undefined ? ownCopy(key) : key, next);
   return true;
 }
 
@@ -128,7 +133,7 @@ export class TrailChecker {
     const key = keyOf(node, uuid);
     let guest = this.guests.get(key);
     if (guest === undefined) {
-      guest = { state: 'unknown', knowsAssignments: false, name: null, vmPid: null, lastTime: null, labels: 0, startKinds: new Set(), startValues: [], sawDenyAll: false, assigned: new Map(), allowed: new Map() };
+      guest = { state: 'unknown', knowsAssignments: false, name: null, vmPid: null, lastTime: null, labels: 0, startKinds: new Set(), startValues: new Map(), sawDenyAll: false, assigned: new Map(), allowed: new Map() };
       this.guests.set(key, guest);
     }
     return guest;
@@ -191,7 +196,7 @@ export class TrailChecker {
     if (reason === 'start') {
       guest.startKinds.add(resrc);
       const value = success ? assignedValue(record, resrc, 'new') : null;
-      if (value !== null) guest.startValues.push(value);
+      if (value !== null) count(guest.startValues, value, 1);
     }
     if (!LIVE_REASONS.has(reason)) return;
     if (guest.state === 'failed' || guest.state === 'stopped') {
@@ -241,7 +246,7 @@ export class TrailChecker {
     }
     guest.labels = 0;
     guest.startKinds = new Set();
-    guest.startValues = [];
+    guest.startValues = new Map();
     guest.sawDenyAll = false;
   }
 
@@ -272,7 +277,7 @@ export class TrailChecker {
     guest.name = vm;
     guest.vmPid = vmPid;
     guest.assigned.clear();
-    for (const assigned of guest.startValues) count(guest.assigned, assigned, 1);
+    for (const [assigned, times] of guest.startValues) guest.assigned.set(assigned, times);
   }
 
   private stop(record: AuditRecord, guest: GuestTrail, uuid: string, vmPid: number | null): void {
