@@ -6,23 +6,9 @@
 // quote after it).
 
 import { localTime } from '../local-time.js';
+import { strtoul } from '../../src/text/strtoul.js';
 
-const ULONG_MAX = (1n << 64n) - 1n;
-const C_SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
-
-/** strtoul(text + from, NULL, 10): its value and whether errno would be ERANGE. */
-export function strtoul(text: string, from: number): { value: bigint; overflow: boolean } {
-  let at = from;
-  while (at < text.length && C_SPACE.has(text[at]!)) at++;
-  let negative = false;
-  if (text[at] === '+' || text[at] === '-') negative = text[at++] === '-';
-  const start = at;
-  while (at < text.length && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39) at++;
-  if (at === start) return { value: 0n, overflow: false };
-  const magnitude = BigInt(text.slice(start, at));
-  if (magnitude > ULONG_MAX) return { value: ULONG_MAX, overflow: true };
-  return { value: negative ? BigInt.asUintN(64, -magnitude) : magnitude, overflow: false };
-}
+export { strtoul };
 
 export interface AureportStamp {
   /** time_t: the unsigned long read, as the signed 64-bit value it becomes. */
