@@ -52,6 +52,8 @@ export interface LolOptions {
   /** -ts / -te as whole seconds (0 or undefined: none, as ausearch's start_time/end_time). */
   readonly start?: number;
   readonly end?: number;
+  /** auparse's extract_timestamp (auparse.c): a first word is a node only past `node=` (six bytes or more). */
+  readonly auparse?: boolean;
 }
 
 /** audit_strsplit over `text`: the words split on single spaces, runs of spaces skipped. */
@@ -132,7 +134,7 @@ export function extractTimestamp(line: string, options: LolOptions = {}): Extrac
   let next = split.next();
   if (next.done) return { kind: 'bad' };
   let node: string | null = null;
-  if (next.value.word.startsWith('n')) {
+  if (next.value.word.startsWith('n') && (options.auparse !== true || next.value.word.length > 5)) {
     node = next.value.word.slice(5);
     next = split.next();
     if (next.done) return { kind: 'bad' };

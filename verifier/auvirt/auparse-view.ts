@@ -1,7 +1,6 @@
 // How auvirt 3.0.9 sees an event through libauparse: one flat list of fields across the event's records,
 // searched forward from a cursor that a failed search leaves past the end; values interpreted as
 // auparse 3.0.9 does (ESCAPED fields, uid names, AVC's synthesised seperms/seresult).
-import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
@@ -21,13 +20,40 @@ const ESCAPED = new Set([
   'cgroup', 'path', 'device', 'comm', 'exe', 'name', 'cwd', 'acct', 'operation', 'profile', 'apparmor',
 ]);
 
-/** auparse's ESCAPED interpretation: quoted → between the quotes; else hex-decoded up to the first non-hex character. */
+/**
+ * auparse 3.0.9's print_escaped: quoted → between the quotes, a single space when the closing quote is
+ * missing; else au_unescape (after a leading `00`, an abstract socket name), and the value as written
+ * when that fails.
+ */
 export function interpretEscaped(raw: string): string {
   if (raw.startsWith('"')) {
     const end = raw.indexOf('"', 1);
-    return raw.slice(1, end === -1 ? undefined : end);
+    return end === -1 ? ' ' : raw.slice(1, end);
   }
-  return decodeHexPrefix(raw) ?? raw;
+  return auUnescape(raw.startsWith('00') ? raw.slice(2) : raw) ?? raw;
+}
+
+const HEX_DIGIT = /[0-9A-Fa-f]/;
+
+/**
+ * au_unescape: `(…)` as written; else the leading hex digits two to a byte by x2c (an odd last digit is
+ * a high half-byte), read as a C string (up to a decoded NUL); null under two digits.
+ */
+export function auUnescape(text: string): string | null {
+  if (text.startsWith('(')) {
+    const close = text.indexOf(')');
+    return close === -1 ? null : text.slice(0, close + 1);
+  }
+  let length = 0;
+  while (length < text.length && HEX_DIGIT.test(text[length]!)) length++;
+  if (length < 2) return null;
+  let decoded = '';
+  for (let at = 0; at < length; at += 2) {
+    const byte = (parseInt(text[at]!, 16) << 4) | (at + 1 < length ? parseInt(text[at + 1]!, 16) : 0);
+    if (byte === 0) break;
+    decoded += String.fromCharCode(byte);
+  }
+  return decoded;
 }
 
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
