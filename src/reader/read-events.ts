@@ -1,5 +1,6 @@
 import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
+import { AuparseGrouper } from './auparse-grouper.js';
 import { NOT_PLAIN, plainLineSeparator, ScannedLine, type LineBytes } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
@@ -24,7 +25,8 @@ export interface ReadEventsOptions extends GroupingOptions {
   /**
    * Read lines as auparse 3.0.9 reads them (auvirt --compat): a line of any length up to
    * AUPARSE_MAX_LINE_BYTES taken whole (getline), its text ending at a NUL (a C string), its stamp read
-   * by str2event (see LineContext.auparse).
+   * by str2event (see LineContext.auparse), events grouped and handed on by auparse's own list
+   * (AuparseGrouper; the grouping options are then not used).
    */
   readonly auparse?: boolean;
 }
@@ -74,9 +76,9 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
   linesAsBytes: boolean,
 ): Promise<UnreadLines> {
   const unread = new UnreadTally();
-  const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
   const auparse = options.auparse === true;
+  const grouper = auparse ? new AuparseGrouper<R>(onEvent) : new EventGrouper<R>(onEvent, options);
   const header = new RawHeaderScanner();
   /** The line the splitter hands on next is the one whose header was just scanned. */
   let scanned = false;
