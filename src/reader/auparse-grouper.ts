@@ -11,12 +11,15 @@ import type { GroupableRecord, GroupedEvent } from './event-grouper.js';
 import { extractTimestamp } from './ausearch-lol.js';
 import { ScannedLine } from './scanned-line.js';
 
+/** A serial as a bigint; one no double holds (hundreds of digits) past every unsigned long. */
+const bigSerial = (serial: number): bigint => (Number.isFinite(serial) ? BigInt(Math.trunc(serial)) : 1n << 64n);
+
 /** A record's serial, exact: past 2^53 read again from its stamp (a double there stands for several). */
 function exactSerial(record: GroupableRecord, serial: number): bigint {
   if (Number.isSafeInteger(serial)) return BigInt(serial);
   const text = record instanceof ScannedLine ? record.bytes.toString('latin1', record.start, record.start + record.bodyStart) : 'text' in record && typeof record.text === 'string' ? record.text : null;
   const found = text === null ? null : extractTimestamp(text, { auparse: true });
-  return found?.kind === 'stamp' ? found.stamp.serial : BigInt(serial);
+  return found?.kind === 'stamp' ? found.stamp.serial : bigSerial(serial);
 }
 
 const AUDIT_FIRST_EVENT = 1300;
@@ -78,13 +81,13 @@ export class AuparseGrouper<R extends GroupableRecord> {
 
   /** Whether a record with this stamp belongs to an event being kept (see EventGrouper.keeps). */
   keeps(node: string | null, sec: number, ms: number, serial: number, opensKept: boolean): boolean {
-    const slot = this.building(node, sec, ms, BigInt(serial));
+    const slot = this.building(node, sec, ms, bigSerial(serial));
     return slot === undefined ? opensKept : !slot.skipped;
   }
 
   /** A record of an event nobody reads (its header read as numbers: a serial past 2^53 is the nearest double). */
   skip(node: string | null, sec: number, ms: number, serial: number, typeNumber: number | null): void {
-    this.add(node, { sec, ms }, serial, BigInt(serial), typeNumber, null);
+    this.add(node, { sec, ms }, serial, bigSerial(serial), typeNumber, null);
   }
 
   /** The end of the input: every event complete, and handed on. */

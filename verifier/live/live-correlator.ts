@@ -29,6 +29,9 @@ export function parseRecordId(text: string): RecordId | null {
   return { node: match[1] ?? null, sec: Number(match[2]), ms: Number(match[3]), serial: BigInt(match[4]!) };
 }
 
+/** A record's exact serial as a bigint (none: 0; one no number holds: past every unsigned long). */
+const serialBigInt = (serial: number | string | null): bigint => (serial === null ? 0n : typeof serial === 'string' ? BigInt(serial) : Number.isFinite(serial) ? BigInt(Math.trunc(serial)) : 1n << 64n);
+
 /** Whether the record `id` comes after `bound`: by time, then serial (serials restart at a reboot; time does not). */
 export function isAfter(id: RecordId, bound: RecordId): boolean {
   return id.sec - bound.sec || id.ms - bound.ms ? id.sec * 1000 + id.ms > bound.sec * 1000 + bound.ms : id.serial > bound.serial;
@@ -118,6 +121,6 @@ export class LiveCorrelator {
     const current = this.currentEvent;
     if (current === undefined || current.time === null) return true;
     if (since !== undefined && current.time.sec < since) return false;
-    return after === undefined || isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: BigInt(exactSerial(current.records[0]!) ?? 0) }, after);
+    return after === undefined || isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: serialBigInt(exactSerial(current.records[0]!)) }, after);
   }
 }
