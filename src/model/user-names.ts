@@ -27,8 +27,10 @@ export function interpretUid(raw: string, enriched?: string | null): string {
   if (known !== undefined) return known;
   let name = raw;
   if (/^\d+$/.test(raw)) {
-    const uid = Number(raw);
-    name = uid === 4294967295 ? 'unset' : (localUserName(uid) ?? `unknown(${raw})`);
+    // print_uid: strtoul into an int (leading zeros gone, 4294967295 is -1), unknown(%d).
+    const value = BigInt(raw);
+    const uid = value > 0xffffffffffffffffn ? null : Number(BigInt.asIntN(32, value));
+    name = uid === null ? `conversion error(${raw})` : uid === -1 ? 'unset' : (localUserName(uid >>> 0) ?? `unknown(${uid})`);
   }
   if (interpretedUids.size < 4096) interpretedUids.set(raw, name);
   return name;

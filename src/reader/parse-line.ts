@@ -1,6 +1,7 @@
 import { AuditRecord, type RecordIssue } from '../model/audit-record.js';
 import { recordTypeName, recordTypeNumber } from '../tables/record-types.js';
 import type { RawHeader } from './raw-header.js';
+import { extractTimestamp } from './ausearch-lol.js';
 
 /** Why a line is not an audit record (see {@link ParsedLine}). */
 export type RejectReason =
@@ -53,6 +54,12 @@ export interface LineContext {
   readonly tooLong?: boolean;
   /** The line is the last of its file and had no newline. */
   readonly unterminated?: boolean;
+  /**
+   * Read as auparse 3.0.9 reads (auvirt --compat): the text ends at a NUL (auparse's line is a C
+   * string), and a RAW stamp its str2event takes is read as it reads it — millis of any width up to 999
+   * or none, the seconds a signed 64-bit time_t (2^64−1 is −1).
+   */
+  readonly auparse?: boolean;
   /** @internal The line's RAW header, already read from its bytes (RawHeaderScanner): not read again. */
   readonly header?: RawHeader | undefined;
 }
@@ -101,7 +108,9 @@ const CONTROL_BYTES = /[\x01-\x08\x0a-\x1c\x1e\x1f]/;
  */
 export function parseLine(rawText: string, context: LineContext): ParsedLine {
   const issues: RecordIssue[] = [];
-  let text = rawText;
+  // auparse's line is a C string: its text ends at a NUL.
+  const cutAt = context.auparse === true ? rawText.indexOf('\0') : -1;
+  let text = cutAt === -1 ? rawText : rawText.slice(0, cutAt);
   if (text.endsWith('\r')) {
     text = text.slice(0, -1);
     issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
@@ -113,7 +122,8 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
   if (text === '----') return { kind: 'separator' };
   const nul = text.indexOf('\0');
   if (nul !== -1) return { kind: 'rejected', reason: 'nul-byte', detail: `NUL at byte ${nul + 1}` };
-  const control = CONTROL_BYTES.exec(text);
+  // auparse takes any byte but NUL and the newline.
+  const control = context.auparse === true ? null : CONTROL_BYTES.exec(text);
   if (control) {
     return {
       kind: 'rejected',
@@ -125,7 +135,8 @@ export function parseLine(rawText: string, context: LineContext): ParsedLine {
     issues.push({ rule: 'no-final-newline', message: 'last line has no newline (file cut short?)' });
   }
   const record =
-    (context.header !== undefined && text === rawText ? recordFromScannedHeader(text, context, context.header, issues) : null) ??
+    (context.header !== undefined && text === rawText && (context.auparse !== true || Number.isSafeInteger(context.header.sec)) ? recordFromScannedHeader(text, context, context.header, issues) : null) ??
+    (context.auparse === true ? parseAuparseStamp(text, context, issues) : null) ??
     parseRawLine(text, context, issues) ??
     parsePrintkLine(text, context, issues) ??
     parseJournaldLine(text, context, issues);
@@ -239,6 +250,35 @@ function parseRawLine(text: string, context: LineContext, issues: RecordIssue[])
     timeText: stamp,
     serial: Number(serial),
     ...bodySpan(text, head.length),
+    text,
+    issues,
+  });
+}
+
+/** A RAW line whose stamp auparse's extract_timestamp reads (auparse.c 3.0.9), however RAW_HEADER would read it. */
+function parseAuparseStamp(text: string, context: LineContext, issues: RecordIssue[]): AuditRecord | null {
+  const found = extractTimestamp(text, { auparse: true });
+  if (found.kind !== 'stamp') return null;
+  const { stamp } = found;
+  // The body follows `): ` when the stamp's word closes; else it is read from the stamp on.
+  const space = text.indexOf(' ', stamp.stampAt);
+  const close = text.indexOf(')', stamp.stampAt);
+  let bodyStart = stamp.stampAt;
+  if (close !== -1 && (space === -1 || close < space)) {
+    bodyStart = close + 1;
+    if (text[bodyStart] === ':') bodyStart++;
+    if (text[bodyStart] === ' ') bodyStart++;
+  }
+  return new AuditRecord({
+    file: context.file,
+    line: context.line,
+    form: 'raw',
+    node: stamp.node,
+    type: stamp.typeName,
+    typeNumber: typeOf(stamp.typeName, issues),
+    time: { sec: Number(stamp.sec), ms: stamp.milli },
+    serial: Number(stamp.serial),
+    ...bodySpan(text, bodyStart),
     text,
     issues,
   });

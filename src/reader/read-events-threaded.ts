@@ -58,6 +58,7 @@ function workerDataOf(inputs: readonly AuditInput[], options: ThreadedReadOption
     ...(options.order === undefined ? {} : { order: options.order }),
     ...(options.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: options.eoeTimeoutMs }),
     ...(options.maxOpenEvents === undefined ? {} : { maxOpenEvents: options.maxOpenEvents }),
+    ...(options.auparse === true ? { auparse: true } : {}),
   };
 }
 
@@ -186,8 +187,8 @@ function readingFrom(source: MessageSource, onProgress?: (bytesRead: number) => 
 export function startAuparseReading(
   inputs: readonly AuditInput[],
   keepTypes: TypeSelection,
-  options: { readonly onProgress?: ((bytesRead: number) => void) | undefined; readonly indexBodies?: boolean } = {},
+  options: { readonly onProgress?: ((bytesRead: number) => void) | undefined; readonly indexBodies?: boolean; readonly auparseLines?: boolean } = {},
 ): Reading {
   const { onProgress, indexBodies = false } = options;
-  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes, indexBodies, ...(onProgress === undefined ? {} : { onProgress }) });
+  return startReading(inputs, { forms: ALL_BUT_INTERPRETED, order: 'stamp', keepTypes, indexBodies, ...(options.auparseLines === true ? { auparse: true } : {}), ...(onProgress === undefined ? {} : { onProgress }) });
 }

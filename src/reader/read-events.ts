@@ -1,5 +1,6 @@
 import type { AuditRecord, RecordForm } from '../model/audit-record.js';
 import { EventGrouper, type AuditEvent, type GroupedEvent, type GroupingOptions } from './event-grouper.js';
+import { AuparseGrouper } from './auparse-grouper.js';
 import { NOT_PLAIN, plainLineSeparator, ScannedLine, type LineBytes } from './scanned-line.js';
 import type { AuditInput } from './input-set.js';
 import { parseLine } from './parse-line.js';
@@ -21,7 +22,17 @@ export interface ReadEventsOptions extends GroupingOptions {
    * grouping and order, but are neither parsed nor checked, and such events are not delivered.
    */
   readonly keepEvent?: (firstRecordType: string) => boolean;
+  /**
+   * Read lines as auparse 3.0.9 reads them (auvirt --compat): a line of any length up to
+   * AUPARSE_MAX_LINE_BYTES taken whole (getline), its text ending at a NUL (a C string), its stamp read
+   * by str2event (see LineContext.auparse), events grouped and handed on by auparse's own list
+   * (AuparseGrouper; the grouping options are then not used).
+   */
+  readonly auparse?: boolean;
 }
+
+/** The longest line read whole in auparse's way: auparse has no limit, memory here must have one. */
+export const AUPARSE_MAX_LINE_BYTES = 16 << 20;
 
 export { ALL_BUT_INTERPRETED, AUDITD_LINES } from './line-forms.js';
 
@@ -65,8 +76,9 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
   linesAsBytes: boolean,
 ): Promise<UnreadLines> {
   const unread = new UnreadTally();
-  const grouper = new EventGrouper<R>(onEvent, options);
   const { keepEvent } = options;
+  const auparse = options.auparse === true;
+  const grouper = auparse ? new AuparseGrouper<R>(onEvent) : new EventGrouper<R>(onEvent, options);
   const header = new RawHeaderScanner();
   /** The line the splitter hands on next is the one whose header was just scanned. */
   let scanned = false;
@@ -108,7 +120,7 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
     inputs,
     (file, line) => {
       // No object spread here: it is slow, and gives every line's context a shape of its own.
-      const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined };
+      const context = { file, line: line.line, tooLong: line.tooLong, unterminated: line.unterminated, header: scanned ? header : undefined, auparse };
       scanned = false;
       const parsed = parseLine(line.text, context);
       if (parsed.kind === 'record') {
@@ -125,6 +137,7 @@ async function readGrouped<R extends AuditRecord | ScannedLine>(
       },
       ...(options.afterChunk === undefined ? {} : { afterChunk: options.afterChunk }),
       ...(prefilterFor === undefined ? {} : { prefilter: prefilterFor }),
+      ...(auparse ? { maxLineBytes: AUPARSE_MAX_LINE_BYTES } : {}),
     },
   );
   grouper.flush();

@@ -54,7 +54,7 @@ export async function readInputs(
  * A file's bytes, a new buffer for every chunk (a consumer may keep lines that point into it). Read
  * straight from the file: a stream would join what it buffered into one more copy.
  */
-async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
   try {
     for (;;) {

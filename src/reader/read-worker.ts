@@ -17,6 +17,7 @@ export interface ReadWorkerData extends GroupingOptions {
   readonly keepTypes: TypeSelection;
   readonly maxBatchesInFlight: number;
   readonly indexBodies: boolean;
+  readonly auparse?: boolean;
 }
 
 export type ReadWorkerMessage =
@@ -53,6 +54,7 @@ try {
       ...(data.order === undefined ? {} : { order: data.order }),
       ...(data.eoeTimeoutMs === undefined ? {} : { eoeTimeoutMs: data.eoeTimeoutMs }),
       ...(data.maxOpenEvents === undefined ? {} : { maxOpenEvents: data.maxOpenEvents }),
+      ...(data.auparse === true ? { auparse: true } : {}),
       onProgress: (bytes) => (bytesRead = bytes),
       afterChunk: () => inFlight.room(),
     },

@@ -75,3 +75,74 @@ export function byteDamages(name: string, capture: Buffer, seed: number): Damage
     { name: `${name} 70 KB lines`, bytes: latin1(lines.map((line, index) => (picks.includes(index) ? `${line} ${'x'.repeat(70_000)}` : line)).join('\n')) },
   ];
 }
+
+/** The VIRT lines of a capture, with the index of each in its lines. */
+function virtLines(capture: Buffer): { lines: string[]; virt: number[] } {
+  const lines = capture.toString('latin1').split('\n');
+  const virt = lines.map((line, index) => (/^(?:node=\S* )?type=VIRT_/.test(line) ? index : -1)).filter((index) => index !== -1);
+  return { lines, virt };
+}
+
+/**
+ * Stamps whose millis are not three digits (one, two, four, none, leading zeros, 999 and 1000), each on a
+ * run of VIRT lines at generated places; the real tools read millis with strtoul and refuse past 999.
+ */
+export function stampWidths(name: string, capture: Buffer, seed: number): DamagedLog[] {
+  const { lines, virt } = virtLines(capture);
+  const picks = fc.sample(fc.constantFrom(...virt), { seed, numRuns: 6 });
+  const forms = ['.5', '.05', '.0005', '', '.999', '.1000', '.00000000000000000000001', '.4294967296'];
+  return forms.map((millis) => ({
+    name: `${name} millis written ${JSON.stringify(millis)}`,
+    bytes: latin1(lines.map((line, index) => (picks.includes(index) ? line.replace(/audit\((\d+)\.\d{3}:/, `audit($1${millis}:`) : line)).join('\n')),
+  }));
+}
+
+/**
+ * Serials past 2^53 and up to 2^64−1 on VIRT lines sharing a stamp, in generated order: exact serials
+ * order and split events where a double would not (2^53 and 2^53+1 are the same double).
+ */
+export function serialTies(name: string, capture: Buffer, seed: number): DamagedLog[] {
+  const { lines, virt } = virtLines(capture);
+  const big = [2n ** 53n, 2n ** 53n + 1n, 2n ** 53n + 2n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 2n, 2n ** 64n - 1n];
+  const orders = fc.sample(fc.shuffledSubarray(big, { minLength: 3 }), { seed, numRuns: 4 });
+  return orders.map((serials, run) => {
+    const start = virt[(seed + run * 7) % Math.max(1, virt.length - serials.length)] ?? 0;
+    const stamp = /audit\((\d+\.\d{3}):/.exec(lines[start] ?? '')?.[1] ?? '1795337868.097';
+    const changed = [...lines];
+    serials.forEach((serial, offset) => {
+      const at = virt[virt.indexOf(start) + offset];
+      if (at !== undefined) changed[at] = changed[at]!.replace(/audit\(\d+\.\d{3}:\d+\)/, `audit(${stamp}:${serial})`);
+    });
+    return { name: `${name} serials ${serials.join(', ')} at one stamp`, bytes: latin1(changed.join('\n')) };
+  });
+}
+
+/**
+ * Lines at ausearch's fgets piece (8969 bytes): just under, at and over it, and one whose second piece
+ * starts with a whole VIRT record (the real tools then read that piece as a record of its own).
+ */
+export function pieceBoundaries(name: string, capture: Buffer): DamagedLog[] {
+  const { lines, virt } = virtLines(capture);
+  const target = virt[3] ?? 0;
+  const padded = (length: number) => (line: string) => `${line} ${'x'.repeat(Math.max(0, length - line.length - 1))}`;
+  const forged = (line: string): string => `${padded(8969)(line)}${lines[virt[5] ?? 0]!}`;
+  return [8968, 8969, 8970, 17938, 17939].map((length) => ({ name: `${name} a line of ${length} bytes`, bytes: latin1(lines.map((line, index) => (index === target ? padded(length)(line) : line)).join('\n')) })).concat([
+    { name: `${name} a record in a long line's second piece`, bytes: latin1(lines.map((line, index) => (index === target ? forged(line) : line)).join('\n')) },
+  ]);
+}
+
+/** NULs at generated places of generated lines: in the header, the stamp, the body, alone on a line. */
+export function nulPlaces(name: string, capture: Buffer, seed: number): DamagedLog[] {
+  const lines = capture.toString('latin1').split('\n');
+  return fc.sample(fc.array(fc.tuple(fc.nat(lines.length - 1), fc.nat(400)), { minLength: 1, maxLength: 8 }), { seed, numRuns: 4 }).map((places, run) => ({
+    name: `${name} NULs ${run} (seed ${seed})`,
+    bytes: latin1(
+      lines
+        .map((line, index) => {
+          const at = places.find(([where]) => where === index);
+          return at === undefined ? line : `${line.slice(0, at[1])}\0${line.slice(at[1])}`;
+        })
+        .join('\n'),
+    ),
+  }));
+}

@@ -1,7 +1,6 @@
 // How auvirt 3.0.9 sees an event through libauparse: one flat list of fields across the event's records,
 // searched forward from a cursor that a failed search leaves past the end; values interpreted as
 // auparse 3.0.9 does (ESCAPED fields, uid names, AVC's synthesised seperms/seresult).
-import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
@@ -21,13 +20,63 @@ const ESCAPED = new Set([
   'cgroup', 'path', 'device', 'comm', 'exe', 'name', 'cwd', 'acct', 'operation', 'profile', 'apparmor',
 ]);
 
-/** auparse's ESCAPED interpretation: quoted → between the quotes; else hex-decoded up to the first non-hex character. */
+/**
+ * auparse 3.0.9's print_escaped: quoted → between the quotes, a single space when the closing quote is
+ * missing; else au_unescape (after a leading `00`, an abstract socket name), and the value as written
+ * when that fails.
+ */
 export function interpretEscaped(raw: string): string {
   if (raw.startsWith('"')) {
     const end = raw.indexOf('"', 1);
-    return raw.slice(1, end === -1 ? undefined : end);
+    return end === -1 ? ' ' : raw.slice(1, end);
   }
-  return decodeHexPrefix(raw) ?? raw;
+  return auUnescape(raw.startsWith('00') ? raw.slice(2) : raw) ?? raw;
+}
+
+const HEX_DIGIT = /[0-9A-Fa-f]/;
+
+/**
+ * au_unescape: `(…)` as written; else the leading hex digits two to a byte by x2c (an odd last digit is
+ * a high half-byte), read as a C string (up to a decoded NUL); null under two digits.
+ */
+export function auUnescape(text: string): string | null {
+  if (text.startsWith('(')) {
+    const close = text.indexOf(')');
+    return close === -1 ? null : text.slice(0, close + 1);
+  }
+  let length = 0;
+  while (length < text.length && HEX_DIGIT.test(text[length]!)) length++;
+  if (length < 2) return null;
+  let decoded = '';
+  for (let at = 0; at < length; at += 2) {
+    const byte = (parseInt(text[at]!, 16) << 4) | (at + 1 < length ? parseInt(text[at + 1]!, 16) : 0);
+    if (byte === 0) break;
+    decoded += String.fromCharCode(byte);
+  }
+  return decoded;
+}
+
+/**
+ * auparse_do_interpretation's first look: the record's interpretation list (load_interpretation_list of
+ * the text after its first 0x1D: words split on spaces, names lower-cased, the first of a name wins), its
+ * value as written unless it starts `unknown-`.
+ */
+export function interpretationOf(record: AuditRecord, name: string): string | undefined {
+  const separator = record.text.indexOf('\x1d');
+  if (separator === -1) return undefined;
+  for (const word of record.text.slice(separator + 1).split(' ')) {
+    const eq = word.indexOf('=');
+    if (eq === -1 || word.slice(0, eq).toLowerCase() !== name) continue;
+    const value = word.slice(eq + 1);
+    return value.startsWith('unknown-') ? undefined : value;
+  }
+  return undefined;
+}
+
+/** tty_escape: a byte below 32 as `\ooo`. */
+export function ttyEscape(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f]/.test(text) ? text.replace(/[\x00-\x1f]/g, (char) => `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`) : text;
 }
 
 /** auparse_interpret_field for a uid: the ENRICHED name when the record has one, else the local user database. */
@@ -61,18 +110,19 @@ function recordFields(record: AuditRecord): ViewField[] {
     const eq = token.indexOf('=');
     if (eq <= 0) continue;
     let raw = token.slice(eq + 1);
-    if (/['),:]$/.test(raw) && raw !== '(null)' && raw !== '(none)') raw = raw.slice(0, -1);
+    if (raw === '') continue;
+    raw = trimValue(raw);
     fields.push({ name: token.slice(0, eq), raw, record });
   }
   return fields;
 }
 
-/** auparse's trailing-punctuation rule for a token's value. */
+/** parse_up_record's trailing punctuation: a `:`, then a `,`, then a `'`, then a `)` (but of `(null)`, `(none)`), each cut once in that order. */
 function trimValue(raw: string): string {
-  const last = raw.charCodeAt(raw.length - 1);
-  // ' ) , :
-  if ((last === 39 || last === 41 || last === 44 || last === 58) && raw !== '(null)' && raw !== '(none)') return raw.slice(0, -1);
-  return raw;
+  let value = raw;
+  for (const char of [':', ',', "'"]) if (value.endsWith(char)) value = value.slice(0, -1);
+  if (value.endsWith(')') && value !== '(null)' && value !== '(none)') value = value.slice(0, -1);
+  return value;
 }
 
 /**
@@ -113,6 +163,8 @@ class RecordFields {
       // The CR stays on the last value (`res=success'` + CR): no trailing quote to trim, so 3.0.9 reads
       // every such record as failed.
       const value = space === -1 ? `${body.slice(valueStart)}${this.crAtEnd ? '\r' : ''}` : body.slice(valueStart, space);
+      // parse_up_record drops a field whose value is empty before its trailing punctuation is cut.
+      if (value === '') continue;
       return { at, field: { name, raw: trimValue(value), record: this.record } };
     }
     return undefined;
@@ -168,12 +220,19 @@ export class AuparseView {
     return this.find(name)?.raw;
   }
 
-  /** auparse_interpret_field of the next `name` field from the cursor. */
+  /**
+   * auparse_interpret_field of the next `name` field from the cursor: a value of that name in the
+   * record's interpretation list (after its first 0x1D) as written; else by the field's type, control
+   * bytes then escaped for a terminal (AUPARSE_ESC_TTY, auparse's default).
+   */
   interpreted(name: string): string | undefined {
     const field = this.find(name);
     if (field === undefined) return undefined;
-    if (name === 'uid' || name === 'auid') return interpretUidField(field);
-    return ESCAPED.has(name) ? interpretEscaped(field.raw) : field.raw;
+    const listed = interpretationOf(field.record, name);
+    // A uid's listed name goes through print_escaped (its quotes off); any other listed value as written.
+    if (name === 'uid' || name === 'auid') return listed === undefined ? interpretUidField(field) : interpretEscaped(listed);
+    if (listed !== undefined) return listed;
+    return ttyEscape(ESCAPED.has(name) ? interpretEscaped(field.raw) : field.raw);
   }
 
   /** Seconds of the event's time (auparse_get_time). */

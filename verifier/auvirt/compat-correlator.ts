@@ -2,7 +2,7 @@
 // its whole event list backwards, this keeps per-guest lists and maps, so a log is processed in linear time.
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import { aureportStamp } from '../search/aureport-record.js';
-import { AuparseView, interpretEscaped } from './auparse-view.js';
+import { AuparseView, interpretationOf, interpretEscaped, ttyEscape } from './auparse-view.js';
 import { ANOMALY_TYPES } from './compat-reading.js';
 import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP, type SpoolOptions } from './compat-event-table.js';
 
@@ -144,14 +144,16 @@ export class CompatCorrelator {
     view.rewind();
     const user = view.interpreted('uid');
     if (user === undefined) return null;
-    const vm = view.raw('vm');
+    const vm = view.find('vm');
     if (vm === undefined) return null;
+    const listedName = interpretationOf(vm.record, 'vm');
     const uuid = view.raw('uuid');
     if (uuid === undefined) return null;
     const res = view.raw('res');
-    // An empty res= (a line cut right after it) makes 3.0.9 skip the record, as a missing one does.
-    if (res === undefined || res === '') return null;
-    return { user: this.strings.recentId(Recent.User, user), name: this.interpretedEscaped(vm), uuid: this.strings.recentId(Recent.Uuid, uuid), success: res === 'success' };
+    // An empty res= (a line cut right after it) is no field to auparse: 3.0.9 skips the record, as for
+    // a missing one; `res=:` is a field, empty once its colon is cut, and the record failed.
+    if (res === undefined) return null;
+    return { user: this.strings.recentId(Recent.User, user), name: listedName === undefined ? this.interpretedEscaped(vm.raw) : this.strings.id(listedName), uuid: this.strings.recentId(Recent.Uuid, uuid), success: res === 'success' };
   }
 
   private interpretedEscaped(raw: string): number {
@@ -165,7 +167,7 @@ export class CompatCorrelator {
   private lookUpEscaped(raw: string): number {
     const known = this.escaped.get(raw);
     if (known !== undefined) return known;
-    const id = this.strings.id(interpretEscaped(raw));
+    const id = this.strings.id(ttyEscape(interpretEscaped(raw)));
     if (this.escaped.size >= 1 << 16) this.escaped.clear();
     this.escaped.set(Buffer.from(raw, 'latin1').toString('latin1'), id);
     return id;
@@ -281,7 +283,8 @@ export class CompatCorrelator {
       let detail: string | null = null;
       if (cgroupClass === 'path') detail = view.interpreted('path') ?? null;
       else if (cgroupClass === 'major') detail = view.raw('category') ?? null;
-      const acl = cgroupClass === 'all' ? null : (view.raw('acl') ?? null);
+      // 3.0.9 searches acl= whatever the class (class=all has none unless a damaged line holds one).
+      const acl = view.raw('acl') ?? null;
       const index = this.addResource(fields, type, reason, cgroup, time, serial);
       this.events.setText(index, 'cgroupClass', this.strings.recentId(Recent.CgroupClass, cgroupClass));
       this.events.setText(index, 'acl', this.strings.recentId(Recent.Acl, acl));

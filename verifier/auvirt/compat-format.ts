@@ -33,7 +33,8 @@ const minuteTexts = new MinuteTexts(ctimeMinute);
 const minuteText = (seconds: number): string => minuteTexts.of(seconds) ?? ctimeMinute(seconds);
 
 function period(start: number, end: number, success: boolean, kind: number): string {
-  let text = minuteText(start);
+  // glibc's ctime gives NULL past a year that fits an int, and `%-16.16s` of NULL prints `(null)`.
+  let text = inDateRange(start) || localTime(start) !== null ? minuteText(start) : '(null)'.padEnd(16, ' ');
   if (end !== 0) {
     // C's integer division and remainder (toward zero), into ints: an end before its start (a damaged
     // stamp) prints negative parts as 3.0.9 does.

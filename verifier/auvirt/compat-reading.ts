@@ -13,5 +13,5 @@ export function compatTypes(correlateAvcAndAnomalies: boolean): TypeSelection {
 }
 
 export function startCompatReading(inputs: readonly AuditInput[], correlateAvcAndAnomalies: boolean, onProgress?: (bytesRead: number) => void): Reading {
-  return startAuparseReading(inputs, compatTypes(correlateAvcAndAnomalies), { onProgress });
+  return startAuparseReading(inputs, compatTypes(correlateAvcAndAnomalies), { onProgress, auparseLines: true });
 }

@@ -14,14 +14,16 @@ export interface ProofColumns {
   sec: Float64Array;
   ms: Uint16Array;
   serial: Float64Array;
+  /** The exact stamps (`ProofId.exactStamp`) of proofs past 2^53 (a double does not hold them), by row. */
+  exactStamps: Map<number, string>;
 }
 
 function proofColumns(capacity: number): ProofColumns {
-  return { node: new Int32Array(capacity), sec: new Float64Array(capacity), ms: new Uint16Array(capacity), serial: new Float64Array(capacity) };
+  return { node: new Int32Array(capacity), sec: new Float64Array(capacity), ms: new Uint16Array(capacity), serial: new Float64Array(capacity), exactStamps: new Map() };
 }
 
 function growProofs(columns: ProofColumns, capacity: number): ProofColumns {
-  return { node: grown(columns.node, capacity), sec: grown(columns.sec, capacity), ms: grown(columns.ms, capacity), serial: grown(columns.serial, capacity) };
+  return { node: grown(columns.node, capacity), sec: grown(columns.sec, capacity), ms: grown(columns.ms, capacity), serial: grown(columns.serial, capacity), exactStamps: columns.exactStamps };
 }
 
 export interface NewAssignment extends Pick<ResourceAssignment, 'kind' | 'reason' | 'value' | 'previous' | 'success' | 'user' | 'start'> {
@@ -205,6 +207,9 @@ export class AssignmentTable {
       into.sec[to] = from.sec[index]!;
       into.ms[to] = from.ms[index]!;
       into.serial[to] = from.serial[index]!;
+      const exact = from.exactStamps.get(index);
+      if (exact === undefined) into.exactStamps.delete(to);
+      else into.exactStamps.set(to, exact);
     }
     const count = source.detailsCount[index]!;
     const at = source.detailsAt[index]!;
@@ -220,10 +225,13 @@ export class AssignmentTable {
     columns.sec[index] = proof.sec;
     columns.ms[index] = proof.ms;
     columns.serial[index] = proof.serial;
+    if (proof.exactStamp === undefined) columns.exactStamps.delete(index);
+    else columns.exactStamps.set(index, proof.exactStamp);
   }
 
   private proofAt(columns: ProofColumns, index: number): ProofId {
-    return { node: this.strings.text(columns.node[index]!), sec: columns.sec[index]!, ms: columns.ms[index]!, serial: columns.serial[index]! };
+    const exactStamp = columns.exactStamps.get(index);
+    return { node: this.strings.text(columns.node[index]!), sec: columns.sec[index]!, ms: columns.ms[index]!, serial: columns.serial[index]!, ...(exactStamp === undefined ? {} : { exactStamp }) };
   }
 
   private grow(): void {

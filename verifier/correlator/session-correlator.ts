@@ -13,13 +13,14 @@ import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.j
 import { SESSION_TYPES } from './session-reading.js';
 import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import { entryDetail, liveEvent, proofIds, type ChangeListener, type GuestNames } from './live-changes.js';
-import type { AuditGap, GuestAnomaly, GuestAvc, GuestSession, ProofId, ReportRow, SecurityLabel, StopRecord } from './session-model.js';
+import { exactStampOf, type AuditGap, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type ReportRow, type SecurityLabel, type StopRecord } from './session-model.js';
 
 const proofOf = (record: AuditRecord, event: AuditEvent): ProofId => ({
   node: event.node,
   sec: event.time?.sec ?? 0,
   ms: event.time?.ms ?? 0,
   serial: event.serial ?? 0,
+  ...exactStampOf(event.time?.sec ?? 0, event.serial ?? 0, record.text),
 });
 
 /** A guest's key: its UUID, behind its node when the log names one (no audit text holds a NUL). */

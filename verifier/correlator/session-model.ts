@@ -9,12 +9,23 @@ export interface ProofId {
   readonly sec: number;
   /** Its time stamp's milliseconds. */
   readonly ms: number;
-  /** Its serial. */
+  /** Its serial (past 2^53 the nearest double: see `exactStamp`). */
   readonly serial: number;
+  /** `SECONDS.MILLIS:SERIAL` as the stamp writes them, where the seconds or the serial are past 2^53 (a number does not hold them). */
+  readonly exactStamp?: string | undefined;
 }
 
 export function formatProofId(proof: ProofId): string {
-  return `${proof.node === null ? '' : `${proof.node}:`}${proof.sec}.${String(proof.ms).padStart(3, '0')}:${proof.serial}`;
+  return `${proof.node === null ? '' : `${proof.node}:`}${proof.exactStamp ?? `${proof.sec}.${String(proof.ms).padStart(3, '0')}:${proof.serial}`}`;
+}
+
+const STAMP = /\((\d+)\.(\d{3}):(\d+)\)/;
+
+/** A proof's `exactStamp` where the record's seconds or serial are past 2^53 (read from its stamp, leading zeros dropped). */
+export function exactStampOf(sec: number, serial: number, text: string): { exactStamp?: string } {
+  if (Number.isSafeInteger(sec) && Number.isSafeInteger(serial)) return {};
+  const stamp = STAMP.exec(text);
+  return stamp === null ? {} : { exactStamp: `${BigInt(stamp[1]!)}.${stamp[2]}:${BigInt(stamp[3]!)}` };
 }
 
 /** How a session ended: stopped, its start failed, the host went down, or the guest started again without a stop. */

@@ -6,7 +6,8 @@ import { EventGrouper, type AuditEvent } from '../../src/reader/event-grouper.js
 import { ALL_BUT_INTERPRETED } from '../../src/reader/line-forms.js';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { typeSelector } from '../../src/reader/type-selection.js';
-import { formatProofId } from '../correlator/session-model.js';
+import { exactStampOf, formatProofId } from '../correlator/session-model.js';
+import { exactSerial } from '../../src/libvirt/json-form.js';
 import { SessionCorrelator, type CorrelatorSnapshot } from '../correlator/session-correlator.js';
 import type { LiveEvent, LiveLine } from './live-event.js';
 
@@ -15,7 +16,8 @@ export interface RecordId {
   readonly node: string | null;
   readonly sec: number;
   readonly ms: number;
-  readonly serial: number;
+  /** Exact (bigint): a serial past 2^53 and its neighbours are the same double. */
+  readonly serial: bigint;
 }
 
 const RECORD_ID = /^(?:(.*):)?(\d+)\.(\d{3}):(\d+)$/;
@@ -24,8 +26,11 @@ const RECORD_ID = /^(?:(.*):)?(\d+)\.(\d{3}):(\d+)$/;
 export function parseRecordId(text: string): RecordId | null {
   const match = RECORD_ID.exec(text);
   if (match === null) return null;
-  return { node: match[1] ?? null, sec: Number(match[2]), ms: Number(match[3]), serial: Number(match[4]) };
+  return { node: match[1] ?? null, sec: Number(match[2]), ms: Number(match[3]), serial: BigInt(match[4]!) };
 }
+
+/** A record's exact serial as a bigint (none: 0; one no number holds: past every unsigned long). */
+const serialBigInt = (serial: number | string | null): bigint => (serial === null ? 0n : typeof serial === 'string' ? BigInt(serial) : Number.isFinite(serial) ? BigInt(Math.trunc(serial)) : 1n << 64n);
 
 /** Whether the record `id` comes after `bound`: by time, then serial (serials restart at a reboot; time does not). */
 export function isAfter(id: RecordId, bound: RecordId): boolean {
@@ -99,7 +104,7 @@ export class LiveCorrelator {
   private handle(event: AuditEvent): void {
     const first = event.records[0]!;
     this.recordsOut += event.records.length;
-    if (event.time !== null && event.serial !== null) this.lastRecord = formatProofId({ node: event.node, sec: event.time.sec, ms: event.time.ms, serial: event.serial });
+    if (event.time !== null && event.serial !== null) this.lastRecord = formatProofId({ node: event.node, sec: event.time.sec, ms: event.time.ms, serial: event.serial, ...exactStampOf(event.time.sec, event.serial, first.text) });
     if (!keeps(first.type)) return;
     this.currentEvent = event;
     this.correlator.handle(event);
@@ -116,6 +121,6 @@ export class LiveCorrelator {
     const current = this.currentEvent;
     if (current === undefined || current.time === null) return true;
     if (since !== undefined && current.time.sec < since) return false;
-    return after === undefined || isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: current.serial ?? 0 }, after);
+    return after === undefined || isAfter({ node: current.node, sec: current.time.sec, ms: current.time.ms, serial: serialBigInt(exactSerial(current.records[0]!)) }, after);
   }
 }

@@ -4,14 +4,12 @@
 import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
-import { aureportStamp, localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
+import { localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
 import { isUserMessageType } from './virt-search.js';
-import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
-import { AUDITD_LINES } from '../../src/reader/line-forms.js';
-import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
-import { isVirtRecordType, recordTypeName, VIRT_TYPE_NUMBERS } from '../../src/tables/record-types.js';
+import { ausearchAuditRecord, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
+import { isVirtRecordType, recordTypeName } from '../../src/tables/record-types.js';
 
 export interface VirtReportOptions {
   readonly summary: boolean;
@@ -19,7 +17,7 @@ export interface VirtReportOptions {
   readonly only?: 'failed' | 'success';
   readonly start?: number;
   readonly end?: number;
-  /** aureport's `Error extracting time stamp (…)`: a VIRT record whose stamp overflows unsigned long. */
+  /** aureport's `Error extracting time stamp (…)`: a record whose stamp aureport cannot read (ausearch-lol's str2event). */
   readonly onUnreadableStamp?: (stampText: string) => void;
   /** Each row of the detailed report, as it comes (beside the text). */
   readonly onRow?: (row: VirtReportRow) => void;
@@ -77,28 +75,24 @@ function localStamp(seconds: number): string {
 /** The RAW part of a record's line: what aureport's parser sees (auparse cuts the line at 0x1D). */
 const rawPart = (record: AuditRecord): string => (record.enrichmentStart === -1 ? record.text : record.text.slice(0, record.enrichmentStart - 1));
 
-function rowOf(event: AuditEvent, options: VirtReportOptions): Row | null {
-  if (event.time === null || event.serial === null) return null;
-  if (!event.records.some((record) => record.typeNumber !== null && isVirtRecordType(record.typeNumber))) return null;
+function rowOf(event: AusearchEvent): Row | null {
+  if (!event.records.some((record) => isVirtRecordType(record.stamp.type))) return null;
   const first = event.records[0]!;
-  const stamp = aureportStamp(first.text);
-  if (stamp === null) return null;
-  if ('unreadable' in stamp) {
-    options.onUnreadableStamp?.(stamp.unreadable);
-    return null;
-  }
   // Each user message of the event as parse_user reads it: the last outcome named wins; a record it
   // cannot read makes aureport skip the event.
   let outcome: AureportOutcome = 'unset';
   for (const record of event.records) {
-    if (!isUserMessageType(record.typeNumber)) continue;
-    const read = parseUserOutcome(rawPart(record));
+    if (!isUserMessageType(record.stamp.type)) continue;
+    const read = parseUserOutcome(rawPart(ausearchAuditRecord(record)));
     if (read === null) return null;
     if (read !== 'unset') outcome = read;
   }
-  // Rows are written as they come: only the summary keeps a type's name (one line per type kept alive).
-  const type = first.typeNumber === null ? first.type : recordTypeName(first.typeNumber);
-  return { time: Number(stamp.sec), exactTime: stamp.sec, type, typeNumber: first.typeNumber ?? 0, outcome, serial: String(stamp.serial) };
+  // audit_msg_type_to_name of the first record's type: NULL (printed `(null)`) when not known.
+  const typeNumber = first.stamp.type;
+  const name = typeNumber === -1 ? null : recordTypeName(typeNumber);
+  const type = name === null || name.startsWith('UNKNOWN[') ? '(null)' : name;
+  const { sec, serial } = event.stamp;
+  return { time: Number(sec), exactTime: sec, type, typeNumber, outcome, serial: String(serial) };
 }
 
 /** Seconds JS numbers and dates hold exactly and the minute cache handles. */
@@ -121,10 +115,10 @@ export async function virtReport(
   const counts = new Map<number, { count: number; name: string }>();
   let events = 0;
   if (!options.summary) out.text(DETAILED_HEAD);
-  const unread = await readAuditEventsThreaded(
+  const unread = await readAusearchEvents(
     inputs,
     (event) => {
-      const row = rowOf(event, options);
+      const row = rowOf(event);
       if (row === null) return;
       if (options.start !== undefined && row.time < options.start) return;
       if (options.end !== undefined && row.time > options.end) return;
@@ -143,8 +137,12 @@ export async function virtReport(
       options.onRow?.({ number: events, localTime: stamp, time: isoTime(row.exactTime), type: row.type, success: row.outcome, event: row.serial });
       if (out.hasFull) for (const piece of out.takeFull()) write(piece);
     },
-    // VIRT_* records are user messages, each an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: [VIRT_TYPE_NUMBERS] }, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) },
+    {
+      ...(options.start === undefined ? {} : { start: options.start }),
+      ...(options.end === undefined ? {} : { end: options.end }),
+      ...(options.onUnreadableStamp === undefined ? {} : { onUnreadableStamp: options.onUnreadableStamp }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    },
   );
   if (options.summary) out.text(summaryReport(counts, options));
   else if (events === 0) out.text(NONE);

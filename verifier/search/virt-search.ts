@@ -1,12 +1,9 @@
 // `ausearch --raw -uu UUID / -vm NAME [-w] / -m TYPE` (audit-userspace 3.0.9, ausearch-parse.c parse_user):
 // the guest fields are read only from user-message records, by plain substring search in the record text.
-import { decodeHexPrefix } from '../../src/encoding/audit-encoding.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
-import { AUDITD_LINES } from '../../src/reader/line-forms.js';
-import { aureportStamp } from './aureport-record.js';
+import { auditTime, ausearchAuditRecord, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
 import { AUDIT_SECCOMP, AUDIT_SYSCALL, seccompReadable, syscallArguments } from './syscall-arguments.js';
-import { readAuditEventsThreaded } from '../../src/reader/read-events-threaded.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
 
@@ -31,7 +28,29 @@ export function isUserMessageType(type: number | null): boolean {
   return type !== null && USER_MESSAGE_TYPES.some(([low, high]) => type >= low && type <= high);
 }
 
-/** The value after `vm=`: text up to the closing quote, else hex decoded up to the first non-hex character. */
+/**
+ * ausearch's unescape (ausearch-lookup.c): `(…)` kept as written; else the leading hex digits, two to a
+ * byte by x2c (an odd last digit is its high half), the result a C string (it ends at a decoded NUL);
+ * null for fewer than two digits.
+ */
+export function ausearchUnescape(text: string): string | null {
+  if (text.startsWith('(')) {
+    const close = text.indexOf(')');
+    return close === -1 ? null : text.slice(0, close + 1);
+  }
+  let length = 0;
+  while (length < text.length && /[0-9A-Fa-f]/.test(text[length]!)) length++;
+  if (length < 2) return null;
+  let decoded = '';
+  for (let at = 0; at < length; at += 2) {
+    const byte = (parseInt(text[at]!, 16) << 4) | (at + 1 < length ? parseInt(text[at + 1]!, 16) : 0);
+    if (byte === 0) break;
+    decoded += String.fromCharCode(byte);
+  }
+  return decoded;
+}
+
+/** The value after `vm=`: text up to the closing quote, else as ausearch's unescape reads it. */
 export function extractVm(text: string): string | null {
   const at = text.indexOf('vm=');
   if (at === -1) return null;
@@ -40,7 +59,7 @@ export function extractVm(text: string): string | null {
     const end = value.indexOf('"', 1);
     return end === -1 ? value.slice(1) : value.slice(1, end);
   }
-  return decodeHexPrefix(value) ?? '';
+  return ausearchUnescape(value);
 }
 
 /** The value after `uuid=`, up to a space, a colon or the end. */
@@ -110,10 +129,18 @@ export async function searchVirt(
   return matched;
 }
 
-const outsideBounds = (event: AuditEvent, criteria: SearchCriteria): boolean =>
-  event.time !== null && ((criteria.start !== undefined && event.time.sec < criteria.start) || (criteria.end !== undefined && event.time.sec > criteria.end));
+/** An ausearch event with a user message, its records read for their fields. */
+export function userMessageEvent(event: AusearchEvent): AuditEvent | null {
+  if (!event.records.some((record) => isUserMessageType(record.stamp.type))) return null;
+  const { stamp } = event;
+  return { node: stamp.node, time: auditTime(stamp), serial: Number(stamp.serial), records: event.records.map(ausearchAuditRecord) };
+}
 
-/** Every event with a matching record, in the order ausearch prints them; the count, and the lines passed over. */
+/**
+ * Every event with a matching record, in the order ausearch prints them; the count, and the lines passed
+ * over. Lines are read and grouped as ausearch reads them (ausearch-reading): -ts/-te pass over the
+ * records outside them as they are read, and a stamp ausearch cannot read is told to `onUnreadableStamp`.
+ */
 export async function searchVirtEvents(
   inputs: readonly AuditInput[],
   criteria: SearchCriteria,
@@ -125,27 +152,24 @@ export async function searchVirtEvents(
   const guestAsked = criteria.uuid !== undefined || criteria.vm !== undefined;
   const types = criteria.types;
   let matched = 0;
-  const unread = await readAuditEventsThreaded(
+  const unread = await readAusearchEvents(
     inputs,
-    (event) => {
-      if (outsideBounds(event, criteria)) return;
+    (read) => {
+      const event = userMessageEvent(read);
+      if (event === null) return;
       if (guestAsked && !event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
       if (types !== undefined && !event.records.some((record) => record.typeNumber !== null && types.has(record.typeNumber))) return;
       if (event.records.some((record) => isUserMessageType(record.typeNumber) && parseUserFails(record, criteria))) return;
       if (ausearchPassesOver(event, criteria.interpreted ?? false)) return;
-      // A stamp beyond unsigned long: ausearch cannot read it, says so and passes over the event.
-      for (const record of event.records) {
-        const stamp = aureportStamp(record.text);
-        if (stamp !== null && 'unreadable' in stamp) {
-          onUnreadableStamp?.(stamp.unreadable);
-          return;
-        }
-      }
       matched++;
       onEvent(event);
     },
-    // ausearch matches user-message records, and a user message is an event of its own.
-    { forms: AUDITD_LINES, order: 'stamp', keepTypes: { numbers: USER_MESSAGE_TYPES }, ...(onProgress === undefined ? {} : { onProgress }) },
+    {
+      ...(criteria.start === undefined ? {} : { start: criteria.start }),
+      ...(criteria.end === undefined ? {} : { end: criteria.end }),
+      ...(onUnreadableStamp === undefined ? {} : { onUnreadableStamp }),
+      ...(onProgress === undefined ? {} : { onProgress }),
+    },
   );
   return { matched, unread };
 }

@@ -1,0 +1,153 @@
+// Reading as ausearch and aureport 3.0.9 read (ausearch.c / aureport.c get_next_event): lines cut by
+// fgets (fgets-pieces), stamps and events by ausearch-lol.c (ausearch-lol), an event handed on whenever
+// the lowest one is complete. What the real tools pass over in silence is counted here by line, so a
+// command that is not --compat can say so: a line holding a NUL (its text after it is lost), a line
+// longer than a piece (cut in pieces, the later ones read as lines of their own), a line whose stamp
+// cannot be read or that is no record at all.
+import { AuditRecord, type AuditTime, type RecordIssue } from '../model/audit-record.js';
+import { AusearchLol, extractTimestamp, type LolOptions, type LolStamp } from './ausearch-lol.js';
+import { FgetsPieces, type FgetsPiece } from './fgets-pieces.js';
+import { displayName, InputError, type AuditInput } from './input-set.js';
+import { parseLine, type RejectReason } from './parse-line.js';
+import { fileChunks } from './read-inputs.js';
+import { UnreadTally, type UnreadLines } from './unread-lines.js';
+
+/** A record as ausearch keeps it: its line's text (no newline), where it was read, its stamp. */
+export interface AusearchRecord {
+  readonly text: string;
+  readonly file: string;
+  readonly line: number;
+  readonly stamp: LolStamp;
+}
+
+/** An event as ausearch hands it on: the stamp of its first record, its records in the order read. */
+export interface AusearchEvent {
+  readonly stamp: LolStamp;
+  readonly records: readonly AusearchRecord[];
+}
+
+export interface AusearchReadOptions extends LolOptions {
+  /** `Error extracting time stamp (TEXT)`, as the real tools print it on stderr when they read the line. */
+  readonly onUnreadableStamp?: (shown: string) => void;
+  readonly onProgress?: (bytesRead: number) => void;
+  readonly stdin?: NodeJS.ReadableStream;
+}
+
+/** The interpreted stamp of `ausearch -i` output: a date and time, not seconds. */
+const INTERPRETED_STAMP = /^[^)]*[^\d.:)][^)]*:\d+\) :/;
+
+/**
+ * Reads the inputs as ausearch does and hands each event on in ausearch's order. `ausearch -i` output is
+ * not read (its values were rewritten) and is counted as such.
+ */
+export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent: (event: AusearchEvent) => void, options: AusearchReadOptions = {}): Promise<UnreadLines> {
+  const unread = new UnreadTally();
+  const lol = new AusearchLol<AusearchRecord>(options.eoeTimeout);
+  const drain = (): void => {
+    for (let event = lol.takeReady(); event !== null; event = lol.takeReady()) onEvent(event);
+  };
+  let bytesRead = 0;
+  for (const input of inputs) {
+    const file = displayName(input);
+    /** Why the line being read is counted as not read, once it ends. */
+    let lost: RejectReason | 'interpreted' | null = null;
+    const onPiece = (piece: FgetsPiece): void => {
+      if (piece.cutAtNul) lost ??= 'nul-byte';
+      if (piece.continuation && piece.text !== '\n' && piece.text !== '') lost ??= 'too-long';
+      read(piece);
+      if (piece.endsLine && lost !== null) {
+        if (lost === 'interpreted') unread.formNotRead(file, piece.line, 'interpreted');
+        else unread.rejected(file, piece.line, lost);
+        lost = null;
+      }
+    };
+    const read = (piece: FgetsPiece): void => {
+      const found = extractTimestamp(piece.text, options);
+      if (found.kind === 'unreadable') options.onUnreadableStamp?.(found.shown);
+      if (found.kind === 'outside') return;
+      const text = piece.text.endsWith('\n') ? piece.text.slice(0, -1) : piece.text;
+      if (found.kind !== 'stamp') {
+        if (!piece.continuation && !isBlankOrSeparator(text)) lost ??= isInterpreted(text, file, piece.line) ? 'interpreted' : /^(?:node=\S* )?type=/.test(text) ? 'bad-header' : 'not-audit';
+        return;
+      }
+      if (INTERPRETED_STAMP.test(text.slice(found.stamp.stampAt)) && isInterpreted(text, file, piece.line)) {
+        lost ??= 'interpreted';
+        return;
+      }
+      if (lol.add(found.stamp, { text, file, line: piece.line, stamp: found.stamp })) drain();
+    };
+    const pieces = new FgetsPieces(onPiece);
+    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path, 1 << 20);
+    try {
+      for await (const chunk of chunks) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+        pieces.push(buffer);
+        bytesRead += buffer.length;
+        unread.bytesRead = bytesRead;
+        options.onProgress?.(bytesRead);
+      }
+    } catch (error) {
+      if (error instanceof Error && 'code' in error) throw new InputError(file, error.message);
+      throw error;
+    }
+    pieces.end();
+  }
+  lol.terminateAll();
+  drain();
+  return unread.result;
+}
+
+const isBlankOrSeparator = (text: string): boolean => /^\s*$/.test(text) || text === '----';
+
+function isInterpreted(text: string, file: string, line: number): boolean {
+  const parsed = parseLine(text, { file, line });
+  return parsed.kind === 'record' && parsed.record.form === 'interpreted';
+}
+
+/** AUDIT_INTERP_SEPARATOR */
+const ENRICHMENT_SEPARATOR = '\x1d';
+
+/**
+ * A record of an ausearch event as an AuditRecord, for code that reads fields: read by parseLine where it
+ * takes the line, else built from what ausearch read of it (a stamp parseLine refuses, a control byte).
+ */
+export function ausearchAuditRecord(record: AusearchRecord): AuditRecord {
+  const parsed = parseLine(record.text, { file: record.file, line: record.line });
+  if (parsed.kind === 'record' && parsed.record.form === 'raw') return parsed.record;
+  const issues: RecordIssue[] = [];
+  let text = record.text;
+  if (text.endsWith('\r')) {
+    text = text.slice(0, -1);
+    issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
+  }
+  const { stamp } = record;
+  // The body follows `): ` when the stamp's word closes; else it is read from the stamp on (ausearch
+  // searches the whole line for a field).
+  const space = text.indexOf(' ', stamp.stampAt);
+  const close = text.indexOf(')', stamp.stampAt);
+  let bodyStart = stamp.stampAt;
+  if (close !== -1 && (space === -1 || close < space)) {
+    bodyStart = close + 1;
+    if (text[bodyStart] === ':') bodyStart++;
+    if (text[bodyStart] === ' ') bodyStart++;
+  }
+  const separator = text.indexOf(ENRICHMENT_SEPARATOR, bodyStart);
+  return new AuditRecord({
+    file: record.file,
+    line: record.line,
+    form: 'raw',
+    node: stamp.node,
+    type: stamp.typeName,
+    typeNumber: stamp.type === -1 ? null : stamp.type,
+    time: auditTime(stamp),
+    serial: Number(stamp.serial),
+    text,
+    bodyStart,
+    bodyEnd: separator === -1 ? text.length : separator,
+    enrichmentStart: separator === -1 ? -1 : separator + 1,
+    issues,
+  });
+}
+
+/** The stamp as a JS time (seconds as a number: exact up to 2^53). */
+export const auditTime = (stamp: LolStamp): AuditTime => ({ sec: Number(stamp.sec), ms: stamp.milli });
