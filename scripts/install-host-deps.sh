@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what virt-audit needs on a Debian 12 host: libaudit and the real audit tools (the oracle for
 # tests), libvirt and QEMU (real captures and end-to-end tests; swtpm for the emulated-TPM guests; cpio
-# builds the test guest's initramfs), a compiler for the node-libvirt binding (@unraid/libvirt always
+# builds the test guest's initramfs; zsh checks the completion through bashcompinit), a compiler for the node-libvirt binding (@unraid/libvirt always
 # builds from source), podman with runc and debootstrap (the container fault matrix), and Node.js >= 20.19.
 # Used by .ci/run, by the README's first command and by vagrant/Vagrantfile. Run as root.
 set -euo pipefail
@@ -16,7 +16,7 @@ apt-get install -y -qq --no-install-recommends \
   libvirt-daemon-system libvirt-clients libvirt-dev \
   qemu-system-x86 qemu-utils seabios ipxe-qemu swtpm swtpm-tools cpio gzip \
   g++ make python3 pkg-config \
-  podman runc debootstrap >/dev/null
+  podman runc debootstrap zsh >/dev/null
 
 node_ok() {
   command -v node >/dev/null && node -e '

@@ -34,3 +34,34 @@ describe('bash completion', () => {
     expect(complete('auvirt', '--start', 'week')).toEqual(['week-ago']);
   });
 });
+
+/** What zsh's bashcompinit hands zsh for the words (zsh itself then keeps those that start with the last word). */
+function zshCandidates(fn: string, ...words: string[]): string[] {
+  const quoted = words.map((word) => `'${word}'`).join(' ');
+  const script = [
+    'autoload -U +X compinit && compinit -u', 'autoload -U +X bashcompinit && bashcompinit', `source '${FILE}'`,
+    `print -r -- "registered: $_comps[virt-audit] $_comps[auvirt]"`,
+    `words=(${quoted}); CURRENT=${words.length}; COMP_WORDS=( "\${words[@]}" ); COMP_CWORD=${words.length - 1}`,
+    `compgen -F ${fn} -- '${words.at(-1)!}'`,
+  ].join('\n');
+  const result = spawnSync('zsh', ['-f', '-c', script], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  const [registered, ...candidates] = result.stdout.split('\n').filter(Boolean);
+  expect(registered).toBe('registered: _bash_complete -o filenames -F _virt_audit _bash_complete -F _auvirt');
+  return candidates;
+}
+
+const hasZsh = spawnSync('zsh', ['-fc', 'true']).status === 0;
+
+describe.skipIf(!hasZsh)('zsh completion (bashcompinit, as README says)', () => {
+  it('finds the subcommand the words name, as bash does', () => {
+    const conform = zshCandidates('_virt_audit', 'virt-audit', 'conform', '--jo');
+    expect(conform).toContain('--journal');
+    expect(conform).not.toContain('verify');
+    const lifecycle = zshCandidates('_virt_audit', 'virt-audit', 'lifecycle', 'st');
+    expect(lifecycle).toEqual(expect.arrayContaining(['start', 'stop', 'failed-start']));
+    expect(lifecycle).not.toContain('conform');
+    expect(zshCandidates('_virt_audit', 'virt-audit', 'lifecycle', 'attach', '--fa')).toEqual(expect.arrayContaining(['--failed', '--failed-before-qemu']));
+    expect(zshCandidates('_auvirt', 'auvirt', '--format', 'j')).toEqual(['text', 'json', 'ndjson']);
+  });
+});
