@@ -111,7 +111,7 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
   // path starts faster without it).
   const { startSessionReading, loadBeside } = await import('../verifier/correlator/session-reading.js');
   const { reading, unread } = keepingUnread(startSessionReading(inputs, progress.update));
-  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary, sessionSelected, summaryJson }, { sessionJson }, { sessionWriterFor }] = await loadBeside(reading, () =>
+  const [{ correlateReading }, { ReportWriter, SummaryCounter, formatReportSummary, sessionSelected, summaryJson }, { sessionJson, unmatchedJson }, { sessionWriterFor }] = await loadBeside(reading, () =>
     Promise.all([
       import('../verifier/correlator/run-sessions.js'), import('../verifier/correlator/report-default.js'), import('../verifier/correlator/session-json.js'),
       import('./auvirt-session-writer.js'),
@@ -158,7 +158,7 @@ async function defaultReport(inputs: readonly AuditInput[], options: AuvirtOptio
   const summary = options.summary ? (counter ??= new SummaryCounter(correlator, filter)).summary() : undefined;
   if (sessionWriter) {
     writeFinal(correlator);
-    sessionWriter.end({ unmatched: correlator.unmatched, ...(summary === undefined ? {} : { summary: summaryJson(summary) }) });
+    sessionWriter.end({ unmatched: unmatchedJson(correlator.unmatched), ...(summary === undefined ? {} : { summary: summaryJson(summary) }) });
     flush();
   } else if (summary !== undefined && options.format === 'csv') {
     const { summaryCsv } = await import('../verifier/report-csv-sessions.js');

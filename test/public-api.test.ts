@@ -45,11 +45,12 @@ const PUBLIC_API: Readonly<Record<string, { readonly values: readonly string[]; 
   },
   './sessions': {
     values: [
-      'SessionCsvWriter', 'SessionJsonWriter', 'SessionNdjsonWriter', 'SessionTextWriter', 'readSessions',
+      'SessionCsvWriter', 'SessionJsonWriter', 'SessionNdjsonWriter', 'SessionTextWriter', 'UNMATCHED_KEPT', 'readSessions',
     ],
     types: [
       'GuestAnomaly', 'GuestAvc', 'ProofId', 'ReadSessionsOptions', 'Session', 'SessionCsvOptions', 'SessionEnd',
-      'SessionReading', 'SessionSink', 'SessionTextOptions', 'SessionTotals', 'SessionWriter', 'UnmatchedCounts',
+      'SessionReading', 'SessionSink', 'SessionTextOptions', 'SessionTotals', 'SessionWriter', 'Unmatched',
+      'UnmatchedAnomaly', 'UnmatchedAvc', 'UnmatchedCounts',
     ],
   },
   './emitter': {

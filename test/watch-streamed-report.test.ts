@@ -1,7 +1,8 @@
 // auvirt's default reports written as sessions settle, the correlator forgetting what it wrote: the bytes
 // are those of the report made from every session held to the end (the batch functions, no forgetting) —
 // text, --summary, --format json (with and without the summary, with filters) and ndjson (a session a
-// line). On the stored captures, and on generated logs long enough that the correlator forgets many times.
+// line, then the unmatched AVCs and anomalies). On the stored captures, and on generated logs long enough
+// that the correlator forgets many times.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,9 @@ async function expectSameReports(path: string, formats: readonly string[], filte
   const json = auvirt(['--format', 'json', ...file]);
   expect(json.toString('utf8')).toBe(expected.json.toString('utf8'));
   const lines = auvirt(['--format', 'ndjson', ...file]).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
-  expect(lines).toEqual((JSON.parse(json.toString('utf8')) as { sessions: unknown[] }).sessions);
+  // A session a line, then the document's tail (the unmatched AVCs and anomalies) on a line of its own.
+  const document = JSON.parse(json.toString('utf8')) as { sessions: unknown[]; unmatched: unknown };
+  expect(lines).toEqual([...document.sessions, { unmatched: document.unmatched }]);
 }
 
 describe('auvirt default reports written as they settle = held to the end', () => {

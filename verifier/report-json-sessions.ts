@@ -1,6 +1,7 @@
 // auvirt's JSON forms written as sessions are given: `json` is the very document of JSON.stringify(…, null, 2)
-// over { sessions, unmatched } (reportJson's bytes), `ndjson` one session per line. Neither keeps a session.
-import type { SessionJson } from './correlator/session-json.js';
+// over { sessions, unmatched } (reportJson's bytes), `ndjson` one session per line, then that document's tail
+// on a line of its own. Neither keeps a session.
+import type { SessionJson, Unmatched } from './correlator/session-json.js';
 import type { SessionSink, SessionTotals, SessionWriter } from './session-sink.js';
 
 /** JSON.stringify's two-space layout, nested `depth` levels in (JSON strings hold no raw newline). */
@@ -8,15 +9,19 @@ function nested(value: unknown, depth: number): string {
   return JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
 }
 
-/** The fields after the sessions: the unmatched counts, and the summary when there is one. */
+/** The fields after the sessions: the unmatched AVCs and anomalies, and the summary when there is one. */
 function tail(totals: SessionTotals): Record<string, unknown> {
-  return { unmatched: { avcs: totals.unmatched.avcs, anomalies: totals.unmatched.anomalies }, ...(totals.summary === undefined ? {} : { summary: totals.summary }) };
+  const { avcs, anomalies, avcEntries, anomalyEntries, omitted } = totals.unmatched;
+  // Named one by one: the document's keys and their order are the same whatever object was given.
+  const unmatched = { avcs, anomalies, avcEntries, anomalyEntries, omitted: { avcs: omitted.avcs, anomalies: omitted.anomalies } };
+  return { unmatched, ...(totals.summary === undefined ? {} : { summary: totals.summary }) };
 }
 
 /**
- * `auvirt --format json`: one document, `{ "sessions": [...], "unmatched": { "avcs", "anomalies" } }`, written
- * a session at a time (the document is never held whole). `end` needs the unmatched counts, which
- * `readSessions(…).unmatched` holds once its sessions are read.
+ * `auvirt --format json`: one document, `{ "sessions": [...], "unmatched": { "avcs", "anomalies", "avcEntries",
+ * "anomalyEntries", "omitted" } }` ({@link Unmatched}), written a session at a time (the document is never
+ * held whole). `end` needs the unmatched AVCs and anomalies, which `readSessions(…).unmatched` holds once its
+ * sessions are read.
  *
  * @example
  * ```ts
@@ -49,12 +54,12 @@ export class SessionJsonWriter implements SessionWriter {
   }
 
   /**
-   * Closes the sessions array and writes the unmatched counts: the document is complete.
+   * Closes the sessions array and writes the unmatched AVCs and anomalies: the document is complete.
    *
-   * @param totals - The log's unmatched counts (`readSessions(…).unmatched`).
+   * @param totals - The log's unmatched AVCs and anomalies (`readSessions(…).unmatched`).
    */
   end(totals?: SessionTotals): void {
-    if (totals === undefined) throw new TypeError('SessionJsonWriter.end needs the unmatched counts (readSessions(…).unmatched)');
+    if (totals === undefined) throw new TypeError('SessionJsonWriter.end needs the unmatched counts and entries (readSessions(…).unmatched)');
     const head = this.written === 0 ? '{\n  "sessions": [],\n' : '\n  ],\n';
     // The tail object's own braces are the document's: its fields follow the sessions.
     this.sink.write(`${head}${JSON.stringify(tail(totals), null, 2).slice(2, -2)}\n}\n`);
@@ -63,15 +68,18 @@ export class SessionJsonWriter implements SessionWriter {
 
 /**
  * `auvirt --format ndjson`: one session per line, each a JSON object as {@link SessionJsonWriter} writes it
- * (on one line), written as it is given.
+ * (on one line), written as it is given; then a last line `{"unmatched": {...}}` (with `"summary"` when
+ * `auvirt --summary` asked), the JSON document's fields after its sessions. A session's line has `uuid`,
+ * the last line has not.
  *
  * @example
  * ```ts
  * import { readSessions, SessionNdjsonWriter } from 'virt-audit/sessions';
  *
+ * const sessions = readSessions(['-']);
  * const report = new SessionNdjsonWriter(process.stdout);
- * for await (const session of readSessions(['-'])) report.write(session);
- * report.end();
+ * for await (const session of sessions) report.write(session);
+ * report.end({ unmatched: sessions.unmatched });
  * ```
  */
 export class SessionNdjsonWriter implements SessionWriter {
@@ -92,11 +100,12 @@ export class SessionNdjsonWriter implements SessionWriter {
   }
 
   /**
-   * Ends the lines: nothing follows them, unless `auvirt --summary` asked for a last line of counts.
+   * Writes the last line: the unmatched AVCs and anomalies (and the summary, when there is one).
    *
-   * @param totals - The log's totals (written only with the summary).
+   * @param totals - The log's unmatched AVCs and anomalies (`readSessions(…).unmatched`).
    */
   end(totals?: SessionTotals): void {
-    if (totals?.summary !== undefined) this.sink.write(`${JSON.stringify(tail(totals))}\n`);
+    if (totals === undefined) throw new TypeError('SessionNdjsonWriter.end needs the unmatched counts and entries (readSessions(…).unmatched)');
+    this.sink.write(`${JSON.stringify(tail(totals))}\n`);
   }
 }

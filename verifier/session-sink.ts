@@ -1,5 +1,5 @@
 // What the session report writers write to, and what they share.
-import type { SessionJson } from './correlator/session-json.js';
+import type { SessionJson, Unmatched } from './correlator/session-json.js';
 
 /** Where a session report writer writes: `process.stdout`, a file stream, or anything with `write(text)`. */
 export interface SessionSink {
@@ -12,24 +12,16 @@ export interface SessionSink {
   write(text: string): unknown;
 }
 
-/** The counts a report ends with, known once the log is read: `readSessions(…).unmatched`. */
+/** What a report ends with, known once the log is read: `readSessions(…).unmatched`. */
 export interface SessionTotals {
-  /** AVC denials and anomalies tied to no guest. */
-  readonly unmatched: UnmatchedCounts;
+  /** AVC denials and anomalies tied to no guest: counted, the first listed. */
+  readonly unmatched: Unmatched;
   /**
    * The summary's counts as the JSON forms show them (`auvirt --summary`).
    *
    * @internal
    */
   readonly summary?: Readonly<Record<string, unknown>>;
-}
-
-/** AVC denials and anomalies the log holds that no guest's session took. */
-export interface UnmatchedCounts {
-  /** AVC and USER_AVC denials. */
-  readonly avcs: number;
-  /** ANOM_* records. */
-  readonly anomalies: number;
 }
 
 /** A session report writer: sessions in, in the order `readSessions` yields them, then the end. */

@@ -7,15 +7,15 @@
  */
 import { resolveInputs, type AuditInput } from '../src/reader/input-set.js';
 import { correlateReading } from './correlator/run-sessions.js';
-import type { SessionCorrelator } from './correlator/session-correlator.js';
-import { sessionJson, type SessionJson } from './correlator/session-json.js';
+import { UNMATCHED_KEPT, type SessionCorrelator } from './correlator/session-correlator.js';
+import { sessionJson, unmatchedJson, type SessionJson, type Unmatched } from './correlator/session-json.js';
 import type { GuestSession } from './correlator/session-model.js';
 import { startSessionReading } from './correlator/session-reading.js';
-import type { UnmatchedCounts } from './session-sink.js';
 
-export type { SessionJson as Session } from './correlator/session-json.js';
+export { UNMATCHED_KEPT } from './correlator/session-correlator.js';
+export type { SessionJson as Session, Unmatched, UnmatchedAnomaly, UnmatchedAvc, UnmatchedCounts } from './correlator/session-json.js';
 export type { GuestAnomaly, GuestAvc, ProofId, SessionEnd } from './correlator/session-model.js';
-export type { SessionSink, SessionTotals, SessionWriter, UnmatchedCounts } from './session-sink.js';
+export type { SessionSink, SessionTotals, SessionWriter } from './session-sink.js';
 export { SessionTextWriter, type SessionTextOptions } from './report-text-sessions.js';
 export { SessionJsonWriter, SessionNdjsonWriter } from './report-json-sessions.js';
 export { SessionCsvWriter, type SessionCsvOptions } from './report-csv-sessions.js';
@@ -24,12 +24,20 @@ export { SessionCsvWriter, type SessionCsvOptions } from './report-csv-sessions.
 export interface ReadSessionsOptions {
   /** Called as bytes are read (for a progress line). */
   readonly onProgress?: (bytesRead: number) => void;
+  /**
+   * How many AVC denials tied to no guest, and as many anomalies, `unmatched` lists (the log's first; default
+   * {@link UNMATCHED_KEPT}): the rest are counted in `unmatched.omitted`, so memory stays flat. A whole number.
+   */
+  readonly keepUnmatched?: number;
 }
 
 /** The sessions of a reading, and what the log held beside them. */
 export interface SessionReading extends AsyncIterable<SessionJson> {
-  /** AVC denials and anomalies tied to no guest: counted once every session has been yielded. */
-  readonly unmatched: UnmatchedCounts;
+  /**
+   * AVC denials and anomalies tied to no guest — counted, the first listed with their fields and proof — once
+   * every session has been yielded (zero and empty before).
+   */
+  readonly unmatched: Unmatched;
 }
 
 /**
@@ -41,9 +49,10 @@ export interface SessionReading extends AsyncIterable<SessionJson> {
  * so memory stays flat over a log of any length while the loop keeps up with the reading.
  *
  * @param inputs - Paths (files, directories, `-`) or inputs already resolved (`resolveInputs` of `virt-audit`).
- * @param options - Progress.
- * @returns The sessions (read as they are iterated, once), and the unmatched counts once they are all read.
+ * @param options - Progress, and how many unmatched AVCs and anomalies to list.
+ * @returns The sessions (read as they are iterated, once), and the unmatched AVCs and anomalies once they are all read.
  * @throws `InputError` (of `virt-audit`) when an input cannot be read.
+ * @throws `RangeError` when `keepUnmatched` is not a whole number.
  * @example
  * ```ts
  * import { readSessions } from 'virt-audit/sessions';
@@ -52,11 +61,14 @@ export interface SessionReading extends AsyncIterable<SessionJson> {
  * ```
  */
 export function readSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions = {}): SessionReading {
-  const unmatched = { avcs: 0, anomalies: 0 };
-  return { unmatched, [Symbol.asyncIterator]: () => settledSessions(inputs, options, unmatched) };
+  const keep = options.keepUnmatched ?? UNMATCHED_KEPT;
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError(`readSessions: keepUnmatched is ${keep}, not a whole number`);
+  // Filled in place at the end: a reference taken before the loop sees it too.
+  const unmatched: Unmatched = { avcs: 0, anomalies: 0, avcEntries: [], anomalyEntries: [], omitted: { avcs: 0, anomalies: 0 } };
+  return { unmatched, [Symbol.asyncIterator]: () => settledSessions(inputs, options, keep, unmatched) };
 }
 
-async function* settledSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions, unmatched: { avcs: number; anomalies: number }): AsyncGenerator<SessionJson> {
+async function* settledSessions(inputs: readonly string[] | readonly AuditInput[], options: ReadSessionsOptions, keepUnmatched: number, unmatched: Unmatched): AsyncGenerator<SessionJson> {
   const resolved = inputs.every((input) => typeof input === 'string') ? await resolveInputs(inputs as readonly string[]) : (inputs as readonly AuditInput[]);
   const reading = startSessionReading(resolved, options.onProgress);
   let settled: GuestSession[] = [];
@@ -69,11 +81,10 @@ async function* settledSessions(inputs: readonly string[] | readonly AuditInput[
     correlator.forget(correlator.rowTable.length);
     if (settled.length > 0) wake?.();
   };
-  correlateReading(reading, { allDetails: true, handOn: true }, take).then(
+  correlateReading(reading, { allDetails: true, handOn: true, keepUnmatched }, take).then(
     (correlator) => {
       take(correlator);
-      unmatched.avcs = correlator.unmatched.avcs;
-      unmatched.anomalies = correlator.unmatched.anomalies;
+      Object.assign(unmatched, unmatchedJson(correlator.unmatched));
     },
     (error: unknown) => {
       failure = { error };

@@ -7,9 +7,9 @@ import { idPairKey } from '../../src/text/string-table.js';
 import { ctime, pad, summaryText } from '../auvirt/compat-format.js';
 import { isoTime } from '../local-time.js';
 import { padColumns } from './display-width.js';
-import { sessionJson } from './session-json.js';
+import { sessionJson, unmatchedJson } from './session-json.js';
 import { ROW_ANOM, ROW_AVC, ROW_KINDS, ROW_RESRC, ROW_START, ROW_STOP } from './assignment-table.js';
-import type { SessionCorrelator, SessionState } from './session-correlator.js';
+import type { SessionCorrelator, SessionState, UnmatchedKept } from './session-correlator.js';
 import { formatProofId, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type SessionEnd, type StopRecord } from './session-model.js';
 
 export interface ReportFilter {
@@ -583,10 +583,10 @@ export function summaryJson(summary: ReportSummary): Record<string, unknown> {
 }
 
 /** The JSON form: sessions with resources, labels, AVCs and anomalies nested, proof ids as node:sec.ms:serial; with `summary`, the summary's counts too. */
-export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: { avcs: number; anomalies: number }, summary?: ReportSummary): string {
+export function reportJson(sessions: readonly GuestSession[], filter: ReportFilter, unmatched: UnmatchedKept, summary?: ReportSummary): string {
   const document = {
     sessions: sessions.filter((session) => sessionSelected(session, filter)).map(sessionJson),
-    unmatched,
+    unmatched: unmatchedJson(unmatched),
     ...(summary === undefined ? {} : { summary: summaryJson(summary) }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -105,6 +105,33 @@ const NO_DETAILS: readonly string[] = [];
 /** Rows written before forgetting is worth rebuilding the tables. */
 const FORGET_AT_LEAST = 1 << 14;
 
+/**
+ * How many AVC denials, and how many anomalies, tied to no guest are kept as entries by default (the first
+ * ones of the log); all are counted.
+ */
+export const UNMATCHED_KEPT = 1000;
+
+/** An AVC denial tied to no guest: a guest's AVC less how it was tied. */
+export type UnmatchedAvcEntry = Omit<GuestAvc, 'matchedBy'>;
+
+/** An ANOM_* record of a process that is no running guest's: which process it was, too. */
+export interface UnmatchedAnomalyEntry extends GuestAnomaly {
+  /** The process's command name. */
+  readonly comm: string | null;
+  /** Its executable. */
+  readonly exe: string | null;
+}
+
+/** What the correlator keeps of the AVC denials and anomalies of no known guest. */
+export interface UnmatchedKept {
+  /** Every one, counted. */
+  avcs: number;
+  anomalies: number;
+  /** The first `keepUnmatched` of each. */
+  readonly avcEntries: UnmatchedAvcEntry[];
+  readonly anomalyEntries: UnmatchedAnomalyEntry[];
+}
+
 
 /** An assignment as a snapshot keeps it. */
 export interface SnapshotAssignment extends NewAssignment {}
@@ -141,6 +168,8 @@ export interface CorrelatorOptions {
   readonly handOn?: boolean;
   /** Rows written before `forget` rebuilds the tables (default 16,384): fewer keep less, at more copies. */
   readonly forgetAtLeast?: number;
+  /** How many unmatched AVC denials, and as many anomalies, are kept as entries (default UNMATCHED_KEPT): the rest are only counted. */
+  readonly keepUnmatched?: number;
 }
 
 export class SessionCorrelator {
@@ -153,8 +182,9 @@ export class SessionCorrelator {
   avcList: GuestAvc[] = [];
   anomalyList: GuestAnomaly[] = [];
   downList: ProofId[] = [];
-  /** AVC denials and anomalies of no known guest: reported, not dropped. */
-  readonly unmatched: { avcs: number; anomalies: number } = { avcs: 0, anomalies: 0 };
+  /** AVC denials and anomalies of no known guest: reported, not dropped (all counted, the first kept). */
+  readonly unmatched: UnmatchedKept = { avcs: 0, anomalies: 0, avcEntries: [], anomalyEntries: [] };
+  private readonly unmatchedKept: number;
   private readonly running = new Map<string, SessionState>();
   private readonly latest = new Map<string, SessionState>();
   private readonly pending = new Map<string, Pending>();
@@ -175,6 +205,7 @@ export class SessionCorrelator {
     this.tell = options.onChange;
     this.handOn = options.handOn ?? false;
     this.forgetAtLeast = options.forgetAtLeast ?? FORGET_AT_LEAST;
+    this.unmatchedKept = options.keepUnmatched ?? UNMATCHED_KEPT;
   }
 
   private readonly forgetAtLeast: number;
@@ -390,7 +421,8 @@ export class SessionCorrelator {
       };
     });
     const pending = [...this.pending.values()].map((entry) => ({ node: entry.node, uuid: entry.uuid, name: entry.name, virt: entry.virt, labels: entry.labels, resources: entry.resources.map(assignmentOf) }));
-    return { version: 1, sessions, pending, levels: [...this.byLevel], unmatched: { ...this.unmatched } };
+    // The unmatched entries are not kept: only the whole-log JSON forms show them, and they never restore.
+    return { version: 1, sessions, pending, levels: [...this.byLevel], unmatched: { avcs: this.unmatched.avcs, anomalies: this.unmatched.anomalies } };
   }
 
   /** A correlator that goes on from a snapshot (see `snapshot`). */
@@ -725,15 +757,18 @@ export class SessionCorrelator {
         matchedBy = 'resource-path';
       }
     }
-    if (!session) {
-      this.unmatched.avcs++;
-      return;
-    }
+    // Past the kept ones, an unmatched AVC is only counted: no entry is made.
+    if (!session && this.unmatched.avcs++ >= this.unmatchedKept) return;
     const entry: GuestAvc = {
       kind: avc.kind, matchedBy, result: avc.denied ? 'denied' : avc.kind === 'apparmor' ? (record.fieldValue('apparmor') ?? 'allowed').toLowerCase() : 'granted',
       permissions: avc.permissions.map((permission) => this.kept(permission)), comm: this.kept(avc.comm), target: this.kept(avc.name ?? avc.path),
       scontext: this.kept(avc.scontext), tcontext: this.kept(avc.tcontext), user, proof: proofOf(record, event),
     };
+    if (!session) {
+      const { matchedBy: _none, ...unmatched } = entry;
+      this.unmatched.avcEntries.push(unmatched);
+      return;
+    }
     session.avcs.push(entry);
     this.addRow(ROW_AVC, session, this.avcList.push(entry) - 1);
     this.tell?.(liveEvent('avc', session, entry.proof, { user, detail: entryDetail(entry) }));
@@ -757,11 +792,13 @@ export class SessionCorrelator {
       const candidate = this.sessionFor(level === null ? undefined : this.byLevel.get(`${node}\u0000${level}`));
       if (candidate && candidate.end === null) session = candidate;
     }
+    if (!session && this.unmatched.anomalies++ >= this.unmatchedKept) return;
+    const anomaly: GuestAnomaly = { type: record.type, pid, signal, user: userOf(record), proof: proofOf(record, event) };
     if (!session) {
-      this.unmatched.anomalies++;
+      const processField = (name: string): string | null => this.kept(record.fieldValue(name) ?? null);
+      this.unmatched.anomalyEntries.push({ ...anomaly, comm: processField('comm'), exe: processField('exe') });
       return;
     }
-    const anomaly: GuestAnomaly = { type: record.type, pid, signal, user: userOf(record), proof: proofOf(record, event) };
     session.anomalies.push(anomaly);
     this.addRow(ROW_ANOM, session, this.anomalyList.push(anomaly) - 1);
     this.tell?.(liveEvent('anomaly', session, anomaly.proof, { user: anomaly.user, detail: entryDetail(anomaly) }));

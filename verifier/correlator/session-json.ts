@@ -1,6 +1,7 @@
 // A guest session in its published form: what `auvirt --format json` prints for each session and what
 // `readSessions` yields. Times are ISO 8601 (UTC), proofs `node:seconds.millis:serial`.
 import { isoTime } from '../local-time.js';
+import type { UnmatchedKept } from './session-correlator.js';
 import { formatProofId, type GuestSession, type ProofId, type SessionEnd } from './session-model.js';
 
 /** One guest session: from a start (or the first record of a guest already running) to its end. */
@@ -146,5 +147,49 @@ export function sessionJson(session: GuestSession): SessionJson {
     })),
     avcs: session.avcs.map((avc) => ({ ...avc, proof: formatProofId(avc.proof), time: time(avc.proof) })),
     anomalies: session.anomalies.map((anomaly) => ({ ...anomaly, proof: formatProofId(anomaly.proof), time: time(anomaly.proof) })),
+  };
+}
+
+/** AVC denials and anomalies, counted. */
+export interface UnmatchedCounts {
+  /** AVC and USER_AVC denials. */
+  readonly avcs: number;
+  /** ANOM_* records. */
+  readonly anomalies: number;
+}
+
+/** An AVC denial tied to no guest: the fields of a session's AVC entry, less how it was tied (it was not). */
+export type UnmatchedAvc = Omit<SessionJson['avcs'][number], 'matchedBy'>;
+
+/** An ANOM_* record of a process that was no running guest's QEMU: a session's anomaly entry, and which process. */
+export type UnmatchedAnomaly = SessionJson['anomalies'][number] & {
+  /** The process's command name (comm=). */
+  readonly comm: string | null;
+  /** Its executable (exe=). */
+  readonly exe: string | null;
+};
+
+/**
+ * The AVC denials and anomalies of the log that no guest's session took: every one counted (`avcs`,
+ * `anomalies`), the first of each listed with its fields and proof (`keepUnmatched` of `readSessions`, 1,000
+ * by default), and how many are not listed (`omitted`), so memory stays flat whatever the log holds.
+ */
+export interface Unmatched extends UnmatchedCounts {
+  /** The first unmatched AVC denials, in the log's order. */
+  readonly avcEntries: readonly UnmatchedAvc[];
+  /** The first unmatched anomalies, in the log's order. */
+  readonly anomalyEntries: readonly UnmatchedAnomaly[];
+  /** How many of each are counted but not listed: `avcs - avcEntries.length`, `anomalies - anomalyEntries.length`. */
+  readonly omitted: UnmatchedCounts;
+}
+
+/** The correlator's unmatched AVCs and anomalies in their published form. */
+export function unmatchedJson(unmatched: UnmatchedKept): Unmatched {
+  return {
+    avcs: unmatched.avcs,
+    anomalies: unmatched.anomalies,
+    avcEntries: unmatched.avcEntries.map((avc) => ({ ...avc, proof: formatProofId(avc.proof), time: time(avc.proof) })),
+    anomalyEntries: unmatched.anomalyEntries.map((anomaly) => ({ ...anomaly, proof: formatProofId(anomaly.proof), time: time(anomaly.proof) })),
+    omitted: { avcs: unmatched.avcs - unmatched.avcEntries.length, anomalies: unmatched.anomalies - unmatched.anomalyEntries.length },
   };
 }
