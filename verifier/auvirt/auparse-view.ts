@@ -4,6 +4,7 @@
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
+import { auUnescape } from '../../src/encoding/au-unescape.js';
 
 interface ViewField {
   readonly name: string;
@@ -33,28 +34,6 @@ export function interpretEscaped(raw: string): string {
   return auUnescape(raw.startsWith('00') ? raw.slice(2) : raw) ?? raw;
 }
 
-const HEX_DIGIT = /[0-9A-Fa-f]/;
-
-/**
- * au_unescape: `(…)` as written; else the leading hex digits two to a byte by x2c (an odd last digit is
- * a high half-byte), read as a C string (up to a decoded NUL); null under two digits.
- */
-export function auUnescape(text: string): string | null {
-  if (text.startsWith('(')) {
-    const close = text.indexOf(')');
-    return close === -1 ? null : text.slice(0, close + 1);
-  }
-  let length = 0;
-  while (length < text.length && HEX_DIGIT.test(text[length]!)) length++;
-  if (length < 2) return null;
-  let decoded = '';
-  for (let at = 0; at < length; at += 2) {
-    const byte = (parseInt(text[at]!, 16) << 4) | (at + 1 < length ? parseInt(text[at + 1]!, 16) : 0);
-    if (byte === 0) break;
-    decoded += String.fromCharCode(byte);
-  }
-  return decoded;
-}
 
 /**
  * auparse_do_interpretation's first look: the record's interpretation list (load_interpretation_list of

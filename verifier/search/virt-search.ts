@@ -6,6 +6,7 @@ import { auditTime, ausearchAuditRecord, readAusearchEvents, type AusearchEvent 
 import { AUDIT_SECCOMP, AUDIT_SYSCALL, seccompReadable, syscallArguments } from './syscall-arguments.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
+import { auUnescape } from '../../src/encoding/au-unescape.js';
 
 export interface SearchCriteria {
   readonly uuid?: string;
@@ -28,27 +29,6 @@ export function isUserMessageType(type: number | null): boolean {
   return type !== null && USER_MESSAGE_TYPES.some(([low, high]) => type >= low && type <= high);
 }
 
-/**
- * ausearch's unescape (ausearch-lookup.c): `(…)` kept as written; else the leading hex digits, two to a
- * byte by x2c (an odd last digit is its high half), the result a C string (it ends at a decoded NUL);
- * null for fewer than two digits.
- */
-export function ausearchUnescape(text: string): string | null {
-  if (text.startsWith('(')) {
-    const close = text.indexOf(')');
-    return close === -1 ? null : text.slice(0, close + 1);
-  }
-  let length = 0;
-  while (length < text.length && /[0-9A-Fa-f]/.test(text[length]!)) length++;
-  if (length < 2) return null;
-  let decoded = '';
-  for (let at = 0; at < length; at += 2) {
-    const byte = (parseInt(text[at]!, 16) << 4) | (at + 1 < length ? parseInt(text[at + 1]!, 16) : 0);
-    if (byte === 0) break;
-    decoded += String.fromCharCode(byte);
-  }
-  return decoded;
-}
 
 /** The value after `vm=`: text up to the closing quote, else as ausearch's unescape reads it. */
 export function extractVm(text: string): string | null {
@@ -59,7 +39,8 @@ export function extractVm(text: string): string | null {
     const end = value.indexOf('"', 1);
     return end === -1 ? value.slice(1) : value.slice(1, end);
   }
-  return ausearchUnescape(value);
+  // ausearch's unescape (ausearch-lookup.c) is auparse's au_unescape
+  return auUnescape(value);
 }
 
 /** The value after `uuid=`, up to a space, a colon or the end. */
