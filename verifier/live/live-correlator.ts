@@ -70,7 +70,9 @@ export class LiveCorrelator {
     const told = (event: LiveEvent): void => {
       if (this.shouldTell()) options.onEvent(event);
     };
-    this.correlator = options.snapshot ? SessionCorrelator.restore(options.snapshot, { onChange: told }) : new SessionCorrelator({ onChange: told });
+    // Unmatched AVCs and anomalies are counted, not kept: no live event tells them, and a state file keeps counts only.
+    const correlatorOptions = { onChange: told, keepUnmatched: 0 };
+    this.correlator = options.snapshot ? SessionCorrelator.restore(options.snapshot, correlatorOptions) : new SessionCorrelator(correlatorOptions);
     // Bounded: under a steady stream, an event waiting for its end would otherwise hold every later one in memory.
     this.grouper = new EventGrouper<AuditRecord>((event) => this.handle(event), { order: 'stamp', maxPendingEvents: MAX_PENDING_EVENTS });
   }
