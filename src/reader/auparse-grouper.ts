@@ -6,9 +6,9 @@
 // one is complete, only after a record opens a new event (or at the end), so a record joining an event
 // never lets one out by itself. Its slots are reused first-empty-first, which decides ties.
 import type { AuditTime } from '../model/audit-record.js';
-import { EOE, PROCTITLE } from '../tables/record-types.js';
+import { EOE } from '../tables/record-types.js';
 import type { GroupableRecord, GroupedEvent } from './event-grouper.js';
-import { extractTimestamp } from './ausearch-lol.js';
+import { extractTimestamp, standsAlone } from './ausearch-lol.js';
 import { ScannedLine } from './scanned-line.js';
 
 /** A serial as a bigint; one no double holds (hundreds of digits) past every unsigned long. */
@@ -22,24 +22,12 @@ function exactSerial(record: GroupableRecord, serial: number): bigint {
   return found?.kind === 'stamp' ? found.stamp.serial : bigSerial(serial);
 }
 
-const AUDIT_FIRST_EVENT = 1300;
-const AUDIT_FIRST_ANOM_MSG = 2100;
-const AUDIT_KERNEL = 2000;
-const AUDIT_MAC_UNLBL_ALLOW = 1406;
-const AUDIT_MAC_CALIPSO_DEL = 1419;
 const EOE_TIMEOUT_SECONDS = 2;
 
 /** au_check_events: the last record's type says the event is whole. */
 function endsEvent(type: number | null): boolean {
   const value = type ?? -1;
-  return (
-    value === PROCTITLE ||
-    value === EOE ||
-    value < AUDIT_FIRST_EVENT ||
-    value >= AUDIT_FIRST_ANOM_MSG ||
-    value === AUDIT_KERNEL ||
-    (value >= AUDIT_MAC_UNLBL_ALLOW && value <= AUDIT_MAC_CALIPSO_DEL)
-  );
+  return value === EOE || standsAlone(value);
 }
 
 const EMPTY = 0;

@@ -154,8 +154,27 @@ export function extractTimestamp(line: string, options: LolOptions = {}): Extrac
   return { kind: 'stamp', stamp: { node, ...read, type: msgTypeOf(typeName), typeName, stampAt: msg.value.at + open + 1 } };
 }
 
-/** check_events: an event known by its first record's type to be one record long. */
-function standsAlone(type: number): boolean {
+/**
+ * Where a record's body begins: after `): ` when the stamp's word closes, else at the stamp (ausearch and
+ * auparse then search the whole line for a field).
+ */
+export function bodyStartAfterStamp(text: string, stampAt: number): number {
+  const space = text.indexOf(' ', stampAt);
+  const close = text.indexOf(')', stampAt);
+  let bodyStart = stampAt;
+  if (close !== -1 && (space === -1 || close < space)) {
+    bodyStart = close + 1;
+    if (text[bodyStart] === ':') bodyStart++;
+    if (text[bodyStart] === ' ') bodyStart++;
+  }
+  return bodyStart;
+}
+
+/**
+ * check_events (ausearch-lol.c), the same rule as auparse's au_check_events: an event known by its type to
+ * be one record long.
+ */
+export function standsAlone(type: number): boolean {
   return (
     type === AUDIT_PROCTITLE ||
     type < AUDIT_FIRST_EVENT ||

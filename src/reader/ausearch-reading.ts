@@ -5,7 +5,7 @@
 // longer than a piece (cut in pieces, the later ones read as lines of their own), a line whose stamp
 // cannot be read or that is no record at all.
 import { AuditRecord, type AuditTime, type RecordIssue } from '../model/audit-record.js';
-import { AusearchLol, extractTimestamp, type LolOptions, type LolStamp } from './ausearch-lol.js';
+import { AusearchLol, bodyStartAfterStamp, extractTimestamp, type LolOptions, type LolStamp } from './ausearch-lol.js';
 import { FgetsPieces, type FgetsPiece } from './fgets-pieces.js';
 import { displayName, InputError, type AuditInput } from './input-set.js';
 import { parseLine, type RejectReason } from './parse-line.js';
@@ -121,16 +121,7 @@ export function ausearchAuditRecord(record: AusearchRecord): AuditRecord {
     issues.push({ rule: 'crlf', message: 'line ends in CR LF; auditd writes LF only' });
   }
   const { stamp } = record;
-  // The body follows `): ` when the stamp's word closes; else it is read from the stamp on (ausearch
-  // searches the whole line for a field).
-  const space = text.indexOf(' ', stamp.stampAt);
-  const close = text.indexOf(')', stamp.stampAt);
-  let bodyStart = stamp.stampAt;
-  if (close !== -1 && (space === -1 || close < space)) {
-    bodyStart = close + 1;
-    if (text[bodyStart] === ':') bodyStart++;
-    if (text[bodyStart] === ' ') bodyStart++;
-  }
+  const bodyStart = bodyStartAfterStamp(text, stamp.stampAt);
   const separator = text.indexOf(ENRICHMENT_SEPARATOR, bodyStart);
   return new AuditRecord({
     file: record.file,

@@ -1,7 +1,7 @@
 import { AuditRecord, type RecordIssue } from '../model/audit-record.js';
 import { recordTypeName, recordTypeNumber } from '../tables/record-types.js';
 import type { RawHeader } from './raw-header.js';
-import { extractTimestamp } from './ausearch-lol.js';
+import { bodyStartAfterStamp, extractTimestamp } from './ausearch-lol.js';
 
 /** Why a line is not an audit record (see {@link ParsedLine}). */
 export type RejectReason =
@@ -260,15 +260,7 @@ function parseAuparseStamp(text: string, context: LineContext, issues: RecordIss
   const found = extractTimestamp(text, { auparse: true });
   if (found.kind !== 'stamp') return null;
   const { stamp } = found;
-  // The body follows `): ` when the stamp's word closes; else it is read from the stamp on.
-  const space = text.indexOf(' ', stamp.stampAt);
-  const close = text.indexOf(')', stamp.stampAt);
-  let bodyStart = stamp.stampAt;
-  if (close !== -1 && (space === -1 || close < space)) {
-    bodyStart = close + 1;
-    if (text[bodyStart] === ':') bodyStart++;
-    if (text[bodyStart] === ' ') bodyStart++;
-  }
+  const bodyStart = bodyStartAfterStamp(text, stamp.stampAt);
   return new AuditRecord({
     file: context.file,
     line: context.line,
