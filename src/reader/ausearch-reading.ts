@@ -34,7 +34,13 @@ export interface AusearchReadOptions extends LolOptions {
 }
 
 /** The interpreted stamp of `ausearch -i` output: a date and time, not seconds. */
-const INTERPRETED_STAMP = /^[^)]*[^\d.:)][^)]*:\d+\) :/;
+const INTERPRETED_STAMP = /[^)]*[^\d.:)][^)]*:\d+\) :/y;
+
+/** Whether the stamp at `at` is an interpreted one, read in place (no copy of every line's rest). */
+function interpretedStampAt(text: string, at: number): boolean {
+  INTERPRETED_STAMP.lastIndex = at;
+  return INTERPRETED_STAMP.test(text);
+}
 
 /**
  * Reads the inputs as ausearch does and hands each event on in ausearch's order. `ausearch -i` output is
@@ -70,7 +76,7 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
         if (!piece.continuation && !isBlankOrSeparator(text)) lost ??= isInterpreted(text, file, piece.line) ? 'interpreted' : /^(?:node=\S* )?type=/.test(text) ? 'bad-header' : 'not-audit';
         return;
       }
-      if (INTERPRETED_STAMP.test(text.slice(found.stamp.stampAt)) && isInterpreted(text, file, piece.line)) {
+      if (interpretedStampAt(text, found.stamp.stampAt) && isInterpreted(text, file, piece.line)) {
         lost ??= 'interpreted';
         return;
       }
