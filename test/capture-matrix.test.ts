@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../src/index.js';
 import type { Journal } from '../scripts/lab/journal.js';
-import { compareJournal, comparisonTable, diffPayloads, recordKind } from '../scripts/lab/payload-diff.js';
+import { compareJournal, comparisonDetails, comparisonTable, diffPayloads, recordKind } from '../scripts/lab/payload-diff.js';
 import { STRICT_BUILDER_PARITY } from './support/builder-parity.js';
 import { EXAMPLES_CAPTURE_HOST } from './support/capture-host.js';
 import { capturedPayloads, readJournal, rebuiltPayloads } from './support/journal-replay.js';
@@ -152,5 +152,14 @@ describe('the step-by-step comparison', () => {
     expect(diffPayloads([a, b], [a, b])).toMatchObject({ equal: 2, differing: 0, missing: 0, extra: 0 });
     expect(diffPayloads([a, b], [b, a])).toMatchObject({ equal: 1, differing: 0, missing: 1, extra: 1 });
     expect(diffPayloads([a], [])).toMatchObject({ equal: 0, missing: 1, extra: 0 });
+  });
+
+  it('the details name every guest not rendered exactly, with each of its records marked, and nothing else', () => {
+    const [a, b, c] = ['virt=kvm resrc=net reason=open res=success', 'virt=kvm resrc=mem reason=start res=success', 'virt=kvm resrc=net reason=open res=failed'];
+    const guest = (role: string, captured: string[], rebuilt: string[]) => ({ role, uuid: `uuid-${role}`, captured: captured.length, rebuilt: rebuilt.length, ...diffPayloads(captured, rebuilt) });
+    expect(comparisonDetails([guest('same', [a, b], [a, b])])).toBe('');
+    expect(comparisonDetails([guest('same', [a], [a]), guest('off', [a, b, a], [c, b, b])]).split('\n')).toEqual([
+      'off (uuid-off)', `~ libvirt: ${a}`, `~ builder: ${c}`, `  ${b}`, `- ${a}`, `+ ${b}`,
+    ]);
   });
 });

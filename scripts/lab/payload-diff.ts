@@ -123,3 +123,18 @@ export function comparisonTable(title: string, rows: readonly GuestComparison[])
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [title, line(header), ...body.map(line)].join('\n');
 }
+
+/** Every record of the guests that are not all equal, marked as the diff saw it: what a failed run must show. */
+export function comparisonDetails(rows: readonly GuestComparison[]): string {
+  const mark: Record<DiffKind, string> = { equal: '  ', differing: '~ ', missing: '- ', extra: '+ ' };
+  const out: string[] = [];
+  for (const row of rows) {
+    if (row.differing + row.missing + row.extra === 0 && row.rebuildError === undefined) continue;
+    out.push(`${row.role} (${row.uuid})${row.rebuildError ? `: the builder threw: ${row.rebuildError}` : ''}`);
+    for (const diff of row.rows) {
+      if (diff.kind === 'differing') out.push(`~ libvirt: ${diff.captured}`, `~ builder: ${diff.rebuilt}`);
+      else out.push(`${mark[diff.kind]}${diff.captured ?? diff.rebuilt}`);
+    }
+  }
+  return out.join('\n');
+}
