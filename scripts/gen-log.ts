@@ -10,6 +10,7 @@ import { bytesToHex } from '../src/encoding/audit-encoding.js';
 import { type EmitInput } from '../emitter/index.js';
 import { buildPayload } from '../emitter/payload.js';
 import { renderAuditLine } from '../emitter/audit-line.js';
+import { mulberry32 } from './seeded-random.js';
 
 interface Guest {
   readonly name: string;
@@ -19,17 +20,6 @@ interface Guest {
   running: boolean;
   pid: number;
   disks: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface GeneratorOptions {

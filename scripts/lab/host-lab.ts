@@ -169,6 +169,14 @@ export class HostLab {
     return `${this.root}${path}`;
   }
 
+  /** The lab's images directory (made, readable by QEMU's user), as libvirt names it. */
+  imagesDirectory(): string {
+    const images = join(this.directory, 'images');
+    mkdirSync(this.hostPath(images), { recursive: true });
+    chmodSync(this.hostPath(images), 0o755);
+    return images;
+  }
+
   /** The journal's header: which libvirtd wrote the capture (its version and pid) on which host. */
   journalHeader(): { libvirt: string; libvirtdPid?: number; host: { cpu?: string; kernel: string } } {
     const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();

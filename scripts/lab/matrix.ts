@@ -124,9 +124,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
   const say = options.say ?? (() => {});
   const directory = lab.directory;
   const host = (path: string) => lab.hostPath(path);
-  const images = join(directory, 'images');
-  mkdirSync(host(images), { recursive: true });
-  chmodSync(host(images), 0o755);
+  const images = lab.imagesDirectory();
   const qcow2 = (name: string, size = '16M', backing?: { path: string; format: string }) => {
     const path = join(images, name);
     // -u: the backing path is libvirt's (inside a chroot), not necessarily reachable from here.

@@ -84,9 +84,7 @@ export async function runScenario(lab: HostLab, options: ScenarioOptions): Promi
   const say = options.say ?? (() => {});
   const directory = lab.directory;
   const host = (path: string) => lab.hostPath(path);
-  const images = join(directory, 'images');
-  mkdirSync(host(images), { recursive: true });
-  chmodSync(host(images), 0o755);
+  const images = lab.imagesDirectory();
   const image = (name: string, size = '32M') => {
     const path = join(images, name);
     run('qemu-img', ['create', '-q', '-f', 'qcow2', host(path), size]);

@@ -2,21 +2,10 @@
 // resource stays open (changeable by a stop still to come), so 3.0.9's report can be written only at the
 // end. Old-value updates, failed starts and stops reach back to rows far behind; libvirt's field order.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { mulberry32 } from '../../scripts/seeded-random.js';
 
 const UUIDS = ['0b4b5e8a-3f1c-4a55-9a1e-6c7d8e9f0a01', '0b4b5e8a-3f1c-4a55-9a1e-6c7d8e9f0a02', '0b4b5e8a-3f1c-4a55-9a1e-6c7d8e9f0a03'];
 const TAIL = 'exe="/usr/sbin/libvirtd" hostname=? addr=? terminal=?';
-
-/** A small deterministic generator (mulberry32): the same log for a seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * Writes `lines` lines to `path`: each of three guests gets a machine id and starts, then hot-plugs disks
@@ -24,7 +13,7 @@ function random(seed: number): () => number {
  * of its guest, one in 200,000 a stop and a start), and at the end every guest stops.
  */
 export function writeOpenResourcesLog(path: string, lines: number, seed: number, distinctDisks = 500): void {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const disk = (): string => `/var/lib/libvirt/images/disk-${Math.floor(next() * distinctDisks)}.qcow2`;
   let serial = 1;
   let seconds = 1_700_000_000;
