@@ -3,32 +3,19 @@
 // CLI. -i changes only the summary's type column (names instead of numbers: aureport-output.c); the rows
 // are the same with and without it, which the comparisons hold to.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { virtReport, type VirtReportOptions } from '../verifier/search/virt-report.js';
 import { CLI } from './support/cli.js';
-import { EXAMPLES } from './support/examples.js';
+import { EXAMPLES, storedLogs } from './support/examples.js';
 
 const AUREPORT = '/usr/sbin/aureport';
-const CORPUS = '/work/shared/corpus';
 const env = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 process.env.TZ = 'UTC';
 const present = existsSync(AUREPORT);
 if (!present) console.warn('[skip] aureport -i comparisons: the real aureport 3.0.9 is not installed');
 
-function storedLogs(): string[] {
-  const found: string[] = [];
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(at, entry.name));
-      else if (entry.name.endsWith('.log')) found.push(join(at, entry.name));
-    }
-  };
-  walk(EXAMPLES);
-  if (existsSync(CORPUS)) walk(CORPUS);
-  return found.sort();
-}
 
 const REPORTS: ReadonlyArray<readonly [readonly string[], Omit<VirtReportOptions, 'interpret'>]> = [
   [[], { summary: false }],

@@ -4,7 +4,7 @@
 // field kind auparse interprets; the interpreted-record writer alone over every event of each file,
 // kernel records included; and what search -i says where libauparse cannot be loaded.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -17,11 +17,10 @@ import { rawLineOf, searchVirtEvents, ausearchPassesOver, type SearchCriteria } 
 import { recordTypeNumber } from '../src/tables/record-types.js';
 import { CLI } from './support/cli.js';
 import { cutOffset, cuts } from './support/damaged-logs.js';
-import { ENRICHED_CAPTURE, EXAMPLES, RAW_CAPTURE, captureLines } from './support/examples.js';
+import { ENRICHED_CAPTURE, EXAMPLES, RAW_CAPTURE, captureLines, storedLogs } from './support/examples.js';
 import { generatedLog } from './support/interpreted-logs.js';
 
 const AUSEARCH = '/usr/sbin/ausearch';
-const CORPUS = '/work/shared/corpus';
 const VIRT_TYPES = 'VIRT_CONTROL,VIRT_RESOURCE,VIRT_MACHINE_ID';
 const env = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 process.env.TZ = 'UTC';
@@ -58,19 +57,6 @@ const ours = (args: readonly string[], input?: Buffer): Run => run(process.execP
 const shell = (line: string): Run => run('bash', ['-c', line]);
 const quote = (text: string): string => `'${text.replace(/'/g, "'\\''")}'`;
 
-/** Every log stored in examples/ and, where it is present, the public corpus. */
-function storedLogs(): string[] {
-  const found: string[] = [];
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(at, entry.name));
-      else if (entry.name.endsWith('.log')) found.push(join(at, entry.name));
-    }
-  };
-  walk(EXAMPLES);
-  if (existsSync(CORPUS)) walk(CORPUS);
-  return found.sort();
-}
 
 /** The real tool and ours (--compat, or default mode where `plain`) on the same arguments: the same stdout, status and stderr. */
 function expectSame(args: readonly string[], label: string, input?: Buffer, plain = false): void {
