@@ -20,6 +20,12 @@ function domainOfStatus(text: string): string | null {
   return start >= 0 && end > start ? text.slice(start, end + '</domain>'.length) : null;
 }
 
+/**
+ * libvirt's errors when the guest kept the tray shut: it did not open it in time (qemuHotplugWaitForTrayEject,
+ * 5 s), or closed it again before QEMU removed the medium ("Tray of device '…' is not open").
+ */
+const TRAY_HELD = /timed out waiting to open tray|Tray of device '[^']*' is not open/;
+
 export class LabGuest {
   private constructor(
     private readonly lab: HostLab,
@@ -256,15 +262,23 @@ export class LabGuest {
   async changeMedia(deviceFile: string, deviceXml: string, oldSource: string | null, expectFailure = false): Promise<void> {
     const liveXml = await this.liveXml();
     const runtime = this.runtime([liveXml, deviceXml], this.lab.qemuPid(this.name));
-    const cgroup = this.cgroup();
-    let success = true;
-    try {
-      this.lab.virsh(['update-device', this.name, deviceFile, '--live']);
-    } catch (error) {
-      if (!expectFailure) throw error;
-      success = false;
+    const step = { kind: 'media-change', liveXml, deviceXml, oldSource, cgroup: this.cgroup(), runtime } as const;
+    // The guest's firmware may keep the tray shut while it probes the drive; --force opens it regardless, once
+    // libvirt has seen the tray's last move (a second later).
+    for (const flags of [[], ['--force'], ['--force']]) {
+      try {
+        this.lab.virsh(['update-device', this.name, deviceFile, '--live', ...flags]);
+        this.push(step);
+        return;
+      } catch (error) {
+        if (!expectFailure && !TRAY_HELD.test((error as Error).message)) throw error;
+        // libvirt failed the change after its cgroup allow, audited it res=failed and revoked the allow.
+        this.push({ ...step, success: false });
+        if (expectFailure) return;
+        await sleep(1_000);
+      }
     }
-    this.push({ kind: 'media-change', liveXml, deviceXml, oldSource, cgroup, ...(success ? {} : { success }), runtime });
+    throw new Error(`the tray of ${this.name}'s drive stayed shut through three media changes`);
   }
 
   /** A live change of a NIC's bridge (virsh update-device with the interface's new XML, same MAC). */

@@ -120,6 +120,11 @@ class MatrixHost {
   }
 }
 
+/** virsh says what failed on its first line and why on the next: both, on one line. */
+function oneLine(error: unknown): string {
+  return (error as Error).message.split('\n').map((line) => line.trim()).filter(Boolean).join(' / ');
+}
+
 export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<Journal> {
   const say = options.say ?? (() => {});
   const directory = lab.directory;
@@ -604,7 +609,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
           domainXml({ ...entry.shape, name: `${MATRIX_PREFIX}-${entry.role}`, uuid: matrixUuid(index) }));
       } catch (error) {
         // Refused at define time (nothing audited): this libvirt or host does not have what it needs.
-        const message = (error as Error).message.split('\n')[0]!;
+        const message = oneLine(error);
         journal.skipped.push(`${entry.role}: libvirt refuses the definition: ${message}`);
         say(`guest ${entry.role}: not defined: ${message}`);
         continue;
@@ -613,7 +618,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       try {
         await entry.run(guest);
       } catch (error) {
-        const message = (error as Error).message.split('\n')[0]!;
+        const message = oneLine(error);
         guest.note(`stopped early: ${message}`);
         journal.skipped.push(`${entry.role}: ${message}`);
         say(`guest ${entry.role}: stopped early: ${message}`);
