@@ -2,6 +2,7 @@
 // holds a VIRT_* record, typed by its first record, or the per-type summary. Rows are written as their
 // events come, as aureport prints them, so memory stays flat however long the log.
 import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
+import type { ExactInteger } from '../../src/text/strtoul.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
 import type { AuditRecord } from '../../src/model/audit-record.js';
 import { localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
@@ -47,7 +48,7 @@ export interface VirtSummaryLine {
 interface Row {
   readonly time: number;
   /** The exact time_t, where `time` is not (beyond 2^53). */
-  readonly exactTime: bigint;
+  readonly exactTime: ExactInteger;
   readonly type: string;
   readonly typeNumber: number;
   readonly outcome: AureportOutcome;
@@ -132,7 +133,7 @@ export async function virtReport(
         else entry.count++;
         return;
       }
-      const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(row.exactTime);
+      const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(BigInt(row.exactTime));
       out.text(`${events}. ${stamp} ${row.type} ${row.outcome} ${row.serial}\n`);
       options.onRow?.({ number: events, localTime: stamp, time: isoTime(row.exactTime), type: row.type, success: row.outcome, event: row.serial });
       if (out.hasFull) for (const piece of out.takeFull()) write(piece);
@@ -151,7 +152,7 @@ export async function virtReport(
   return { events, status: events === 0 && !options.summary ? 1 : 0, unread, summary };
 }
 
-function isoTime(seconds: bigint): string | null {
+function isoTime(seconds: ExactInteger): string | null {
   const date = new Date(Number(seconds) * 1000);
   return seconds > -PLAIN_SECONDS && seconds < PLAIN_SECONDS && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
