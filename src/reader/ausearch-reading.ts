@@ -5,7 +5,8 @@
 // longer than a piece (cut in pieces, the later ones read as lines of their own), a line whose stamp
 // cannot be read or that is no record at all.
 import { AuditRecord, type AuditTime, type RecordIssue } from '../model/audit-record.js';
-import { AusearchLol, bodyStartAfterStamp, extractTimestamp, type LolOptions, type LolStamp } from './ausearch-lol.js';
+import { AusearchLol, bodyStartAfterStamp, extractTimestamp, LOL_EOE_TIMEOUT, outsideBounds, type LolOptions, type LolStamp } from './ausearch-lol.js';
+import { AusearchStampScanner } from './ausearch-stamp-bytes.js';
 import { FgetsPieces, type FgetsPiece } from './fgets-pieces.js';
 import { displayName, InputError, type AuditInput } from './input-set.js';
 import { parseLine, type RejectReason } from './parse-line.js';
@@ -18,6 +19,51 @@ export interface AusearchRecord {
   readonly file: string;
   readonly line: number;
   readonly stamp: LolStamp;
+  /** Whether its text holds `latin1` (one char per byte), without making the text when it is not made yet. */
+  holds(latin1: string): boolean;
+}
+
+let lastNeedle: { readonly text: string; readonly bytes: Buffer } | null = null;
+
+/** The bytes of a latin1 text, kept for the next call: one text is looked for in every record. */
+function latin1Bytes(text: string): Buffer {
+  if (lastNeedle?.text !== text) lastNeedle = { text, bytes: Buffer.from(text, 'latin1') };
+  return lastNeedle.bytes;
+}
+
+/**
+ * A record whose text is made from its line's bytes only when it is first read: most events are passed
+ * over by their records' types alone. The bytes are a chunk of the input, which nothing writes again; a
+ * record still in the list when its chunk is done is given its text then (`keepText`), so the list never
+ * keeps a chunk alive.
+ */
+class LineRecord implements AusearchRecord {
+  constructor(
+    private bytes: Buffer | null,
+    private readonly start: number,
+    private readonly end: number,
+    private madeText: string | null,
+    readonly file: string,
+    readonly line: number,
+    readonly stamp: LolStamp,
+  ) {}
+
+  get text(): string {
+    if (this.madeText === null) {
+      this.madeText = this.bytes!.toString('latin1', this.start, this.end);
+      this.bytes = null;
+    }
+    return this.madeText;
+  }
+
+  holds(latin1: string): boolean {
+    if (this.madeText !== null) return this.madeText.includes(latin1);
+    return this.bytes!.subarray(this.start, this.end).indexOf(latin1Bytes(latin1)) !== -1;
+  }
+
+  keepText(): void {
+    if (this.madeText === null) void this.text;
+  }
 }
 
 /** An event as ausearch hands it on: the stamp of its first record, its records in the order read. */
@@ -42,13 +88,20 @@ function interpretedStampAt(text: string, at: number): boolean {
   return INTERPRETED_STAMP.test(text);
 }
 
+const NEWLINE = 10;
+
 /**
  * Reads the inputs as ausearch does and hands each event on in ausearch's order. `ausearch -i` output is
  * not read (its values were rewritten) and is counted as such.
+ *
+ * A whole line in auditd's own shape has its stamp read from its bytes (AusearchStampScanner) and its text
+ * made only if a consumer reads it; every other piece is read from its text by extractTimestamp. Both give
+ * the same stamps (a test compares them).
  */
 export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent: (event: AusearchEvent) => void, options: AusearchReadOptions = {}): Promise<UnreadLines> {
   const unread = new UnreadTally();
-  const lol = new AusearchLol<AusearchRecord>(options.eoeTimeout);
+  const lol = new AusearchLol<LineRecord>(options.eoeTimeout);
+  const scanner = new AusearchStampScanner(options.eoeTimeout ?? LOL_EOE_TIMEOUT);
   const drain = (): void => {
     for (let event = lol.takeReady(); event !== null; event = lol.takeReady()) onEvent(event);
   };
@@ -58,6 +111,15 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
     /** Why the line being read is counted as not read, once it ends. */
     let lost: RejectReason | 'interpreted' | null = null;
     const onPiece = (piece: FgetsPiece): void => {
+      if (!piece.continuation && !piece.cutAtNul && piece.inInput) {
+        const stamp = scanner.scan(piece.bytes, piece.start, piece.end);
+        if (stamp !== null) {
+          if (outsideBounds(stamp.sec, options)) return;
+          const end = piece.bytes[piece.end - 1] === NEWLINE ? piece.end - 1 : piece.end;
+          if (lol.add(stamp, new LineRecord(piece.bytes, piece.start, end, null, file, piece.line, stamp))) drain();
+          return;
+        }
+      }
       if (piece.cutAtNul) lost ??= 'nul-byte';
       if (piece.continuation && piece.text !== '\n' && piece.text !== '') lost ??= 'too-long';
       read(piece);
@@ -80,7 +142,7 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
         lost ??= 'interpreted';
         return;
       }
-      if (lol.add(found.stamp, { text, file, line: piece.line, stamp: found.stamp })) drain();
+      if (lol.add(found.stamp, new LineRecord(null, 0, 0, text, file, piece.line, found.stamp))) drain();
     };
     const pieces = new FgetsPieces(onPiece);
     const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path, 1 << 20);
@@ -88,6 +150,8 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
       for await (const chunk of chunks) {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
         pieces.push(buffer);
+        // The chunk is done: what the list still holds of it gets its own text.
+        for (const record of lol.heldRecordsNow()) record.keepText();
         bytesRead += buffer.length;
         unread.bytesRead = bytesRead;
         options.onProgress?.(bytesRead);
