@@ -3,12 +3,13 @@
 // as the C code's scan of every event at every record (test/support/grouping-references.ts), on generated
 // stamps crowded into a few seconds, serials and nodes (ties, EOEs, serials past 2^53, small bounds); the
 // stamp read from a line's bytes is extractTimestamp's on its text; and a log read in chunks cut anywhere
-// (lines across chunks are read from their text, the others from their bytes) gives the same events.
+// (lines across chunks are read from their text, the others from their bytes) gives the same events; and
+// aureport's view of a record's RAW part is the one its parsed record gives.
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AusearchLol, extractTimestamp, type LolStamp } from '../src/reader/ausearch-lol.js';
-import { readAusearchEvents, type AusearchEvent } from '../src/reader/ausearch-reading.js';
+import { ausearchAuditRecord, ausearchRawPart, readAusearchEvents, type AusearchEvent } from '../src/reader/ausearch-reading.js';
 import { AusearchStampScanner } from '../src/reader/ausearch-stamp-bytes.js';
 import { AuparseGrouper } from '../src/reader/auparse-grouper.js';
 import type { GroupedEvent } from '../src/reader/event-grouper.js';
@@ -213,6 +214,32 @@ describe('reading in chunks', () => {
         expect(byteWise).toEqual(whole);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("aureport's RAW part of a record", () => {
+  it('is the parsed record\'s text before its ENRICHED separator, on every record read (CR LF, 0x1D in the header and the body, control bytes)', async () => {
+    const enriched = fc.record({
+      line: fc.oneof({ weight: 4, arbitrary: auditdShape.map(lineOf) }, { weight: 1, arbitrary: anyLine }),
+      extra: fc.string({ unit: fc.constantFrom('\x1d', '\r', '\x01', ' ', 'A=b', 'x'), maxLength: 8 }),
+      at: fc.nat(),
+      crlf: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(enriched, { minLength: 1, maxLength: 30, size: 'max' }), async (parts) => {
+        const lines = parts.map(({ line, extra, at, crlf }) => {
+          const bare = line.replace(/\n$/, '');
+          const place = at % (bare.length + 1);
+          return `${bare.slice(0, place)}${extra}${bare.slice(place)}${crlf ? '\r' : ''}\n`;
+        });
+        const records = (await readAll(Buffer.from(lines.join(''), 'latin1'), [4096])).flatMap((event) => event.records);
+        for (const record of records) {
+          const parsed = ausearchAuditRecord(record);
+          expect(ausearchRawPart(record)).toBe(parsed.enrichmentStart === -1 ? parsed.text : parsed.text.slice(0, parsed.enrichmentStart - 1));
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -210,5 +210,17 @@ export function ausearchAuditRecord(record: AusearchRecord): AuditRecord {
   });
 }
 
+/**
+ * The record's text up to its ENRICHED separator, a last CR dropped: what `ausearchAuditRecord` gives as
+ * its text before `enrichmentStart`, found without reading the record's fields. Both find the body where
+ * the stamp's `): ` ends (RAW_HEADER's head ends there too when it takes the line) and the separator as
+ * the first 0x1D after it.
+ */
+export function ausearchRawPart(record: AusearchRecord): string {
+  const text = record.text.endsWith('\r') ? record.text.slice(0, -1) : record.text;
+  const separator = text.indexOf(ENRICHMENT_SEPARATOR, bodyStartAfterStamp(text, record.stamp.stampAt));
+  return separator === -1 ? text : text.slice(0, separator);
+}
+
 /** The stamp as a JS time (seconds as a number: exact up to 2^53). */
 export const auditTime = (stamp: LolStamp): AuditTime => ({ sec: Number(stamp.sec), ms: stamp.milli });

@@ -4,12 +4,11 @@
 import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
 import type { ExactInteger } from '../../src/text/strtoul.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
-import type { AuditRecord } from '../../src/model/audit-record.js';
 import { localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
 import { isUserMessageType } from './virt-search.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
-import { ausearchAuditRecord, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
+import { ausearchRawPart, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
 import { isVirtRecordType, recordTypeName } from '../../src/tables/record-types.js';
 
 export interface VirtReportOptions {
@@ -73,9 +72,6 @@ function localStamp(seconds: number): string {
   return prefix === null ? localStampOf(seconds) : `${prefix}${two(seconds - Math.floor(seconds / 60) * 60)}`;
 }
 
-/** The RAW part of a record's line: what aureport's parser sees (auparse cuts the line at 0x1D). */
-const rawPart = (record: AuditRecord): string => (record.enrichmentStart === -1 ? record.text : record.text.slice(0, record.enrichmentStart - 1));
-
 function rowOf(event: AusearchEvent): Row | null {
   if (!event.records.some((record) => isVirtRecordType(record.stamp.type))) return null;
   const first = event.records[0]!;
@@ -84,7 +80,8 @@ function rowOf(event: AusearchEvent): Row | null {
   let outcome: AureportOutcome = 'unset';
   for (const record of event.records) {
     if (!isUserMessageType(record.stamp.type)) continue;
-    const read = parseUserOutcome(rawPart(ausearchAuditRecord(record)));
+    // The RAW part of the line is what aureport's parser sees (auparse cuts the line at 0x1D).
+    const read = parseUserOutcome(ausearchRawPart(record));
     if (read === null) return null;
     if (read !== 'unset') outcome = read;
   }
