@@ -5,11 +5,14 @@
 // stamp read from a line's bytes is extractTimestamp's on its text; and a log read in chunks cut anywhere
 // (lines across chunks are read from their text, the others from their bytes) gives the same events; and
 // aureport's view of a record's RAW part is the one its parsed record gives.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AusearchLol, extractTimestamp, type LolStamp } from '../src/reader/ausearch-lol.js';
-import { ausearchAuditRecord, ausearchRawPart, readAusearchEvents, type AusearchEvent } from '../src/reader/ausearch-reading.js';
+import { ausearchAuditRecord, ausearchRawPart, readAusearchEvents, type AusearchEvent, type AusearchRecord } from '../src/reader/ausearch-reading.js';
 import { AusearchStampScanner } from '../src/reader/ausearch-stamp-bytes.js';
 import { AuparseGrouper } from '../src/reader/auparse-grouper.js';
 import type { GroupedEvent } from '../src/reader/event-grouper.js';
@@ -187,29 +190,30 @@ describe('the stamp read from bytes', () => {
   });
 });
 
-const readAll = async (bytes: Buffer, chunkSizes: readonly number[]): Promise<AusearchEvent[]> => {
+/** The bytes read as stdin in chunks of these sizes, in turn; each event as `take` makes of it while it is handed on. */
+const readAll = async <T>(bytes: Buffer, chunkSizes: readonly number[], take: (event: AusearchEvent) => T): Promise<T[]> => {
   const chunks: Buffer[] = [];
   for (let at = 0, index = 0; at < bytes.length; index++) {
     const size = chunkSizes[index % chunkSizes.length]!;
     chunks.push(bytes.subarray(at, at + size));
     at += size;
   }
-  const events: AusearchEvent[] = [];
-  await readAusearchEvents([{ kind: 'stdin', path: '-' }], (event) => events.push(event), { stdin: Readable.from(chunks) });
+  const events: T[] = [];
+  await readAusearchEvents([{ kind: 'stdin', path: '-' }], (event) => events.push(take(event)), { stdin: Readable.from(chunks) });
   return events;
 };
 
-const plain = (events: readonly AusearchEvent[]) => events.map((event) => ({ stamp: event.stamp, records: event.records.map((record) => ({ text: record.text, line: record.line, stamp: record.stamp })) }));
+const plain = (event: AusearchEvent) => ({ stamp: event.stamp, records: event.records.map((record) => ({ text: record.text, line: record.line, stamp: record.stamp })) });
 
 describe('reading in chunks', () => {
   it('gives the same events, records and texts whatever the chunks (lines read from bytes or from text)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof({ weight: 5, arbitrary: auditdShape.map(lineOf) }, { weight: 1, arbitrary: anyLine }), { minLength: 1, maxLength: 60, size: 'max' }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 5 }), async (lines, sizes) => {
         const bytes = Buffer.from(lines.map((line) => (line.endsWith('\n') ? line : `${line}\n`)).join(''), 'latin1');
-        const whole = plain(await readAll(bytes, [bytes.length]));
-        const cut = plain(await readAll(bytes, sizes));
+        const whole = await readAll(bytes, [bytes.length], plain);
+        const cut = await readAll(bytes, sizes, plain);
         // One byte a chunk: every line crosses a chunk and is read from its text.
-        const byteWise = plain(await readAll(bytes, [1]));
+        const byteWise = await readAll(bytes, [1], plain);
         expect(cut).toEqual(whole);
         expect(byteWise).toEqual(whole);
       }),
@@ -233,13 +237,66 @@ describe("aureport's RAW part of a record", () => {
           const place = at % (bare.length + 1);
           return `${bare.slice(0, place)}${extra}${bare.slice(place)}${crlf ? '\r' : ''}\n`;
         });
-        const records = (await readAll(Buffer.from(lines.join(''), 'latin1'), [4096])).flatMap((event) => event.records);
-        for (const record of records) {
-          const parsed = ausearchAuditRecord(record);
-          expect(ausearchRawPart(record)).toBe(parsed.enrichmentStart === -1 ? parsed.text : parsed.text.slice(0, parsed.enrichmentStart - 1));
-        }
+        const pairs = await readAll(Buffer.from(lines.join(''), 'latin1'), [4096], (event) =>
+          event.records.map((record) => {
+            const parsed = ausearchAuditRecord(record);
+            return [ausearchRawPart(record), parsed.enrichmentStart === -1 ? parsed.text : parsed.text.slice(0, parsed.enrichmentStart - 1)];
+          }),
+        );
+        for (const [rawPart, parsedPart] of pairs.flat()) expect(rawPart).toBe(parsedPart);
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('a record handed on', () => {
+  it('gives its text during onEvent and keeps it; one not read then says so instead of reading a chunk read into again', async () => {
+    // Over 2 MiB: the file's chunks are read into one buffer in turn.
+    const lines = Array.from({ length: 30_000 }, (_, index) => `type=USER_START msg=audit(1700000000.${String(index % 1000).padStart(3, '0')}:${index + 1}): pid=${index} msg='op=x'\n`);
+    const path = join(mkdtempSync(join(tmpdir(), 'virt-audit-handed-on-')), 'audit.log');
+    writeFileSync(path, lines.join(''));
+    const read: AusearchRecord[] = [];
+    const unread: AusearchRecord[] = [];
+    let index = 0;
+    await readAusearchEvents([{ kind: 'file', path }], (event) => {
+      for (const record of event.records) {
+        if (index++ % 2 === 0) {
+          expect(record.text).toBe(lines[record.line - 1]!.slice(0, -1));
+          read.push(record);
+        } else unread.push(record);
+      }
+    });
+    expect(read.map((record) => record.text)).toEqual(lines.filter((_, line) => line % 2 === 0).map((line) => line.slice(0, -1)));
+    expect(unread.length).toBe(15_000);
+    // A line across two chunks was read from its text, which it keeps; every other one has none to give.
+    let expired = 0;
+    for (const record of unread) {
+      try {
+        expect(record.text).toBe(lines[record.line - 1]!.slice(0, -1));
+      } catch (error) {
+        expect(String(error)).toMatch(/read once its event is handed on/);
+        expired++;
+      }
+    }
+    expect(expired).toBeGreaterThan(15_000 - 5);
+  });
+});
+
+describe('a file read in one buffer', () => {
+  it('gives the events stdin gives: records held across chunks keep their text (SYSCALL events wait 2 s)', async () => {
+    const lines: string[] = [];
+    for (let serial = 1; lines.length < 60_000; serial++) {
+      const stamp = `${1700000000 + Math.floor(serial / 40)}.${String(serial % 1000).padStart(3, '0')}:${serial}`;
+      lines.push(`type=SYSCALL msg=audit(${stamp}): arch=c000003e syscall=2 success=yes items=1 pid=${serial}\n`, `type=PATH msg=audit(${stamp}): item=0 name="/etc/${serial}"\n`);
+      if (serial % 7 === 0) lines.push(`type=VIRT_CONTROL msg=audit(${stamp}): pid=1 msg='op=start vm="g${serial}" res=success'\n`);
+    }
+    const bytes = Buffer.from(lines.join(''), 'latin1');
+    const path = join(mkdtempSync(join(tmpdir(), 'virt-audit-one-buffer-')), 'audit.log');
+    writeFileSync(path, bytes);
+    const fromFile: ReturnType<typeof plain>[] = [];
+    await readAusearchEvents([{ kind: 'file', path }], (event) => fromFile.push(plain(event)));
+    expect(bytes.length).toBeGreaterThan(2 << 20);
+    expect(fromFile).toEqual(await readAll(bytes, [bytes.length], plain));
   });
 });

@@ -4,16 +4,19 @@
 // command that is not --compat can say so: a line holding a NUL (its text after it is lost), a line
 // longer than a piece (cut in pieces, the later ones read as lines of their own), a line whose stamp
 // cannot be read or that is no record at all.
+import { open } from 'node:fs/promises';
 import { AuditRecord, type AuditTime, type RecordIssue } from '../model/audit-record.js';
 import { AusearchLol, bodyStartAfterStamp, extractTimestamp, LOL_EOE_TIMEOUT, outsideBounds, type LolOptions, type LolStamp } from './ausearch-lol.js';
 import { AusearchStampScanner } from './ausearch-stamp-bytes.js';
 import { FgetsPieces, type FgetsPiece } from './fgets-pieces.js';
 import { displayName, InputError, type AuditInput } from './input-set.js';
 import { parseLine, type RejectReason } from './parse-line.js';
-import { fileChunks } from './read-inputs.js';
 import { UnreadTally, type UnreadLines } from './unread-lines.js';
 
-/** A record as ausearch keeps it: its line's text (no newline), where it was read, its stamp. */
+/**
+ * A record as ausearch keeps it: its line's text (no newline), where it was read, its stamp. Its text is
+ * to be read while its event is handed on (in `onEvent`); read then, it stays.
+ */
 export interface AusearchRecord {
   readonly text: string;
   readonly file: string;
@@ -33,9 +36,9 @@ function latin1Bytes(text: string): Buffer {
 
 /**
  * A record whose text is made from its line's bytes only when it is first read: most events are passed
- * over by their records' types alone. The bytes are a chunk of the input, which nothing writes again; a
- * record still in the list when its chunk is done is given its text then (`keepText`), so the list never
- * keeps a chunk alive.
+ * over by their records' types alone. The bytes are the chunk being read, which is read into again once
+ * it is done: then a record the list still holds is given its text (`keepText`), and one already handed
+ * on without its text read has none to give (`expire`).
  */
 class LineRecord implements AusearchRecord {
   constructor(
@@ -50,7 +53,7 @@ class LineRecord implements AusearchRecord {
 
   get text(): string {
     if (this.madeText === null) {
-      this.madeText = this.bytes!.toString('latin1', this.start, this.end);
+      this.madeText = this.chunk().toString('latin1', this.start, this.end);
       this.bytes = null;
     }
     return this.madeText;
@@ -58,11 +61,21 @@ class LineRecord implements AusearchRecord {
 
   holds(latin1: string): boolean {
     if (this.madeText !== null) return this.madeText.includes(latin1);
-    return this.bytes!.subarray(this.start, this.end).indexOf(latin1Bytes(latin1)) !== -1;
+    return this.chunk().subarray(this.start, this.end).indexOf(latin1Bytes(latin1)) !== -1;
   }
 
   keepText(): void {
     if (this.madeText === null) void this.text;
+  }
+
+  /** Its chunk is read into again: the text can no longer be made. */
+  expire(): void {
+    this.bytes = null;
+  }
+
+  private chunk(): Buffer {
+    if (this.bytes === null) throw new Error(`${this.file}:${this.line}: an ausearch record's text is read once its event is handed on (in onEvent), not later`);
+    return this.bytes;
   }
 }
 
@@ -106,6 +119,8 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
     for (let event = lol.takeReady(); event !== null; event = lol.takeReady()) onEvent(event);
   };
   let bytesRead = 0;
+  /** The records whose text is still in the chunk being read. */
+  const fromChunk: LineRecord[] = [];
   for (const input of inputs) {
     const file = displayName(input);
     /** Why the line being read is counted as not read, once it ends. */
@@ -116,7 +131,9 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
         if (stamp !== null) {
           if (outsideBounds(stamp.sec, options)) return;
           const end = piece.bytes[piece.end - 1] === NEWLINE ? piece.end - 1 : piece.end;
-          if (lol.add(stamp, new LineRecord(piece.bytes, piece.start, end, null, file, piece.line, stamp))) drain();
+          const record = new LineRecord(piece.bytes, piece.start, end, null, file, piece.line, stamp);
+          fromChunk.push(record);
+          if (lol.add(stamp, record)) drain();
           return;
         }
       }
@@ -145,13 +162,15 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
       if (lol.add(found.stamp, new LineRecord(null, 0, 0, text, file, piece.line, found.stamp))) drain();
     };
     const pieces = new FgetsPieces(onPiece);
-    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : fileChunks(input.path, 1 << 20);
+    const chunks: AsyncIterable<Buffer | string> = input.kind === 'stdin' ? (options.stdin ?? process.stdin) : chunksInOneBuffer(input.path, 1 << 20);
     try {
       for await (const chunk of chunks) {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
         pieces.push(buffer);
-        // The chunk is done: what the list still holds of it gets its own text.
+        // The chunk is done: what the list still holds of it gets its own text, the rest none.
         for (const record of lol.heldRecordsNow()) record.keepText();
+        for (const record of fromChunk) record.expire();
+        fromChunk.length = 0;
         bytesRead += buffer.length;
         unread.bytesRead = bytesRead;
         options.onProgress?.(bytesRead);
@@ -165,6 +184,24 @@ export async function readAusearchEvents(inputs: readonly AuditInput[], onEvent:
   lol.terminateAll();
   drain();
   return unread.result;
+}
+
+/**
+ * A file's bytes a chunk at a time, read into one buffer again and again (no new memory for each chunk to
+ * be faulted in): each chunk is done with before the next is read (see LineRecord).
+ */
+async function* chunksInOneBuffer(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 const isBlankOrSeparator = (text: string): boolean => /^\s*$/.test(text) || text === '----';
