@@ -5,21 +5,29 @@
 // being built each time a record is added; and events are handed on, the lowest stamp first while that
 // one is complete, only after a record opens a new event (or at the end), so a record joining an event
 // never lets one out by itself. Its slots are reused first-empty-first, which decides ties.
+//
+// What auparse finds by scanning every event at each record is kept at hand here, with the same answers:
+// the building events by serial (at most one building event has a given stamp: a record opens one only
+// when none has it), every held event in a heap by (stamp, slot), the empty slots lowest first, and the
+// oldest first second of a building event. Only the event a record joins or opens can have become complete
+// by its last record's type: every other building event was checked when its last record came.
 import type { AuditTime } from '../model/audit-record.js';
 import { EOE } from '../tables/record-types.js';
 import type { GroupableRecord, GroupedEvent } from './event-grouper.js';
 import { extractTimestamp, standsAlone } from './ausearch-lol.js';
+import { MinHeap } from './min-heap.js';
+import { exactInteger, type ExactInteger } from '../text/strtoul.js';
 import { ScannedLine } from './scanned-line.js';
 
-/** A serial as a bigint; one no double holds (hundreds of digits) past every unsigned long. */
-const bigSerial = (serial: number): bigint => (Number.isFinite(serial) ? BigInt(Math.trunc(serial)) : 1n << 64n);
+/** A serial exact; one no double holds (hundreds of digits) past every unsigned long. */
+const exactOf = (serial: number): ExactInteger => (Number.isSafeInteger(serial) ? serial : Number.isFinite(serial) ? exactInteger(BigInt(Math.trunc(serial))) : 1n << 64n);
 
 /** A record's serial, exact: past 2^53 read again from its stamp (a double there stands for several). */
-function exactSerial(record: GroupableRecord, serial: number): bigint {
-  if (Number.isSafeInteger(serial)) return BigInt(serial);
+function exactSerial(record: GroupableRecord, serial: number): ExactInteger {
+  if (Number.isSafeInteger(serial)) return serial;
   const text = record instanceof ScannedLine ? record.bytes.toString('latin1', record.start, record.start + record.bodyStart) : 'text' in record && typeof record.text === 'string' ? record.text : null;
   const found = text === null ? null : extractTimestamp(text, { auparse: true });
-  return found?.kind === 'stamp' ? found.stamp.serial : bigSerial(serial);
+  return found?.kind === 'stamp' ? found.stamp.serial : exactOf(serial);
 }
 
 const EOE_TIMEOUT_SECONDS = 2;
@@ -30,31 +38,48 @@ function endsEvent(type: number | null): boolean {
   return value === EOE || standsAlone(value);
 }
 
-const EMPTY = 0;
-const BUILDING = 1;
-const COMPLETE = 2;
-
 interface Slot<R> {
-  status: number;
-  node: string | null;
-  time: AuditTime;
-  serial: number;
-  /** The serial exact (bigint): events are told apart and ordered by it. */
-  exact: bigint;
+  /** Its place in auparse's array: which of two events with the same stamp leaves first. */
+  readonly index: number;
+  complete: boolean;
+  readonly node: string | null;
+  readonly time: AuditTime;
+  readonly serial: number;
+  /** The serial exact: events are told apart and ordered by it. */
+  readonly exact: ExactInteger;
   lastType: number | null;
-  records: R[];
+  readonly records: R[];
   /** An event nobody reads: counted for completion and order, never handed on. */
-  skipped: boolean;
+  readonly skipped: boolean;
+  /** The next building event with the same exact serial. */
+  nextSameSerial: Slot<R> | null;
 }
 
 /** Events held at most: past it the lowest one still building is taken as complete (auparse has no bound). */
 const MAX_EVENTS = 10_000;
 
+/** auparse_timestamp_compare: seconds, millis, serial (not the node). */
+function compare(a: Slot<unknown>, b: Slot<unknown>): number {
+  if (a.time.sec !== b.time.sec) return a.time.sec > b.time.sec ? 1 : -1;
+  if (a.time.ms !== b.time.ms) return a.time.ms > b.time.ms ? 1 : -1;
+  if (a.exact !== b.exact) return a.exact > b.exact ? 1 : -1;
+  return 0;
+}
+
+/** au_get_ready_event's choice: the lowest stamp, of equal ones the first slot. */
+const lowestFirst = (a: Slot<unknown>, b: Slot<unknown>): number => compare(a, b) || a.index - b.index;
+
 export class AuparseGrouper<R extends GroupableRecord> {
-  private readonly slots: Slot<R>[] = [];
-  private maxi = -1;
+  /** auparse's array: each slot's event, null when empty. */
+  private readonly slots: Array<Slot<R> | null> = [];
+  private readonly emptySlots = new MinHeap<number>((a, b) => a - b);
+  private readonly held = new MinHeap<Slot<R>>(lowestFirst);
+  private readonly building = new Map<ExactInteger, Slot<R>>();
+  /** The event last found or opened: the next record most often belongs to it. */
+  private last: Slot<R> | null = null;
+  /** No building event started before this second (a lower bound; null: none is building). */
+  private oldestBuildingSec: number | null = null;
   private ready = 0;
-  private held = 0;
 
   constructor(private readonly deliver: (event: GroupedEvent<R>) => void) {}
 
@@ -69,71 +94,95 @@ export class AuparseGrouper<R extends GroupableRecord> {
 
   /** Whether a record with this stamp belongs to an event being kept (see EventGrouper.keeps). */
   keeps(node: string | null, sec: number, ms: number, serial: number, opensKept: boolean): boolean {
-    const slot = this.building(node, sec, ms, bigSerial(serial));
-    return slot === undefined ? opensKept : !slot.skipped;
+    const slot = this.buildingWith(node, sec, ms, exactOf(serial));
+    return slot === null ? opensKept : !slot.skipped;
   }
 
   /** A record of an event nobody reads (its header read as numbers: a serial past 2^53 is the nearest double). */
   skip(node: string | null, sec: number, ms: number, serial: number, typeNumber: number | null): void {
-    this.add(node, { sec, ms }, serial, bigSerial(serial), typeNumber, null);
+    this.add(node, { sec, ms }, serial, exactOf(serial), typeNumber, null);
   }
 
   /** The end of the input: every event complete, and handed on. */
   flush(): void {
-    for (let i = 0; i <= this.maxi; i++) this.markComplete(this.slots[i]!);
+    for (const slot of this.slots) if (slot !== null) this.markComplete(slot);
+    this.oldestBuildingSec = null;
     this.drain();
   }
 
-  private building(node: string | null, sec: number, ms: number, exact: bigint): Slot<R> | undefined {
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING && slot.exact === exact && slot.time.ms === ms && slot.time.sec === sec && slot.node === node) return slot;
+  private buildingWith(node: string | null, sec: number, ms: number, exact: ExactInteger): Slot<R> | null {
+    const last = this.last;
+    if (last !== null && !last.complete && last.exact === exact && last.time.ms === ms && last.time.sec === sec && last.node === node) return last;
+    for (let slot = this.building.get(exact) ?? null; slot !== null; slot = slot.nextSameSerial) {
+      if (slot.time.ms === ms && slot.time.sec === sec && slot.node === node) {
+        this.last = slot;
+        return slot;
+      }
     }
-    return undefined;
+    return null;
   }
 
-  private add(node: string | null, time: AuditTime, serial: number, exact: bigint, type: number | null, record: R | null): void {
-    const joined = this.building(node, time.sec, time.ms, exact);
-    if (joined !== undefined) {
+  private add(node: string | null, time: AuditTime, serial: number, exact: ExactInteger, type: number | null, record: R | null): void {
+    const joined = this.buildingWith(node, time.sec, time.ms, exact);
+    if (joined !== null) {
       if (record !== null && !joined.skipped) joined.records.push(record);
       joined.lastType = type;
-      this.checkEvents(time.sec);
+      this.checkEvents(joined, time.sec);
       return;
     }
     // A standalone EOE is eaten: its event was already complete.
     if (type === EOE) return;
-    this.append({ status: BUILDING, node, time, serial, exact, lastType: type, records: record === null ? [] : [record], skipped: record === null });
-    this.checkEvents(time.sec);
-    if (this.held > MAX_EVENTS) this.completeLowestBuilding();
+    const slot = this.append(node, time, serial, exact, type, record);
+    this.checkEvents(slot, time.sec);
+    if (this.slots.length - this.emptySlots.size > MAX_EVENTS) this.completeLowestBuilding();
     this.drain();
   }
 
-  private append(slot: Slot<R>): void {
-    let index = this.slots.findIndex((candidate) => candidate.status === EMPTY);
-    if (index === -1) index = this.slots.push(slot) - 1;
-    else this.slots[index] = slot;
-    if (index > this.maxi) this.maxi = index;
-    this.held++;
+  private append(node: string | null, time: AuditTime, serial: number, exact: ExactInteger, type: number | null, record: R | null): Slot<R> {
+    const index = this.emptySlots.size > 0 ? this.emptySlots.pop()! : this.slots.push(null) - 1;
+    const slot: Slot<R> = { index, complete: false, node, time, serial, exact, lastType: type, records: record === null ? [] : [record], skipped: record === null, nextSameSerial: this.building.get(exact) ?? null };
+    this.building.set(exact, slot);
+    this.slots[index] = slot;
+    this.held.push(slot);
+    this.last = slot;
+    if (this.oldestBuildingSec === null || time.sec < this.oldestBuildingSec) this.oldestBuildingSec = time.sec;
+    return slot;
   }
 
-  private checkEvents(sec: number): void {
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING && (slot.time.sec + EOE_TIMEOUT_SECONDS <= sec || endsEvent(slot.lastType))) this.markComplete(slot);
+  /** au_check_events after a record came to `changed`: every building event eoe_timeout old, and `changed` if its last record ends it. */
+  private checkEvents(changed: Slot<R>, sec: number): void {
+    if (endsEvent(changed.lastType)) this.markComplete(changed);
+    // Seconds are doubles here, as the header read them: x + 2 rounds the same way in the scan and for the bound.
+    if (this.oldestBuildingSec === null || !(this.oldestBuildingSec + EOE_TIMEOUT_SECONDS <= sec)) return;
+    let oldest: number | null = null;
+    for (const slot of this.slots) {
+      if (slot === null || slot.complete) continue;
+      if (slot.time.sec + EOE_TIMEOUT_SECONDS <= sec) this.markComplete(slot);
+      else if (oldest === null || slot.time.sec < oldest) oldest = slot.time.sec;
     }
+    this.oldestBuildingSec = oldest;
   }
 
   private markComplete(slot: Slot<R>): void {
-    if (slot.status !== BUILDING) return;
-    slot.status = COMPLETE;
+    if (slot.complete) return;
+    slot.complete = true;
     this.ready++;
+    const head = this.building.get(slot.exact)!;
+    if (head === slot) {
+      if (slot.nextSameSerial === null) this.building.delete(slot.exact);
+      else this.building.set(slot.exact, slot.nextSameSerial);
+    } else {
+      let before = head;
+      while (before.nextSameSerial !== slot) before = before.nextSameSerial!;
+      before.nextSameSerial = slot.nextSameSerial;
+    }
+    slot.nextSameSerial = null;
   }
 
   private completeLowestBuilding(): void {
     let lowest: Slot<R> | undefined;
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING && (lowest === undefined || compare(lowest, slot) === 1)) lowest = slot;
+    for (const slot of this.slots) {
+      if (slot !== null && !slot.complete && (lowest === undefined || compare(lowest, slot) === 1)) lowest = slot;
     }
     if (lowest !== undefined) this.markComplete(lowest);
   }
@@ -141,24 +190,13 @@ export class AuparseGrouper<R extends GroupableRecord> {
   /** au_get_ready_event, again while it finds one. */
   private drain(): void {
     while (this.ready > 0) {
-      let lowest: Slot<R> | undefined;
-      for (let i = 0; i <= this.maxi; i++) {
-        const slot = this.slots[i]!;
-        if (slot.status !== EMPTY && (lowest === undefined || compare(lowest, slot) === 1)) lowest = slot;
-      }
-      if (lowest === undefined || lowest.status !== COMPLETE) return;
-      lowest.status = EMPTY;
+      const lowest = this.held.peek();
+      if (lowest === undefined || !lowest.complete) return;
+      this.held.pop();
+      this.slots[lowest.index] = null;
+      this.emptySlots.push(lowest.index);
       this.ready--;
-      this.held--;
       if (!lowest.skipped) this.deliver({ node: lowest.node, time: lowest.time, serial: lowest.serial, records: lowest.records });
     }
   }
-}
-
-/** auparse_timestamp_compare: seconds, millis, serial (not the node). */
-function compare(a: Slot<unknown>, b: Slot<unknown>): number {
-  if (a.time.sec !== b.time.sec) return a.time.sec > b.time.sec ? 1 : -1;
-  if (a.time.ms !== b.time.ms) return a.time.ms > b.time.ms ? 1 : -1;
-  if (a.exact !== b.exact) return a.exact > b.exact ? 1 : -1;
-  return 0;
 }

@@ -3,18 +3,19 @@
 // time_t; an event is complete when its FIRST record's type says it stands alone, or once a newer event
 // starts eoe_timeout seconds after it; and events leave one at a time, the lowest stamp first, only
 // while that lowest one is complete (so a building event holds back every later one).
-import { strtoul } from '../text/strtoul.js';
+import { exactInteger, exactSum, strtoul, type ExactInteger } from '../text/strtoul.js';
 import { recordTypeNumber } from '../tables/record-types.js';
+import { MinHeap } from './min-heap.js';
 
 /** A record's stamp as extract_timestamp reads it (the `event` struct of ausearch-llist.h). */
 export interface LolStamp {
   readonly node: string | null;
   /** time_t: the unsigned long read, as the signed 64-bit value it becomes. */
-  readonly sec: bigint;
+  readonly sec: ExactInteger;
   /** unsigned int, at most 999. */
   readonly milli: number;
-  /** unsigned long: exact. */
-  readonly serial: bigint;
+  /** unsigned long. */
+  readonly serial: ExactInteger;
   /** audit_name_to_msg_type of the type word: -1 when not known. */
   readonly type: number;
   /** The word after `type=`, as written. */
@@ -72,7 +73,7 @@ function* words(text: string): Generator<{ word: string; at: number }> {
 }
 
 /** audit_name_to_msg_type. */
-function msgTypeOf(name: string): number {
+export function msgTypeOf(name: string): number {
   const known = recordTypeNumber(name);
   if (known !== null && !name.startsWith('UNKNOWN[')) return known;
   if (name.startsWith('UNKNOWN[')) {
@@ -99,7 +100,7 @@ function strtol32(text: string): number {
  * str2event: the seconds (strtoul, refused on ERANGE or past LONG_MAX − eoe_timeout − 1 as a signed
  * time_t), the millis after the first `.` (unsigned int, refused past 999), the serial after the next `:`.
  */
-function str2event(text: string, eoeTimeout: bigint): { sec: bigint; milli: number; serial: bigint } | null {
+function str2event(text: string, eoeTimeout: bigint): { sec: ExactInteger; milli: number; serial: ExactInteger } | null {
   const sec = strtoul(text, 0);
   const signedSec = BigInt.asIntN(64, sec.value);
   if (sec.overflow || signedSec > LONG_MAX - eoeTimeout - 1n) return null;
@@ -120,8 +121,14 @@ function str2event(text: string, eoeTimeout: bigint): { sec: bigint; milli: numb
     if (read.overflow) return null;
     serial = read.value;
   }
-  return { sec: signedSec, milli, serial };
+  return { sec: exactInteger(signedSec), milli, serial: exactInteger(serial) };
 }
+
+/** The most seconds str2event takes: LONG_MAX − eoe_timeout − 1. */
+export const maxStampSeconds = (eoeTimeout: bigint): ExactInteger => exactInteger(LONG_MAX - eoeTimeout - 1n);
+
+/** Outside -ts/-te (whole seconds; 0 or undefined is no bound, as ausearch's start_time/end_time). */
+export const outsideBounds = (sec: ExactInteger, options: LolOptions): boolean => (!!options.start && sec < options.start) || (!!options.end && sec > options.end);
 
 /**
  * extract_timestamp of ausearch-lol.c on a line as fgets read it (its newline included): only the first
@@ -150,8 +157,8 @@ export function extractTimestamp(line: string, options: LolOptions = {}): Extrac
   const eoeTimeout = options.eoeTimeout ?? LOL_EOE_TIMEOUT;
   const read = str2event(stampText, eoeTimeout);
   if (read === null) return { kind: 'unreadable', shown: stampText };
-  if ((options.start && read.sec < BigInt(options.start)) || (options.end && read.sec > BigInt(options.end))) return { kind: 'outside' };
-  return { kind: 'stamp', stamp: { node, ...read, type: msgTypeOf(typeName), typeName, stampAt: msg.value.at + open + 1 } };
+  if (outsideBounds(read.sec, options)) return { kind: 'outside' };
+  return { kind: 'stamp', stamp: { node, sec: read.sec, milli: read.milli, serial: read.serial, type: msgTypeOf(typeName), typeName, stampAt: msg.value.at + open + 1 } };
 }
 
 /**
@@ -190,15 +197,16 @@ export interface LolEvent<R> {
   readonly records: R[];
 }
 
-const EMPTY = 0;
-const BUILDING = 1;
-const COMPLETE = 2;
-
-interface Slot<R> {
-  status: number;
-  event: LolEvent<R> | null;
+/** An event in the list, in the slot it sits in. */
+interface HeldEvent<R> extends LolEvent<R> {
+  /** Its slot of the C array: which of two events with the same stamp leaves first. */
+  readonly index: number;
+  complete: boolean;
+  /** The next building event with the same serial (see `building`). */
+  nextSameSerial: HeldEvent<R> | null;
 }
 
+/** The C array grows by this many slots. */
 const ARRAY_LIMIT = 80;
 
 /** The list's bounds: far above what auditd's logs hold open at once (a few events). */
@@ -212,6 +220,10 @@ function compareEventTime(a: LolStamp, b: LolStamp): number {
   return 0;
 }
 
+/** get_ready_event's choice: the lowest stamp, of equal ones the first slot (its scan keeps the first it found). */
+const lowestFirst = <R>(a: HeldEvent<R>, b: HeldEvent<R>): number => compareEventTime(a.stamp, b.stamp) || a.index - b.index;
+
+/** Serials and seconds are ExactIntegers, so === compares them exactly. */
 function eventsAreEqual(a: LolStamp, b: LolStamp): boolean {
   return a.serial === b.serial && a.milli === b.milli && a.sec === b.sec && a.node === b.node;
 }
@@ -219,12 +231,25 @@ function eventsAreEqual(a: LolStamp, b: LolStamp): boolean {
 /**
  * The list of lists (ausearch-lol.c): its slots reused first-empty-first, as the C array is, since which
  * slot an event sits in decides which of two events with the same stamp leaves first.
+ *
+ * What 3.0.9 finds by scanning every slot at each record is kept at hand here, with the same answers: the
+ * building events by serial (at most one building event has a given stamp: a record opens one only when
+ * none has it), every held event in a heap by (stamp, slot), the empty slots lowest first, and the oldest
+ * first second of a building event (only the event a record opens can stand alone by its first record's
+ * type: every other building event was checked when it opened, and its first record does not change).
  */
 export class AusearchLol<R> {
-  private readonly slots: Slot<R>[] = [];
-  private maxi = -1;
+  /** The C array: each slot's event, null when empty. */
+  private readonly slots: Array<HeldEvent<R> | null> = [];
+  private readonly emptySlots = new MinHeap<number>((a, b) => a - b);
+  private readonly held = new MinHeap<HeldEvent<R>>(lowestFirst);
+  private readonly building = new Map<ExactInteger, HeldEvent<R>>();
+  /** The event a record last joined or opened: the next record most often belongs to it. */
+  private last: HeldEvent<R> | null = null;
+  /** No building event started before this second (a lower bound; null: none is building). */
+  private oldestBuildingSec: ExactInteger | null = null;
   private ready = 0;
-  private readonly eoeTimeout: bigint;
+  private readonly eoeTimeout: ExactInteger;
   /** Events in the list, and their records. */
   private heldEvents = 0;
   private heldRecords = 0;
@@ -237,99 +262,125 @@ export class AusearchLol<R> {
    * event); only input holding that many events open at once is read differently.
    */
   constructor(eoeTimeout: bigint = LOL_EOE_TIMEOUT, private readonly bounds: { events: number; records: number } = LOL_BOUNDS) {
-    for (let i = 0; i < ARRAY_LIMIT; i++) this.slots.push({ status: EMPTY, event: null });
-    this.eoeTimeout = eoeTimeout;
+    this.grow();
+    this.eoeTimeout = exactInteger(eoeTimeout);
+  }
+
+  private grow(): void {
+    const from = this.slots.length;
+    for (let i = 0; i < ARRAY_LIMIT; i++) {
+      this.slots.push(null);
+      this.emptySlots.push(from + i);
+    }
   }
 
   private keepWithinBounds(): void {
     if (this.heldEvents <= this.bounds.events && this.heldRecords <= this.bounds.records) return;
-    let lowest: Slot<R> | null = null;
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING && (lowest === null || compareEventTime(lowest.event!.stamp, slot.event!.stamp) === 1)) lowest = slot;
+    let lowest: HeldEvent<R> | null = null;
+    for (const event of this.slots) {
+      if (event !== null && !event.complete && (lowest === null || compareEventTime(lowest.stamp, event.stamp) === 1)) lowest = event;
     }
     if (lowest === null) return;
-    lowest.status = COMPLETE;
-    this.ready++;
+    this.complete(lowest);
     this.forcedComplete++;
+  }
+
+  /** The building event with this stamp, if any. */
+  private buildingWith(stamp: LolStamp): HeldEvent<R> | null {
+    const last = this.last;
+    if (last !== null && !last.complete && eventsAreEqual(last.stamp, stamp)) return last;
+    for (let event = this.building.get(stamp.serial) ?? null; event !== null; event = event.nextSameSerial) {
+      if (eventsAreEqual(event.stamp, stamp)) return event;
+    }
+    return null;
   }
 
   /** lol_add_record after extract_timestamp succeeded: false for a standalone EOE (eaten). */
   add(stamp: LolStamp, record: R): boolean {
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING && eventsAreEqual(slot.event!.stamp, stamp)) {
-        slot.event!.records.push(record);
-        this.heldRecords++;
-        this.keepWithinBounds();
-        return true;
-      }
+    const joined = this.buildingWith(stamp);
+    if (joined !== null) {
+      joined.records.push(record);
+      this.last = joined;
+      this.heldRecords++;
+      this.keepWithinBounds();
+      return true;
     }
     if (stamp.type === AUDIT_EOE) return false;
-    this.append({ stamp, records: [record] });
+    const event = this.append(stamp, record);
+    this.last = event;
     this.heldEvents++;
     this.heldRecords++;
-    this.checkEvents(stamp.sec);
+    this.checkEvents(event);
     this.keepWithinBounds();
     return true;
   }
 
-  private append(event: LolEvent<R>): void {
-    let index = this.slots.findIndex((slot) => slot.status === EMPTY);
-    if (index === -1) {
-      index = this.slots.length;
-      for (let i = 0; i < ARRAY_LIMIT; i++) this.slots.push({ status: EMPTY, event: null });
-    }
-    this.slots[index] = { status: BUILDING, event };
-    if (index > this.maxi) this.maxi = index;
+  private append(stamp: LolStamp, record: R): HeldEvent<R> {
+    if (this.emptySlots.size === 0) this.grow();
+    const index = this.emptySlots.pop()!;
+    const sameSerial = this.building.get(stamp.serial) ?? null;
+    const event: HeldEvent<R> = { stamp, records: [record], index, complete: false, nextSameSerial: sameSerial };
+    this.building.set(stamp.serial, event);
+    this.slots[index] = event;
+    this.held.push(event);
+    if (this.oldestBuildingSec === null || stamp.sec < this.oldestBuildingSec) this.oldestBuildingSec = stamp.sec;
+    return event;
   }
 
-  private checkEvents(sec: bigint): void {
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status !== BUILDING) continue;
-      const first = slot.event!.stamp;
-      if (first.sec + this.eoeTimeout <= sec || standsAlone(first.type)) {
-        slot.status = COMPLETE;
-        this.ready++;
-      }
+  /** check_events after `opened` was added: every building event whose first second is eoe_timeout old, and `opened` if it stands alone. */
+  private checkEvents(opened: HeldEvent<R>): void {
+    const sec = opened.stamp.sec;
+    if (standsAlone(opened.stamp.type)) this.complete(opened);
+    if (this.oldestBuildingSec === null || exactSum(this.oldestBuildingSec, this.eoeTimeout) > sec) return;
+    let oldest: ExactInteger | null = null;
+    for (const event of this.slots) {
+      if (event === null || event.complete) continue;
+      const first = event.stamp.sec;
+      if (exactSum(first, this.eoeTimeout) <= sec) this.complete(event);
+      else if (oldest === null || first < oldest) oldest = first;
     }
+    this.oldestBuildingSec = oldest;
+  }
+
+  private complete(event: HeldEvent<R>): void {
+    if (event.complete) return;
+    event.complete = true;
+    this.ready++;
+    const { serial } = event.stamp;
+    const head = this.building.get(serial)!;
+    if (head === event) {
+      if (event.nextSameSerial === null) this.building.delete(serial);
+      else this.building.set(serial, event.nextSameSerial);
+    } else {
+      let before = head;
+      while (before.nextSameSerial !== event) before = before.nextSameSerial!;
+      before.nextSameSerial = event.nextSameSerial;
+    }
+    event.nextSameSerial = null;
   }
 
   /** terminate_all_events: at the end of the last input. */
   terminateAll(): void {
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === BUILDING) {
-        slot.status = COMPLETE;
-        this.ready++;
-      }
-    }
+    for (const event of this.slots) if (event !== null) this.complete(event);
+    this.oldestBuildingSec = null;
   }
 
   /** get_ready_event: the event with the lowest stamp, if it is complete. */
   takeReady(): LolEvent<R> | null {
     if (this.ready === 0) return null;
-    let lowest: Slot<R> | null = null;
-    let lowestIndex = -1;
-    for (let i = 0; i <= this.maxi; i++) {
-      const slot = this.slots[i]!;
-      if (slot.status === EMPTY) continue;
-      if (lowest === null || compareEventTime(lowest.event!.stamp, slot.event!.stamp) === 1) {
-        lowest = slot;
-        lowestIndex = i;
-      }
-    }
-    if (lowest === null || lowest.status !== COMPLETE) return null;
-    const event = lowest.event!;
-    lowest.status = EMPTY;
-    lowest.event = null;
+    const lowest = this.held.peek();
+    if (lowest === undefined || !lowest.complete) return null;
+    this.held.pop();
+    this.slots[lowest.index] = null;
+    this.emptySlots.push(lowest.index);
     this.ready--;
     this.heldEvents--;
-    this.heldRecords -= event.records.length;
-    if (lowestIndex === this.maxi) {
-      while (this.slots[this.maxi]!.status === EMPTY && this.maxi > 0) this.maxi--;
-    }
-    return event;
+    this.heldRecords -= lowest.records.length;
+    return lowest;
+  }
+
+  /** Every record the list holds (for a reader that must copy what they point into before it is reused). */
+  *heldRecordsNow(): Generator<R> {
+    for (const event of this.slots) if (event !== null) yield* event.records;
   }
 }

@@ -46,7 +46,7 @@ interface NamedBytes<T> {
 const RECENT_SLOTS = 64;
 
 /** Values made from byte strings once, found again by a hash of the bytes and a byte comparison. */
-class ByteStringTable<T> {
+export class ByteStringTable<T> {
   private readonly byHash = new Map<number, NamedBytes<T>[]>();
   private size = 0;
   /** The entry last found per slot of the hash: a few names fill most lines, and an array beats the Map. */

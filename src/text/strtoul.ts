@@ -2,7 +2,30 @@
 // the real audit tools read with it.
 
 const ULONG_MAX = (1n << 64n) - 1n;
-const C_SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
+
+/**
+ * An exact integer: a number while it is a safe integer, a bigint only past 2^53. Two equal values are
+ * then always the same primitive, so `===`, `<` and `>` compare them exactly (JS compares a number and a
+ * bigint by value), and the common case costs no bigint.
+ */
+export type ExactInteger = number | bigint;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The value as an ExactInteger: a number when it is a safe integer. */
+export const exactInteger = (value: bigint): ExactInteger => (value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value);
+
+/** a + b, exact. */
+export function exactSum(a: ExactInteger, b: ExactInteger): ExactInteger {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return exactInteger(BigInt(a) + BigInt(b));
+}
+
+/** isspace in the C locale: space, \t, \n, \v, \f, \r. */
+const isCSpace = (code: number): boolean => code === 0x20 || (code >= 0x09 && code <= 0x0d);
 
 const digitValue = (code: number): number => {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -14,7 +37,7 @@ const digitValue = (code: number): number => {
 /** strtoul(text + from, NULL, base): its value and whether errno would be ERANGE. */
 export function strtoul(text: string, from: number, base: 10 | 16 = 10): { value: bigint; overflow: boolean } {
   let at = from;
-  while (at < text.length && C_SPACE.has(text[at]!)) at++;
+  while (at < text.length && isCSpace(text.charCodeAt(at))) at++;
   let negative = false;
   if (text[at] === '+' || text[at] === '-') negative = text[at++] === '-';
   // glibc takes a 0x prefix in base 16 only when a hex digit follows it.

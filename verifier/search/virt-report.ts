@@ -2,13 +2,13 @@
 // holds a VIRT_* record, typed by its first record, or the per-type summary. Rows are written as their
 // events come, as aureport prints them, so memory stays flat however long the log.
 import { Latin1Pieces } from '../../src/text/latin1-pieces.js';
+import type { ExactInteger } from '../../src/text/strtoul.js';
 import { MinuteTexts } from '../../src/text/minute-texts.js';
-import type { AuditRecord } from '../../src/model/audit-record.js';
 import { localStampText, parseUserOutcome, type AureportOutcome } from './aureport-record.js';
 import { isUserMessageType } from './virt-search.js';
 import type { AuditInput } from '../../src/reader/input-set.js';
 import type { UnreadLines } from '../../src/reader/unread-lines.js';
-import { ausearchAuditRecord, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
+import { ausearchRawPart, readAusearchEvents, type AusearchEvent } from '../../src/reader/ausearch-reading.js';
 import { isVirtRecordType, recordTypeName } from '../../src/tables/record-types.js';
 
 export interface VirtReportOptions {
@@ -47,7 +47,7 @@ export interface VirtSummaryLine {
 interface Row {
   readonly time: number;
   /** The exact time_t, where `time` is not (beyond 2^53). */
-  readonly exactTime: bigint;
+  readonly exactTime: ExactInteger;
   readonly type: string;
   readonly typeNumber: number;
   readonly outcome: AureportOutcome;
@@ -72,9 +72,6 @@ function localStamp(seconds: number): string {
   return prefix === null ? localStampOf(seconds) : `${prefix}${two(seconds - Math.floor(seconds / 60) * 60)}`;
 }
 
-/** The RAW part of a record's line: what aureport's parser sees (auparse cuts the line at 0x1D). */
-const rawPart = (record: AuditRecord): string => (record.enrichmentStart === -1 ? record.text : record.text.slice(0, record.enrichmentStart - 1));
-
 function rowOf(event: AusearchEvent): Row | null {
   if (!event.records.some((record) => isVirtRecordType(record.stamp.type))) return null;
   const first = event.records[0]!;
@@ -83,7 +80,8 @@ function rowOf(event: AusearchEvent): Row | null {
   let outcome: AureportOutcome = 'unset';
   for (const record of event.records) {
     if (!isUserMessageType(record.stamp.type)) continue;
-    const read = parseUserOutcome(rawPart(ausearchAuditRecord(record)));
+    // The RAW part of the line is what aureport's parser sees (auparse cuts the line at 0x1D).
+    const read = parseUserOutcome(ausearchRawPart(record));
     if (read === null) return null;
     if (read !== 'unset') outcome = read;
   }
@@ -132,7 +130,7 @@ export async function virtReport(
         else entry.count++;
         return;
       }
-      const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(row.exactTime);
+      const stamp = row.exactTime > -PLAIN_SECONDS && row.exactTime < PLAIN_SECONDS ? localStamp(row.time) : localStampText(BigInt(row.exactTime));
       out.text(`${events}. ${stamp} ${row.type} ${row.outcome} ${row.serial}\n`);
       options.onRow?.({ number: events, localTime: stamp, time: isoTime(row.exactTime), type: row.type, success: row.outcome, event: row.serial });
       if (out.hasFull) for (const piece of out.takeFull()) write(piece);
@@ -151,7 +149,7 @@ export async function virtReport(
   return { events, status: events === 0 && !options.summary ? 1 : 0, unread, summary };
 }
 
-function isoTime(seconds: bigint): string | null {
+function isoTime(seconds: ExactInteger): string | null {
   const date = new Date(Number(seconds) * 1000);
   return seconds > -PLAIN_SECONDS && seconds < PLAIN_SECONDS && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }

@@ -22,11 +22,9 @@ export interface SearchCriteria {
   readonly interpreted?: boolean;
 }
 
-/** The record types ausearch's parse_user handles. */
-const USER_MESSAGE_TYPES: ReadonlyArray<readonly [number, number]> = [[1005, 1005], [1100, 1106], [1108, 1199], [2100, 2999]];
-
+/** The record types ausearch's parse_user handles: 1005, 1100–1106, 1108–1199, 2100–2999. */
 export function isUserMessageType(type: number | null): boolean {
-  return type !== null && USER_MESSAGE_TYPES.some(([low, high]) => type >= low && type <= high);
+  return type !== null && (type === 1005 || (type >= 1100 && type <= 1106) || (type >= 1108 && type <= 1199) || (type >= 2100 && type <= 2999));
 }
 
 
@@ -110,9 +108,12 @@ export async function searchVirt(
   return matched;
 }
 
+/** Whether ausearch reads the event at all: a record of it is a user message by the type ausearch-lol read. */
+const hasUserMessage = (event: AusearchEvent): boolean => event.records.some((record) => isUserMessageType(record.stamp.type));
+
 /** An ausearch event with a user message, its records read for their fields. */
 export function userMessageEvent(event: AusearchEvent): AuditEvent | null {
-  if (!event.records.some((record) => isUserMessageType(record.stamp.type))) return null;
+  if (!hasUserMessage(event)) return null;
   const { stamp } = event;
   return { node: stamp.node, time: auditTime(stamp), serial: Number(stamp.serial), records: event.records.map(ausearchAuditRecord) };
 }
@@ -136,6 +137,9 @@ export async function searchVirtEvents(
   const unread = await readAusearchEvents(
     inputs,
     (read) => {
+      if (!hasUserMessage(read)) return;
+      // A uuid= value is matched as written: an event none of whose lines holds the text asked for has no match.
+      if (criteria.uuid !== undefined && !read.records.some((record) => record.holds(criteria.uuid!))) return;
       const event = userMessageEvent(read);
       if (event === null) return;
       if (guestAsked && !event.records.some((record) => recordMatches(record, criteria, vmBytes))) return;
