@@ -26,6 +26,13 @@ function domainOfStatus(text: string): string | null {
  */
 const TRAY_HELD = /timed out waiting to open tray|Tray of device '[^']*' is not open/;
 
+/** The tray libvirt's live XML gives the drive of `deviceXml` (its <target tray=…>), for the journal's notes. */
+function trayOf(liveXml: string, deviceXml: string): string {
+  const dev = /<target dev='([^']+)'/.exec(deviceXml)?.[1];
+  const target = dev ? new RegExp(`<target dev=["']${dev}["'][^>]*>`).exec(liveXml)?.[0] : undefined;
+  return `libvirt's view: ${target ?? 'no target'}`;
+}
+
 export class LabGuest {
   private constructor(
     private readonly lab: HostLab,
@@ -275,6 +282,7 @@ export class LabGuest {
         // libvirt failed the change after its cgroup allow, audited it res=failed and revoked the allow.
         this.push({ ...step, success: false });
         if (expectFailure) return;
+        this.note(`media change refused (${flags.join(' ') || 'no --force'}): ${(error as Error).message.split('\n').slice(1).join(' / ')} — ${trayOf(await this.liveXml(), deviceXml)}`);
         await sleep(1_000);
       }
     }
