@@ -11,7 +11,7 @@ import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.js';
 import { SESSION_TYPES } from './session-reading.js';
-import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
+import { AssignmentTable, type PagingOptions, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import { entryDetail, liveEvent, proofIds, type ChangeListener, type GuestNames } from './live-changes.js';
 import { exactStampOf, type AuditGap, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type ReportRow, type SecurityLabel, type StopRecord } from './session-model.js';
 
@@ -170,12 +170,17 @@ export interface CorrelatorOptions {
   readonly forgetAtLeast?: number;
   /** How many unmatched AVC denials, and as many anomalies, are kept as entries (default UNMATCHED_KEPT): the rest are only counted. */
   readonly keepUnmatched?: number;
+  /**
+   * How the assignments and rows are paged (paged-rows.ts): by default 16 pages of 8,192 assignments and
+   * 4 of 65,536 rows stay in memory, the rest in an unnamed file in `$TMPDIR`.
+   */
+  readonly paging?: PagingOptions;
 }
 
 export class SessionCorrelator {
   readonly strings = new StringTable();
-  assignments = new AssignmentTable(this.strings);
-  rowTable = new RowTable();
+  assignments: AssignmentTable;
+  rowTable: RowTable;
   readonly sessionStates: SessionState[] = [];
   /** Items of the rows that are not assignments, by row kind. */
   stopList: StopRecord[] = [];
@@ -206,6 +211,17 @@ export class SessionCorrelator {
     this.handOn = options.handOn ?? false;
     this.forgetAtLeast = options.forgetAtLeast ?? FORGET_AT_LEAST;
     this.unmatchedKept = options.keepUnmatched ?? UNMATCHED_KEPT;
+    this.paging = options.paging ?? {};
+    this.assignments = new AssignmentTable(this.strings, this.paging);
+    this.rowTable = new RowTable(this.paging);
+  }
+
+  private readonly paging: PagingOptions;
+
+  /** Closes the tables' temporary files (they are gone then); the correlator is not to be used after. */
+  closeTables(): void {
+    this.assignments.close();
+    this.rowTable.close();
   }
 
   private readonly forgetAtLeast: number;
@@ -348,7 +364,7 @@ export class SessionCorrelator {
     let handCursor = 0;
     for (const state of kept) if (state.index < this.handCursor) handCursor++;
     const oldAssignments = this.assignments;
-    const assignments = new AssignmentTable(this.strings);
+    const assignments = new AssignmentTable(this.strings, this.paging);
     const moved = new Map<number, number>();
     const move = (index: number): number => {
       let to = moved.get(index);
@@ -364,7 +380,7 @@ export class SessionCorrelator {
       if (state.open) for (const open of state.open.values()) for (let at = 0; at < open.length; at++) open[at] = move(open[at]!);
     });
     for (const pending of this.pending.values()) for (let at = 0; at < pending.resources.length; at++) pending.resources[at] = move(pending.resources[at]!);
-    const rowTable = new RowTable();
+    const rowTable = new RowTable(this.paging);
     const stops: StopRecord[] = [];
     const avcs: GuestAvc[] = [];
     const anomalies: GuestAnomaly[] = [];
@@ -387,6 +403,8 @@ export class SessionCorrelator {
     this.sessionStates.length = 0;
     this.sessionStates.push(...kept);
     this.handCursor = handCursor;
+    oldAssignments.close();
+    rows.close();
     this.assignments = assignments;
     this.rowTable = rowTable;
     this.stopList = stops;
