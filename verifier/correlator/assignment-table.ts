@@ -32,7 +32,6 @@ const END_SERIAL = 3;
 /** Where its details start in the details' rows (a double: their count grows with the input). */
 const DETAILS_AT = 4;
 // Ints (indexes in i32 from the row's start).
-const SESSION = 10;
 const KIND = 11;
 const REASON = 12;
 const VALUE = 13;
@@ -119,7 +118,6 @@ export class AssignmentTable {
     const index = this.rows.append();
     const row = this.rows.at(index, true);
     const i32 = this.rows.i32;
-    i32[row + SESSION] = -1;
     i32[row + KIND] = kind;
     i32[row + REASON] = reason;
     i32[row + VALUE] = value;
@@ -131,15 +129,6 @@ export class AssignmentTable {
     this.setProof(this.starts, index, assignment.start);
     if (assignment.closedAtCreation) this.end(index, assignment.start, 'detach');
     return index;
-  }
-
-  session(index: number): number {
-    return this.int(index, SESSION);
-  }
-
-  setSession(index: number, session: number): void {
-    const row = this.rows.at(index, true);
-    this.rows.i32[row + SESSION] = session;
   }
 
   kindId(index: number): number {
