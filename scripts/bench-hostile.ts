@@ -2,7 +2,8 @@
 // timed test). Each command that reads input reads (1) a file of N hostile lines (default 10 M: short garbage, NUL and
 // control bytes, VIRT records libvirt would not write, cut records, over-long lines) and (2) an endless
 // stdin of the same lines, stopped after 20 s. Peak RSS is the process's VmHWM (threads included), read
-// from /proc while it runs. Writes the "Hostile input" section of BENCHMARKS.md.
+// from /proc while it runs. Writes the "Hostile input" section of BENCHMARKS.md. `--only NAME` (repeatable)
+// runs the commands whose names contain NAME and keeps the section's other rows, saying which are which.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -141,30 +142,60 @@ function cpuName(): string {
   }
 }
 
+/** The rows of the "Hostile input" table now in BENCHMARKS.md, by command name, with the date of their run. */
+function previousRows(text: string): { rows: Map<string, string>; written: string | undefined } {
+  const rows = new Map<string, string>();
+  const start = text.indexOf('## Hostile input');
+  if (start === -1) return { rows, written: undefined };
+  const next = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, next === -1 ? undefined : next);
+  for (const line of section.split('\n')) {
+    const name = /^\| `(.+?)` \|/.exec(line)?.[1];
+    if (name !== undefined) rows.set(name, line);
+  }
+  return { rows, written: /on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(section)?.[1] };
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000000' }, 'stdin-seconds': { type: 'string', default: String(STDIN_SECONDS) } } });
+  const { values } = parseArgs({
+    options: {
+      lines: { type: 'string', default: '10000000' },
+      'stdin-seconds': { type: 'string', default: String(STDIN_SECONDS) },
+      // Runs only the commands whose names contain one of these; the other rows are kept from the last run.
+      only: { type: 'string', multiple: true },
+    },
+  });
   const lines = Number(values.lines);
   STDIN_SECONDS = Number(values['stdin-seconds']);
+  const only = values.only ?? [];
+  const chosen = only.length === 0 ? COMMANDS : COMMANDS.filter((command) => only.some((part) => command.name.includes(part)));
+  if (chosen.length === 0) throw new Error(`--only ${only.join(', ')}: no command's name contains it`);
+  const file = join(ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(file, 'utf8');
+  const previous = previousRows(text);
   const load = loadavg()[0]!;
   const path = generate(lines);
   const size = statSync(path).size;
-  const rows: string[] = [];
-  let over = 0;
-  for (const command of COMMANDS) {
+  const measured = new Map<string, string>();
+  for (const command of chosen) {
     const fromFile = await run(command.file(path), false, command.fileOnStdin === true ? path : undefined);
     const fromStdin = await run(command.stdin, true);
     console.log(`${command.name}: file ${fromFile.peakMb.toFixed(0)} MB in ${fromFile.seconds.toFixed(1)} s (${fromFile.status}); endless stdin ${fromStdin.peakMb.toFixed(0)} MB, ${fromStdin.linesFed} lines fed in ${STDIN_SECONDS} s`);
-    if (fromFile.peakMb > LIMIT_MB || fromStdin.peakMb > LIMIT_MB) over++;
-    rows.push(`| \`${command.name}\` | ${fromFile.peakMb.toFixed(0)} MB | ${fromFile.seconds.toFixed(1)} s (${fromFile.status}) | ${fromStdin.peakMb.toFixed(0)} MB | ${(fromStdin.linesFed! / 1e6).toFixed(1)} M |`);
+    measured.set(command.name, `| \`${command.name}\` | ${fromFile.peakMb.toFixed(0)} MB | ${fromFile.seconds.toFixed(1)} s (${fromFile.status}) | ${fromStdin.peakMb.toFixed(0)} MB | ${(fromStdin.linesFed! / 1e6).toFixed(1)} M |`);
   }
+  const now = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const kept = COMMANDS.filter((command) => !measured.has(command.name) && previous.rows.has(command.name));
+  const rows = COMMANDS.map((command) => measured.get(command.name) ?? previous.rows.get(command.name)).filter((row): row is string => row !== undefined);
+  const over = rows.filter((row) => row.split('|').slice(2, 5).some((cell) => /^ (\d+) MB $/.test(cell) && Number(/\d+/.exec(cell)![0]) > LIMIT_MB)).length;
   const section = [
     '## Hostile input',
     '',
-    `Written by \`npm run bench:hostile\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Do not edit by hand.`,
+    `Written by \`npm run bench:hostile\` on ${now} UTC. Do not edit by hand.`,
     '',
     `- Input: ${(lines / 1e6).toFixed(1)} M hostile lines (${(size / 1e6).toFixed(0)} MB; \`bench/.data/hostile-${lines}.log\`), a cycle of 18: 10 one-byte garbage lines, a NUL line, a control-byte line, four VIRT records libvirt would not write (a bare vm=, a double space, a record cut short, a doubled 0x1D), a stamp beyond unsigned long, a 2,000-byte garbage line; and the same cycle on an endless stdin, stopped (SIGTERM) after ${STDIN_SECONDS} s.`,
     '- Peak RSS: the process\'s VmHWM (all its threads) from /proc, read every 100 ms and before the stop. Output discarded. Our commands run as their bins run them (node with the flags of their `#!` line). Target: every command ≤ 200 MB, flat in the input size.',
     `- Machine: ${cpus().length} × ${cpuName()} (lscpu), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}, load average ${load.toFixed(1)} at the start (the machine shared with other work). The times are for orientation only (no ratio, one run); memory is what this measures. \`lifecycle\` reads no input and is not run.`,
+    ...(kept.length === 0 ? [] : [`- Run with \`--only\`: measured on ${now} UTC ${[...measured.keys()].map((name) => `\`${name}\``).join(', ')}; the other rows are as the section written on ${previous.written ?? 'an earlier date'} UTC showed them (${kept.map((command) => `\`${command.name}\``).join(', ')}).`]),
     '',
     `| command | peak RSS, file | time, file | peak RSS, endless stdin | lines taken in ${STDIN_SECONDS} s |`,
     '|---|---|---|---|---|',
@@ -174,8 +205,6 @@ async function main(): Promise<void> {
     '',
     '',
   ].join('\n');
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
   const start = text.indexOf('## Hostile input');
   const next = start === -1 ? -1 : text.indexOf('\n## ', start + 1);
   const updated = start === -1 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next === -1 ? '' : text.slice(next + 1)}`;

@@ -85,6 +85,8 @@ async function* settledSessions(inputs: readonly string[] | readonly AuditInput[
     (correlator) => {
       take(correlator);
       Object.assign(unmatched, unmatchedJson(correlator.unmatched));
+      // Every session is an object now: the tables' temporary files go (a library's process lives on).
+      correlator.closeTables();
     },
     (error: unknown) => {
       failure = { error };

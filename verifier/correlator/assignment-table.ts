@@ -1,30 +1,15 @@
-// Resource assignments and report rows in typed-array columns, strings stored once: a 1 M-line log has
-// hundreds of thousands of them, and as objects they were most of what the garbage collector copied.
-import { grown } from '../../src/model/typed-columns.js';
+// Resource assignments and report rows in fixed-size rows of pages (paged-rows.ts), strings stored once:
+// a 1 M-line log has hundreds of thousands of them; as objects they were most of what the garbage
+// collector copied, and in columns in memory the assignments of a guest that never stops grew without end.
 import { NO_STRING, StringTable } from '../../src/text/string-table.js';
+import { PagedRows, type PagingOptions } from './paged-rows.js';
 import type { ProofId, ResourceAssignment } from './session-model.js';
+
+export type { PagingOptions };
 
 export type EndedBy = ResourceAssignment['endedBy'];
 const ENDED_BY: readonly EndedBy[] = [null, 'update', 'detach', 'stop', 'failed-start', 'down', 'restarted'];
 const ENDED_BY_CODE = new Map(ENDED_BY.map((how, code) => [how, code]));
-
-/** Where a fact comes from, as columns: node (string number), seconds, milliseconds, serial. */
-export interface ProofColumns {
-  node: Int32Array;
-  sec: Float64Array;
-  ms: Uint16Array;
-  serial: Float64Array;
-  /** The exact stamps (`ProofId.exactStamp`) of proofs past 2^53 (a double does not hold them), by row. */
-  exactStamps: Map<number, string>;
-}
-
-function proofColumns(capacity: number): ProofColumns {
-  return { node: new Int32Array(capacity), sec: new Float64Array(capacity), ms: new Uint16Array(capacity), serial: new Float64Array(capacity), exactStamps: new Map() };
-}
-
-function growProofs(columns: ProofColumns, capacity: number): ProofColumns {
-  return { node: grown(columns.node, capacity), sec: grown(columns.sec, capacity), ms: grown(columns.ms, capacity), serial: grown(columns.serial, capacity), exactStamps: columns.exactStamps };
-}
 
 export interface NewAssignment extends Pick<ResourceAssignment, 'kind' | 'reason' | 'value' | 'previous' | 'success' | 'user' | 'start'> {
   /** Closed by its own record (a detach): its end is its start. */
@@ -36,130 +21,186 @@ export interface NewAssignment extends Pick<ResourceAssignment, 'kind' | 'reason
 /** StringTable.recentId slots: one per text column, one per position of a detail, one for nodes. */
 const SLOT = { kind: 0, reason: 1, value: 2, previous: 3, user: 4, firstDetail: 5, details: 16, node: 21 } as const;
 
+/** An assignment is a row of 96 bytes: 5 doubles, then ints from the 10th. */
+const ROW_BYTES = 96;
+const INTS_PER_ROW = ROW_BYTES / 4;
+// Doubles (indexes in f64 from the row's start there).
+const START_SEC = 0;
+const START_SERIAL = 1;
+const END_SEC = 2;
+const END_SERIAL = 3;
+/** Where its details start in the details' rows (a double: their count grows with the input). */
+const DETAILS_AT = 4;
+// Ints (indexes in i32 from the row's start).
+const KIND = 11;
+const REASON = 12;
+const VALUE = 13;
+const PREVIOUS = 14;
+const USER = 15;
+/** success | closed at creation << 1 | has an end << 2 | ended-by code << 8 */
+const FLAGS = 16;
+const START_NODE = 17;
+const END_NODE = 18;
+const START_MS = 19;
+const END_MS = 20;
+const DETAILS_COUNT = 21;
+const SUCCESS = 1;
+const CLOSED_AT_CREATION = 2;
+const HAS_END = 4;
+
+/** 8,192 assignments a page (768 KiB), 16 pages in memory. */
+const ASSIGNMENT_PAGES = { pageRowsShift: 13, cachedPages: 16 };
+/** The details' string numbers, 2^18 a page (1 MiB), 4 pages in memory. */
+const DETAIL_PAGES = { pageRowsShift: 18, cachedPages: 4 };
+
+const uint16 = new Uint16Array(1);
+/** A proof's milliseconds as the Uint16Array column that held them stored them (the output stays the same). */
+function asUint16(value: number): number {
+  uint16[0] = value;
+  return uint16[0]!;
+}
+
+/** Proof stamps of one side of an assignment (its start or its end), as row positions. */
+interface ProofSide {
+  readonly sec: number;
+  readonly serial: number;
+  readonly node: number;
+  readonly ms: number;
+  /** The exact stamps (`ProofId.exactStamp`) of proofs past 2^53 (a double does not hold them), by row. */
+  readonly exactStamps: Map<number, string>;
+}
+
+/**
+ * The assignments, each a row of pages: the most recently used pages in memory, the others in a
+ * temporary file (made only once more than the cached pages are needed). Read and written by index as
+ * columns would be, so nothing read depends on where a row is.
+ */
 export class AssignmentTable {
   readonly strings: StringTable;
-  length = 0;
-  private capacity = 1 << 12;
-  private sessions = new Int32Array(this.capacity);
-  private kinds = new Int32Array(this.capacity);
-  private reasons = new Int32Array(this.capacity);
-  private values = new Int32Array(this.capacity);
-  private previousValues = new Int32Array(this.capacity);
-  private users = new Int32Array(this.capacity);
-  private successes = new Uint8Array(this.capacity);
-  private closedAtCreation = new Uint8Array(this.capacity);
-  private endedBy = new Uint8Array(this.capacity);
-  private hasEnd = new Uint8Array(this.capacity);
-  private starts = proofColumns(this.capacity);
-  private ends = proofColumns(this.capacity);
-  private detailsAt = new Int32Array(this.capacity);
-  private detailsCount = new Int32Array(this.capacity);
-  private details = new Int32Array(1 << 12);
-  private detailsUsed = 0;
+  private readonly rows: PagedRows;
+  /** The details' string numbers, name, value, name, value …, one int a row. */
+  private readonly details: PagedRows;
+  private readonly starts: ProofSide = { sec: START_SEC, serial: START_SERIAL, node: START_NODE, ms: START_MS, exactStamps: new Map() };
+  private readonly ends: ProofSide = { sec: END_SEC, serial: END_SERIAL, node: END_NODE, ms: END_MS, exactStamps: new Map() };
 
-  constructor(strings: StringTable) {
+  constructor(strings: StringTable, paging: PagingOptions = {}) {
     this.strings = strings;
+    this.rows = new PagedRows(ROW_BYTES, ASSIGNMENT_PAGES, paging);
+    // A detail is an int: a page of them as many bytes as a page of assignments at most.
+    this.details = new PagedRows(4, DETAIL_PAGES, paging.pageRowsShift === undefined ? paging : { ...paging, pageRowsShift: paging.pageRowsShift + 2 });
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  /** Bytes put out to temporary files so far. */
+  get spooledBytes(): number {
+    return this.rows.spooledBytes + this.details.spooledBytes;
+  }
+
+  /** Closes the temporary files (they are gone then); the table is not to be used after. */
+  close(): void {
+    this.rows.close();
+    this.details.close();
   }
 
   add(assignment: NewAssignment): number {
-    if (this.length === this.capacity) this.grow();
-    const index = this.length++;
     const strings = this.strings;
-    this.sessions[index] = -1;
-    this.kinds[index] = strings.recentId(SLOT.kind, assignment.kind);
-    this.reasons[index] = strings.recentId(SLOT.reason, assignment.reason);
-    this.values[index] = strings.recentId(SLOT.value, assignment.value);
-    this.previousValues[index] = strings.recentId(SLOT.previous, assignment.previous);
-    this.users[index] = strings.recentId(SLOT.user, assignment.user);
-    this.successes[index] = assignment.success ? 1 : 0;
-    this.closedAtCreation[index] = assignment.closedAtCreation ? 1 : 0;
+    const kind = strings.recentId(SLOT.kind, assignment.kind);
+    const reason = strings.recentId(SLOT.reason, assignment.reason);
+    const value = strings.recentId(SLOT.value, assignment.value);
+    const previous = strings.recentId(SLOT.previous, assignment.previous);
+    const user = strings.recentId(SLOT.user, assignment.user);
+    const details = assignment.details;
+    const detailsAt = this.details.length;
+    for (let at = 0; at < details.length; at++) this.pushDetail(strings.recentId(SLOT.firstDetail + (at % SLOT.details), details[at]));
+    const index = this.rows.append();
+    const row = this.rows.at(index, true);
+    const i32 = this.rows.i32;
+    i32[row + KIND] = kind;
+    i32[row + REASON] = reason;
+    i32[row + VALUE] = value;
+    i32[row + PREVIOUS] = previous;
+    i32[row + USER] = user;
+    i32[row + FLAGS] = (assignment.success ? SUCCESS : 0) | (assignment.closedAtCreation ? CLOSED_AT_CREATION : 0);
+    i32[row + DETAILS_COUNT] = details.length / 2;
+    this.rows.f64[(row >> 1) + DETAILS_AT] = detailsAt;
     this.setProof(this.starts, index, assignment.start);
     if (assignment.closedAtCreation) this.end(index, assignment.start, 'detach');
-    else {
-      this.hasEnd[index] = 0;
-      this.endedBy[index] = 0;
-    }
-    const details = assignment.details;
-    this.detailsAt[index] = this.detailsUsed;
-    this.detailsCount[index] = details.length / 2;
-    if (this.detailsUsed + details.length > this.details.length) this.details = grown(this.details, Math.max(this.details.length * 2, this.detailsUsed + details.length));
-    for (let at = 0; at < details.length; at++) this.details[this.detailsUsed++] = strings.recentId(SLOT.firstDetail + (at % SLOT.details), details[at]);
     return index;
   }
 
-  session(index: number): number {
-    return this.sessions[index]!;
-  }
-
-  setSession(index: number, session: number): void {
-    this.sessions[index] = session;
-  }
-
   kindId(index: number): number {
-    return this.kinds[index]!;
+    return this.int(index, KIND);
   }
 
   reasonId(index: number): number {
-    return this.reasons[index]!;
+    return this.int(index, REASON);
   }
 
   valueId(index: number): number {
-    return this.values[index]!;
+    return this.int(index, VALUE);
   }
 
   previousId(index: number): number {
-    return this.previousValues[index]!;
+    return this.int(index, PREVIOUS);
   }
 
   kind(index: number): string {
-    return this.strings.text(this.kinds[index]!)!;
+    return this.strings.text(this.kindId(index))!;
   }
 
   reason(index: number): string {
-    return this.strings.text(this.reasons[index]!)!;
+    return this.strings.text(this.reasonId(index))!;
   }
 
   value(index: number): string {
-    return this.strings.text(this.values[index]!)!;
+    return this.strings.text(this.valueId(index))!;
   }
 
   user(index: number): string | null {
-    return this.strings.text(this.users[index]!);
+    return this.strings.text(this.int(index, USER));
   }
 
   success(index: number): boolean {
-    return this.successes[index] === 1;
+    return (this.int(index, FLAGS) & SUCCESS) !== 0;
   }
 
   isOpen(index: number): boolean {
-    return this.hasEnd[index] === 0;
+    return (this.int(index, FLAGS) & HAS_END) === 0;
   }
 
   endedByOf(index: number): EndedBy {
-    return ENDED_BY[this.endedBy[index]!]!;
+    return ENDED_BY[this.int(index, FLAGS) >>> 8]!;
   }
 
   startSec(index: number): number {
-    return this.starts.sec[index]!;
+    const row = this.rows.at(index, false);
+    return this.rows.f64[(row >> 1) + START_SEC]!;
   }
 
   /** Seconds of the end, or null while open. */
   endSec(index: number): number | null {
-    return this.hasEnd[index] === 1 ? this.ends.sec[index]! : null;
+    const row = this.rows.at(index, false);
+    return (this.rows.i32[row + FLAGS]! & HAS_END) === 0 ? null : this.rows.f64[(row >> 1) + END_SEC]!;
   }
 
   end(index: number, proof: ProofId, how: EndedBy): void {
     this.setProof(this.ends, index, proof);
-    this.hasEnd[index] = 1;
-    this.endedBy[index] = ENDED_BY_CODE.get(how)!;
+    const row = this.rows.at(index, true);
+    const i32 = this.rows.i32;
+    i32[row + FLAGS] = (i32[row + FLAGS]! & (SUCCESS | CLOSED_AT_CREATION)) | HAS_END | (ENDED_BY_CODE.get(how)! << 8);
   }
 
   /** The value of detail `name`, or null. */
   detail(index: number, name: string): string | null {
     const nameId = this.strings.find(name);
-    const at = this.detailsAt[index]!;
-    for (let pair = 0; pair < this.detailsCount[index]!; pair++) {
-      if (this.details[at + pair * 2] === nameId) return this.strings.text(this.details[at + pair * 2 + 1]!);
+    const row = this.rows.at(index, false);
+    const at = this.rows.f64[(row >> 1) + DETAILS_AT]!;
+    const count = this.rows.i32[row + DETAILS_COUNT]!;
+    for (let pair = 0; pair < count; pair++) {
+      if (this.detailAt(at + pair * 2) === nameId) return this.strings.text(this.detailAt(at + pair * 2 + 1));
     }
     return null;
   }
@@ -167,22 +208,26 @@ export class AssignmentTable {
   /** The record's proof, then the proof of what ended it when that was another record. */
   proofs(index: number): ProofId[] {
     const proofs = [this.proofAt(this.starts, index)];
-    if (this.hasEnd[index] === 1 && this.closedAtCreation[index] === 0) proofs.push(this.proofAt(this.ends, index));
+    const flags = this.int(index, FLAGS);
+    if ((flags & HAS_END) !== 0 && (flags & CLOSED_AT_CREATION) === 0) proofs.push(this.proofAt(this.ends, index));
     return proofs;
   }
 
   /** The assignment as an object (for JSON and tests). */
   assignment(index: number): ResourceAssignment {
     const strings = this.strings;
-    const at = this.detailsAt[index]!;
+    const row = this.rows.at(index, false);
+    const at = this.rows.f64[(row >> 1) + DETAILS_AT]!;
+    const count = this.rows.i32[row + DETAILS_COUNT]!;
+    const flags = this.rows.i32[row + FLAGS]!;
     const details: Record<string, string | null> = {};
-    for (let pair = 0; pair < this.detailsCount[index]!; pair++) {
-      Object.defineProperty(details, strings.text(this.details[at + pair * 2]!)!, { value: strings.text(this.details[at + pair * 2 + 1]!), enumerable: true, writable: true, configurable: true });
+    for (let pair = 0; pair < count; pair++) {
+      Object.defineProperty(details, strings.text(this.detailAt(at + pair * 2))!, { value: strings.text(this.detailAt(at + pair * 2 + 1)), enumerable: true, writable: true, configurable: true });
     }
     const start = this.proofAt(this.starts, index);
-    const end = this.hasEnd[index] === 0 ? null : this.closedAtCreation[index] === 1 ? start : this.proofAt(this.ends, index);
+    const end = (flags & HAS_END) === 0 ? null : (flags & CLOSED_AT_CREATION) !== 0 ? start : this.proofAt(this.ends, index);
     return {
-      kind: this.kind(index), reason: this.reason(index), value: this.value(index), previous: strings.text(this.previousValues[index]!),
+      kind: this.kind(index), reason: this.reason(index), value: this.value(index), previous: strings.text(this.previousId(index)),
       success: this.success(index), user: this.user(index), start, end, endedBy: this.endedByOf(index), details,
       proofs: end === null || end === start ? [start] : [start, end],
     };
@@ -190,67 +235,60 @@ export class AssignmentTable {
 
   /** Appends a copy of assignment `index` of `source` (a table over the same strings); returns its number here. */
   copyFrom(source: AssignmentTable, index: number): number {
-    if (this.length === this.capacity) this.grow();
-    const to = this.length++;
-    this.sessions[to] = source.sessions[index]!;
-    this.kinds[to] = source.kinds[index]!;
-    this.reasons[to] = source.reasons[index]!;
-    this.values[to] = source.values[index]!;
-    this.previousValues[to] = source.previousValues[index]!;
-    this.users[to] = source.users[index]!;
-    this.successes[to] = source.successes[index]!;
-    this.closedAtCreation[to] = source.closedAtCreation[index]!;
-    this.endedBy[to] = source.endedBy[index]!;
-    this.hasEnd[to] = source.hasEnd[index]!;
-    for (const [into, from] of [[this.starts, source.starts], [this.ends, source.ends]] as const) {
-      into.node[to] = from.node[index]!;
-      into.sec[to] = from.sec[index]!;
-      into.ms[to] = from.ms[index]!;
-      into.serial[to] = from.serial[index]!;
-      const exact = from.exactStamps.get(index);
-      if (exact === undefined) into.exactStamps.delete(to);
-      else into.exactStamps.set(to, exact);
+    const from = source.rows;
+    let row = from.at(index, false);
+    // Copied as ints: a pair of them read as a double could be a NaN, whose bits a copy need not keep.
+    const ints = from.i32.slice(row, row + INTS_PER_ROW);
+    const count = from.i32[row + DETAILS_COUNT]!;
+    const sourceAt = from.f64[(row >> 1) + DETAILS_AT]!;
+    const detailsAt = this.details.length;
+    for (let offset = 0; offset < count * 2; offset++) this.pushDetail(source.detailAt(sourceAt + offset));
+    const to = this.rows.append();
+    row = this.rows.at(to, true);
+    this.rows.i32.set(ints, row);
+    this.rows.f64[(row >> 1) + DETAILS_AT] = detailsAt;
+    for (const [into, fromSide] of [[this.starts, source.starts], [this.ends, source.ends]] as const) {
+      const exact = fromSide.exactStamps.get(index);
+      if (exact !== undefined) into.exactStamps.set(to, exact);
     }
-    const count = source.detailsCount[index]!;
-    const at = source.detailsAt[index]!;
-    this.detailsAt[to] = this.detailsUsed;
-    this.detailsCount[to] = count;
-    if (this.detailsUsed + count * 2 > this.details.length) this.details = grown(this.details, Math.max(this.details.length * 2, this.detailsUsed + count * 2));
-    for (let offset = 0; offset < count * 2; offset++) this.details[this.detailsUsed++] = source.details[at + offset]!;
     return to;
   }
 
-  private setProof(columns: ProofColumns, index: number, proof: ProofId): void {
-    columns.node[index] = proof.node === null ? NO_STRING : this.strings.recentId(SLOT.node, proof.node);
-    columns.sec[index] = proof.sec;
-    columns.ms[index] = proof.ms;
-    columns.serial[index] = proof.serial;
-    if (proof.exactStamp === undefined) columns.exactStamps.delete(index);
-    else columns.exactStamps.set(index, proof.exactStamp);
+  private int(index: number, at: number): number {
+    const row = this.rows.at(index, false);
+    return this.rows.i32[row + at]!;
   }
 
-  private proofAt(columns: ProofColumns, index: number): ProofId {
-    const exactStamp = columns.exactStamps.get(index);
-    return { node: this.strings.text(columns.node[index]!), sec: columns.sec[index]!, ms: columns.ms[index]!, serial: columns.serial[index]!, ...(exactStamp === undefined ? {} : { exactStamp }) };
+  private pushDetail(id: number): void {
+    const at = this.details.append();
+    const slot = this.details.at(at, true);
+    this.details.i32[slot] = id;
   }
 
-  private grow(): void {
-    const capacity = this.capacity * 4;
-    this.sessions = grown(this.sessions, capacity);
-    this.kinds = grown(this.kinds, capacity);
-    this.reasons = grown(this.reasons, capacity);
-    this.values = grown(this.values, capacity);
-    this.previousValues = grown(this.previousValues, capacity);
-    this.users = grown(this.users, capacity);
-    this.successes = grown(this.successes, capacity);
-    this.closedAtCreation = grown(this.closedAtCreation, capacity);
-    this.endedBy = grown(this.endedBy, capacity);
-    this.hasEnd = grown(this.hasEnd, capacity);
-    this.starts = growProofs(this.starts, capacity);
-    this.ends = growProofs(this.ends, capacity);
-    this.detailsAt = grown(this.detailsAt, capacity);
-    this.detailsCount = grown(this.detailsCount, capacity);
-    this.capacity = capacity;
+  private detailAt(at: number): number {
+    const slot = this.details.at(at, false);
+    return this.details.i32[slot]!;
+  }
+
+  private setProof(side: ProofSide, index: number, proof: ProofId): void {
+    const node = proof.node === null ? NO_STRING : this.strings.recentId(SLOT.node, proof.node);
+    const row = this.rows.at(index, true);
+    const f64 = this.rows.f64;
+    const i32 = this.rows.i32;
+    i32[row + side.node] = node;
+    f64[(row >> 1) + side.sec] = proof.sec;
+    i32[row + side.ms] = asUint16(proof.ms);
+    f64[(row >> 1) + side.serial] = proof.serial;
+    if (proof.exactStamp === undefined) side.exactStamps.delete(index);
+    else side.exactStamps.set(index, proof.exactStamp);
+  }
+
+  private proofAt(side: ProofSide, index: number): ProofId {
+    const row = this.rows.at(index, false);
+    const f64 = this.rows.f64;
+    const i32 = this.rows.i32;
+    const exactStamp = side.exactStamps.get(index);
+    return { node: this.strings.text(i32[row + side.node]!), sec: f64[(row >> 1) + side.sec]!, ms: i32[row + side.ms]!, serial: f64[(row >> 1) + side.serial]!, ...(exactStamp === undefined ? {} : { exactStamp }) };
   }
 }
 
@@ -263,35 +301,54 @@ export const ROW_AVC = 3;
 export const ROW_ANOM = 4;
 export const ROW_DOWN = 5;
 
-/** The report's rows in the order the log told them: kind, session number, and the number of the item. */
+/** A row of the report is 3 ints: kind, session, item. 2^16 rows a page (768 KiB), 4 pages in memory. */
+const ROW_PAGES = { pageRowsShift: 16, cachedPages: 4 };
+
+/**
+ * The report's rows in the order the log told them: kind, session number, and the number of the item.
+ * Paged as the assignments are: a row waits here until everything before it is settled and written.
+ */
 export class RowTable {
-  length = 0;
-  private capacity = 1 << 12;
-  private kinds = new Uint8Array(this.capacity);
-  private sessions = new Int32Array(this.capacity);
-  private items = new Int32Array(this.capacity);
+  private readonly rows: PagedRows;
+
+  constructor(paging: PagingOptions = {}) {
+    this.rows = new PagedRows(12, ROW_PAGES, paging);
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
 
   add(kind: number, session: number, item: number): void {
-    if (this.length === this.capacity) {
-      this.capacity *= 4;
-      this.kinds = grown(this.kinds, this.capacity);
-      this.sessions = grown(this.sessions, this.capacity);
-      this.items = grown(this.items, this.capacity);
-    }
-    this.kinds[this.length] = kind;
-    this.sessions[this.length] = session;
-    this.items[this.length++] = item;
+    const rows = this.rows;
+    const row = rows.at(rows.append(), true);
+    rows.i32[row] = kind;
+    rows.i32[row + 1] = session;
+    rows.i32[row + 2] = item;
   }
 
   kind(row: number): number {
-    return this.kinds[row]!;
+    const at = this.rows.at(row, false);
+    return this.rows.i32[at]!;
   }
 
   session(row: number): number {
-    return this.sessions[row]!;
+    const at = this.rows.at(row, false);
+    return this.rows.i32[at + 1]!;
   }
 
   item(row: number): number {
-    return this.items[row]!;
+    const at = this.rows.at(row, false);
+    return this.rows.i32[at + 2]!;
+  }
+
+  /** Bytes put out to the temporary file so far. */
+  get spooledBytes(): number {
+    return this.rows.spooledBytes;
+  }
+
+  /** Closes the temporary file (it is gone then); the table is not to be used after. */
+  close(): void {
+    this.rows.close();
   }
 }

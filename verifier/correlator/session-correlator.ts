@@ -10,8 +10,9 @@ import { interpretUid } from '../../src/model/user-names.js';
 import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import type { TypeSelection } from '../../src/reader/type-selection.js';
 import { idPairKey, NO_STRING, StringTable } from '../../src/text/string-table.js';
+import { IndexList } from './index-list.js';
 import { SESSION_TYPES } from './session-reading.js';
-import { AssignmentTable, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
+import { AssignmentTable, type PagingOptions, ROW_ANOM, ROW_AVC, ROW_DOWN, ROW_RESRC, ROW_START, ROW_STOP, RowTable, type EndedBy, type NewAssignment } from './assignment-table.js';
 import { entryDetail, liveEvent, proofIds, type ChangeListener, type GuestNames } from './live-changes.js';
 import { exactStampOf, type AuditGap, type GuestAnomaly, type GuestAvc, type GuestSession, type ProofId, type ReportRow, type SecurityLabel, type StopRecord } from './session-model.js';
 
@@ -56,13 +57,20 @@ export interface SessionState {
   readonly stops: StopRecord[];
   end: GuestSession['end'];
   readonly labels: SecurityLabel[];
-  readonly resources: number[];
+  readonly resources: IndexList;
   readonly avcs: GuestAvc[];
   readonly anomalies: GuestAnomaly[];
   /** Times auditd was away while the session ran (its records then are lost). */
   readonly gaps: AuditGap[];
-  /** Open assignments by kind and value (string numbers), for their update or detach; made on first use. */
-  open: Map<number | string, number[]> | undefined;
+  /**
+   * Its open successful assignments, oldest first, for their update or detach: by kind and value (string
+   * numbers), a counter's (mem, vcpu, iothread) by kind alone. Only open ones: an update or detach ends
+   * the newest and takes it out. Made on first use. (Kept apart from the paged table, which a scan would
+   * read back page after page.)
+   */
+  open: Map<number | string, IndexList> | undefined;
+  /** How many of its assignments are open, successful or not, by value (an AppArmor AVC's path looks here). */
+  readonly openValues: Map<number, number>;
   /** Its last row in the row table, -1 before its first. */
   lastRow: number;
   /** Taken by takeFinalSessions. */
@@ -75,12 +83,12 @@ interface Pending {
   name: string;
   virt: string | null;
   labels: SecurityLabel[];
-  resources: number[];
+  resources: IndexList;
 }
 
 /** Nothing announced yet for the guest: its next session is named by this record. */
 function freshPending(guest: Guest): Pending {
-  return { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: [] };
+  return { node: guest.node, uuid: guest.uuid, name: guest.name, virt: guest.virt, labels: [], resources: new IndexList() };
 }
 
 /** `a b`, or whichever of the two is there. */
@@ -170,12 +178,17 @@ export interface CorrelatorOptions {
   readonly forgetAtLeast?: number;
   /** How many unmatched AVC denials, and as many anomalies, are kept as entries (default UNMATCHED_KEPT): the rest are only counted. */
   readonly keepUnmatched?: number;
+  /**
+   * How the assignments and rows are paged (paged-rows.ts): by default 16 pages of 8,192 assignments and
+   * 4 of 65,536 rows stay in memory, the rest in an unnamed file in `$TMPDIR`.
+   */
+  readonly paging?: PagingOptions;
 }
 
 export class SessionCorrelator {
   readonly strings = new StringTable();
-  assignments = new AssignmentTable(this.strings);
-  rowTable = new RowTable();
+  assignments: AssignmentTable;
+  rowTable: RowTable;
   readonly sessionStates: SessionState[] = [];
   /** Items of the rows that are not assignments, by row kind. */
   stopList: StopRecord[] = [];
@@ -206,6 +219,17 @@ export class SessionCorrelator {
     this.handOn = options.handOn ?? false;
     this.forgetAtLeast = options.forgetAtLeast ?? FORGET_AT_LEAST;
     this.unmatchedKept = options.keepUnmatched ?? UNMATCHED_KEPT;
+    this.paging = options.paging ?? {};
+    this.assignments = new AssignmentTable(this.strings, this.paging);
+    this.rowTable = new RowTable(this.paging);
+  }
+
+  private readonly paging: PagingOptions;
+
+  /** Closes the tables' temporary files (they are gone then); the correlator is not to be used after. */
+  closeTables(): void {
+    this.assignments.close();
+    this.rowTable.close();
   }
 
   private readonly forgetAtLeast: number;
@@ -300,7 +324,7 @@ export class SessionCorrelator {
   private sessionObject(state: SessionState, assignment = (index: number) => this.assignments.assignment(index)): GuestSession {
     return {
       node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end,
-      labels: state.labels, resources: state.resources.map(assignment), avcs: state.avcs, anomalies: state.anomalies, gaps: state.gaps,
+      labels: state.labels, resources: state.resources.toArray().map(assignment), avcs: state.avcs, anomalies: state.anomalies, gaps: state.gaps,
     };
   }
 
@@ -347,24 +371,9 @@ export class SessionCorrelator {
     const kept = this.sessionStates.filter((state) => !(state.lastRow < rowsDone && (this.handOn ? state.handed : this.isFinal(state))));
     let handCursor = 0;
     for (const state of kept) if (state.index < this.handCursor) handCursor++;
-    const oldAssignments = this.assignments;
-    const assignments = new AssignmentTable(this.strings);
-    const moved = new Map<number, number>();
-    const move = (index: number): number => {
-      let to = moved.get(index);
-      if (to === undefined) moved.set(index, (to = assignments.copyFrom(oldAssignments, index)));
-      return to;
-    };
-    kept.forEach((state, index) => {
-      state.index = index;
-      for (let at = 0; at < state.resources.length; at++) {
-        state.resources[at] = move(state.resources[at]!);
-        assignments.setSession(state.resources[at]!, index);
-      }
-      if (state.open) for (const open of state.open.values()) for (let at = 0; at < open.length; at++) open[at] = move(open[at]!);
-    });
-    for (const pending of this.pending.values()) for (let at = 0; at < pending.resources.length; at++) pending.resources[at] = move(pending.resources[at]!);
-    const rowTable = new RowTable();
+    for (const [index, state] of kept.entries()) state.index = index;
+    const move = this.compactAssignments(kept);
+    const rowTable = new RowTable(this.paging);
     const stops: StopRecord[] = [];
     const avcs: GuestAvc[] = [];
     const anomalies: GuestAnomaly[] = [];
@@ -387,13 +396,44 @@ export class SessionCorrelator {
     this.sessionStates.length = 0;
     this.sessionStates.push(...kept);
     this.handCursor = handCursor;
-    this.assignments = assignments;
+    rows.close();
     this.rowTable = rowTable;
     this.stopList = stops;
     this.avcList = avcs;
     this.anomalyList = anomalies;
     this.downList = downs;
     return rowsDone;
+  }
+
+  /**
+   * Moves the assignments still referred to (by the sessions kept and by what waits for a start) into a
+   * new table, once they are at most half of it; returns where each went. Until then the table stays as
+   * it is, the forgotten ones in it: each copy moves at most as many as were forgotten since the last.
+   */
+  private compactAssignments(kept: readonly SessionState[]): (index: number) => number {
+    let referred = 0;
+    for (const state of kept) referred += state.resources.length;
+    for (const pending of this.pending.values()) referred += pending.resources.length;
+    const old = this.assignments;
+    if (referred * 2 > old.length) return (index) => index;
+    const assignments = new AssignmentTable(this.strings, this.paging);
+    // Old number to new, plus one (0: not moved yet); 4 bytes an assignment, only while this runs.
+    const moved = new Int32Array(old.length);
+    const move = (index: number): number => {
+      const to = moved[index]!;
+      if (to !== 0) return to - 1;
+      const copy = assignments.copyFrom(old, index);
+      moved[index] = copy + 1;
+      return copy;
+    };
+    for (const state of kept) {
+      for (let at = 0; at < state.resources.length; at++) state.resources.set(at, move(state.resources.get(at)));
+      if (state.open) for (const open of state.open.values()) for (let at = 0; at < open.length; at++) open.set(at, move(open.get(at)));
+    }
+    for (const pending of this.pending.values()) for (let at = 0; at < pending.resources.length; at++) pending.resources.set(at, move(pending.resources.get(at)));
+    old.close();
+    this.assignments = assignments;
+    return move;
   }
 
   /**
@@ -416,11 +456,11 @@ export class SessionCorrelator {
       const key = keyOf(state.node, state.uuid);
       return {
         node: state.node, uuid: state.uuid, name: state.name, virt: state.virt, start: state.start, stops: state.stops, end: state.end, labels: state.labels, gaps: state.gaps,
-        resources: state.resources.filter((index) => this.assignments.isOpen(index) && this.assignments.success(index)).map(assignmentOf),
+        resources: state.resources.toArray().filter((index) => this.assignments.isOpen(index) && this.assignments.success(index)).map(assignmentOf),
         running: this.running.get(key) === state, latest: this.latest.get(key) === state,
       };
     });
-    const pending = [...this.pending.values()].map((entry) => ({ node: entry.node, uuid: entry.uuid, name: entry.name, virt: entry.virt, labels: entry.labels, resources: entry.resources.map(assignmentOf) }));
+    const pending = [...this.pending.values()].map((entry) => ({ node: entry.node, uuid: entry.uuid, name: entry.name, virt: entry.virt, labels: entry.labels, resources: entry.resources.toArray().map(assignmentOf) }));
     // The unmatched entries are not kept: only the whole-log JSON forms show them, and they never restore.
     return { version: 1, sessions, pending, levels: [...this.byLevel], unmatched: { avcs: this.unmatched.avcs, anomalies: this.unmatched.anomalies } };
   }
@@ -430,13 +470,13 @@ export class SessionCorrelator {
     const correlator = new SessionCorrelator(options);
     const add = (assignment: SnapshotAssignment): number => correlator.assignments.add(assignment);
     for (const saved of snapshot.sessions) {
-      const resources = saved.resources.map(add);
+      const resources = IndexList.from(saved.resources.map(add));
       const state: SessionState = {
         index: correlator.sessionStates.length, node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, start: saved.start, stops: [...saved.stops],
-        end: saved.end, labels: [...saved.labels], resources, avcs: [], anomalies: [], gaps: [...saved.gaps], open: undefined, lastRow: -1, handed: false,
+        end: saved.end, labels: [...saved.labels], resources, avcs: [], anomalies: [], gaps: [...saved.gaps], open: undefined, openValues: new Map(), lastRow: -1, handed: false,
       };
+      for (const resource of resources) correlator.countOpen(state, resource, 1);
       correlator.sessionStates.push(state);
-      for (const resource of resources) correlator.assignments.setSession(resource, state.index);
       const key = keyOf(state.node, state.uuid);
       if (saved.latest) correlator.latest.set(key, state);
       if (saved.running) {
@@ -452,7 +492,7 @@ export class SessionCorrelator {
       }
     }
     for (const saved of snapshot.pending) {
-      correlator.pending.set(keyOf(saved.node, saved.uuid), { node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, labels: [...saved.labels], resources: saved.resources.map(add) });
+      correlator.pending.set(keyOf(saved.node, saved.uuid), { node: saved.node, uuid: saved.uuid, name: saved.name, virt: saved.virt, labels: [...saved.labels], resources: IndexList.from(saved.resources.map(add)) });
     }
     for (const [level, key] of snapshot.levels) correlator.byLevel.set(level, key);
     correlator.unmatched.avcs = snapshot.unmatched.avcs;
@@ -526,11 +566,11 @@ export class SessionCorrelator {
   private newSession(node: string | null, uuid: string, pending: Pending, start: GuestSession['start']): SessionState {
     const session: SessionState = {
       index: this.sessionStates.length, node, uuid: this.kept(uuid), name: this.kept(pending.name),
-      virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], gaps: [], open: undefined,
+      virt: pending.virt, start, stops: [], end: null, labels: pending.labels, resources: pending.resources, avcs: [], anomalies: [], gaps: [], open: undefined, openValues: new Map(),
       lastRow: -1, handed: false,
     };
     this.sessionStates.push(session);
-    for (const resource of session.resources) this.assignments.setSession(resource, session.index);
+    for (const resource of session.resources) if (this.assignments.isOpen(resource)) this.countOpen(session, resource, 1);
     this.latest.set(keyOf(node, uuid), session);
     return session;
   }
@@ -599,6 +639,7 @@ export class SessionCorrelator {
     for (const resource of session.resources) {
       if (assignments.success(resource) && assignments.isOpen(resource)) {
         assignments.end(resource, proof, endedBy);
+        this.countOpen(session, resource, -1);
         if (this.tell) this.tellResource('resource-released', session, resource, proof, { how: endedBy ?? undefined, proofs: proofIds(assignments.proofs(resource)) });
       }
     }
@@ -610,40 +651,37 @@ export class SessionCorrelator {
 
   private track(session: SessionState, resource: number): void {
     session.open ??= new Map();
-    const key = idPairKey(this.assignments.kindId(resource), this.assignments.valueId(resource));
+    const key = this.openKey(this.assignments.kindId(resource), this.assignments.valueId(resource));
     let open = session.open.get(key);
-    if (open === undefined) session.open.set(key, (open = []));
-    else if (open.length >= 8) this.removeEnded(open);
+    if (open === undefined) session.open.set(key, (open = new IndexList()));
     open.push(resource);
   }
 
-  /** Drops the assignments that have ended, in place. */
-  private removeEnded(resources: number[]): void {
-    let kept = 0;
-    for (const resource of resources) if (this.assignments.isOpen(resource)) resources[kept++] = resource;
-    resources.length = kept;
+  /** Where `track` files an assignment of `kind` and `value`: a counter by its kind alone. */
+  private openKey(kindId: number, valueId: number): number | string {
+    return COUNTERS.has(this.strings.text(kindId)!) ? `counter ${kindId}` : idPairKey(kindId, valueId);
   }
 
-  /** Ends the open assignment of `kind` and `value` (the newest); returns it, or -1 when none is open. */
+  /** Counts assignment `resource` of `session` as open (1) or no longer (-1), by its value. */
+  private countOpen(session: SessionState, resource: number, change: 1 | -1): void {
+    const valueId = this.assignments.valueId(resource);
+    const count = (session.openValues.get(valueId) ?? 0) + change;
+    if (count === 0) session.openValues.delete(valueId);
+    else session.openValues.set(valueId, count);
+  }
+
+  /** Ends the open assignment of `kind` and `value` (the newest; a counter's whatever its value); returns it, or -1 when none is open. */
   private release(session: SessionState, kind: string, value: string | null, by: 'update' | 'detach', proof: ProofId): number {
     if (value === null) return -1;
-    const assignments = this.assignments;
-    const counter = COUNTERS.has(kind);
     const kindId = this.strings.find(kind);
-    let candidates: readonly number[];
-    if (counter) candidates = session.resources;
-    else {
-      const valueId = this.strings.find(value);
-      candidates = (valueId === NO_STRING || kindId === NO_STRING ? undefined : session.open?.get(idPairKey(kindId, valueId))) ?? [];
-    }
-    for (let index = candidates.length - 1; index >= 0; index--) {
-      const candidate = candidates[index]!;
-      if ((!counter || assignments.kindId(candidate) === kindId) && assignments.isOpen(candidate) && assignments.success(candidate)) {
-        assignments.end(candidate, proof, by);
-        return candidate;
-      }
-    }
-    return -1;
+    const valueId = COUNTERS.has(kind) ? NO_STRING : this.strings.find(value);
+    if (kindId === NO_STRING || (valueId === NO_STRING && !COUNTERS.has(kind))) return -1;
+    const open = session.open?.get(this.openKey(kindId, valueId));
+    const released = open?.pop();
+    if (released === undefined) return -1;
+    this.assignments.end(released, proof, by);
+    this.countOpen(session, released, -1);
+    return released;
   }
 
   private resource(record: AuditRecord, event: AuditEvent): void {
@@ -710,8 +748,8 @@ export class SessionCorrelator {
       this.pendingOf(guest).resources.push(resource);
       return;
     }
-    this.assignments.setSession(resource, session.index);
     session.resources.push(resource);
+    if (opens) this.countOpen(session, resource, 1);
     this.addRow(ROW_RESRC, session, resource);
     if (success && opens) this.track(session, resource);
   }
@@ -778,9 +816,7 @@ export class SessionCorrelator {
   private runningWithOpenValue(value: string): SessionState | undefined {
     const valueId = this.strings.find(value);
     if (valueId === -1) return undefined;
-    for (const candidate of this.running.values()) {
-      if (candidate.resources.some((resource) => this.assignments.isOpen(resource) && this.assignments.valueId(resource) === valueId)) return candidate;
-    }
+    for (const candidate of this.running.values()) if (candidate.openValues.has(valueId)) return candidate;
     return undefined;
   }
 
