@@ -1,6 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLine, type AuditEvent } from '../src/index.js';
 import { EventGrouper } from '../src/reader/event-grouper.js';
+import { exactSerial } from '../src/libvirt/json-form.js';
+import { verify } from '../verifier/index.js';
 import { RAW_CAPTURE, captureLines } from './support/examples.js';
 
 function group(lines: readonly string[], timeoutMs?: number): AuditEvent[] {
@@ -85,5 +91,35 @@ describe('EventGrouper in stamp order (as libauparse delivers events)', () => {
       if (parsed.kind === 'record') plain.push(parsed.record);
     });
     expect(unbounded).toEqual([]);
+  });
+
+  it('tells apart serials past 2^53 that one double would hold: by their digits, in every order', async () => {
+    const near = fc.bigInt({ min: 2n ** 53n - 4n, max: 2n ** 64n - 1n });
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(near, { minLength: 2, maxLength: 6 }), fc.boolean(), async (serials, withStampOrder) => {
+      // Two kernel records per serial, interleaved, none with an EOE: each serial is one event of two records.
+      const line = (serial: bigint, type: string) => `type=${type} msg=audit(1700000000.100:${serial}): pid=10 comm="qemu"`;
+      const lines = [...serials.map((serial) => line(serial, 'SYSCALL')), ...serials.map((serial) => line(serial, 'CWD'))];
+      const events: AuditEvent[] = [];
+      const grouper = new EventGrouper((event) => events.push(event), withStampOrder ? { order: 'stamp' } : {});
+      lines.forEach((text, index) => {
+        const parsed = parseLine(text, { file: 'x.log', line: index + 1 });
+        if (parsed.kind === 'record') grouper.push(parsed.record);
+      });
+      grouper.flush();
+      const eventSerials = events.map((event) => String(exactSerial(event.records[0]!)));
+      expect(events.map(signature)).toEqual(serials.map(() => 'SYSCALL+CWD'));
+      for (const event of events) expect(new Set(event.records.map((record) => String(exactSerial(record)))).size).toBe(1);
+      if (withStampOrder) expect(eventSerials).toEqual([...serials].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String));
+      else expect(new Set(eventSerials)).toEqual(new Set(serials.map(String)));
+    }), { numRuns: 200 });
+  });
+
+  it('verify counts two events where serials 2^53 and 2^53 + 1 share a stamp (a file read from its header bytes too)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virt-audit-serials-'));
+    const file = join(dir, 'near.log');
+    const line = (serial: bigint, type: string) => `type=${type} msg=audit(1700000000.100:${serial}): pid=10 comm="qemu"`;
+    writeFileSync(file, [line(2n ** 53n, 'SYSCALL'), line(2n ** 53n + 1n, 'SYSCALL'), line(2n ** 53n, 'CWD'), line(2n ** 53n + 1n, 'CWD'), ''].join('\n'));
+    const { summary } = await verify([{ kind: 'file', path: file }]);
+    expect([summary.records, summary.events]).toEqual([4, 2]);
   });
 });

@@ -1,4 +1,5 @@
 import type { AuditRecord, AuditTime } from '../model/audit-record.js';
+import { exactSerial } from '../libvirt/json-form.js';
 import { EOE, PROCTITLE, isSingleRecordType } from '../tables/record-types.js';
 
 /** What grouping reads of a record: its stamp and type. */
@@ -7,6 +8,20 @@ export interface GroupableRecord {
   readonly time: AuditTime | null;
   readonly serial: number | null;
   readonly typeNumber: number | null;
+  /** The record's line: where the serial's digits are read again when `serial` is past 2^53 (not exact). */
+  readonly text?: string;
+}
+
+/** A serial as grouping tells events apart: the number while it is exact, past 2^53 its decimal digits. */
+type SerialKey = number | string;
+
+const serialKeyOf = (record: GroupableRecord, serial: number): SerialKey =>
+  Number.isSafeInteger(serial) || record.text === undefined ? serial : (exactSerial({ serial, text: record.text }) ?? serial);
+
+function compareSerialKeys(a: SerialKey, b: SerialKey): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [BigInt(a), BigInt(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** An audit event: the records of one node sharing a time stamp and serial. */
@@ -48,6 +63,7 @@ interface OpenEvent<R> {
   readonly node: string | null;
   readonly time: AuditTime;
   readonly serial: number;
+  readonly key: SerialKey;
   readonly records: R[];
   /** Arrival rank: events with the same stamp (several nodes) leave in the order they came. */
   readonly rank: number;
@@ -61,7 +77,7 @@ interface OpenEvent<R> {
 }
 
 const byStamp = <R>(a: OpenEvent<R>, b: OpenEvent<R>): number =>
-  a.time.sec - b.time.sec || a.time.ms - b.time.ms || a.serial - b.serial || a.rank - b.rank;
+  a.time.sec - b.time.sec || a.time.ms - b.time.ms || compareSerialKeys(a.key, b.key) || a.rank - b.rank;
 
 const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
 
@@ -118,7 +134,7 @@ const NO_RECORDS: readonly never[] = Object.freeze([]);
  */
 export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   /** Open events by serial; events sharing a serial are chained. */
-  private readonly openBySerial = new Map<number, OpenEvent<R>>();
+  private readonly openBySerial = new Map<SerialKey, OpenEvent<R>>();
   /** Open events in the order they opened (closed ones are dropped lazily from the front). */
   private openOrder: OpenEvent<R>[] = [];
   private openHead = 0;
@@ -171,11 +187,11 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
       this.onEvent({ node: record.node, time, serial, records: [record], rank: this.arrivals++ });
       return;
     }
-    this.add(record.node, time.sec, time.ms, time, serial, record.typeNumber, record);
+    this.add(record.node, time.sec, time.ms, time, serial, serialKeyOf(record, serial), record.typeNumber, record);
   }
 
-  private find(node: string | null, sec: number, ms: number, serial: number): OpenEvent<R> | undefined {
-    for (let event = this.openBySerial.get(serial); event !== undefined; event = event.sameSerial) {
+  private find(node: string | null, sec: number, ms: number, key: SerialKey): OpenEvent<R> | undefined {
+    for (let event = this.openBySerial.get(key); event !== undefined; event = event.sameSerial) {
       if (event.node === node && event.time.sec === sec && event.time.ms === ms) return event;
     }
     return undefined;
@@ -184,6 +200,7 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   /**
    * Whether a record with this stamp belongs to an event being kept: the open event it joins was not
    * skipped, or, when it opens an event, `opensKept` (its type decides, as auparse's first record does).
+   * `serial` must be exact (a safe integer): a header read from bytes whose serial is not is parsed instead.
    */
   keeps(node: string | null, sec: number, ms: number, serial: number, opensKept: boolean): boolean {
     const event = this.find(node, sec, ms, serial);
@@ -192,28 +209,28 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
 
   /** A record of an event nobody reads: it counts for the event's completion and order, nothing is kept. */
   skip(node: string | null, sec: number, ms: number, serial: number, typeNumber: number | null): void {
-    this.add(node, sec, ms, null, serial, typeNumber, null);
+    this.add(node, sec, ms, null, serial, serial, typeNumber, null);
   }
 
   /** `time` is the record's own {sec, ms} when it has one; a passed-over record gets one only if it opens an event. */
-  private add(node: string | null, sec: number, ms: number, time: AuditTime | null, serial: number, typeNumber: number | null, record: R | null): void {
+  private add(node: string | null, sec: number, ms: number, time: AuditTime | null, serial: number, key: SerialKey, typeNumber: number | null, record: R | null): void {
     this.completeTimedOut(sec * 1000 + ms);
-    const event = this.find(node, sec, ms, serial);
+    const event = this.find(node, sec, ms, key);
     if (event === undefined && typeNumber !== null && isSingleRecordType(typeNumber)) {
       // A passed-over single-record event is complete at once: in completion order it leaves no trace.
       if (record === null && !this.inStampOrder) {
         this.arrivals++;
         return;
       }
-      const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null };
+      const single: OpenEvent<R> = { node, time: time ?? { sec, ms }, serial, key, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null };
       if (this.inStampOrder) this.pending.push(single);
       this.onEvent(single);
       return;
     }
     let target = event;
     if (target === undefined) {
-      target = { node, time: time ?? { sec, ms }, serial, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(serial) };
-      this.openBySerial.set(serial, target);
+      target = { node, time: time ?? { sec, ms }, serial, key, records: record === null ? (NO_RECORDS as unknown as R[]) : [record], rank: this.arrivals++, skipped: record === null, sameSerial: this.openBySerial.get(key) };
+      this.openBySerial.set(key, target);
       this.openOrder.push(target);
       this.openCount++;
       if (this.inStampOrder) this.pending.push(target);
@@ -260,10 +277,10 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   }
 
   private unlink(event: OpenEvent<R>): void {
-    const head = this.openBySerial.get(event.serial);
+    const head = this.openBySerial.get(event.key);
     if (head === event) {
-      if (event.sameSerial === undefined) this.openBySerial.delete(event.serial);
-      else this.openBySerial.set(event.serial, event.sameSerial);
+      if (event.sameSerial === undefined) this.openBySerial.delete(event.key);
+      else this.openBySerial.set(event.key, event.sameSerial);
       return;
     }
     for (let previous = head; previous !== undefined; previous = previous.sameSerial) {

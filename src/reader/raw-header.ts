@@ -144,6 +144,8 @@ export class RawHeaderScanner implements RawHeader {
     const serialStart = at;
     while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) serial = serial * 10 + (bytes[at++]! - 0x30);
     if (at === serialStart || bytes[at] !== 0x29 || bytes[at + 1] !== 0x3a) return false; // '):'
+    // Past 2^53 the number is not the serial: such a line is parsed, and grouped by its serial's digits.
+    if (!Number.isSafeInteger(serial)) return false;
     at += 2;
     if (at < end && bytes[at] !== SPACE) return false;
     this.node = node;
