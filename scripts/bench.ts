@@ -478,12 +478,20 @@ function writeSection(heading: string, section: string): void {
   writeFileSync(file, `${text.slice(0, at)}${section}${next === -1 ? '' : text.slice(next)}`);
 }
 
-/** The "Hostile input" section `npm run bench:hostile` writes: kept as it is when this bench rewrites the file. */
+/**
+ * The sections other benches write ("Hostile input", then "Live"): kept as they are when this bench rewrites the
+ * file. A "Report memory" section among them is this bench's own, written anew above: it is left out.
+ */
 function hostileSection(): string {
   const file = join(ROOT, 'BENCHMARKS.md');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = text.indexOf('\n## Hostile input');
-  return at === -1 ? '' : text.slice(at);
+  if (at === -1) return '';
+  const kept = text.slice(at);
+  const own = kept.indexOf('\n## Report memory\n');
+  if (own === -1) return kept;
+  const next = kept.indexOf('\n## ', own + 1);
+  return `${kept.slice(0, own)}\n${next === -1 ? '' : kept.slice(next)}`.replace(/\n+$/, '\n');
 }
 
 await main();
