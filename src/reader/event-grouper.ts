@@ -1,5 +1,6 @@
 import type { AuditRecord, AuditTime } from '../model/audit-record.js';
 import { exactSerial } from '../libvirt/json-form.js';
+import { MinHeap } from './min-heap.js';
 import { EOE, PROCTITLE, isSingleRecordType } from '../tables/record-types.js';
 
 /** What grouping reads of a record: its stamp and type. */
@@ -81,50 +82,6 @@ const byStamp = <R>(a: OpenEvent<R>, b: OpenEvent<R>): number =>
 
 const millis = (time: AuditTime): number => time.sec * 1000 + time.ms;
 
-/** A binary heap of the events not yet handed on, lowest stamp on top (stamp order). */
-class StampHeap<R> {
-  private readonly items: OpenEvent<R>[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): OpenEvent<R> | undefined {
-    return this.items[0];
-  }
-
-  push(event: OpenEvent<R>): void {
-    const items = this.items;
-    let index = items.push(event) - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (byStamp(items[parent]!, event) <= 0) break;
-      items[index] = items[parent]!;
-      index = parent;
-    }
-    items[index] = event;
-  }
-
-  pop(): OpenEvent<R> | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    let index = 0;
-    for (;;) {
-      const left = 2 * index + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && byStamp(items[right]!, items[left]!) < 0 ? right : left;
-      if (byStamp(last, items[child]!) <= 0) break;
-      items[index] = items[child]!;
-      index = child;
-    }
-    items[index] = last;
-    return top;
-  }
-}
-
 /** The records of every passed-over event: none, and none are ever added (see `add`). */
 const NO_RECORDS: readonly never[] = Object.freeze([]);
 
@@ -145,7 +102,7 @@ export class EventGrouper<R extends GroupableRecord = AuditRecord> {
   private readonly maxPendingEvents: number;
   private readonly inStampOrder: boolean;
   /** stamp order: every event not yet handed on, open or complete. */
-  private readonly pending = new StampHeap<R>();
+  private readonly pending = new MinHeap<OpenEvent<R>>(byStamp);
 
   constructor(private readonly deliver: (event: GroupedEvent<R>) => void, options: GroupingOptions = {}) {
     this.eoeTimeoutMs = options.eoeTimeoutMs ?? 2000;
