@@ -4,7 +4,8 @@ import type { AuditEvent } from '../../src/reader/event-grouper.js';
 import { aureportStamp } from '../search/aureport-record.js';
 import { AuparseView, interpretationOf, interpretEscaped, ttyEscape } from './auparse-view.js';
 import { ANOMALY_TYPES } from './compat-reading.js';
-import { ANOM, AVC, CompatEventTable, IndexList, MACHINE_ID, NO_STRING, RESRC, START, STOP, type SpoolOptions } from './compat-event-table.js';
+import { IndexList } from '../correlator/index-list.js';
+import { ANOM, AVC, CompatEventTable, MACHINE_ID, NO_STRING, RESRC, START, STOP, type SpoolOptions } from './compat-event-table.js';
 
 export type { CompatEvent, CompatKind } from './compat-event-table.js';
 
@@ -178,7 +179,7 @@ export class CompatCorrelator {
     this.events.addProof(index, serial);
     if (guest.success && kind !== AVC && kind !== ANOM) {
       let list = this.byGuest.get(guest.uuid);
-      if (list === undefined) this.byGuest.set(guest.uuid, (list = new IndexList()));
+      if (list === undefined) this.byGuest.set(guest.uuid, (list = new IndexList(16)));
       // Every scan of a guest's list (a stop's, a failed start's, an AppArmor AVC's) ends at its newest
       // STOP or MACHINE_ID: what came before is never read again.
       if (kind === STOP || kind === MACHINE_ID) list.restart(index);
@@ -237,7 +238,7 @@ export class CompatCorrelator {
     const events = this.events;
     let start: number | undefined;
     for (let position = list.length - 1; position >= 0; position--) {
-      const index = list.at(position);
+      const index = list.get(position);
       const kind = events.kind(index);
       if (kind === START) {
         if (scan === 'start') continue;
@@ -371,7 +372,7 @@ export class CompatCorrelator {
     if (base?.startsWith('libvirt-')) {
       const list = this.byGuest.get(this.strings.find(base.slice('libvirt-'.length)));
       for (let position = (list?.length ?? 0) - 1; position >= 0; position--) {
-        const index = list!.at(position);
+        const index = list!.get(position);
         if (events.kind(index) === STOP) break;
         if (events.kind(index) === MACHINE_ID) {
           this.avcRow(view, index, Math.min(1, events.proofCount(index)), row);

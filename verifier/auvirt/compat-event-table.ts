@@ -2,8 +2,7 @@
 // once and referred to by number: no object per event for the garbage collector to copy and promote,
 // and pages past the first few in a temporary file.
 
-import { grown } from '../../src/model/typed-columns.js';
-import { PageSpool } from './page-spool.js';
+import { PagedRows, type PagingOptions } from '../correlator/paged-rows.js';
 import { NO_STRING, StringTable } from '../../src/text/string-table.js';
 
 export { NO_STRING };
@@ -64,22 +63,14 @@ export interface NewEvent {
 /** A row is 128 bytes: 16 doubles, then 32 ints. */
 const ROW_BYTES = 128;
 
-/** Where and how the table's rows are paged. */
-export interface SpoolOptions {
-  /** Where the rows beyond the cached pages go: `$TMPDIR`, else /tmp. */
-  readonly directory?: string;
-  /** Rows of a page, as a power of two: 13 (8,192 rows, 1 MiB) unless told. */
-  readonly pageRowsShift?: number;
-  /** Pages kept in memory: 16 unless told (the table's first 16 MiB never go to disk). */
-  readonly cachedPages?: number;
-}
+/** Where and how the table's rows are paged: pages of 8,192 rows (1 MiB) and 16 of them in memory unless told. */
+export type SpoolOptions = PagingOptions;
 
 // Doubles of a row.
 const START_AT = 0;
 const END_AT = 1;
 const PID_AT = 2;
 const PROOF_AT = 3;
-const F64_PER_ROW = ROW_BYTES / 8;
 // Ints of a row, after its doubles.
 const UUID_AT = 16;
 const NAME_AT = 17;
@@ -87,7 +78,6 @@ const USER_AT = 18;
 const TEXT_AT = 19;
 /** kind | success << 8 | proof count << 16 */
 const FLAGS_AT = 31;
-const I32_PER_ROW = ROW_BYTES / 4;
 
 /**
  * Every event of the report, in list order, each a fixed-size row in pages of a PageSpool: the pages
@@ -97,37 +87,27 @@ const I32_PER_ROW = ROW_BYTES / 4;
  */
 export class CompatEventTable implements Iterable<CompatEvent> {
   readonly strings = new StringTable();
-  length = 0;
-  private readonly spool: PageSpool;
-  private readonly shift: number;
-  private readonly mask: number;
-  private pageId = -1;
-  private pageEvictions = -1;
-  private pageWritable = false;
-  private f64 = new Float64Array(0);
-  private i32 = new Int32Array(0);
+  private readonly rows: PagedRows;
 
   constructor(options: SpoolOptions = {}) {
-    this.shift = options.pageRowsShift ?? 13;
-    this.mask = (1 << this.shift) - 1;
-    this.spool = new PageSpool(ROW_BYTES << this.shift, options.cachedPages ?? 16, options.directory);
+    this.rows = new PagedRows(ROW_BYTES, { pageRowsShift: 13, cachedPages: 16 }, options);
+  }
+
+  get length(): number {
+    return this.rows.length;
   }
 
   /** Bytes of rows written to the temporary file so far (0 while the table fits the cached pages). */
   get spooledBytes(): number {
-    return this.spool.spooledBytes;
+    return this.rows.spooledBytes;
   }
 
   /** Appends an event (end 0, no proof, no texts) and returns its index. */
   add(event: NewEvent): number {
-    const index = this.length;
-    if ((index & this.mask) === 0) this.spool.allocate();
-    this.length++;
-    const row = this.row(index, true);
-    const f64 = this.f64;
-    const i32 = this.i32;
-    const doubles = row * F64_PER_ROW;
-    const ints = row * I32_PER_ROW;
+    const index = this.rows.append();
+    const ints = this.rows.at(index, true);
+    const { f64, i32 } = this.rows;
+    const doubles = ints >> 1;
     f64[doubles + START_AT] = event.start;
     f64[doubles + END_AT] = 0;
     f64[doubles + PID_AT] = event.pid;
@@ -139,78 +119,78 @@ export class CompatEventTable implements Iterable<CompatEvent> {
   }
 
   kind(index: number): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + FLAGS_AT]! & 0xff;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + FLAGS_AT]! & 0xff;
   }
 
   success(index: number): boolean {
-    const row = this.row(index, false);
-    return (this.i32[row * I32_PER_ROW + FLAGS_AT]! & (1 << 8)) !== 0;
+    const ints = this.rows.at(index, false);
+    return (this.rows.i32[ints + FLAGS_AT]! & (1 << 8)) !== 0;
   }
 
   uuid(index: number): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + UUID_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + UUID_AT]!;
   }
 
   name(index: number): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + NAME_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + NAME_AT]!;
   }
 
   user(index: number): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + USER_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + USER_AT]!;
   }
 
   start(index: number): number {
-    const row = this.row(index, false);
-    return this.f64[row * F64_PER_ROW + START_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.f64[(ints >> 1) + START_AT]!;
   }
 
   end(index: number): number {
-    const row = this.row(index, false);
-    return this.f64[row * F64_PER_ROW + END_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.f64[(ints >> 1) + END_AT]!;
   }
 
   setEnd(index: number, seconds: number): void {
-    const row = this.row(index, true);
-    this.f64[row * F64_PER_ROW + END_AT] = seconds;
+    const ints = this.rows.at(index, true);
+    this.rows.f64[(ints >> 1) + END_AT] = seconds;
   }
 
   pid(index: number): number {
-    const row = this.row(index, false);
-    return this.f64[row * F64_PER_ROW + PID_AT]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.f64[(ints >> 1) + PID_AT]!;
   }
 
   /** Adds a serial to the event's proof, up to MAX_PROOF of them. */
   addProof(index: number, serial: number): void {
-    const row = this.row(index, true);
-    const flags = this.i32[row * I32_PER_ROW + FLAGS_AT]!;
+    const ints = this.rows.at(index, true);
+    const flags = this.rows.i32[ints + FLAGS_AT]!;
     const count = flags >>> 16;
     if (count >= MAX_PROOF) return;
-    this.f64[row * F64_PER_ROW + PROOF_AT + count] = serial;
-    this.i32[row * I32_PER_ROW + FLAGS_AT] = (flags & 0xffff) | ((count + 1) << 16);
+    this.rows.f64[(ints >> 1) + PROOF_AT + count] = serial;
+    this.rows.i32[ints + FLAGS_AT] = (flags & 0xffff) | ((count + 1) << 16);
   }
 
   proofCount(index: number): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + FLAGS_AT]! >>> 16;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + FLAGS_AT]! >>> 16;
   }
 
   proof(index: number, at: number): number {
-    const row = this.row(index, false);
-    return this.f64[row * F64_PER_ROW + PROOF_AT + at]!;
+    const ints = this.rows.at(index, false);
+    return this.rows.f64[(ints >> 1) + PROOF_AT + at]!;
   }
 
   setText(index: number, column: TextColumn, id: number): void {
-    const row = this.row(index, true);
-    this.i32[row * I32_PER_ROW + TEXT_AT + SLOT[column]] = id + 1;
+    const ints = this.rows.at(index, true);
+    this.rows.i32[ints + TEXT_AT + SLOT[column]] = id + 1;
   }
 
   textId(index: number, column: TextColumn): number {
-    const row = this.row(index, false);
-    return this.i32[row * I32_PER_ROW + TEXT_AT + SLOT[column]]! - 1;
+    const ints = this.rows.at(index, false);
+    return this.rows.i32[ints + TEXT_AT + SLOT[column]]! - 1;
   }
 
   /** The event as the report reads it. */
@@ -245,48 +225,6 @@ export class CompatEventTable implements Iterable<CompatEvent> {
 
   /** Closes the temporary file (it is gone then); the table cannot be read after. */
   close(): void {
-    this.spool.close();
-  }
-
-  /**
-   * The row of `index` in its page, whose views `f64` and `i32` are made current: call it before naming
-   * them (`this.f64[this.row(…)]` would read the view of the page current before).
-   */
-  private row(index: number, forWrite: boolean): number {
-    const id = index >>> this.shift;
-    if (id !== this.pageId || this.spool.evictions !== this.pageEvictions || (forWrite && !this.pageWritable)) {
-      if (index < 0 || index >= this.length) throw new RangeError(`no event ${index} (${this.length} events)`);
-      const buffer = this.spool.page(id, forWrite);
-      this.f64 = new Float64Array(buffer);
-      this.i32 = new Int32Array(buffer);
-      this.pageId = id;
-      this.pageEvictions = this.spool.evictions;
-      this.pageWritable = forWrite;
-    }
-    return index & this.mask;
-  }
-}
-
-/** A growable list of event indexes. */
-export class IndexList {
-  private items = new Int32Array(16);
-  length = 0;
-
-  push(index: number): void {
-    if (this.length === this.items.length) {
-      this.items = grown(this.items, this.items.length * 2);
-    }
-    this.items[this.length++] = index;
-  }
-
-  at(position: number): number {
-    return this.items[position]!;
-  }
-
-  /** Leaves `index` alone in the list. */
-  restart(index: number): void {
-    if (this.items.length > 16) this.items = new Int32Array(16);
-    this.items[0] = index;
-    this.length = 1;
+    this.rows.close();
   }
 }

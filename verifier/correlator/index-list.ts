@@ -29,6 +29,13 @@ export class IndexList implements Iterable<number> {
     return this.length === 0 ? undefined : this.items[--this.length];
   }
 
+  /** Leaves `value` alone in the list (and lets a list grown long go). */
+  restart(value: number): void {
+    if (this.items.length > 16) this.items = new Int32Array(16);
+    this.items[0] = value;
+    this.length = 1;
+  }
+
   get(at: number): number {
     return this.items[at]!;
   }
