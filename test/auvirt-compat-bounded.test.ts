@@ -15,6 +15,7 @@ import { PageSpool, SpoolError } from '../verifier/auvirt/page-spool.js';
 import { correlateCompat } from '../verifier/auvirt/run-compat.js';
 import { renderScenario, scenario } from './support/lifecycle-log.js';
 import { writeOpenResourcesLog } from './support/open-resources-log.js';
+import { nodePeakRss, type MeasuredRun } from './support/peak-rss.js';
 
 process.env.TZ = 'UTC';
 const REAL_AUVIRT = '/usr/bin/auvirt';
@@ -69,16 +70,10 @@ describe('auvirt --compat memory on rows that all stay open', () => {
   }, 300_000);
 
   /** auvirt --compat as its bin runs it; its output and its peak RSS (MB) from /usr/bin/time. */
-  function compat(file: string, env: NodeJS.ProcessEnv = {}): { stdout: Buffer; status: number | null; stderr: string; peakMb: number } {
-    const result = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kib %M', process.execPath, '--min-semi-space-size=16', AUVIRT, '--compat', '--all-events', '--proof', '--file', file], {
-      env: { ...ENV, TMPDIR: spoolDirectory, ...env },
-      maxBuffer: 1 << 30,
-      timeout: 300_000,
-    });
-    const stderr = result.stderr.toString('latin1');
-    const peak = /peak-rss-kib (\d+)/.exec(stderr);
-    return { stdout: result.stdout, status: result.status, stderr, peakMb: peak ? Number(peak[1]) / 1024 : Number.NaN };
+  function compat(file: string, env: NodeJS.ProcessEnv = {}): MeasuredRun {
+    return nodePeakRss([AUVIRT, '--compat', '--all-events', '--proof', '--file', file], { env: { ...ENV, TMPDIR: spoolDirectory, ...env } });
   }
+
 
   it.skipIf(!existsSync('/usr/bin/time'))('800,000 lines of open resources: the real auvirt\'s bytes, under 200 MB, within 40 MB of 60,000 lines, the temporary file gone', () => {
     const few = compat(small);

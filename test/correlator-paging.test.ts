@@ -2,7 +2,6 @@
 // (paged-rows.ts). With pages so small that every update, detach, stop and AVC reaches rows read back
 // from the file, and forgetting as often as it may, the report and the sessions must be those of the
 // tables kept in memory; and a log whose assignments never end must keep the commands' memory flat.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { startSessionReading } from '../verifier/correlator/session-reading.js';
 import { CLI } from './support/cli.js';
 import { renderScenario, scenario, type Scenario } from './support/lifecycle-log.js';
 import { writeOpenResourcesLog } from './support/open-resources-log.js';
+import { nodePeakRss, type MeasuredRun } from './support/peak-rss.js';
 
 process.env.TZ = 'UTC';
 const directory = mkdtempSync(join(tmpdir(), 'virt-audit-correlator-paging-'));
@@ -114,17 +114,10 @@ describe('memory of the default report and watch on assignments that never end',
   }, 300_000);
 
   /** A command as its bin runs it (`--min-semi-space-size=16`), `stdin` on its stdin; its peak RSS (MB) from /usr/bin/time. */
-  function peak(args: readonly string[], stdin?: string): { status: number | null; stdout: Buffer; stderr: string; peakMb: number } {
-    const result = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kib %M', process.execPath, '--min-semi-space-size=16', ...args], {
-      env: { ...process.env, TZ: 'UTC', TMPDIR: directory },
-      input: stdin === undefined ? undefined : readFileSync(stdin),
-      maxBuffer: 1 << 30,
-      timeout: 300_000,
-    });
-    const stderr = result.stderr.toString('latin1');
-    const found = /peak-rss-kib (\d+)/.exec(stderr);
-    return { status: result.status, stdout: result.stdout, stderr, peakMb: found ? Number(found[1]) / 1024 : Number.NaN };
+  function peak(args: readonly string[], stdin?: string): MeasuredRun {
+    return nodePeakRss(args, { env: { ...process.env, TZ: 'UTC', TMPDIR: directory }, ...(stdin === undefined ? {} : { input: readFileSync(stdin) }) });
   }
+
 
   // Kept in columns in memory (before the pages), the assignments and rows of 800,000 lines took 100 MB
   // more than those of 60,000 in auvirt (261 MB) and 220 MB more in watch (330 MB: each forget copied every
