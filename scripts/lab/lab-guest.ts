@@ -22,9 +22,11 @@ function domainOfStatus(text: string): string | null {
 
 /**
  * libvirt's errors when the guest kept the tray shut: it did not open it in time (qemuHotplugWaitForTrayEject,
- * 5 s), or closed it again before QEMU removed the medium ("Tray of device '…' is not open").
+ * 5 s), or closed it again before QEMU removed the medium (blockdev-remove-medium: "Tray of device '…' is not
+ * open") or before QEMU inserted the new one (blockdev-insert-medium: "Tray of the device is not open"). Each
+ * comes after the cgroup allow and before libvirt's `disk update res=failed`.
  */
-const TRAY_HELD = /timed out waiting to open tray|Tray of device '[^']*' is not open/;
+const TRAY_HELD = /timed out waiting to open tray|Tray of device '[^']*' is not open|Tray of the device is not open/;
 
 /** The tray libvirt's live XML gives the drive of `deviceXml` (its <target tray=…>), for the journal's notes. */
 function trayOf(liveXml: string, deviceXml: string): string {

@@ -227,10 +227,17 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
     const isoB = raw('media-b.iso');
     const cdrom = (source: string | null, type = 'file') =>
       `<disk type='${type}' device='cdrom'><driver name='qemu' type='raw'/>${source === null ? '' : type === 'block' ? `<source dev='${source}'/>` : `<source file='${source}'/>`}<target dev='hdc' bus='ide'/><readonly/></disk>`;
-    add('media-change', 'change of media in an IDE cdrom: empty → file A → file B → block device → ejected; start, destroy', {
-      devices: fileDisk(qcow2('media-root.qcow2'), 'vda') + cdrom(null),
+    // SeaBIOS probes the drive while it looks for something to boot and may hold the tray shut meanwhile
+    // (libvirt then fails the change): the guest boots the test kernel, which has no ATA driver, and the
+    // media change only once it is up, when nothing in the guest touches the drive any more.
+    const mediaConsole = join(directory, 'media-console.log');
+    const mediaOs = bootedOs(mediaConsole);
+    add('media-change', 'change of media in an IDE cdrom of a guest booted into the test kernel: empty → file A → file B → block device → ejected; destroy', {
+      os: mediaOs.os,
+      devices: fileDisk(qcow2('media-root.qcow2'), 'vda') + cdrom(null) + mediaOs.serial,
     }, async (guest) => {
       await boot(guest);
+      await guest.waitForConsole(mediaConsole, 'virt-audit test guest: ready', 180_000, readConsole);
       await guest.changeMedia(deviceFile(cdrom(isoA)), cdrom(isoA), null);
       await guest.changeMedia(deviceFile(cdrom(isoB)), cdrom(isoB), isoA);
       await guest.changeMedia(deviceFile(cdrom(blockMedia, 'block')), cdrom(blockMedia, 'block'), isoB);

@@ -68,7 +68,10 @@ describe.each(versions)('the capture matrix under libvirt $version', ({ version,
       expect(row.equal + row.differing + row.missing, row.role).toBe(row.captured);
       expect(row.equal + row.differing + row.extra, row.role).toBe(row.rebuilt);
       if (STRICT_BUILDER_PARITY) {
-        expect({ role: row.role, differing: row.differing, missing: row.missing, extra: row.extra, error: row.rebuildError })
+        // CI shows only the tail of the log: the failure itself carries the records and the guest's notes.
+        const notes = journal.guests.find((guest) => guest.uuid === row.uuid)?.notes ?? [];
+        const evidence = [comparisonDetails([row]), ...notes.map((note) => `note: ${note}`)].filter(Boolean).join('\n');
+        expect({ role: row.role, differing: row.differing, missing: row.missing, extra: row.extra, error: row.rebuildError }, evidence)
           .toEqual({ role: row.role, differing: 0, missing: 0, extra: 0, error: undefined });
       }
     }
