@@ -229,7 +229,7 @@ export async function runMatrix(lab: HostLab, options: MatrixOptions): Promise<J
       `<disk type='${type}' device='cdrom'><driver name='qemu' type='raw'/>${source === null ? '' : type === 'block' ? `<source dev='${source}'/>` : `<source file='${source}'/>`}<target dev='hdc' bus='ide'/><readonly/></disk>`;
     // SeaBIOS probes the drive while it looks for something to boot and may hold the tray shut meanwhile
     // (libvirt then fails the change): the guest boots the test kernel, which has no ATA driver, and the
-    // media change only once it is up, when nothing in the guest touches the drive any more.
+    // media changes come only once it is up, when nothing in the guest touches the drive any more.
     const mediaConsole = join(directory, 'media-console.log');
     const mediaOs = bootedOs(mediaConsole);
     add('media-change', 'change of media in an IDE cdrom of a guest booted into the test kernel: empty → file A → file B → block device → ejected; destroy', {
